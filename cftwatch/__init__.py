@@ -1,0 +1,54 @@
+"""cftwatch: counter-terrorist-financing screening, monitoring and goAML reporting.
+
+The public API is re-exported here; stages live in their own packages and are imported
+only when one of their names is first used, so `import cftwatch` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # foundation
+    "Workspace": "cftwatch.workspace",
+    "Engine": "cftwatch.engine",
+    "CftwatchError": "cftwatch.errors",
+    "InputError": "cftwatch.errors",
+    "Problem": "cftwatch.errors",
+    # ingest
+    "ingest_files": "cftwatch.ingest",
+    "IngestResult": "cftwatch.ingest",
+    "load_mapping": "cftwatch.ingest",
+    # synth
+    "SynthConfig": "cftwatch.synth",
+    "generate_synth": "cftwatch.synth",
+    # lists
+    "parse_list": "cftwatch.lists",
+    "load_list": "cftwatch.lists",
+    # screening
+    "Screener": "cftwatch.screening",
+    "screen_name": "cftwatch.screening",
+    "normalize_name": "cftwatch.screening",
+    # monitoring
+    "RuleSpec": "cftwatch.monitoring",
+    "run_rules": "cftwatch.monitoring",
+    # operational store, cases and reporting
+    "OperationalStore": "cftwatch.store",
+    "CaseService": "cftwatch.cases",
+    "build_goaml_report": "cftwatch.reporting",
+    "load_profile": "cftwatch.reporting",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cftwatch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,3 @@
+from cftwatch.cli import main
+
+main()

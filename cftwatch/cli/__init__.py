@@ -1,0 +1,26 @@
+"""The `cftwatch` command. One module per stage registers its commands on the shared app.
+
+Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+1 an unexpected failure (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+from cftwatch.cli import (  # noqa: F401 - importing registers the commands
+    cases,
+    demo,
+    ingest,
+    lists,
+    monitoring,
+    screening,
+    synth,
+    workspace,
+)
+from cftwatch.cli._app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

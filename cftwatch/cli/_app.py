@@ -1,0 +1,119 @@
+"""The shared pieces of the `cftwatch` command: the Typer app, common options, output helpers.
+
+No business logic lives in `cftwatch.cli`: every command is a thin call into a stage.
+Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+1 an unexpected failure (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from typer.core import TyperGroup
+
+from cftwatch.errors import CftwatchError
+from cftwatch.workspace import DEFAULT_DIR, Workspace
+
+__all__ = [
+    "DEFAULT_DIR",
+    "EngineOpt",
+    "JsonOpt",
+    "WorkspaceOpt",
+    "app",
+    "console",
+    "err_console",
+    "open_workspace",
+    "print_json",
+    "print_table",
+    "progress",
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _Group(TyperGroup):
+    """Turns cftwatch's own errors into one clear line and a documented exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CftwatchError as exc:
+            if _wants_json(ctx):
+                print(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+def _wants_json(ctx: Any) -> bool:
+    return "--json" in sys.argv[1:] or bool(ctx.params.get("json_"))
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="cftwatch: counter-terrorist-financing screening, monitoring and goAML reporting.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+WorkspaceOpt = Annotated[
+    Path,
+    typer.Option("--workspace", "-w", envvar="CFTWATCH_WORKSPACE", help="Workspace folder."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine", help="Analytical engine: duckdb (default) or spark (needs cftwatch[spark])."
+    ),
+]
+
+
+def open_workspace(path: Path, engine: str | None = None) -> Workspace:
+    return Workspace.open(path, engine=engine)
+
+
+@contextmanager
+def progress(transient: bool = True) -> Iterator[Progress]:
+    """A Rich progress display on stderr (silent when stderr is not a terminal)."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=transient,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        yield bar
+
+
+def print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title, show_lines=False)
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    console.print(table)

@@ -1,0 +1,3 @@
+"""`cftwatch cases ...` and `cftwatch report`."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""`cftwatch ingest` (owned by the ingest stage)."""
+
+from __future__ import annotations

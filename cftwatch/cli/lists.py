@@ -1,0 +1,3 @@
+"""`cftwatch lists ...`."""
+
+from __future__ import annotations

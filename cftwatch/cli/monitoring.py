@@ -1,0 +1,3 @@
+"""`cftwatch monitor` and `cftwatch rules ...`."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""`cftwatch screen`."""
+
+from __future__ import annotations

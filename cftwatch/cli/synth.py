@@ -1,0 +1,3 @@
+"""`cftwatch synth`."""
+
+from __future__ import annotations

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import ibis.expr.types as ir
+import pyarrow as pa
+
+ENGINES = ("duckdb", "spark")
+
+
+class Engine(ABC):
+    """Runs Ibis expressions over the workspace's canonical tables on one backend."""
+
+    name: str
+
+    @property
+    @abstractmethod
+    def backend(self) -> object:
+        """The Ibis backend (for stages that need backend-level calls such as `create_table`)."""
+
+    @abstractmethod
+    def table(self, name: str) -> ir.Table:
+        """A canonical table of the workspace as an Ibis table expression."""
+
+    @abstractmethod
+    def register(self, name: str, data: pa.Table) -> ir.Table:
+        """Make an Arrow table available to expressions under `name` (temporary)."""
+
+    def to_arrow(self, expr: ir.Expr) -> pa.Table:
+        result = expr.to_pyarrow()
+        if isinstance(result, pa.Table):
+            return result
+        raise TypeError(f"expected a table expression, got {type(expr).__name__}")
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release backend resources."""

@@ -1,0 +1,271 @@
+"""A workspace: one folder holding the analytical store (DuckDB), the operational store
+(SQLite by default) and the configuration that ties them together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cftwatch import schema as cs
+from cftwatch.engine.base import Engine
+from cftwatch.engine.duckdb import DuckDBEngine
+from cftwatch.errors import ConfigError, DependencyMissing, Problem, WorkspaceError
+
+CONFIG_NAME = "cftwatch.yaml"
+ANALYTICAL_NAME = "analytics.duckdb"
+STORE_NAME = "store.sqlite"
+DEFAULT_DIR = "cftwatch-data"
+STORE_URL_ENV = "CFTWATCH_DB_URL"
+
+
+class DuckDBSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    memory_limit: str = Field("4GB", description="DuckDB memory_limit; spills to disk beyond it.")
+    threads: int = Field(2, ge=1, le=512, description="DuckDB worker threads.")
+
+
+class InstitutionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("Demo Wallet Ltd", description="Reporting institution's name.")
+    country: str = Field("PK", description="ISO alpha-2 country of the institution.")
+    currency: str = Field("PKR", description="Local currency (ISO 4217).")
+    reporting_entity_id: str = Field("0000", description="Id the FIU assigned to the institution.")
+
+
+class WorkspaceConfig(BaseModel):
+    """The workspace's `cftwatch.yaml`. Stage sections are validated by their stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
+    store_url: str | None = Field(
+        None, description=f"SQLAlchemy URL of the operational store; {STORE_URL_ENV} overrides it."
+    )
+    institution: InstitutionSettings = Field(default_factory=InstitutionSettings)
+    lists: dict[str, Any] = Field(default_factory=dict)
+    screening: dict[str, Any] = Field(default_factory=dict)
+    monitoring: dict[str, Any] = Field(default_factory=dict)
+    reporting: dict[str, Any] = Field(default_factory=dict)
+
+
+def load_config(path: Path) -> WorkspaceConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(Problem(f"not valid YAML: {exc}", file=str(path), record=line)) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError.at("expected a mapping at the top level", file=str(path))
+    try:
+        return WorkspaceConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    err["msg"],
+                    file=str(path),
+                    field=".".join(str(p) for p in err["loc"]),
+                    value=err.get("input"),
+                )
+                for err in exc.errors()
+            ]
+        ) from exc
+
+
+class Workspace:
+    """Open with `Workspace.open(dir)` or create with `Workspace.init(dir)`."""
+
+    def __init__(self, path: Path, config: WorkspaceConfig, engine: str | None = None) -> None:
+        self.path = path
+        self.config = config
+        self.engine_name = engine or config.engine
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._engines: dict[str, Engine] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | Path = DEFAULT_DIR, *, engine: str = "duckdb") -> Workspace:
+        """Create (or complete) a workspace. Existing data is never touched."""
+        root = Path(path)
+        root.mkdir(parents=True, exist_ok=True)
+        config_path = root / CONFIG_NAME
+        if config_path.exists():
+            config = load_config(config_path)
+        else:
+            config = WorkspaceConfig.model_validate({"engine": engine})
+            config_path.write_text(
+                "# cftwatch workspace configuration (see README: Workspace)\n"
+                + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False),
+                encoding="utf-8",
+            )
+        ws = cls(root, config)
+        ws.ensure_tables()
+        return ws
+
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_DIR, *, engine: str | None = None) -> Workspace:
+        root = Path(path)
+        config_path = root / CONFIG_NAME
+        if not config_path.is_file():
+            raise WorkspaceError(
+                f"{root} is not a cftwatch workspace (no {CONFIG_NAME}); run `cftwatch init {root}`"
+            )
+        ws = cls(root, load_config(config_path), engine)
+        ws.ensure_tables()
+        return ws
+
+    def close(self) -> None:
+        for eng in self._engines.values():
+            eng.close()
+        self._engines.clear()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- analytical store ------------------------------------------------------------
+
+    @property
+    def analytical_path(self) -> Path:
+        return self.path / ANALYTICAL_NAME
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection of the analytical store (opened on first use)."""
+        if self._con is None:
+            settings = self.config.duckdb
+            try:
+                self._con = duckdb.connect(str(self.analytical_path))
+            except duckdb.IOException as exc:
+                raise WorkspaceError(f"cannot open {self.analytical_path}: {exc}") from exc
+            self._con.execute("SET TimeZone = 'UTC'")
+            self._con.execute(f"SET memory_limit = '{_safe_setting(settings.memory_limit)}'")
+            self._con.execute(f"SET threads = {int(settings.threads)}")
+            self._con.execute("SET preserve_insertion_order = false")
+        return self._con
+
+    def ensure_tables(self, schemas: dict[str, pa.Schema] | None = None) -> None:
+        """Create any canonical table that is missing (idempotent)."""
+        for name, sch in (schemas or cs.ALL_TABLES).items():
+            if not self.has_table(name):
+                empty = cs.empty(sch)  # noqa: F841 - referenced by DuckDB replacement scan
+                self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM empty')
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+            [name],
+        ).fetchone()
+        return bool(row and row[0])
+
+    def table_counts(self) -> dict[str, int]:
+        names = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+            ).fetchall()
+        ]
+        out: dict[str, int] = {}
+        for n in names:
+            row = self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()
+            out[n] = int(row[0]) if row else 0
+        return out
+
+    @contextmanager
+    def atomic(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB transaction: everything inside lands, or nothing does."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        else:
+            con.execute("COMMIT")
+
+    def append(
+        self, name: str, data: pa.Table, con: duckdb.DuckDBPyConnection | None = None
+    ) -> int:
+        """Insert an Arrow table into a canonical table, conforming it to the schema first."""
+        sch = cs.ALL_TABLES.get(name)
+        rows = cs.conform(data, sch) if sch is not None else data
+        target = con or self.con
+        target.register("_cftwatch_append", rows)
+        try:
+            cols = ", ".join(f'"{c}"' for c in rows.column_names)
+            target.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _cftwatch_append')
+        finally:
+            target.unregister("_cftwatch_append")
+        return rows.num_rows
+
+    def read(self, name: str) -> pa.Table:
+        return self.con.execute(f'SELECT * FROM "{name}"').to_arrow_table()
+
+    def export_parquet(self, name: str) -> Path:
+        """Write a table to `<workspace>/parquet/<name>.parquet` (for engines that read files)."""
+        out = self.path / "parquet"
+        out.mkdir(exist_ok=True)
+        target = out / f"{name}.parquet"
+        self.con.execute(f"COPY \"{name}\" TO '{_safe_path(target)}' (FORMAT parquet)")
+        return target
+
+    # -- engines and stores ----------------------------------------------------------
+
+    def engine(self, name: str | None = None) -> Engine:
+        """The analytical engine (`duckdb` or `spark`); cached per workspace."""
+        which = name or self.engine_name
+        if which not in self._engines:
+            if which == "duckdb":
+                self._engines[which] = DuckDBEngine(self.con)
+            elif which == "spark":
+                try:
+                    from cftwatch.engine.spark import SparkEngine
+                except ImportError as exc:
+                    raise DependencyMissing(
+                        "the Spark engine needs the spark extra: pip install 'cftwatch[spark]'"
+                    ) from exc
+                self._engines[which] = SparkEngine(self.export_parquet)
+            else:
+                raise ConfigError.at(
+                    "unknown engine (choose duckdb or spark)", field="engine", value=which
+                )
+        return self._engines[which]
+
+    @property
+    def store_url(self) -> str:
+        """Operational store URL: $CFTWATCH_DB_URL, else the config, else SQLite in the workspace."""
+        return (
+            os.environ.get(STORE_URL_ENV)
+            or self.config.store_url
+            or f"sqlite:///{(self.path / STORE_NAME).resolve()}"
+        )
+
+
+def _safe_setting(value: str) -> str:
+    if not all(ch.isalnum() or ch in ". " for ch in value):
+        raise ConfigError.at("invalid characters", field="duckdb.memory_limit", value=value)
+    return value
+
+
+def _safe_path(path: Path) -> str:
+    return str(path).replace("'", "''")
