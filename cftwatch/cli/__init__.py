@@ -12,6 +12,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     ingest,
     lists,
     monitoring,
+    reporting,
     screening,
     synth,
     workspace,

@@ -1,0 +1,3 @@
+"""`cftwatch report`: a case as a validated goAML XML report."""
+
+from __future__ import annotations
