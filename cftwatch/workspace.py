@@ -174,8 +174,8 @@ class Workspace:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
             [name],
-        ).fetchone()
-        return bool(row and row[0])
+        ).fetchall()
+        return bool(row and row[0][0])
 
     def table_counts(self) -> dict[str, int]:
         names = [
@@ -186,8 +186,8 @@ class Workspace:
         ]
         out: dict[str, int] = {}
         for n in names:
-            row = self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()
-            out[n] = int(row[0]) if row else 0
+            rows = self.con.execute(f'SELECT count(*) FROM "{n}"').fetchall()
+            out[n] = int(rows[0][0]) if rows else 0
         return out
 
     @contextmanager
@@ -219,7 +219,7 @@ class Workspace:
         return rows.num_rows
 
     def read(self, name: str) -> pa.Table:
-        return self.con.execute(f'SELECT * FROM "{name}"').to_arrow_table()
+        return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
 
     def export_parquet(self, name: str) -> Path:
         """Write a table to `<workspace>/parquet/<name>.parquet` (for engines that read files)."""
