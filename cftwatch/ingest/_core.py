@@ -72,6 +72,11 @@ class Source:
     checks: list[Check]
     labels: dict[str, str] = field(default_factory=dict)
     """label name -> SQL boolean (NULL: no label for that record)."""
+    stage: str | None = None
+    """SQL whose rows are copied once into the temp table `_ingest_stage` before the passes.
+
+    DuckDB numbers CSV records (`WITH ORDINALITY`) on one thread; staging the raw text with
+    its line numbers once lets the casting, checking and writing passes run in parallel."""
     own_ids: bool = False
     """True when txn ids come from the source (dedupe needed); False when derived from the
     file's hash and the record number (unique by construction)."""
@@ -166,12 +171,12 @@ def new_load_id() -> str:
 
 
 def derived_id_expr(prefix: str, sha: str, record: str) -> str:
-    """txn_id for sources without ids: `<format>:<first 16 hex of the file sha256>:<record>`.
+    """txn_id for sources without ids: `<format>:<first 12 hex of the file sha256>:<record>`.
 
     Deterministic (reloading the same bytes gives the same ids) and unique by construction,
     so the fast CSV paths need no duplicate search; a string concat, not a hash, per row.
     """
-    return f"{sql_str(f'{prefix}:{sha[:16]}:')} || CAST({record} AS VARCHAR)"
+    return f"{sql_str(f'{prefix}:{sha[:12]}:')} || CAST({record} AS VARCHAR)"
 
 
 def load_source(
@@ -189,17 +194,24 @@ def load_source(
     the rejects table). Rows, labels, rejects and duplicates are recorded on `load`.
     """
     assert load.load_id is not None
+    if src.stage is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}")
+        src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
     checks = src.checks
     if checks:
         field_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.field)}" for c in checks)
         value_case = " ".join(f"WHEN {c.bad} THEN CAST({c.value} AS VARCHAR)" for c in checks)
         reason_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.reason)}" for c in checks)
+        any_bad = " OR ".join(f"coalesce({c.bad}, false)" for c in checks)
         flags = (
             f"CASE {field_case} END AS _field, CASE {value_case} END AS _value, "
-            f"CASE {reason_case} END AS _reason"
+            f"CASE {reason_case} END AS _reason, ({any_bad}) AS _bad"
         )
     else:
-        flags = "NULL::VARCHAR AS _field, NULL::VARCHAR AS _value, NULL::VARCHAR AS _reason"
+        flags = (
+            "NULL::VARCHAR AS _field, NULL::VARCHAR AS _value, NULL::VARCHAR AS _reason, "
+            "false AS _bad"
+        )
     cols = ", ".join(
         f"CAST({src.columns.get(name, 'NULL')} AS {duck_type(name)}) AS {name}"
         for name in TXN_COLUMNS
@@ -207,7 +219,7 @@ def load_source(
     )
     labels = "".join(f", {expr} AS _label_{i}" for i, expr in enumerate(src.labels.values()))
     src_ref = src.columns.get(
-        "source_ref", f"{sql_str(file_label + ':')} || CAST({src.record} AS VARCHAR)"
+        "source_ref", f"{sql_str(Path(file_label).name + ':')} || CAST({src.record} AS VARCHAR)"
     )
     src_fmt = src.columns.get("source_format", sql_str(fmt))
     con.execute(
@@ -218,7 +230,7 @@ def load_source(
     )
     problems: list[Problem] = []
     names = ", ".join(TXN_COLUMNS)
-    good = "_reason IS NULL"
+    good = "NOT _bad"
     if src.own_ids:
         # Sources with their own ids: look for bad records first, then keep the first record
         # of an id within the file and none already in the store.
@@ -231,7 +243,7 @@ def load_source(
             "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY _record) = 1"
         )
         good += " AND _record IN (SELECT _record FROM _ingest_new)"
-        n_good = con.execute("SELECT count(*) FROM _ingest_v WHERE _reason IS NULL").fetchone()
+        n_good = con.execute("SELECT count(*) FROM _ingest_v WHERE NOT _bad").fetchone()
         load.duplicates = int(n_good[0]) if n_good else 0
     inserted = con.execute(
         f"INSERT INTO transactions ({names}) SELECT {names} FROM _ingest_v WHERE {good}"
@@ -267,7 +279,7 @@ def _refuse(
     if on_error == "skip":
         n = con.execute(
             "INSERT INTO rejects SELECT load_id, source_format, ?, _record, _field, _value, "
-            "_reason, left(_raw, 2000), now() FROM _ingest_v WHERE _reason IS NOT NULL",
+            "_reason, left(_raw, 2000), now() FROM _ingest_v WHERE _bad",
             [file_label],
         ).fetchone()
         load.rejects = int(n[0]) if n else 0
@@ -275,7 +287,7 @@ def _refuse(
             return []
     found = con.execute(
         "SELECT _record, _field, _value, _reason, count(*) OVER () FROM _ingest_v "
-        f"WHERE _reason IS NOT NULL ORDER BY _record LIMIT {MAX_LISTED_PROBLEMS}"
+        f"WHERE _bad ORDER BY _record LIMIT {MAX_LISTED_PROBLEMS}"
     ).fetchall()
     problems = [
         Problem(reason, file=file_label, record=rec, field=fld, value=val)

@@ -63,7 +63,7 @@ def amlworld_source(path: Path, sha: str) -> Source:
         "TRY_CAST(c7 AS DECIMAL(24,8)) AS _paid, TRY_CAST(c5 AS DECIMAL(24,8)) AS _recv, "
         f"{_case_map('c8', names)} AS _paid_cur, {_case_map('c6', names)} AS _recv_cur, "
         f"{_case_map('c9', CHANNELS)} AS _channel "
-        f"FROM {read_csv_relation(path, n)} AS r)"
+        "FROM _ingest_stage AS r)"
     )
     columns = {
         "txn_id": derived_id_expr("amlworld", sha, "_line"),
@@ -104,6 +104,7 @@ def amlworld_source(path: Path, sha: str) -> Source:
     ]
     return Source(
         relation=rel,
+        stage=read_csv_relation(path, n),
         record="_line",
         raw=raw_line_sql(n),
         columns=columns,
