@@ -209,7 +209,9 @@ def ingest_files(
         for path in files:
             t0 = time.perf_counter()
             sha = file_sha256(path)
-            row = con.execute("SELECT load_id FROM loads WHERE sha256 = ? LIMIT 1", [sha]).fetchone()
+            row = con.execute(
+                "SELECT load_id FROM loads WHERE sha256 = ? LIMIT 1", [sha]
+            ).fetchone()
             if row is not None or sha in seen:
                 loads.append(FileLoad(str(path), sha, row[0] if row else None, skipped=True))
                 continue
