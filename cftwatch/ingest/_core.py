@@ -138,7 +138,7 @@ class IngestResult:
 
     @property
     def load_ids(self) -> list[str]:
-        return [f.load_id for f in self.files if f.load_id]
+        return [f.load_id for f in self.files if f.load_id and not f.skipped]
 
     @property
     def skipped_files(self) -> list[str]:

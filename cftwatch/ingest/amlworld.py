@@ -78,12 +78,12 @@ def amlworld_source(path: Path, sha: str) -> Source:
         "purpose": "c9",
         "narrative": (
             "CASE WHEN _recv_cur IS DISTINCT FROM _paid_cur OR _recv IS DISTINCT FROM _paid "
-            "THEN 'received ' || CAST(_recv AS VARCHAR) || ' ' || _recv_cur END"
+            "THEN 'received ' || c5 || ' ' || _recv_cur END"
         ),
     }
     checks = [
         Check("Timestamp", "c0", "c0 IS NULL", "missing timestamp (too few fields?)"),
-        Check("Timestamp", "c0", "_ts IS NULL", f"not a timestamp like 2022/09/01 00:20"),
+        Check("Timestamp", "c0", "_ts IS NULL", "not a timestamp like 2022/09/01 00:20"),
         Check("From Bank", "c1", "c1 IS NULL", "missing payer bank"),
         Check("Account", "c2", "c2 IS NULL", "missing payer account"),
         Check("To Bank", "c3", "c3 IS NULL", "missing payee bank"),

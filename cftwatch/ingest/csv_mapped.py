@@ -138,7 +138,8 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
 
     own_ids = "txn_id" in pos
     if own_ids:
-        columns["txn_id"] = f"trim({c('txn_id')})"
+        # Prefixed with the source's name: two systems may both have a "TX-1".
+        columns["txn_id"] = f"{sql_str(m.source_format + ':')} || trim({c('txn_id')})"
         checks.append(
             Check(field_name("txn_id"), c("txn_id"), f"{c('txn_id')} IS NULL", "missing id")
         )
