@@ -43,9 +43,9 @@ def require_header(path: Path, found: list[str], expected: list[str], fmt: str) 
         return
     missing = [h for h in expected if h not in found]
     if missing:
-        reason = f"not a {fmt} file: missing column(s) {', '.join(missing)}"
+        reason = f"not the {fmt} header: missing column(s) {', '.join(missing)}"
     else:
-        reason = f"not a {fmt} file: expected header {','.join(expected)}"
+        reason = f"not the {fmt} header: expected {','.join(expected)}"
     raise InputError.at(reason, file=str(path), record=1, field="header", value=",".join(found))
 
 

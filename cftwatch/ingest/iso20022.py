@@ -99,13 +99,13 @@ def iso20022_source(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, progress: Progress | None
 ) -> Source:
     ns, message = detect_message(path)
-    wanted = {
-        "pacs008": [m for m in SUPPORTED if m.startswith("pacs")],
-        "pain001": [m for m in SUPPORTED if m.startswith("pain")],
-    }.get(fmt, SUPPORTED)
+    wanted, described = {
+        "pacs008": ([m for m in SUPPORTED if m.startswith("pacs")], "pacs.008.001.08 to .13"),
+        "pain001": ([m for m in SUPPORTED if m.startswith("pain")], "pain.001.001.03 to .12"),
+    }.get(fmt, (SUPPORTED, "pacs.008.001.08 to .13 or pain.001.001.03 to .12"))
     if message not in wanted:
         raise InputError.at(
-            f"unsupported namespace: expected one of {', '.join(NS_PREFIX + m for m in wanted)}",
+            f"unsupported namespace: expected {NS_PREFIX}{described}",
             file=str(path),
             record=1,
             field="xmlns",
