@@ -152,31 +152,43 @@ def iso20022_source(
     )
 
 
-class _Paths:
-    """Clark-notation paths in one namespace (ElementPath caches them)."""
+def _flatten(elem: Any, nslen: int, skip: str | None = None) -> dict[str, Any]:
+    """Leaf texts under `elem` keyed by their relative path (`Dbtr/PstlAdr/Ctry`), plus
+    `<path>@Ccy` for amounts. One walk per transaction instead of dozens of path searches
+    keeps the parser near lxml's own speed. Repeated `Ustrd` lines are kept as a list."""
+    out: dict[str, Any] = {}
 
-    def __init__(self, ns: str) -> None:
-        self.ns = "{" + ns + "}"
+    def walk(el: Any, prefix: str) -> None:
+        for ch in el:
+            tag = ch.tag
+            if not isinstance(tag, str):
+                continue
+            key = prefix + tag[nslen:]
+            if key == skip:
+                continue
+            if len(ch):
+                walk(ch, key + "/")
+                continue
+            text = ch.text.strip() if ch.text else None
+            if key.endswith("Ustrd"):
+                out.setdefault(key, []).append(text)
+            elif key not in out:
+                out[key] = text or None
+                ccy = ch.get("Ccy")
+                if ccy is not None:
+                    out[key + "@Ccy"] = ccy
 
-    def __call__(self, path: str) -> str:
-        return "/".join(self.ns + p if p and p[0] != "@" else p for p in path.split("/"))
-
-
-def _text(elem: Any, path: str) -> str | None:
-    value = elem.findtext(path)
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
+    walk(elem, "")
+    return out
 
 
 def _batches(path: Path, ns: str, kind: str, progress: Progress | None) -> Iterator[pa.Table]:
-    p = _Paths(ns)
-    tx_tag = p("CdtTrfTxInf")
-    hdr_tag = p("GrpHdr")
+    nslen = len(ns) + 2
+    tx_tag = "{" + ns + "}CdtTrfTxInf"
+    hdr_tag = "{" + ns + "}GrpHdr"
     rows: dict[str, list[Any]] = {c: [] for c in ["_rec", *STAGE_COLUMNS]}
-    group: dict[str, str | None] = {"msg_id": None, "created": None}
-    pmt_cache: tuple[Any, dict[str, str | None]] | None = None
+    group: dict[str, Any] = {}
+    pmt_cache: tuple[Any, dict[str, Any]] | None = None
     rec = 0
     parser = etree.iterparse(
         str(path),
@@ -190,25 +202,33 @@ def _batches(path: Path, ns: str, kind: str, progress: Progress | None) -> Itera
     try:
         for _, elem in parser:
             if elem.tag == hdr_tag:
-                group = {
-                    "msg_id": _text(elem, p("MsgId")),
-                    "created": _text(elem, p("CreDtTm")),
-                }
+                group = _flatten(elem, nslen)
                 continue
             rec += 1
             parent = elem.getparent()
+            tx = _flatten(elem, nslen)
             if kind == "pain001":
                 if pmt_cache is None or pmt_cache[0] is not parent:
-                    pmt_cache = (parent, _party(parent, p, "Dbtr", with_date=True))
-                debtor = pmt_cache[1]
-                amount_el = elem.find(p("Amt/InstdAmt"))
-                if amount_el is None:
-                    amount_el = elem.find(p("Amt/EqvtAmt/Amt"))
+                    pmt_cache = (parent, _flatten(parent, nslen, skip="CdtTrfTxInf"))
+                info = pmt_cache[1]
+                debtor = _party(info, "Dbtr")
+                amount_key = "Amt/InstdAmt" if "Amt/InstdAmt" in tx else "Amt/EqvtAmt/Amt"
+                ts = (
+                    info.get("ReqdExctnDt/DtTm")
+                    or info.get("ReqdExctnDt/Dt")
+                    or info.get("ReqdExctnDt")
+                    or group.get("CreDtTm")
+                )
+                ultimate_debtor = tx.get("UltmtDbtr/Nm") or info.get("UltmtDbtr/Nm")
             else:
-                debtor = _party(elem, p, "Dbtr")
-                amount_el = elem.find(p("IntrBkSttlmAmt"))
-            creditor = _party(elem, p, "Cdtr")
-            row = _row(elem, p, kind, group, debtor, creditor, amount_el, rec)
+                debtor = _party(tx, "Dbtr")
+                amount_key = "IntrBkSttlmAmt"
+                ts = tx.get("AccptncDtTm") or group.get("CreDtTm") or tx.get("IntrBkSttlmDt")
+                ultimate_debtor = tx.get("UltmtDbtr/Nm")
+            creditor = _party(tx, "Cdtr")
+            row = _row(tx, kind, group, debtor, creditor, amount_key, ts, rec)
+            row["ultimate_debtor_name"] = ultimate_debtor
+            row["_where"] = f"CdtTrfTxInf {rec} (line {elem.sourceline})"
             for k, v in row.items():
                 rows[k].append(v)
             # Free what was read: this element and the siblings before it.
@@ -230,97 +250,68 @@ def _batches(path: Path, ns: str, kind: str, progress: Progress | None) -> Itera
         )
 
 
-def _party(scope: Any, p: _Paths, role: str, with_date: bool = False) -> dict[str, str | None]:
+def _party(f: dict[str, Any], role: str) -> dict[str, Any]:
     """Name, id, account (or proxy), agent, country and region of Dbtr or Cdtr."""
-    acct = _text(scope, p(f"{role}Acct/Id/IBAN")) or _text(scope, p(f"{role}Acct/Id/Othr/Id"))
-    proxy_type = _text(scope, p(f"{role}Acct/Prxy/Tp/Cd")) or _text(
-        scope, p(f"{role}Acct/Prxy/Tp/Prtry")
-    )
-    proxy = _text(scope, p(f"{role}Acct/Prxy/Id"))
-    party_id = (
-        _text(scope, p(f"{role}/Id/PrvtId/Othr/Id"))
-        or _text(scope, p(f"{role}/Id/OrgId/Othr/Id"))
-        or _text(scope, p(f"{role}/Id/OrgId/AnyBIC"))
-        or _text(scope, p(f"{role}/Id/OrgId/LEI"))
-    )
-    agent_bic = _text(scope, p(f"{role}Agt/FinInstnId/BICFI")) or _text(
-        scope, p(f"{role}Agt/FinInstnId/BIC")
-    )
-    agent = (
-        agent_bic
-        or _text(scope, p(f"{role}Agt/FinInstnId/ClrSysMmbId/MmbId"))
-        or _text(scope, p(f"{role}Agt/FinInstnId/Othr/Id"))
-        or _text(scope, p(f"{role}Agt/FinInstnId/Nm"))
-    )
+    get = f.get
+    proxy = get(f"{role}Acct/Prxy/Id")
+    proxy_type = get(f"{role}Acct/Prxy/Tp/Cd") or get(f"{role}Acct/Prxy/Tp/Prtry")
+    agent_bic = get(f"{role}Agt/FinInstnId/BICFI") or get(f"{role}Agt/FinInstnId/BIC")
     country = (
-        _text(scope, p(f"{role}/PstlAdr/Ctry"))
-        or _text(scope, p(f"{role}/CtryOfRes"))
-        or _text(scope, p(f"{role}Agt/FinInstnId/PstlAdr/Ctry"))
+        get(f"{role}/PstlAdr/Ctry")
+        or get(f"{role}/CtryOfRes")
+        or get(f"{role}Agt/FinInstnId/PstlAdr/Ctry")
     )
     if country is None and agent_bic and len(agent_bic) >= 6 and _COUNTRY.match(agent_bic[4:6]):
         country = agent_bic[4:6]
-    out = {
-        "name": _text(scope, p(f"{role}/Nm")),
-        "id": party_id,
-        "account": acct or proxy,
+    return {
+        "name": get(f"{role}/Nm"),
+        "id": (
+            get(f"{role}/Id/PrvtId/Othr/Id")
+            or get(f"{role}/Id/OrgId/Othr/Id")
+            or get(f"{role}/Id/OrgId/AnyBIC")
+            or get(f"{role}/Id/OrgId/LEI")
+        ),
+        "account": get(f"{role}Acct/Id/IBAN") or get(f"{role}Acct/Id/Othr/Id") or proxy,
         "proxy_type": (proxy_type or "").upper() if proxy else None,
-        "agent": agent,
+        "agent": (
+            agent_bic
+            or get(f"{role}Agt/FinInstnId/ClrSysMmbId/MmbId")
+            or get(f"{role}Agt/FinInstnId/Othr/Id")
+            or get(f"{role}Agt/FinInstnId/Nm")
+        ),
         "country": country,
-        "region": _text(scope, p(f"{role}/PstlAdr/CtrySubDvsn")),
-        "ultimate": _text(scope, p(f"Ultmt{role}/Nm")),
+        "region": get(f"{role}/PstlAdr/CtrySubDvsn"),
     }
-    if with_date:
-        out["date"] = (
-            _text(scope, p("ReqdExctnDt/DtTm"))
-            or _text(scope, p("ReqdExctnDt/Dt"))
-            or _text(scope, p("ReqdExctnDt"))
-        )
-    return out
 
 
 def _row(
-    tx: Any,
-    p: _Paths,
+    tx: dict[str, Any],
     kind: str,
-    group: dict[str, str | None],
-    debtor: dict[str, str | None],
-    creditor: dict[str, str | None],
-    amount_el: Any,
+    group: dict[str, Any],
+    debtor: dict[str, Any],
+    creditor: dict[str, Any],
+    amount_key: str,
+    ts: str | None,
     rec: int,
 ) -> dict[str, Any]:
-    uetr = _text(tx, p("PmtId/UETR"))
-    e2e = _text(tx, p("PmtId/EndToEndId"))
-    tx_id = _text(tx, p("PmtId/TxId")) or _text(tx, p("PmtId/InstrId"))
+    uetr = tx.get("PmtId/UETR")
+    e2e = tx.get("PmtId/EndToEndId")
+    tx_id = tx.get("PmtId/TxId") or tx.get("PmtId/InstrId")
     if uetr:
         txn_id = f"uetr:{uetr.lower()}"
     else:
         key = tx_id or (e2e if e2e and e2e.upper() != "NOTPROVIDED" else None) or f"#{rec}"
-        txn_id = f"{kind}:{group['msg_id'] or ''}:{key}"
-    if kind == "pain001":
-        ts = debtor.get("date") or group["created"]
-    else:
-        ts = _text(tx, p("AccptncDtTm")) or group["created"] or _text(tx, p("IntrBkSttlmDt"))
-    narrative = (
-        " ".join(u.text.strip() for u in tx.findall(p("RmtInf/Ustrd")) if u.text and u.text.strip())
-        or None
-    )
-    purpose = _text(tx, p("Purp/Cd")) or _text(tx, p("Purp/Prtry"))
-    if purpose is None:
-        purpose = _text(tx, p("PmtTpInf/CtgyPurp/Cd"))
+        txn_id = f"{kind}:{group.get('MsgId') or ''}:{key}"
+    lines = [u for u in tx.get("RmtInf/Ustrd", []) if u]
     wallet = (debtor["proxy_type"] in WALLET_PROXY_TYPES) or (
         creditor["proxy_type"] in WALLET_PROXY_TYPES
     )
-    amount = None
-    currency = None
-    if amount_el is not None:
-        amount = (amount_el.text or "").strip() or None
-        currency = amount_el.get("Ccy")
     return {
         "_rec": rec,
         "txn_id": txn_id,
         "ts": ts,
-        "amount": amount,
-        "currency": currency,
+        "amount": tx.get(amount_key),
+        "currency": tx.get(amount_key + "@Ccy"),
         "channel": "wallet" if wallet else "wire",
         "debtor_id": debtor["id"],
         "debtor_name": debtor["name"],
@@ -334,12 +325,10 @@ def _row(
         "creditor_agent": creditor["agent"],
         "creditor_country": creditor["country"],
         "creditor_region": creditor["region"],
-        "ultimate_debtor_name": _text(tx, p("UltmtDbtr/Nm")) or debtor["ultimate"],
-        "ultimate_creditor_name": creditor["ultimate"],
-        "purpose": purpose,
-        "narrative": narrative,
+        "ultimate_creditor_name": tx.get("UltmtCdtr/Nm"),
+        "purpose": tx.get("Purp/Cd") or tx.get("Purp/Prtry") or tx.get("PmtTpInf/CtgyPurp/Cd"),
+        "narrative": " ".join(lines) or None,
         "end_to_end_id": e2e,
         "uetr": uetr.lower() if uetr else None,
         "source_format": kind,
-        "_where": f"CdtTrfTxInf {rec} (line {tx.sourceline})",
     }
