@@ -161,22 +161,23 @@ def _flatten(elem: Any, nslen: int, skip: str | None = None) -> dict[str, Any]:
     def walk(el: Any, prefix: str) -> None:
         for ch in el:
             tag = ch.tag
-            if not isinstance(tag, str):
+            if type(tag) is not str:
                 continue
-            key = prefix + tag[nslen:]
-            if key == skip:
-                continue
+            local = tag[nslen:]
+            key = prefix + local
             if len(ch):
-                walk(ch, key + "/")
+                if key != skip:
+                    walk(ch, key + "/")
                 continue
-            text = ch.text.strip() if ch.text else None
-            if key.endswith("Ustrd"):
+            text = ch.text
+            if text is not None:
+                text = text.strip() or None
+            if local == "Ustrd":
                 out.setdefault(key, []).append(text)
             elif key not in out:
-                out[key] = text or None
-                ccy = ch.get("Ccy")
-                if ccy is not None:
-                    out[key + "@Ccy"] = ccy
+                out[key] = text
+                if local.endswith("Amt"):
+                    out[key + "@Ccy"] = ch.get("Ccy")
 
     walk(elem, "")
     return out
