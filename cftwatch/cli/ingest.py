@@ -60,12 +60,10 @@ def ingest(
     with open_workspace(workspace) as ws, progress() as bar:
         task = bar.add_task(f"ingest {fmt}", total=len(paths))
 
-        def advance(file: str, records: int) -> None:
+        def done(file: str, records: int, finished: bool) -> None:
             bar.update(task, description=f"{Path(file).name}: {records:,} records")
-
-        def done(file: str, records: int) -> None:
-            advance(file, records)
-            bar.advance(task)
+            if finished:
+                bar.advance(task)
 
         result = ingest_files(
             ws,

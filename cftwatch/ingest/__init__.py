@@ -222,7 +222,7 @@ def ingest_files(
             problems = load_source(
                 con,
                 src,
-                fmt=_source_format(fmt, src),
+                fmt=fmt,
                 file_label=str(path),
                 load=load,
                 on_error=on_error,
@@ -238,10 +238,6 @@ def ingest_files(
             )
             loads.append(load)
             if progress is not None:
-                progress(str(path), load.rows)
+                progress(str(path), load.rows, True)
         con.execute("DROP VIEW IF EXISTS _ingest_v")
     return IngestResult(fmt, loads, time.perf_counter() - started)
-
-
-def _source_format(fmt: str, src: Source) -> str:
-    return fmt

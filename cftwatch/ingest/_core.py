@@ -33,8 +33,9 @@ BATCH_ROWS = 50_000
 TXN_COLUMNS = cs.column_names(cs.TRANSACTIONS)
 _TXN_TYPES = {f.name: f.type for f in cs.TRANSACTIONS}
 
-Progress = Callable[[str, int], None]
-"""progress(file, records_done): called by readers as they go (the CLI draws a bar)."""
+Progress = Callable[[str, int, bool], None]
+"""progress(file, records_done, file_finished): called by the streaming readers every batch
+and once when each file is loaded (the CLI draws a bar over the files)."""
 
 
 def sql_str(value: str) -> str:

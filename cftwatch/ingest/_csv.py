@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import sql_str
+from cftwatch.ingest._core import Check, sql_str
 
 CURRENCIES_FILE = Path(__file__).with_name("currencies.csv")
 
@@ -58,13 +58,14 @@ def read_csv_relation(
     quote: str = '"',
     encoding: str = "utf-8",
 ) -> str:
-    """`read_csv(...)` with columns c0..cN as VARCHAR and the record's line as `_line`.
+    """`read_csv(...)` with columns c0..c(N-1) as VARCHAR and the record's line as `_line`.
 
-    Lines are counted from 1 including the header, for one record per line; a record with
-    the wrong number of fields becomes a row of NULLs that the checks refuse (null_padding),
-    never an abort.
+    Lines are counted from 1 including the header, for one record per line (a quoted field
+    spanning lines shifts the count). A short record is padded with NULLs that the checks
+    refuse (null_padding); an extra column `cN` catches records with too many fields
+    (`too_many_fields`). Neither aborts the read.
     """
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns + 1)) + "}"
     enc = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "utf-16": "utf-16"}[
         encoding.lower()
     ]
@@ -79,4 +80,14 @@ def read_csv_relation(
 def raw_line_sql(n_columns: int, delimiter: str = ",") -> str:
     """The record rebuilt from its fields (for the rejects table)."""
     parts = ", ".join(f"coalesce(c{i}, '')" for i in range(n_columns))
-    return f"concat_ws({sql_str(delimiter)}, {parts})"
+    return f"concat_ws({sql_str(delimiter)}, {parts}, c{n_columns})"
+
+
+def too_many_fields(n_columns: int) -> Check:
+    """Refuse a record with more fields than the header (its data would be misplaced)."""
+    return Check(
+        "record",
+        f"c{n_columns}",
+        f"c{n_columns} IS NOT NULL",
+        f"more than {n_columns} fields",
+    )

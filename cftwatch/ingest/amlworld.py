@@ -18,6 +18,7 @@ from cftwatch.ingest._csv import (
     read_csv_relation,
     read_header,
     require_header,
+    too_many_fields,
 )
 
 HEADER = [
@@ -82,6 +83,7 @@ def amlworld_source(path: Path, sha: str) -> Source:
         ),
     }
     checks = [
+        too_many_fields(n),
         Check("Timestamp", "c0", "c0 IS NULL", "missing timestamp (too few fields?)"),
         Check("Timestamp", "c0", "_ts IS NULL", "not a timestamp like 2022/09/01 00:20"),
         Check("From Bank", "c1", "c1 IS NULL", "missing payer bank"),

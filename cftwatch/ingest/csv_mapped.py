@@ -14,7 +14,7 @@ import pyarrow as pa
 from cftwatch import schema as cs
 from cftwatch.errors import InputError, Problem
 from cftwatch.ingest._core import Check, Source, derived_id_expr, sql_str
-from cftwatch.ingest._csv import raw_line_sql, read_csv_relation, read_header
+from cftwatch.ingest._csv import raw_line_sql, read_csv_relation, read_header, too_many_fields
 from cftwatch.ingest.mapping import Column, Mapping
 
 TRUE_VALUES = ("1", "true", "t", "yes", "y")
@@ -71,7 +71,7 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
         return names[pos[name]]
 
     inner: list[str] = []
-    checks: list[Check] = []
+    checks: list[Check] = [too_many_fields(n)]
     columns: dict[str, str] = {}
 
     # Timestamps: strptime formats (or ISO 8601), local time in the mapping's zone.

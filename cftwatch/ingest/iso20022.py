@@ -240,7 +240,7 @@ def _batches(path: Path, ns: str, kind: str, progress: Progress | None) -> Itera
                 yield pa.Table.from_pydict(rows, schema=STAGE_SCHEMA)
                 rows = {c: [] for c in rows}
                 if progress is not None:
-                    progress(str(path), rec)
+                    progress(str(path), rec, False)
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(path, exc) from exc
     if rows["_rec"]:

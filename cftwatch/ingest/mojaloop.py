@@ -132,7 +132,8 @@ def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
         if _is_quote(obj):
             continue
         t = obj if isinstance(obj, dict) else {}
-        amount = t.get("amount") if isinstance(t.get("amount"), dict) else {}
+        amount_obj = t.get("amount")
+        amount: dict[str, Any] = amount_obj if isinstance(amount_obj, dict) else {}
         values = {
             "_rec": rec,
             "_kind": "transfer" if _is_transfer(obj) else None,
@@ -151,7 +152,7 @@ def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
             yield pa.Table.from_pydict(cols, schema=STAGE_SCHEMA)
             cols = {k: [] for k in cols}
             if progress is not None:
-                progress(str(path), rec)
+                progress(str(path), rec, False)
     if cols["_rec"]:
         yield pa.Table.from_pydict(cols, schema=STAGE_SCHEMA)
 

@@ -12,7 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 from cftwatch.ingest._core import Check, Source, derived_id_expr, sql_str
-from cftwatch.ingest._csv import raw_line_sql, read_csv_relation, read_header, require_header
+from cftwatch.ingest._csv import (
+    raw_line_sql,
+    read_csv_relation,
+    read_header,
+    require_header,
+    too_many_fields,
+)
 
 HEADER = [
     "step",
@@ -62,6 +68,7 @@ def paysim_source(path: Path, sha: str, start: datetime, currency: str) -> Sourc
         "purpose": "c1",
     }
     checks = [
+        too_many_fields(n),
         Check("step", "c0", "_step IS NULL", "not a whole number of hours"),
         Check("step", "c0", "_step < 0", "negative step"),
         Check("type", "c1", "_channel IS NULL", f"unknown type (one of {', '.join(CHANNELS)})"),

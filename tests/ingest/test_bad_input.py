@@ -74,7 +74,8 @@ CASES = [
                 "not a timestamp like 2022/09/01 00:20",
             ),
             ("amlworld_bad_rows.csv", 8, "Payment Currency", "Renminbi", "unknown currency name"),
-            ("amlworld_bad_rows.csv", 13, "Payment Currency", "27x", "unknown currency name"),
+            ("amlworld_bad_rows.csv", 13, "Amount Paid", "5436.27 RUB", "not a decimal amount"),
+            ("amlworld_bad_rows.csv", 16, "record", "extra", "more than 11 fields"),
         ],
     ),
     (
@@ -175,19 +176,20 @@ def test_skip_loads_good_rows_and_writes_rejects(workspace, fx):
     result = ingest_files(
         workspace, "amlworld", [fx / BAD / "amlworld_bad_rows.csv"], on_error="skip"
     )
-    assert (result.rows, result.rejects) == (17, 3)
+    assert (result.rows, result.rejects) == (16, 4)
     rejects = workspace.con.execute(
         "SELECT record, field, value, reason, raw FROM rejects ORDER BY record"
     ).fetchall()
     assert [r[:4] for r in rejects] == [
         (4, "Timestamp", "2022-13-45 00:00", "not a timestamp like 2022/09/01 00:20"),
         (8, "Payment Currency", "Renminbi", "unknown currency name"),
-        (13, "Payment Currency", "27x", "unknown currency name"),
+        (13, "Amount Paid", "5436.27 RUB", "not a decimal amount"),
+        (16, "record", "extra", "more than 11 fields"),
     ]
     assert rejects[0][4].startswith("2022-13-45 00:00,03209,8000F4670")
     loads = workspace.con.execute("SELECT rows, rejects FROM loads").fetchall()
-    assert loads == [(17, 3)]
-    # The one laundering row (line 11) is good, so its label landed.
+    assert loads == [(16, 4)]
+    # Both laundering rows (lines 11 and 17) are good, so their labels landed.
     assert result.labels == 2
 
 
@@ -214,7 +216,7 @@ def test_interrupted_load_leaves_workspace_unchanged(workspace, fx):
     ingest_files(workspace, "paysim", [fx / "paysim_12.csv"], start=PAYSIM_START)
     before = snapshot(workspace)
 
-    def interrupt(file: str, records: int) -> None:
+    def interrupt(file: str, records: int, finished: bool) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

@@ -160,3 +160,19 @@ def test_schema_of_loaded_rows_is_canonical(workspace, fx):
     ingest_files(workspace, "mojaloop", [fx / "mojaloop.jsonl"])
     table = workspace.read("transactions")
     assert table.schema.names == cs.column_names(cs.TRANSACTIONS)
+
+
+def test_readme_mapping_example_is_valid():
+    """The documented mapping example parses (docs that test themselves)."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Mapping file format", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block is not None
+    mapping = parse_mapping(yaml.safe_load(block.group(1)), "README.md")
+    assert mapping.columns["amount"] == "Amount (PKR)"
+    assert mapping.timezone == "Asia/Karachi"
