@@ -37,6 +37,7 @@ __all__ = [
     "Mapping",
     "Progress",
     "ingest_files",
+    "ingest_samples",
     "load_mapping",
 ]
 
@@ -135,6 +136,21 @@ SAMPLE_MAPPING = SAMPLES_DIR / "wallet_export.mapping.yaml"
 """The mapping for `SAMPLE_FILES["csv"]`."""
 SAMPLE_PAYSIM_START = "2026-03-01T00:00:00+05:00"
 """The `start` for `SAMPLE_FILES["paysim"]`."""
+
+
+def ingest_samples(ws: Workspace, *, progress: Progress | None = None) -> list[IngestResult]:
+    """Load the bundled demo file of every format (for `cftwatch demo`); idempotent."""
+    return [
+        ingest_files(
+            ws,
+            fmt,
+            files,
+            mapping=SAMPLE_MAPPING if fmt == "csv" else None,
+            start=SAMPLE_PAYSIM_START if fmt == "paysim" else None,
+            progress=progress,
+        )
+        for fmt, files in SAMPLE_FILES.items()
+    ]
 
 
 def parse_start(start: str | datetime | None) -> datetime | None:

@@ -27,8 +27,10 @@ def currency_values_sql() -> str:
 
 def read_header(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
     """The first line of a CSV file, split into fields (an empty file is an error)."""
+    # A UTF-8 byte-order mark (Excel exports) is not part of the first column's name.
+    enc = "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding
     try:
-        with path.open(encoding=encoding, newline="") as fh:
+        with path.open(encoding=enc, newline="") as fh:
             first = fh.readline()
     except UnicodeDecodeError as exc:
         raise InputError.at(f"not {encoding} text: {exc.reason}", file=str(path), record=1) from exc

@@ -176,3 +176,43 @@ def test_readme_mapping_example_is_valid():
     mapping = parse_mapping(yaml.safe_load(block.group(1)), "README.md")
     assert mapping.columns["amount"] == "Amount (PKR)"
     assert mapping.timezone == "Asia/Karachi"
+
+
+def test_ingest_samples_is_idempotent(workspace):
+    from cftwatch.ingest import ingest_samples
+
+    first = ingest_samples(workspace)
+    counts = workspace.table_counts()
+    again = ingest_samples(workspace)
+    assert sum(r.rows for r in first) == counts["transactions"] > 0
+    assert sum(r.rows for r in again) == 0
+    assert workspace.table_counts() == counts
+
+
+def test_csv_with_byte_order_mark_and_header_only(workspace, fx, tmp_path):
+    data = tmp_path / "bom.csv"
+    data.write_bytes(b"\xef\xbb\xbf" + (fx / "wallet_export.csv").read_bytes())
+    result = ingest_files(workspace, "csv", [data], mapping=fx / "wallet_export.mapping.yaml")
+    assert result.rows == 5
+    header_only = tmp_path / "empty_day.csv"
+    header_only.write_text((fx / "amlworld_20.csv").read_text().splitlines()[0] + "\n")
+    assert ingest_files(workspace, "amlworld", [header_only]).rows == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InputError, match="empty file"):
+        ingest_files(workspace, "amlworld", [empty])
+
+
+def test_xml_external_entities_are_not_resolved(workspace, tmp_path, fx):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xml = (fx / "pacs008_v08.xml").read_text(encoding="utf-8")
+    xml = xml.replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE Document [<!ENTITY x SYSTEM "file://{secret}">]>',
+    ).replace("<Nm>Ayesha Siddiqui</Nm>", "<Nm>&x;</Nm>")
+    path = tmp_path / "xxe.xml"
+    path.write_text(xml, encoding="utf-8")
+    ingest_files(workspace, "pacs008", [path])
+    dump = repr(workspace.con.execute("SELECT * FROM transactions").fetchall())
+    assert "TOP-SECRET" not in dump
