@@ -25,6 +25,9 @@ _EXPORTS: dict[str, str] = {
     # synth
     "SynthConfig": "cftwatch.synth",
     "generate_synth": "cftwatch.synth",
+    "SynthData": "cftwatch.synth",
+    "write_synth": "cftwatch.synth",
+    "load_synth_into": "cftwatch.synth",
     # lists
     "parse_list": "cftwatch.lists",
     "load_list": "cftwatch.lists",
