@@ -386,7 +386,10 @@ def listed_party_payment(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     entries = listed_names()
     entry = entries[int(rng.integers(0, len(entries)))]
     pool = "business" if entry.schema == "Organization" else "bank"
+    holders = np.bincount(ctx.pop.party, minlength=ctx.pop.n_parties)
     listed = ctx.take(pool, 1)[0]
+    while holders[ctx.pop.party[listed]] != 1:  # the listed party holds only this account
+        listed = ctx.take(pool, 1)[0]
     ctx.excluded.add(listed)
     variant = rng.random() < p["variant_probability"]
     name = name_variant(entry.name, rng) if variant else entry.name
