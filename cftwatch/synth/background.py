@@ -25,10 +25,35 @@ US_PER_DAY = 24 * US_PER_HOUR
 CH = {c: i for i, c in enumerate(CHANNELS)}
 
 HOUR_WEIGHTS = np.array(
-    [0.2, 0.1, 0.08, 0.08, 0.1, 0.2, 0.4, 0.8, 1.2, 1.5, 1.7, 1.8]
-    + [1.6, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0, 2.1, 2.0, 1.7, 1.2, 0.6]
+    [
+        0.2,
+        0.1,
+        0.08,
+        0.08,
+        0.1,
+        0.2,
+        0.4,
+        0.8,
+        1.2,
+        1.5,
+        1.7,
+        1.8,
+        1.6,
+        1.5,
+        1.6,
+        1.7,
+        1.8,
+        1.9,
+        2.0,
+        2.1,
+        2.0,
+        1.7,
+        1.2,
+        0.6,
+    ]
 )
 WEEKDAY_WEIGHTS = np.array([1.05, 1.0, 1.0, 1.0, 0.9, 1.1, 0.85])  # Mon..Sun
+
 
 @dataclass
 class Rows:
@@ -211,7 +236,7 @@ def generate_background(
     domestic = pop.country == 0
     ind = kind == IND
     ind_wallet = pool(ind & pop.wallet)
-    ind_bank = pool(ind & ~pop.wallet)
+    pool(ind & ~pop.wallet)
     ind_any = pool(ind)
     merchants = pool(kind == MER)
     agents = pool(kind == AGT)
@@ -225,7 +250,7 @@ def generate_background(
     banked = pool((ind & ~pop.wallet) | (kind == BUS))
     _ = domestic
 
-    n = {k: int(round(total * s)) for k, s in SHARES.items()}
+    n = {k: round(total * s) for k, s in SHARES.items()}
     p2p_narr = np.array([rows.code(t) for t in _narr("p2p")], np.int32)
 
     def seg(

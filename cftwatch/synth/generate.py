@@ -80,9 +80,7 @@ def _decimal_from_cents(cents: np.ndarray) -> pa.Array:
     words = np.empty((scaled.size, 2), dtype=np.int64)
     words[:, 0] = scaled
     words[:, 1] = np.where(scaled < 0, -1, 0)
-    return pa.Array.from_buffers(
-        cs.AMOUNT_TYPE, scaled.size, [None, pa.py_buffer(words.tobytes())]
-    )
+    return pa.Array.from_buffers(cs.AMOUNT_TYPE, scaled.size, [None, pa.py_buffer(words.tobytes())])
 
 
 def generate_synth(config: SynthConfig, progress: Progress | None = None) -> SynthData:

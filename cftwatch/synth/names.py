@@ -111,9 +111,7 @@ def organisation_names(rng: np.random.Generator, kind: str, n: int) -> list[str]
     pick_city = rng.integers(0, len(cities), n)
     pick_family = rng.integers(0, len(families), n)
     return [
-        patterns[p].format(
-            word=words[w], trade=trades[t], city=cities[c], family=families[f]
-        )
+        patterns[p].format(word=words[w], trade=trades[t], city=cities[c], family=families[f])
         for p, w, t, c, f in zip(
             pick_pattern.tolist(),
             pick_word.tolist(),

@@ -261,12 +261,10 @@ def _letters_value(code: str) -> int:
     return int("".join(str(ord(ch) - 55) if ch.isalpha() else ch for ch in code))
 
 
-def iban_like(
-    country_codes: list[str], bank_codes: list[str], number: np.ndarray
-) -> pa.Array:
+def iban_like(country_codes: list[str], bank_codes: list[str], number: np.ndarray) -> pa.Array:
     """IBAN-shaped ids `CCkkBBBB` + 16 digits with valid ISO 13616 mod-97 check digits."""
     n = number.size
-    bank_val = np.array([_letters_value(b) % 97 for b in bank_codes], dtype=np.int64)
+    bank_val = np.array([_letters_value(b[:4]) % 97 for b in bank_codes], dtype=np.int64)
     cc_val = np.array([_letters_value(c) for c in country_codes], dtype=np.int64)
     r = bank_val
     r = (r * (10**16 % 97) + number % 97) % 97
@@ -367,17 +365,13 @@ def build_tables(
     serial = rng.integers(0, 10_000_000, pop.n_parties)
     last = rng.integers(0, 5, pop.n_parties) * 2 + np.where(pop.p_female, 0, 1)
     cnic = pc.binary_join_element_wise(
-        pc.binary_join_element_wise(
-            pc.cast(pa.array(province), pa.string()), _pad(body, 4), ""
-        ),
+        pc.binary_join_element_wise(pc.cast(pa.array(province), pa.string()), _pad(body, 4), ""),
         _pad(serial, 7),
         pc.cast(pa.array(last), pa.string()),
         "-",
     )
     is_domestic_person = pop.person & (p_country == 0)
-    offsets = np.concatenate([[0], np.cumsum(is_domestic_person.astype(np.int32))]).astype(
-        np.int32
-    )
+    offsets = np.concatenate([[0], np.cumsum(is_domestic_person.astype(np.int32))]).astype(np.int32)
     cnic_values = pc.filter(cnic, pa.array(is_domestic_person))
     ident = pa.StructArray.from_arrays(
         [pa.array(np.full(len(cnic_values), "cnic", dtype=object), pa.string()), cnic_values],

@@ -175,7 +175,17 @@ def crowdfunding_fan_in(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     )
     illicit = list(name_data()["narratives"]["donation_illicit"])
     narr = [illicit[int(i)] for i in rng.integers(0, len(illicit), n)]
-    _add(ctx, pat, donors, [collector] * n, ts.tolist(), donations.tolist(), CH["wallet"], "p2p", narr)
+    _add(
+        ctx,
+        pat,
+        donors,
+        [collector] * n,
+        ts.tolist(),
+        donations.tolist(),
+        CH["wallet"],
+        "p2p",
+        narr,
+    )
     total = int(donations.sum())
     share = rng.uniform(p["cashout_share_min"], p["cashout_share_max"])
     m = int(rng.integers(1, 4))
@@ -374,10 +384,14 @@ def charity_diversion(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
         ["npo", *["beneficiary"] * n_b, *["donor"] * n_d],
     )
     narr_d = [legit[int(i)] for i in rng.integers(0, len(legit), n_d)]
-    _add(ctx, pat, donors, [npo] * n_d, t_d.tolist(), don.tolist(), CH["wallet"], "donation", narr_d)
+    _add(
+        ctx, pat, donors, [npo] * n_d, t_d.tolist(), don.tolist(), CH["wallet"], "donation", narr_d
+    )
     narr_b = [relief[int(i)] for i in rng.integers(0, len(relief), n_b)]
     chans = [CH["wallet"] if ctx.pop.wallet[b] else CH["ibft"] for b in beneficiaries]
-    _add(ctx, pat, [npo] * n_b, beneficiaries, t_b.tolist(), payments.tolist(), chans, "p2p", narr_b)
+    _add(
+        ctx, pat, [npo] * n_b, beneficiaries, t_b.tolist(), payments.tolist(), chans, "p2p", narr_b
+    )
     _window(ctx, pat, int(min(t_d[0], t_b[0])), int(max(t_d[-1], t_b[-1])))
 
 
@@ -450,11 +464,29 @@ def dormant_reactivation(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
         [acct, *senders],
         ["dormant", *["sender"] * n],
     )
-    _add(ctx, pat, [agent[0]], [acct], [t_old], [ctx.between(2_000, 20_000)], CH["cash_in"], "cash_in")
+    _add(
+        ctx,
+        pat,
+        [agent[0]],
+        [acct],
+        [t_old],
+        [ctx.between(2_000, 20_000)],
+        CH["cash_in"],
+        "cash_in",
+    )
     ts = np.sort(t + rng.integers(0, window, n))
     ts[0] = t
     cents = ctx.between(p["amount_min"], p["amount_max"], n)
-    _add(ctx, pat, senders, [acct] * n, ts.tolist(), cents.tolist(), CH["remittance"], "remittance_in")
+    _add(
+        ctx,
+        pat,
+        senders,
+        [acct] * n,
+        ts.tolist(),
+        cents.tolist(),
+        CH["remittance"],
+        "remittance_in",
+    )
     out = int(np.ceil(cents.sum() * rng.uniform(p["cashout_fraction"], 0.99) / 100) * 100)
     out_t = int(ts[-1]) + int(rng.integers(US_PER_HOUR, 48 * US_PER_HOUR))
     _add(ctx, pat, [acct], [agent[1]], [out_t], [out], CH["cash_out"], "cash_out")

@@ -201,9 +201,7 @@ def write_pacs008(data: SynthData, out: Path) -> list[Path]:
         created = _iso(int(ts.max())) if hi > lo else _iso(0)
         with etree.xmlfile(str(path), encoding="utf-8") as xf:
             xf.write_declaration()
-            with xf.element("Document", nsmap={None: PACS008_NS}), xf.element(
-                "FIToFICstmrCdtTrf"
-            ):
+            with xf.element("Document", nsmap={None: PACS008_NS}), xf.element("FIToFICstmrCdtTrf"):
                 hdr = etree.Element("GrpHdr")
                 _sub(hdr, "MsgId", msg_id)
                 _sub(hdr, "CreDtTm", created)

@@ -67,6 +67,8 @@ def test_other_currency_scales_amounts_and_threshold():
     data = generate_synth(SynthConfig(accounts=2_000, days=14, seed=3, currency="USD"))
     assert set(data.transactions.column("currency").to_pylist()) == {"USD"}
     rows = data.transactions.to_pylist()
-    ids = {t for p in data.patterns.to_pylist() if p["typology"] == "structuring" for t in p["txn_ids"]}
+    ids = {
+        t for p in data.patterns.to_pylist() if p["typology"] == "structuring" for t in p["txn_ids"]
+    }
     amounts = [r["amount"] for r in rows if r["txn_id"] in ids]
     assert amounts and all(9_000 <= a < 10_000 for a in amounts)

@@ -59,7 +59,11 @@ FIELDS = [
     "currency",
     "purpose",
     "narrative",
-    *(f"{side}_{f}" for side in ("debtor", "creditor") for f in ("id", "name", "account", "agent", "country", "region")),
+    *(
+        f"{side}_{f}"
+        for side in ("debtor", "creditor")
+        for f in ("id", "name", "account", "agent", "country", "region")
+    ),
 ]
 
 

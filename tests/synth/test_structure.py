@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -113,7 +114,7 @@ def test_rapid_pass_through(instances):
         assert len(rows) == len(chain) - 1 >= prm["min_accounts"] - 1
         for i, r in enumerate(rows):
             assert (r["debtor_account"], r["creditor_account"]) == (chain[i], chain[i + 1])
-        for prev, nxt in zip(rows, rows[1:], strict=False):
+        for prev, nxt in itertools.pairwise(rows):
             assert 0 < _secs(prev["ts"], nxt["ts"]) <= prm["max_hop_hours"] * HOUR
             assert nxt["amount"] >= Decimal(str(prm["pass_fraction_min"])) * prev["amount"]
 
@@ -150,7 +151,7 @@ def test_cycles_close(instances):
             assert r["creditor_account"] == ring[(i + 1) % len(ring)]
         assert rows[-1]["creditor_account"] == rows[0]["debtor_account"]
         assert _secs(rows[0]["ts"], rows[-1]["ts"]) <= prm["window_days"] * 24 * HOUR
-        for a, b in zip(rows, rows[1:], strict=False):
+        for a, b in itertools.pairwise(rows):
             assert 0 < _secs(a["ts"], b["ts"]) <= prm["max_hop_hours"] * HOUR
             assert b["amount"] >= (1 - Decimal(str(prm["fee_fraction_max"]))) * a["amount"]
 
@@ -237,9 +238,13 @@ def test_dormant_reactivation(instances, small):
     for p in instances["dormant_reactivation"]:
         prm = p["params"]
         (acct,) = _by_role(p, "dormant")
-        rows = t.filter(
-            pc.or_(pc.equal(t["debtor_account"], acct), pc.equal(t["creditor_account"], acct))
-        ).sort_by("ts").to_pylist()
+        rows = (
+            t.filter(
+                pc.or_(pc.equal(t["debtor_account"], acct), pc.equal(t["creditor_account"], acct))
+            )
+            .sort_by("ts")
+            .to_pylist()
+        )
         assert {r["txn_id"] for r in rows} == set(p["txn_ids"])
         gap = _secs(rows[0]["ts"], rows[1]["ts"])
         assert gap >= prm["dormancy_days_min"] * 24 * HOUR
