@@ -9,6 +9,7 @@ configured currency's PKR basis (conversion to the currency happens once, at the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,7 +244,7 @@ def rapid_pass_through(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     cents = [amount]
     for _ in range(m - 2):
         ts.append(ts[-1] + int(rng.integers(US_PER_HOUR // 2, hop)))
-        cents.append(int(cents[-1] * rng.uniform(p["pass_fraction_min"], 0.995)))
+        cents.append(math.ceil(cents[-1] * rng.uniform(p["pass_fraction_min"], 0.995)))
     channels = [CH["ibft"] if rng.random() < 0.6 else CH["wallet"] for _ in range(m - 1)]
     _add(ctx, pat, chain[:-1], chain[1:], ts, cents, channels, "ibft")
     _window(ctx, pat, ts[0], ts[-1])
@@ -294,7 +295,7 @@ def cycle(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     cents = [amount]
     for _ in range(m - 1):
         ts.append(ts[-1] + int(rng.integers(US_PER_HOUR, max(US_PER_HOUR + 1, hop_max))))
-        cents.append(int(cents[-1] * (1 - rng.uniform(0, p["fee_fraction_max"]))))
+        cents.append(math.ceil(cents[-1] * (1 - rng.uniform(0, p["fee_fraction_max"]))))
     pat = _new(ctx, "cycle", k, p | {"length": m}, ring, ["member"] * m)
     creditors = ring[1:] + ring[:1]
     channels = [CH["ibft"] if rng.random() < 0.5 else CH["wallet"] for _ in range(m)]
@@ -312,7 +313,7 @@ def scatter_gather(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     total = ctx.between(p["amount_min"], p["amount_max"])
     parts = np.floor(rng.dirichlet(np.ones(n) * 4) * total)
     t_out = np.sort(t + rng.integers(0, window // 2, n))
-    fwd = np.floor(parts * rng.uniform(p["forward_fraction_min"], 0.99, n))
+    fwd = np.ceil(parts * rng.uniform(p["forward_fraction_min"], 0.99, n))
     t_in = t_out + rng.integers(US_PER_HOUR, window // 2, n)
     pat = _new(
         ctx,
@@ -338,7 +339,7 @@ def gather_scatter(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     t = ctx.start_for(window)
     cents_in = ctx.between(p["amount_min"], p["amount_max"], n_in)
     t_in = np.sort(t + rng.integers(0, window // 2, n_in))
-    total_out = float(cents_in.sum()) * rng.uniform(p["forward_share_min"], 0.98)
+    total_out = float(cents_in.sum()) * rng.uniform(p["forward_share_min"] + 0.005, 0.98)
     cents_out = np.floor(rng.dirichlet(np.ones(n_out) * 4) * total_out)
     t_out = np.sort(int(t_in[-1]) + rng.integers(US_PER_HOUR, window // 2, n_out))
     pat = _new(
