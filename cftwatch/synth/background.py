@@ -245,7 +245,8 @@ def generate_background(
     foreign = pool(kind == FOR)
     # Billers: the 1% busiest businesses (utilities, telecoms, schools' fee accounts).
     bus_idx = np.flatnonzero(kind == BUS)
-    top = bus_idx[np.argsort(-pop.activity[bus_idx], kind="stable")][: max(3, bus_idx.size // 100)]
+    bus_idx = bus_idx[act[bus_idx] > 0]
+    top = bus_idx[np.argsort(-act[bus_idx], kind="stable")][: max(3, bus_idx.size // 100)]
     billers = Sampler(top, np.ones(top.size))
     banked = pool((ind & ~pop.wallet) | (kind == BUS))
     _ = domestic
@@ -344,7 +345,7 @@ def generate_background(
     seg("settlement", merchants, businesses, 250_000, 1.0, settle_ch[:half], 1_000, 0.5)
     n["settlement"] = half
     seg("settlement", agents, businesses, 300_000, 0.9, settle_ch[:half], 10_000, 0.7)
-    _payroll(pop, rng, rows, clock, businesses, n["salary"])
+    _payroll(pop, act, rng, rows, clock, businesses, n["salary"])
     if progress is not None:
         progress(n["salary"])  # type: ignore[operator]
 
@@ -357,6 +358,7 @@ def _narr(key: str) -> list[str]:
 
 def _payroll(
     pop: Population,
+    act: np.ndarray,
     rng: np.random.Generator,
     rows: Rows,
     clock: Clock,
@@ -369,7 +371,7 @@ def _payroll(
     if target <= 0 or not paydays:
         return
     employees_n = max(1, target // len(paydays))
-    ind_idx = np.flatnonzero((pop.kind == IND) & (pop.activity > 0))
+    ind_idx = np.flatnonzero((pop.kind == IND) & (act > 0))
     if ind_idx.size == 0:
         return
     employees = rng.choice(ind_idx, size=min(employees_n, ind_idx.size), replace=False)

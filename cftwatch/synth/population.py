@@ -261,25 +261,29 @@ def _letters_value(code: str) -> int:
     return int("".join(str(ord(ch) - 55) if ch.isalpha() else ch for ch in code))
 
 
-def iban_like(country_codes: list[str], bank_codes: list[str], number: np.ndarray) -> pa.Array:
-    """IBAN-shaped ids `CCkkBBBB` + 16 digits with valid ISO 13616 mod-97 check digits."""
-    n = number.size
+def iban_like(
+    country_codes: list[str],
+    country: np.ndarray,
+    bank_codes: list[str],
+    bank: np.ndarray,
+    number: np.ndarray,
+) -> pa.Array:
+    """IBAN-shaped ids `CCkkBBBB` + 16 digits with valid ISO 13616 mod-97 check digits.
+
+    `country` and `bank` index the code lists; the check digits are computed per row with
+    integer arithmetic on the mod-97 remainders of each part (no Python per row).
+    """
     bank_val = np.array([_letters_value(b[:4]) % 97 for b in bank_codes], dtype=np.int64)
     cc_val = np.array([_letters_value(c) for c in country_codes], dtype=np.int64)
-    r = bank_val
+    r = bank_val[bank]
     r = (r * (10**16 % 97) + number % 97) % 97
-    r = (r * (10**6 % 97) + (cc_val * 100) % 97) % 97
+    r = (r * (10**6 % 97) + (cc_val[country] * 100) % 97) % 97
     check = 98 - r
-    parts = [
-        pa.array(country_codes),
-        _pad(check, 2),
-        pa.array([b[:4] for b in bank_codes]),
-        _pad(number, 16),
-    ]
-    out = parts[0]
-    for p in parts[1:]:
-        out = pc.binary_join_element_wise(out, p, "")
-    assert len(out) == n
+    cc = pc.take(pa.array(country_codes), pa.array(country.astype(np.int64)))
+    bb = pc.take(pa.array([b[:4] for b in bank_codes]), pa.array(bank.astype(np.int64)))
+    out = cc
+    for part in (_pad(check, 2), bb, _pad(number, 16)):
+        out = pc.binary_join_element_wise(out, part, "")
     return out
 
 
@@ -293,9 +297,7 @@ def account_ids(pop: Population, rng: np.random.Generator) -> pa.Array:
     )
     off2 = int(rng.integers(0, 10**15))
     number = (idx * 104_729 + off2) % 10**16
-    countries = np.array(pop.countries, dtype=object)[pop.country]
-    banks = np.array(pop.agents, dtype=object)[pop.agent]
-    iban = iban_like(countries.tolist(), banks.tolist(), number)
+    iban = iban_like(pop.countries, pop.country, pop.agents, pop.agent, number)
     return pc.if_else(pa.array(pop.wallet), msisdn, iban)
 
 

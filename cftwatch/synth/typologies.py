@@ -41,7 +41,8 @@ class Ctx:
     rows: Rows
     patterns: list[Pattern] = field(default_factory=list)
     excluded: set[int] = field(default_factory=set)  # accounts kept out of the background
-    _pools: dict[str, list[int]] = field(default_factory=dict)
+    _pools: dict[str, np.ndarray] = field(default_factory=dict)
+    _next: dict[str, int] = field(default_factory=dict)
 
     @property
     def t0(self) -> int:
@@ -73,20 +74,21 @@ class Ctx:
                 "agent": pop.kind == AGT,
                 "foreign": pop.kind == FOR,
             }
-            idx = np.flatnonzero(masks[pool])
-            self._pools[pool] = self.rng.permutation(idx).tolist()
+            self._pools[pool] = self.rng.permutation(np.flatnonzero(masks[pool]))
+            self._next[pool] = 0
         avail = self._pools[pool]
         if pool == "agent":  # agents are shared infrastructure, reused freely
-            return [avail[int(i)] for i in self.rng.integers(0, len(avail), k)]
-        if len(avail) < k:
+            return avail[self.rng.integers(0, avail.size, k)].tolist()
+        start = self._next[pool]
+        if avail.size - start < k:
             raise ConfigError.at(
                 f"too few {pool} accounts for the requested typology rates "
                 "(raise --accounts or lower the rates)",
                 field="accounts",
                 value=self.pop.cfg.accounts,
             )
-        out, self._pools[pool] = avail[:k], avail[k:]
-        return out
+        self._next[pool] = start + k
+        return avail[start : start + k].tolist()
 
     def individuals(self, k: int, wallet_share: float = 0.5) -> list[int]:
         w = int(self.rng.binomial(k, wallet_share))
