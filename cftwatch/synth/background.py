@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cftwatch.schema import CHANNELS
+from cftwatch.synth.config import PKR_PER_UNIT
 from cftwatch.synth.population import AGT, BUS, FOR, IND, MER, NPO, Population, start_us
 
 US_PER_HOUR = 3_600_000_000
@@ -206,8 +207,9 @@ SHARES = {
     "remittance_out": 0.015,
     "donation": 0.03,
     "vendor": 0.01,
-    "b2b": 0.05,
+    "b2b": 0.045,
     "settlement": 0.03,
+    "cash_deposit": 0.005,
 }
 
 
@@ -265,6 +267,7 @@ def generate_background(
         round_share: float = 0.0,
         narrative: np.ndarray | int = -1,
         friday: bool = False,
+        purpose: str | None = None,
     ) -> None:
         k = n[name]
         if k <= 0:
@@ -277,7 +280,7 @@ def generate_background(
             clock.draw(rng, k, friday),
             amounts(rng, k, median, sigma, round_to, round_share),
             channel,
-            PU[name],
+            PU[purpose or name],
             narrative,
         )
         if progress is not None:
@@ -345,6 +348,21 @@ def generate_background(
     seg("settlement", merchants, businesses, 250_000, 1.0, settle_ch[:half], 1_000, 0.5)
     n["settlement"] = half
     seg("settlement", agents, businesses, 300_000, 0.9, settle_ch[:half], 10_000, 0.7)
+    # Shops and firms banking their takings in cash: the structuring look-alike (some land
+    # just under the reporting threshold, as honest deposits do).
+    threshold_pkr = cfg.threshold * PKR_PER_UNIT[cfg.currency]
+    shops = pool(((kind == BUS) | (kind == MER)) & ~pop.wallet)
+    seg(
+        "cash_deposit",
+        agents,
+        shops,
+        0.35 * threshold_pkr,
+        0.9,
+        CH["cash_in"],
+        1_000,
+        0.5,
+        purpose="cash_in",
+    )
     _payroll(pop, act, rng, rows, clock, businesses, n["salary"])
     if progress is not None:
         progress(n["salary"])  # type: ignore[operator]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cftwatch.errors import ConfigError
-from cftwatch.synth.background import CH, PU, US_PER_DAY, US_PER_HOUR, Rows
+from cftwatch.synth.background import CH, HOUR_WEIGHTS, PU, US_PER_DAY, US_PER_HOUR, Rows
 from cftwatch.synth.config import PKR_PER_UNIT, TYPOLOGIES
 from cftwatch.synth.names import listed_names, name_data, name_variant
 from cftwatch.synth.population import AGT, BUS, FOR, IND, NPO, Population, start_us
@@ -60,7 +60,27 @@ class Ctx:
     def start_for(self, needed_us: int) -> int:
         """A start time so that `needed_us` of activity fits inside the period."""
         room = max(1, self.span - needed_us - US_PER_HOUR)
-        return self.t0 + int(self.rng.integers(0, room))
+        return int(self.when(self.t0, 0, room))
+
+    def when(self, base: Any, low: int, high: int, n: int | None = None) -> Any:
+        """`base` + offsets in [low, high), with the background's hour-of-day profile.
+
+        Rejection sampling on the hour keeps instances from standing out by time of day
+        (a burst of donations at 03:00 would be a giveaway) while every offset stays
+        inside its range, so the typology's windows hold.
+        """
+        size = 1 if n is None else n
+        base_arr = np.broadcast_to(np.asarray(base, dtype=np.int64), size)
+        out = base_arr + self.rng.integers(low, max(low + 1, high), size)
+        accept = HOUR_WEIGHTS / HOUR_WEIGHTS.max()
+        for _ in range(30):
+            hour = (out // US_PER_HOUR) % 24
+            redo = self.rng.random(size) >= accept[hour]
+            if not redo.any():
+                break
+            k = int(redo.sum())
+            out[redo] = base_arr[redo] + self.rng.integers(low, max(low + 1, high), k)
+        return int(out[0]) if n is None else out
 
     def take(self, pool: str, k: int) -> list[int]:
         """`k` distinct accounts of a pool, never used by another instance."""
@@ -163,7 +183,7 @@ def crowdfunding_fan_in(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     window = int(p["window_hours"] * US_PER_HOUR)
     cash = int(p["cashout_hours"] * US_PER_HOUR)
     t = ctx.start_for(window + cash)
-    ts = np.sort(t + rng.integers(0, window, n))
+    ts = np.sort(ctx.when(t, 0, window, n))
     x = np.exp(rng.normal(np.log(p["donation_median"]), 0.7, n))
     x = np.clip(x, p["donation_min"], p["donation_max"])
     x = np.where(rng.random(n) < 0.6, np.round(x / 100) * 100, np.round(x))
@@ -201,7 +221,7 @@ def crowdfunding_fan_in(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     if cents.sum() > total:
         cents[0] -= cents.sum() - total
     last = int(ts[-1])
-    out_ts = np.sort(last + rng.integers(US_PER_HOUR // 4, cash, m))
+    out_ts = np.sort(ctx.when(last, US_PER_HOUR // 4, cash, m))
     channels = [CH["cash_out"]] * m
     _add(
         ctx,
@@ -224,7 +244,7 @@ def structuring(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     agents = ctx.take("agent", n)
     window = int(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
-    ts = np.sort(t + rng.integers(0, window, n))
+    ts = np.sort(ctx.when(t, 0, window, n))
     thr = ctx.threshold_pkr
     frac = rng.uniform(p["lower_fraction"], 0.995, n)
     cents = np.floor(frac * thr * 100 / 1000) * 1000  # round to 10 rupees, stays below
@@ -245,7 +265,7 @@ def rapid_pass_through(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     ts = [t]
     cents = [amount]
     for _ in range(m - 2):
-        ts.append(ts[-1] + int(rng.integers(US_PER_HOUR // 2, hop)))
+        ts.append(ctx.when(ts[-1], US_PER_HOUR // 2, hop))
         cents.append(math.ceil(cents[-1] * rng.uniform(p["pass_fraction_min"], 0.995)))
     channels = [CH["ibft"] if rng.random() < 0.6 else CH["wallet"] for _ in range(m - 1)]
     _add(ctx, pat, chain[:-1], chain[1:], ts, cents, channels, "ibft")
@@ -274,13 +294,13 @@ def fan_out_mules(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     _add(ctx, pat, [funder], [source], [t], [total], CH["wire"], "remittance_in")
     shares = rng.dirichlet(np.ones(n) * 5) * total * rng.uniform(0.9, 0.99)
     pay = np.floor(shares / 100_000) * 100_000 + 100_000  # round thousands
-    ts = np.sort(t + rng.integers(US_PER_HOUR // 2, window, n))
+    ts = np.sort(ctx.when(t, US_PER_HOUR // 2, window, n))
     _add(ctx, pat, [source] * n, mules, ts.tolist(), pay.tolist(), CH["wallet"], "p2p")
     frac = rng.uniform(p["mule_cashout_fraction"], 1.0, n)
     out = np.floor(pay * frac / 50_000) * 50_000
     out = np.maximum(out, np.ceil(pay * p["mule_cashout_fraction"] / 50_000) * 50_000)
     out = np.minimum(out, pay)
-    out_ts = ts + rng.integers(US_PER_HOUR // 4, cashh, n)
+    out_ts = ctx.when(ts, US_PER_HOUR // 4, cashh, n)
     _add(ctx, pat, mules, agents, out_ts.tolist(), out.tolist(), CH["cash_out"], "cash_out")
     _window(ctx, pat, t, int(out_ts.max()))
 
@@ -296,7 +316,7 @@ def cycle(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     ts = [t]
     cents = [amount]
     for _ in range(m - 1):
-        ts.append(ts[-1] + int(rng.integers(US_PER_HOUR, max(US_PER_HOUR + 1, hop_max))))
+        ts.append(ctx.when(ts[-1], US_PER_HOUR, max(US_PER_HOUR + 1, hop_max)))
         cents.append(math.ceil(cents[-1] * (1 - rng.uniform(0, p["fee_fraction_max"]))))
     pat = _new(ctx, "cycle", k, p | {"length": m}, ring, ["member"] * m)
     creditors = ring[1:] + ring[:1]
@@ -314,9 +334,9 @@ def scatter_gather(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     t = ctx.start_for(window)
     total = ctx.between(p["amount_min"], p["amount_max"])
     parts = np.floor(rng.dirichlet(np.ones(n) * 4) * total)
-    t_out = np.sort(t + rng.integers(0, window // 2, n))
+    t_out = np.sort(ctx.when(t, 0, window // 2, n))
     fwd = np.ceil(parts * rng.uniform(p["forward_fraction_min"], 0.99, n))
-    t_in = t_out + rng.integers(US_PER_HOUR, window // 2, n)
+    t_in = ctx.when(t_out, US_PER_HOUR, window // 2, n)
     pat = _new(
         ctx,
         "scatter_gather",
@@ -340,10 +360,10 @@ def gather_scatter(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     window = int(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     cents_in = ctx.between(p["amount_min"], p["amount_max"], n_in)
-    t_in = np.sort(t + rng.integers(0, window // 2, n_in))
+    t_in = np.sort(ctx.when(t, 0, window // 2, n_in))
     total_out = float(cents_in.sum()) * rng.uniform(p["forward_share_min"] + 0.005, 0.98)
     cents_out = np.floor(rng.dirichlet(np.ones(n_out) * 4) * total_out)
-    t_out = np.sort(int(t_in[-1]) + rng.integers(US_PER_HOUR, window // 2, n_out))
+    t_out = np.sort(ctx.when(int(t_in[-1]), US_PER_HOUR, window // 2, n_out))
     pat = _new(
         ctx,
         "gather_scatter",
@@ -372,12 +392,12 @@ def charity_diversion(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     t = ctx.start_for(window)
     legit = list(name_data()["narratives"]["donation_legit"])
     relief = list(name_data()["narratives"]["relief"])
-    t_d = np.sort(t + rng.integers(0, window // 2, n_d))
+    t_d = np.sort(ctx.when(t, 0, window // 2, n_d))
     don = np.round(np.exp(rng.normal(np.log(3_000), 0.8, n_d)) / 100) * 100 * 100
     don = np.maximum(don, 10_000)
     payments = np.round(ctx.between(p["payment_min"], p["payment_max"], n_b) / 100_000) * 100_000
     payments = np.clip(payments, p["payment_min"] * 100, p["payment_max"] * 100)
-    t_b = np.sort(t + rng.integers(window // 4, window, n_b))
+    t_b = np.sort(ctx.when(t, window // 4, window, n_b))
     pat = _new(
         ctx,
         "charity_diversion",
@@ -437,10 +457,10 @@ def listed_party_payment(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     inbound = rng.random(n_pay) < 0.5
     debtor = [c if inb else listed for c, inb in zip(cp, inbound.tolist(), strict=True)]
     creditor = [listed if inb else c for c, inb in zip(cp, inbound.tolist(), strict=True)]
-    ts = np.sort(t + rng.integers(0, window, n_pay))
+    ts = np.sort(ctx.when(t, 0, window, n_pay))
     cents = ctx.between(p["amount_min"], p["amount_max"], n_pay)
     _add(ctx, pat, debtor, creditor, ts.tolist(), cents.tolist(), CH["ibft"], "ibft")
-    t3 = np.sort(t + rng.integers(0, window, len(third)))
+    t3 = np.sort(ctx.when(t, 0, window, len(third)))
     c3 = ctx.between(p["amount_min"], p["amount_max"], len(third))
     to_hop = [hops[i // per] for i in range(len(third))]
     _add(ctx, pat, third, to_hop, t3.tolist(), c3.tolist(), CH["wallet"], "p2p")
@@ -458,7 +478,7 @@ def dormant_reactivation(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     window = int(p["window_hours"] * US_PER_HOUR)
     t = ctx.start_for(window + 2 * US_PER_DAY)
     dormancy = int(rng.integers(p["dormancy_days_min"], p["dormancy_days_max"] + 1))
-    t_old = t - dormancy * US_PER_DAY - int(rng.integers(0, US_PER_DAY))
+    t_old = ctx.when(t - dormancy * US_PER_DAY, -US_PER_DAY, 0)
     pat = _new(
         ctx,
         "dormant_reactivation",
@@ -477,7 +497,7 @@ def dormant_reactivation(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
         CH["cash_in"],
         "cash_in",
     )
-    ts = np.sort(t + rng.integers(0, window, n))
+    ts = np.sort(ctx.when(t, 0, window, n))
     ts[0] = t
     cents = ctx.between(p["amount_min"], p["amount_max"], n)
     _add(
@@ -491,7 +511,7 @@ def dormant_reactivation(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
         "remittance_in",
     )
     out = int(np.ceil(cents.sum() * rng.uniform(p["cashout_fraction"], 0.99) / 100) * 100)
-    out_t = int(ts[-1]) + int(rng.integers(US_PER_HOUR, 48 * US_PER_HOUR))
+    out_t = ctx.when(int(ts[-1]), US_PER_HOUR, 48 * US_PER_HOUR)
     _add(ctx, pat, [acct], [agent[1]], [out_t], [out], CH["cash_out"], "cash_out")
     _window(ctx, pat, t_old, out_t)
 
@@ -510,7 +530,7 @@ def high_risk_remittance(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     senders = ctx.individuals(n, 0.5)
     window = int(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
-    ts = np.sort(t + rng.integers(0, window, n))
+    ts = np.sort(ctx.when(t, 0, window, n))
     cents = np.round(ctx.between(p["amount_min"], p["amount_max"], n) / 100_000) * 100_000
     pat = _new(
         ctx,

@@ -124,3 +124,21 @@ def test_population(data):
     assert {"Karachi", "Lahore", "North Waziristan"} <= regions
     cnic = [i[0]["value"] for i in parties.column("identifiers").to_pylist() if i]
     assert cnic and all(len(c) == 15 and c[5] == "-" and c[13] == "-" for c in cnic)
+
+
+def test_structuring_look_alike_exists(data, background):
+    """Honest cash deposits sometimes land just under the threshold too."""
+    thr = data.config.threshold
+    cash_in = background.filter(pc.equal(background.column("channel"), "cash_in"))
+    pkr = decimal_cents(cash_in.column("amount")) / 100
+    near = ((pkr >= 0.9 * thr) & (pkr < thr)).sum()
+    assert near >= 1
+    assert set(cash_in.column("purpose").to_pylist()) == {"cash_in"}
+
+
+def test_injected_rows_keep_the_daily_rhythm(data):
+    labelled = pc.unique(pc.drop_null(data.labels.column("txn_id")))
+    t = data.transactions
+    injected = t.filter(pc.is_in(t.column("txn_id"), value_set=labelled))
+    hours = np.array(pc.hour(injected.column("ts")))
+    assert np.isin(hours, [1, 2, 3, 4]).mean() < 0.05
