@@ -62,6 +62,11 @@ class Ctx:
         room = max(1, self.span - needed_us - US_PER_HOUR)
         return int(self.when(self.t0, 0, room))
 
+    def fit(self, window_us: float) -> int:
+        """A window no longer than half the period (short runs get shorter windows, so
+        every instance still lies inside the period and inside its stated window)."""
+        return int(min(window_us, self.span // 2))
+
     def when(self, base: Any, low: int, high: int, n: int | None = None) -> Any:
         """`base` + offsets in [low, high), with the background's hour-of-day profile.
 
@@ -242,7 +247,7 @@ def structuring(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     n = int(rng.integers(p["min_deposits"], p["max_deposits"] + 1))
     actor = ctx.individuals(1, 0.3)[0]
     agents = ctx.take("agent", n)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     ts = np.sort(ctx.when(t, 0, window, n))
     thr = ctx.threshold_pkr
@@ -309,7 +314,7 @@ def cycle(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     rng = ctx.rng
     m = int(rng.integers(p["min_length"], p["max_length"] + 1))
     ring = ctx.individuals(m, 0.4)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     hop_max = min(int(p["max_hop_hours"] * US_PER_HOUR), window // m)
     t = ctx.start_for(window)
     amount = ctx.between(p["amount_min"], p["amount_max"])
@@ -330,7 +335,7 @@ def scatter_gather(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     n = int(rng.integers(p["min_intermediaries"], p["max_intermediaries"] + 1))
     source, sink = ctx.individuals(2, 0.3)
     mids = ctx.individuals(n, 0.6)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     total = ctx.between(p["amount_min"], p["amount_max"])
     parts = np.floor(rng.dirichlet(np.ones(n) * 4) * total)
@@ -357,7 +362,7 @@ def gather_scatter(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     hub = ctx.individuals(1, 0.5)[0]
     senders = ctx.individuals(n_in, 0.5)
     receivers = ctx.individuals(n_out, 0.5)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     cents_in = ctx.between(p["amount_min"], p["amount_max"], n_in)
     t_in = np.sort(ctx.when(t, 0, window // 2, n_in))
@@ -388,7 +393,7 @@ def charity_diversion(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     for b in beneficiaries:
         region = cfg.high_risk_regions[int(rng.integers(0, len(cfg.high_risk_regions)))]
         ctx.pop.rehome(b, region, "PK")
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     legit = list(name_data()["narratives"]["donation_legit"])
     relief = list(name_data()["narratives"]["relief"])
@@ -436,7 +441,7 @@ def listed_party_payment(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     per = int(p["one_hop_payments"])
     third = ctx.individuals(n_h * per, 0.5)
     n_pay = max(int(rng.integers(p["min_payments"], p["max_payments"] + 1)), n_h)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     pat = _new(
         ctx,
@@ -528,7 +533,7 @@ def high_risk_remittance(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     region = regions[int(rng.integers(0, len(regions)))] if regions else country
     ctx.pop.rehome(recipient, region, country)
     senders = ctx.individuals(n, 0.5)
-    window = int(p["window_days"] * US_PER_DAY)
+    window = ctx.fit(p["window_days"] * US_PER_DAY)
     t = ctx.start_for(window)
     ts = np.sort(ctx.when(t, 0, window, n))
     cents = np.round(ctx.between(p["amount_min"], p["amount_max"], n) / 100_000) * 100_000

@@ -72,3 +72,21 @@ def test_other_currency_scales_amounts_and_threshold():
     }
     amounts = [r["amount"] for r in rows if r["txn_id"] in ids]
     assert amounts and all(9_000 <= a < 10_000 for a in amounts)
+
+
+@pytest.mark.parametrize("days", [7, 30])
+def test_every_transaction_inside_the_period(days):
+    import datetime as dt
+
+    cfg = SynthConfig(accounts=1_000, days=days, seed=8)
+    data = generate_synth(cfg)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=days)
+    dormant_old = {
+        p["txn_ids"][0] for p in data.patterns.to_pylist() if p["typology"] == "dormant_reactivation"
+    }
+    for r in data.transactions.select(["txn_id", "ts"]).to_pylist():
+        if r["txn_id"] in dormant_old:
+            assert r["ts"] < start
+        else:
+            assert start <= r["ts"] < end, r
