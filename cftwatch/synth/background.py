@@ -164,6 +164,23 @@ def amounts(
     return np.round(x * 100).astype(np.int64)
 
 
+def daytime(rng: np.random.Generator, base: object, low: int, high: int, n: int) -> np.ndarray:
+    """`base` + offsets in [low, high) whose hour of day follows `HOUR_WEIGHTS`.
+
+    Rejection sampling: every offset stays inside its range, so windows built on it hold.
+    """
+    base_arr = np.broadcast_to(np.asarray(base, dtype=np.int64), n)
+    hi = max(low + 1, high)
+    out = base_arr + rng.integers(low, hi, n)
+    accept = HOUR_WEIGHTS / HOUR_WEIGHTS.max()
+    for _ in range(30):
+        redo = rng.random(n) >= accept[(out // US_PER_HOUR) % 24]
+        if not redo.any():
+            break
+        out[redo] = base_arr[redo] + rng.integers(low, hi, int(redo.sum()))
+    return out
+
+
 class Clock:
     """Draws timestamps with daily and weekly seasonality inside the period."""
 
@@ -364,6 +381,7 @@ def generate_background(
         purpose="cash_in",
     )
     _payroll(pop, act, rng, rows, clock, businesses, n["salary"])
+    _appeals(pop, rng, rows, clock, ind_wallet, merchants)
     if progress is not None:
         progress(n["salary"])  # type: ignore[operator]
 
@@ -416,3 +434,57 @@ def _payroll(
         PU["salary"],
         rows.code("salary"),
     )
+
+
+APPEALS_PER_10K = 2.0
+"""Legitimate personal appeals per 10,000 accounts (medical, funeral, flood relief)."""
+
+
+def _appeals(
+    pop: Population,
+    rng: np.random.Generator,
+    rows: Rows,
+    clock: Clock,
+    wallets: Sampler,
+    merchants: Sampler,
+) -> None:
+    """Personal appeals: 15-40 people send small amounts to one wallet within three days,
+    which is then spent slowly at merchants over the following week (no rapid cash-out).
+    The honest twin of `crowdfunding_fan_in`."""
+    k = max(1, round(APPEALS_PER_10K * pop.n_accounts / 10_000))
+    span = clock.days * US_PER_DAY
+    window = min(3 * US_PER_DAY, span // 3)
+    narr = np.array(
+        [rows.code(t) for t in ("medical help", "funeral", "for treatment", "flood relief", "")],
+        np.int32,
+    )
+    for _ in range(k):
+        recipient = wallets.draw(rng, 1)[0]
+        m = int(rng.integers(15, 41))
+        donors = _no_self(wallets.draw(rng, m), np.full(m, recipient), wallets.pool)
+        donors = np.where(donors == recipient, wallets.pool[0], donors)
+        t0 = clock.t0 + int(rng.integers(0, max(1, span - window - 7 * US_PER_DAY)))
+        ts = np.sort(daytime(rng, t0, 0, window, m))
+        cents = amounts(rng, m, 1_500, 0.8, 100, 0.7, low=100, high=20_000)
+        rows.add(
+            donors,
+            np.full(m, recipient),
+            ts,
+            cents,
+            CH["wallet"],
+            PU["p2p"],
+            narr[rng.integers(0, narr.size, m)],
+        )
+        spend_n = int(rng.integers(2, 6))
+        total = int(cents.sum())
+        spend = np.floor(rng.dirichlet(np.ones(spend_n)) * total * rng.uniform(0.3, 0.7))
+        spend_ts = daytime(rng, int(ts[-1]), 2 * US_PER_DAY, 7 * US_PER_DAY, spend_n)
+        spend_ts = np.minimum(spend_ts, clock.t0 + span - 1)
+        rows.add(
+            np.full(spend_n, recipient),
+            merchants.draw(rng, spend_n),
+            spend_ts,
+            np.maximum(spend.astype(np.int64), 100),
+            CH["merchant"],
+            PU["merchant"],
+        )

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from cftwatch.errors import ConfigError
-from cftwatch.synth.background import CH, HOUR_WEIGHTS, PU, US_PER_DAY, US_PER_HOUR, Rows
+from cftwatch.synth.background import CH, PU, US_PER_DAY, US_PER_HOUR, Rows, daytime
 from cftwatch.synth.config import PKR_PER_UNIT, TYPOLOGIES
 from cftwatch.synth.names import listed_names, name_data, name_variant
 from cftwatch.synth.population import AGT, BUS, FOR, IND, NPO, Population, start_us
@@ -74,17 +74,7 @@ class Ctx:
         (a burst of donations at 03:00 would be a giveaway) while every offset stays
         inside its range, so the typology's windows hold.
         """
-        size = 1 if n is None else n
-        base_arr = np.broadcast_to(np.asarray(base, dtype=np.int64), size)
-        out = base_arr + self.rng.integers(low, max(low + 1, high), size)
-        accept = HOUR_WEIGHTS / HOUR_WEIGHTS.max()
-        for _ in range(30):
-            hour = (out // US_PER_HOUR) % 24
-            redo = self.rng.random(size) >= accept[hour]
-            if not redo.any():
-                break
-            k = int(redo.sum())
-            out[redo] = base_arr[redo] + self.rng.integers(low, max(low + 1, high), k)
+        out = daytime(self.rng, base, low, high, 1 if n is None else n)
         return int(out[0]) if n is None else out
 
     def take(self, pool: str, k: int) -> list[int]:

@@ -142,3 +142,14 @@ def test_injected_rows_keep_the_daily_rhythm(data):
     injected = t.filter(pc.is_in(t.column("txn_id"), value_set=labelled))
     hours = np.array(pc.hour(injected.column("ts")))
     assert np.isin(hours, [1, 2, 3, 4]).mean() < 0.05
+
+
+def test_personal_appeals_are_an_unlabelled_fan_in(data, background):
+    """Honest twin of crowdfunding: many small p2p gifts to one wallet, spent slowly."""
+    narr = {"medical help", "funeral", "for treatment", "flood relief"}
+    gifts = background.filter(
+        pc.is_in(background.column("narrative"), value_set=pa.array(sorted(narr)))
+    )
+    per = pc.value_counts(gifts.column("creditor_account")).to_pylist()
+    assert max(d["counts"] for d in per) >= 5
+    assert all(ch == "wallet" for ch in gifts.column("channel").to_pylist())

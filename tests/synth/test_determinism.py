@@ -83,7 +83,9 @@ def test_every_transaction_inside_the_period(days):
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=days)
     dormant_old = {
-        p["txn_ids"][0] for p in data.patterns.to_pylist() if p["typology"] == "dormant_reactivation"
+        p["txn_ids"][0]
+        for p in data.patterns.to_pylist()
+        if p["typology"] == "dormant_reactivation"
     }
     for r in data.transactions.select(["txn_id", "ts"]).to_pylist():
         if r["txn_id"] in dormant_old:
