@@ -36,7 +36,12 @@ def synth_command(
 ) -> None:
     """Generate synthetic payments with labelled TF typologies (labels and patterns too)."""
     from cftwatch.errors import ConfigError
-    from cftwatch.synth import SynthConfig, generate_synth, write_synth
+    from cftwatch.synth import FORMATS, SynthConfig, generate_synth, write_synth
+
+    if format not in FORMATS:
+        raise ConfigError.at(
+            f"unknown format (choose {', '.join(FORMATS)})", field="format", value=format
+        )
 
     values: dict[str, object] = {
         "accounts": accounts,
