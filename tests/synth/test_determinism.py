@@ -92,3 +92,21 @@ def test_every_transaction_inside_the_period(days):
             assert r["ts"] < start
         else:
             assert start <= r["ts"] < end, r
+
+
+def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
+    """No dict/set iteration order leaks into the output (PYTHONHASHSEED varies)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys; from cftwatch.synth import SynthConfig, generate_synth, write_synth; "
+        "write_synth(generate_synth(SynthConfig(accounts=800, days=7, seed=9)), sys.argv[1])"
+    )
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(root))
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / seed)], check=True, env=env)
+    assert _digests(tmp_path / "1") == _digests(tmp_path / "2")
