@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "ingest_files": "cftwatch.ingest",
     "IngestResult": "cftwatch.ingest",
     "load_mapping": "cftwatch.ingest",
+    "ingest_samples": "cftwatch.ingest",
     # synth
     "SynthConfig": "cftwatch.synth",
     "generate_synth": "cftwatch.synth",

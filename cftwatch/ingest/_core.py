@@ -10,7 +10,6 @@ the same way.
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from cftwatch import schema as cs
-from cftwatch.errors import InputError, Problem
+from cftwatch.errors import Problem
 
 MAX_LISTED_PROBLEMS = 20
 """How many problems an InputError lists (the message says how many there were in all)."""
@@ -316,11 +315,3 @@ def stage_arrow(
             con.unregister("_ingest_batch")
         total += batch.num_rows
     return total
-
-
-def elapsed(start: float) -> float:
-    return time.perf_counter() - start
-
-
-def problems_error(problems: list[Problem]) -> InputError:
-    return InputError(problems)

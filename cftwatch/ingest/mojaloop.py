@@ -50,9 +50,14 @@ STAGE_SCHEMA = pa.schema(
 
 
 def records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(record number, object) from a JSON array or JSON lines file (1-based numbers)."""
+    """(record number, object) from a JSON array, JSON lines, or one pretty-printed object
+    (1-based numbers; lines for JSON lines)."""
     with path.open(encoding="utf-8") as fh:
         head = fh.read(4096).lstrip()
+        fh.seek(0)
+        first = fh.readline().strip()
+    if head.startswith("{") and not _is_json(first):
+        head = "[" + head  # one object spread over lines: read it whole, as a 1-item list
     if head.startswith("["):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -62,7 +67,7 @@ def records(path: Path) -> Iterator[tuple[int, Any]]:
                 file=str(path),
                 record=exc.lineno,
             ) from exc
-        yield from enumerate(data, start=1)
+        yield from enumerate(data if isinstance(data, list) else [data], start=1)
         return
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -76,6 +81,14 @@ def records(path: Path) -> Iterator[tuple[int, Any]]:
                     file=str(path),
                     record=lineno,
                 ) from exc
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _is_quote(obj: Any) -> bool:

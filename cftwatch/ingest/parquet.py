@@ -75,7 +75,7 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
     return Source(
         relation=f"read_parquet({sql_str(str(path))}, file_row_number=true)",
         record="file_row_number + 1",
-        raw="txn_id",
+        raw="CAST(txn_id AS VARCHAR)",
         columns=columns,
         checks=checks,
         own_ids=True,

@@ -15,6 +15,7 @@ from tests.ingest.conftest import PAYSIM_START, canonical_rows, check_golden
         ("paysim", "paysim", ["paysim_12.csv"], {"start": PAYSIM_START}),
         ("csv_mapped", "csv", ["wallet_export.csv"], {"mapping": "wallet_export.mapping.yaml"}),
         ("pacs008", "pacs008", ["pacs008_v08.xml"], {}),
+        ("pacs008_v13", "iso20022", ["pacs008_v13.xml"], {}),
         ("pain001", "pain001", ["pain001_v09.xml", "pain001_v03.xml"], {}),
         ("mojaloop", "mojaloop", ["mojaloop.jsonl"], {}),
     ],

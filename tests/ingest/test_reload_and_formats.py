@@ -216,3 +216,18 @@ def test_xml_external_entities_are_not_resolved(workspace, tmp_path, fx):
     ingest_files(workspace, "pacs008", [path])
     dump = repr(workspace.con.execute("SELECT * FROM transactions").fetchall())
     assert "TOP-SECRET" not in dump
+
+
+def test_mojaloop_pretty_printed_single_objects(workspace, fx, tmp_path):
+    lines = (fx / "mojaloop.jsonl").read_text(encoding="utf-8").splitlines()
+    quote, transfer = tmp_path / "quote.json", tmp_path / "transfer.json"
+    quote.write_text(json.dumps(json.loads(lines[2]), indent=2, ensure_ascii=False))
+    transfer.write_text(json.dumps(json.loads(lines[3]), indent=2))
+    result = ingest_files(workspace, "mojaloop", [transfer, quote])
+    (row,) = canonical_rows(workspace)
+    assert result.rows == 1
+    assert (row["creditor_name"], row["purpose"], row["channel"]) == (
+        "عبدالرحمن ٹرسٹ",
+        "PAYMENT/DONATION",
+        "merchant",
+    )
