@@ -10,6 +10,7 @@ configured currency's PKR basis (conversion to the currency happens once, at the
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -417,7 +418,9 @@ def listed_party_payment(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     rng = ctx.rng
     entries = listed_names()
     entry = entries[int(rng.integers(0, len(entries)))]
-    pool = "business" if entry.schema == "Organization" else "bank"
+    charity = re.search(r"TRUST|FOUNDATION|ORGANI[SZ]ATION|COMMITTEE|SOCIETY", entry.name)
+    # Persons hold bank accounts; front charities NPO accounts; other entities business ones.
+    pool = {"Person": "bank"}.get(entry.schema, "npo" if charity else "business")
     holders = np.bincount(ctx.pop.party, minlength=ctx.pop.n_parties)
     listed = ctx.take(pool, 1)[0]
     while holders[ctx.pop.party[listed]] != 1:  # the listed party holds only this account
