@@ -268,3 +268,13 @@ def test_high_risk_remittance(instances, small_config):
         assert all(r["creditor_country"] in small_config.high_risk_countries for r in rows)
         assert all(r["debtor_country"] == "PK" for r in rows)
         assert _secs(rows[0]["ts"], rows[-1]["ts"]) <= prm["window_days"] * 24 * HOUR
+
+
+def test_windows_enclose_each_instance(instances, small):
+    for group in instances.values():
+        for p in group:
+            ts = [r["ts"] for r in p["rows"]]
+            assert p["window_start"] == min(ts) and p["window_end"] == max(ts)
+    summary = small.summary()
+    assert sum(summary["instances"].values()) == small.patterns.num_rows
+    assert summary["transactions"] == small.transactions.num_rows
