@@ -14,9 +14,8 @@ Public API (what other stages use):
 
 from __future__ import annotations
 
-from typing import Any
-
 from cftwatch.lists.api import SOURCES, load_list, parse_list
+from cftwatch.lists.ftm import export_ftm, import_ftm
 from cftwatch.lists.model import ASSOCIATE_PREFIX, Entity, ParsedList, entity_fingerprint
 from cftwatch.lists.store import (
     ListDiff,
@@ -29,14 +28,17 @@ from cftwatch.lists.store import (
     list_versions,
     version_entities,
 )
+from cftwatch.lists.update import OFFICIAL_URLS, UpdateResult, update_lists
 
 __all__ = [
     "ASSOCIATE_PREFIX",
+    "OFFICIAL_URLS",
     "SOURCES",
     "Entity",
     "ListDiff",
     "ListVersion",
     "ParsedList",
+    "UpdateResult",
     "active_entities",
     "diff_versions",
     "ensure_list_tables",
@@ -51,16 +53,3 @@ __all__ = [
     "update_lists",
     "version_entities",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # Download and FtM code load on first use; most callers only read entities.
-    if name == "update_lists":
-        from cftwatch.lists.update import update_lists
-
-        return update_lists
-    if name in ("export_ftm", "import_ftm"):
-        from cftwatch.lists import ftm
-
-        return getattr(ftm, name)
-    raise AttributeError(f"module 'cftwatch.lists' has no attribute {name!r}")

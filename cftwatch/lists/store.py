@@ -526,14 +526,18 @@ def _single_list_id(ws: Workspace, source: str) -> str:
 def _rows_by_id(
     con: duckdb.DuckDBPyConnection, version_id: str, ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    wanted = pa.table({"entity_id": pa.array(ids, pa.string())})  # noqa: F841 - DuckDB scans it
+    wanted = pa.table({"entity_id": pa.array(ids, pa.string())})
     cols = ", ".join(f'r."{c}"' for c in ENTITY_COLUMNS)
-    table = _arrow(
-        con,
-        f"SELECT {cols} FROM {ROWS_TABLE} r JOIN wanted w ON r.entity_id = w.entity_id "
-        "WHERE r.source_version = ?",
-        [version_id],
-    )
+    con.register("_cftwatch_wanted_ids", wanted)
+    try:
+        table = _arrow(
+            con,
+            f"SELECT {cols} FROM {ROWS_TABLE} r "
+            "JOIN _cftwatch_wanted_ids w ON r.entity_id = w.entity_id WHERE r.source_version = ?",
+            [version_id],
+        )
+    finally:
+        con.unregister("_cftwatch_wanted_ids")
     return {r["entity_id"]: r for r in table.to_pylist()}
 
 
