@@ -17,7 +17,11 @@ def sdn():
 def test_csv_set_is_joined(sdn):
     assert sdn.list_id == "ofac-sdn"
     assert sdn.count == 15
-    assert [p.rsplit("/", 1)[-1] for p in sdn.files] == ["ofac_sdn.csv", "ofac_alt.csv", "ofac_add.csv"]
+    assert [p.rsplit("/", 1)[-1] for p in sdn.files] == [
+        "ofac_sdn.csv",
+        "ofac_alt.csv",
+        "ofac_add.csv",
+    ]
     assert sdn.published is None  # the CSV carries no date
 
 
@@ -92,7 +96,9 @@ def test_remarks_ids_nationalities_and_links(sdn):
     # Linked To: resolves to the associate's entity id, marked as an association
     assert "linked_to:ofac:7140" in row["linked_refs"]
     dashed = by_ref(sdn.entities)["17270"]
-    assert [i["normalized"] for i in dashed["identifiers"] if i["type"] == "cnic"] == ["3520219631739"]
+    assert [i["normalized"] for i in dashed["identifiers"] if i["type"] == "cnic"] == [
+        "3520219631739"
+    ]
 
 
 def test_range_and_circa_dates(sdn):
@@ -161,13 +167,19 @@ def test_sdn_xml_wallets_and_weak_aka(tmp_path):
     row = parsed.entities.to_pylist()[0]
     assert row["entity_id"] == "ofac:25308"
     assert names(row)["ZHOU, William"] == ("weak", "alias")
-    wallets = [(i["normalized"], i["note"]) for i in row["identifiers"] if i["type"] == "crypto_wallet"]
+    wallets = [
+        (i["normalized"], i["note"]) for i in row["identifiers"] if i["type"] == "crypto_wallet"
+    ]
     assert wallets == [
         ("12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h", "XBT"),
         ("0xa7e5d5a720f06526557c513402f2e6b5fa20b008", "ETH"),
     ]
     passport = [i for i in row["identifiers"] if i["type"] == "passport"][0]
-    assert (passport["value"], passport["country"], passport["note"]) == ("BW1332961", "PK", "expires 23 Jul 2011")
+    assert (passport["value"], passport["country"], passport["note"]) == (
+        "BW1332961",
+        "PK",
+        "expires 23 Jul 2011",
+    )
     assert row["birth_dates"][0]["circa"] is True
     assert row["nationalities"] == ["CN"]
 

@@ -43,7 +43,12 @@ def test_uk_masood_azhar(uk):
 def test_uk_year_only_dob_and_documents(uk):
     row = by_ref(uk.entities)["7296"]
     assert row["birth_dates"] == [
-        {"value": "1970", "date_from": date(1970, 1, 1), "date_to": date(1970, 12, 31), "circa": False}
+        {
+            "value": "1970",
+            "date_from": date(1970, 1, 1),
+            "date_to": date(1970, 12, 31),
+            "circa": False,
+        }
     ]
     assert [(i["type"], i["normalized"]) for i in row["identifiers"]] == [("passport", "SE012820")]
     assert row["linked_refs"] == ["un:TAi.135"]

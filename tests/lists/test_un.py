@@ -80,12 +80,22 @@ def test_partial_approximate_and_range_dates(un):
     refs = by_ref(un.entities)
     year_only = refs["CDi.001"]["birth_dates"]
     assert year_only == [
-        {"value": "1971", "date_from": date(1971, 1, 1), "date_to": date(1971, 12, 31), "circa": False}
+        {
+            "value": "1971",
+            "date_from": date(1971, 1, 1),
+            "date_to": date(1971, 12, 31),
+            "circa": False,
+        }
     ]
     between, approx = refs["TAi.025"]["birth_dates"]
     assert between["value"] == "1958/1963"
     assert (between["date_from"], between["date_to"]) == (date(1958, 1, 1), date(1963, 12, 31))
-    assert approx == {"value": "1970", "date_from": date(1970, 1, 1), "date_to": date(1970, 12, 31), "circa": True}
+    assert approx == {
+        "value": "1970",
+        "date_from": date(1970, 1, 1),
+        "date_to": date(1970, 12, 31),
+        "circa": True,
+    }
     assert [b["circa"] for b in refs["QDi.399"]["birth_dates"]] == [False, True]
 
 
