@@ -174,7 +174,7 @@ def test_sdn_xml_wallets_and_weak_aka(tmp_path):
         ("12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h", "XBT"),
         ("0xa7e5d5a720f06526557c513402f2e6b5fa20b008", "ETH"),
     ]
-    passport = [i for i in row["identifiers"] if i["type"] == "passport"][0]
+    passport = next(i for i in row["identifiers"] if i["type"] == "passport")
     assert (passport["value"], passport["country"], passport["note"]) == (
         "BW1332961",
         "PK",

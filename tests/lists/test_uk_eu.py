@@ -64,7 +64,7 @@ def test_uk_truncated_workbook_is_rejected(tmp_path):
     data = (FIX / "uk_conlist.xlsx").read_bytes()
     cut = tmp_path / "ConList.xlsx"
     cut.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ListFormatError, match="ConList.xlsx"):
+    with pytest.raises(ListFormatError, match=r"ConList\.xlsx"):
         parse_list(cut, "uk")
 
 

@@ -67,7 +67,7 @@ def test_jaish_i_mohammed_and_lashkar_e_tayyiba(un):
 def test_arabic_script_original_names(un):
     row = by_ref(un.entities)["QDi.423"]
     assert names(row)["علي ما يشو"] == ("strong", "original_script")
-    original = [n for n in row["names"] if n["name_type"] == "original_script"][0]
+    original = next(n for n in row["names"] if n["name_type"] == "original_script")
     assert original["script"] == "Arab"
     assert names(row)["Abou Abderahmane Sanhaji"] == ("weak", "alias")
     assert [(i["type"], i["value"], i["country"]) for i in row["identifiers"]] == [
