@@ -9,6 +9,7 @@ APPROXIMATELY (circa) and BETWEEN (a FROM_YEAR/TO_YEAR range).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,9 @@ UN_PROGRAMS: dict[str, str] = {
     "Haiti": "UN 2653 Haiti",
 }
 """`UN_LIST_TYPE` → sanctions regime (resolution and name)."""
+
+_FATHER = re.compile(r"[Ff]ather[’']s name is ([^.;,\n]+)")
+"""UN comments state fathers' names in prose; screening uses them (Pakistani records do)."""
 
 _ALIAS_QUALITY = {
     "good": ("strong", "alias"),
@@ -118,6 +122,8 @@ def _record(elem: etree._Element, file: Path) -> Entity:
             if values:
                 remarks.append(f"{label}: {'; '.join(values)}")
     entity.remarks = "\n".join(r for r in remarks if r) or None
+    for father in _FATHER.findall(entity.remarks or ""):
+        entity.add_father_name(father)
     for holder in children(elem, "NATIONALITY"):
         for value in children(holder, "VALUE"):
             entity.add_nationality(text_of(value))

@@ -154,3 +154,18 @@ def test_entity_expansion_is_not_performed(tmp_path):
     text = str(parsed.entities.to_pylist())
     assert "TOPSECRET" not in text
     assert "aaaaaaaaaa" not in text
+
+
+def test_father_name_from_comments(tmp_path):
+    path = tmp_path / "un.xml"
+    path.write_text(
+        '<?xml version="1.0"?><CONSOLIDATED_LIST dateGenerated="2026-02-27T00:00:00Z">'
+        "<INDIVIDUALS><INDIVIDUAL><FIRST_NAME>HAJI</FIRST_NAME><SECOND_NAME>TEST</SECOND_NAME>"
+        "<UN_LIST_TYPE>Al-Qaida</UN_LIST_TYPE><REFERENCE_NUMBER>QDi.998</REFERENCE_NUMBER>"
+        "<COMMENTS1>Financier. Father’s name is Muhammad Yousaf. Mother's name is X.</COMMENTS1>"
+        "</INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>",
+        encoding="utf-8",
+    )
+    row = parse_list(path, "un").entities.to_pylist()[0]
+    assert row["father_names"] == ["Muhammad Yousaf"]
+    assert row["primary_name"] == "HAJI TEST"
