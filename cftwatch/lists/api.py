@@ -86,9 +86,15 @@ def _file_in_dir(folder: Path, source: str) -> Path:
         "un": ("consolidated.xml",),
         "uk": ("conlist.xlsx",),
     }.get(source, ())
-    for p in sorted(folder.iterdir()):
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    for p in files:
         if p.name.lower() in wanted:
             return p
+    if source in ("ofac", "ofac-sdn"):
+        # dated copies such as ofac_sdn_2024-05-03.csv
+        candidates = [p for p in files if "sdn" in p.name.lower() and p.suffix.lower() == ".csv"]
+        if len(candidates) == 1:
+            return candidates[0]
     raise ListFormatError.at(f"no {' or '.join(wanted) or 'list'} file in folder", file=str(folder))
 
 

@@ -229,7 +229,7 @@ def store_parsed(
         seq=seq,
         published=parsed.published,
         format=parsed.format,
-        files=[str(p) for p in parsed.files],
+        files=[str(Path(p).resolve()) for p in parsed.files],
         sha256=sha,
         bytes=size,
         entities=parsed.count,
