@@ -189,3 +189,13 @@ def test_sdn_xml_record_count_mismatch_is_rejected(tmp_path):
     path.write_text(SDN_XML.format(count=2))
     with pytest.raises(ListFormatError, match="Record_Count"):
         parse_list(path, "ofac")
+
+
+def test_un_reference_in_remarks_links_the_un_entry(tmp_path):
+    sdn = tmp_path / "sdn.csv"
+    sdn.write_bytes(
+        b'90001,"TEST, Person","individual","SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+        b'"DOB 1970; UN Ref QDi.422; Linked To: SOMEONE NOT IN FILE."\r\n\x1a'
+    )
+    row = parse_list(sdn, "ofac").entities.to_pylist()[0]
+    assert row["linked_refs"] == ["un:QDi.422", "linked_to:SOMEONE NOT IN FILE"]
