@@ -32,6 +32,15 @@ _EXPORTS: dict[str, str] = {
     # lists
     "parse_list": "cftwatch.lists",
     "load_list": "cftwatch.lists",
+    "active_entities": "cftwatch.lists",
+    "list_versions": "cftwatch.lists",
+    "diff_versions": "cftwatch.lists",
+    "entity_fingerprint": "cftwatch.lists",
+    "update_lists": "cftwatch.lists",
+    "export_ftm": "cftwatch.lists",
+    "import_ftm": "cftwatch.lists",
+    "find_entity": "cftwatch.lists",
+    "list_clusters": "cftwatch.lists",
     # screening
     "Screener": "cftwatch.screening",
     "screen_name": "cftwatch.screening",
