@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "run_rules": "cftwatch.monitoring",
     # operational store, cases and reporting
     "OperationalStore": "cftwatch.store",
+    "Judgement": "cftwatch.store",
     "CaseService": "cftwatch.cases",
     "build_goaml_report": "cftwatch.reporting",
     "load_profile": "cftwatch.reporting",
