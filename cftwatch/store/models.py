@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -114,7 +115,7 @@ class CaseAlertRow(Base):
     rule_id: Mapped[str] = mapped_column(String(200))
     typology: Mapped[str] = mapped_column(String(200))
     severity: Mapped[str] = mapped_column(String(16))
-    score: Mapped[float | None] = mapped_column()
+    score: Mapped[float | None] = mapped_column(Float)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     added_by: Mapped[str] = mapped_column(String(200))
