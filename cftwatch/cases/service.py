@@ -456,17 +456,16 @@ class CaseService:
                 what = "reopen" if reopen else f"{current} → {to_status}"
                 raise WorkflowError(f"{label}: {what} is a supervisor decision; {user} is not one")
             now = utcnow()
-            s.add(
-                DecisionRow(
-                    case_id=row.id,
-                    kind="status",
-                    from_status=current,
-                    to_status=to_status,
-                    reason=reason.strip(),
-                    created_at=now,
-                    created_by=user,
-                )
+            decision = DecisionRow(
+                case_id=row.id,
+                kind="status",
+                from_status=current,
+                to_status=to_status,
+                reason=reason.strip(),
+                created_at=now,
+                created_by=user,
             )
+            s.add(decision)
             s.flush()
             self._apply(
                 s,
@@ -482,7 +481,7 @@ class CaseService:
                     {
                         "case_id": row.id,
                         "entity_type": "decision",
-                        "entity_id": label,
+                        "entity_id": str(decision.id),
                         "action": "reopen" if reopen else "decide",
                         "field": "status",
                         "before": current,
