@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "OperationalStore": "cftwatch.store",
     "Judgement": "cftwatch.store",
     "CaseService": "cftwatch.cases",
+    "CaseBundle": "cftwatch.cases",
     "build_goaml_report": "cftwatch.reporting",
     "load_profile": "cftwatch.reporting",
 }
