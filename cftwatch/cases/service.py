@@ -14,6 +14,7 @@ import builtins
 import datetime as dt
 import decimal
 import json
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -134,6 +135,26 @@ class CaseService:
             counts = _alert_counts(s, touched)
             return [_case_record(s.get_one(CaseRow, n), counts.get(n, 0)) for n in touched]
 
+    def triage_strongest(self, alerts: pa.Table, user: str) -> Case:
+        """Open (or update) the case of the strongest alert's subject: the alert with the
+        highest severity, then score. All alerts on that subject join the case. For demos
+        and for 'work the worst first' queues."""
+        if alerts.num_rows == 0:
+            raise NotFoundError("no alerts to open a case from")
+        rows = alerts.to_pylist()
+        best = max(
+            rows,
+            key=lambda r: (SEVERITY_RANK.get(str(r.get("severity")).lower(), 1), _score(r) or 0.0),
+        )
+        subject = (best.get("subject_type"), best.get("subject_id"))
+        mask = [(r.get("subject_type"), r.get("subject_id")) == subject for r in rows]
+        self.triage(alerts.filter(pa.array(mask)), user)
+        with self.store.session() as s:
+            number = s.scalars(
+                select(CaseAlertRow.case_id).where(CaseAlertRow.alert_id == str(best["alert_id"]))
+            ).one()
+            return _case_record(s.get_one(CaseRow, number), _alert_counts(s, [number])[number])
+
     def _open_case(
         self, s: Session, user: str, now: dt.datetime, group: Sequence[dict[str, Any]]
     ) -> CaseRow:
@@ -200,7 +221,7 @@ class CaseService:
                     rule_id=a["rule_id"],
                     typology=a["typology"],
                     severity=_severity(a),
-                    score=a.get("score"),
+                    score=_score(a),
                     snapshot=a,
                     added_at=now,
                     added_by=user,
@@ -774,6 +795,11 @@ def _severity(alert: dict[str, Any]) -> str:
     return sev if sev in SEVERITY_RANK else "medium"
 
 
+def _score(alert: dict[str, Any]) -> float | None:
+    value = alert.get("score")
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _max_severity(group: Sequence[dict[str, Any]]) -> str:
     return max((_severity(a) for a in group), key=SEVERITY_RANK.__getitem__)
 
@@ -789,6 +815,8 @@ def _json_safe(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON (and PostgreSQL json) has no NaN or infinity
     return value
 
 

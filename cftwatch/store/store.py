@@ -173,6 +173,9 @@ class OperationalStore:
 
     def migrate(self) -> str:
         """Create or upgrade the tables to the newest migration; returns the revision."""
+        head = head_revision()
+        if self.current_revision() == head:
+            return head
         cfg = alembic_config()
         with self._db_errors(), self.engine.begin() as conn:
             if self.dialect == "postgresql":

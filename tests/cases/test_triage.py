@@ -5,8 +5,9 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from cftwatch import schema as cs
 from cftwatch.cases import CaseService
-from cftwatch.errors import InputError
+from cftwatch.errors import InputError, NotFoundError
 from tests.cases.helpers import alert, alerts_table, screening_alert
 
 
@@ -103,3 +104,20 @@ def test_list_filters(service: CaseService):
     assert [c.case_id for c in service.list()] == [c2.case_id, c1.case_id]  # newest first
     with pytest.raises(InputError):
         service.list(status="bogus")
+
+
+def test_triage_strongest_opens_the_worst_subject(service: CaseService):
+    weak = alert("acct:1", severity="medium", score=0.99)
+    strong = alert("acct:2", severity="critical", score=0.5)
+    same_subject = alert("acct:2", severity="low", score=float("nan"))
+    case = service.triage_strongest(alerts_table(weak, strong, same_subject), "demo")
+    assert (case.subject_id, case.alert_count, case.priority) == ("acct:2", 2, "critical")
+    assert [c.subject_id for c in service.list()] == ["acct:2"]
+    nan_alert = next(
+        a for a in service.alerts(case.case_id) if a.alert_id == same_subject["alert_id"]
+    )
+    assert nan_alert.score is None and nan_alert.snapshot["score"] is None
+    again = service.triage_strongest(alerts_table(weak, strong, same_subject), "demo")
+    assert again.case_id == case.case_id  # idempotent
+    with pytest.raises(NotFoundError):
+        service.triage_strongest(cs.empty(cs.ALERTS), "demo")
