@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from cftwatch.cases import workflow
@@ -112,28 +112,69 @@ class CaseService:
                     continue
                 known.add(r["alert_id"])
                 groups.setdefault((r["subject_type"], r["subject_id"]), []).append(r)
-            touched: builtins.list[int] = []
             now = utcnow()
-            for (subject_type, subject_id), group in groups.items():
-                row = s.scalars(
-                    select(CaseRow)
-                    .where(
-                        CaseRow.subject_type == subject_type,
-                        CaseRow.subject_id == subject_id,
-                        CaseRow.status.in_(workflow.OPEN_STATUSES),
+            cases = _open_cases(s, builtins.list(groups))
+            new_cases = {
+                key: self._new_case_row(user, now, group)
+                for key, group in groups.items()
+                if key not in cases
+            }
+            s.add_all(new_cases.values())
+            s.flush()
+            audit: builtins.list[dict[str, Any]] = [
+                {
+                    "case_id": row.id,
+                    "entity_type": "case",
+                    "entity_id": format_case_id(row.id),
+                    "action": "create",
+                    "after": _case_fields(row),
+                }
+                for row in new_cases.values()
+            ]
+            for key, row in cases.items():
+                self._raise_priority(s, row, user, now, groups[key])
+            cases.update(new_cases)
+            alert_rows: builtins.list[dict[str, Any]] = []
+            evidence: builtins.list[dict[str, Any]] = []
+            for key, group in groups.items():
+                number = cases[key].id
+                for a in group:
+                    alert_rows.append(
+                        {
+                            "case_id": number,
+                            "alert_id": a["alert_id"],
+                            "source": a["source"],
+                            "rule_id": a["rule_id"],
+                            "typology": a["typology"],
+                            "severity": _severity(a),
+                            "score": _score(a),
+                            "snapshot": a,
+                            "added_at": now,
+                            "added_by": user,
+                        }
                     )
-                    .order_by(CaseRow.id.desc())
-                    .limit(1)
-                    .with_for_update()
-                ).first()
-                if row is None:
-                    row = self._open_case(s, user, now, group)
-                else:
-                    self._raise_priority(s, row, user, now, group)
-                self._add_alerts(s, row.id, user, now, group)
-                touched.append(row.id)
+                    audit.append(
+                        {
+                            "case_id": number,
+                            "entity_type": "case_alert",
+                            "entity_id": a["alert_id"],
+                            "action": "add",
+                            "after": {
+                                k: a.get(k)
+                                for k in ("alert_id", "rule_id", "typology", "severity", "score")
+                            },
+                        }
+                    )
+                    evidence.extend(_alert_evidence(number, a))
+            if alert_rows:
+                s.execute(insert(CaseAlertRow), alert_rows)
+            self.store.write_audit(s, audit, user=user, at=now)
+            self._insert_evidence(
+                s, user, now, evidence, new_cases={row.id for row in new_cases.values()}
+            )
+            touched = [cases[key].id for key in groups]
             counts = _alert_counts(s, touched)
-            return [_case_record(s.get_one(CaseRow, n), counts.get(n, 0)) for n in touched]
+            return [_case_record(cases[key], counts.get(cases[key].id, 0)) for key in groups]
 
     def triage_strongest(self, alerts: pa.Table, user: str) -> Case:
         """Open (or update) the case of the strongest alert's subject: the alert with the
@@ -155,14 +196,14 @@ class CaseService:
             ).one()
             return _case_record(s.get_one(CaseRow, number), _alert_counts(s, [number])[number])
 
-    def _open_case(
-        self, s: Session, user: str, now: dt.datetime, group: Sequence[dict[str, Any]]
+    def _new_case_row(
+        self, user: str, now: dt.datetime, group: Sequence[dict[str, Any]]
     ) -> CaseRow:
         priority = _max_severity(group)
         first = group[0]
         name = next((a.get("subject_name") for a in group if a.get("subject_name")), None)
         typologies = sorted({a["typology"] for a in group})
-        row = CaseRow(
+        return CaseRow(
             subject_type=first["subject_type"],
             subject_id=first["subject_id"],
             subject_name=name,
@@ -177,23 +218,6 @@ class CaseService:
             updated_by=user,
             version=1,
         )
-        s.add(row)
-        s.flush()
-        self.store.write_audit(
-            s,
-            [
-                {
-                    "case_id": row.id,
-                    "entity_type": "case",
-                    "entity_id": format_case_id(row.id),
-                    "action": "create",
-                    "after": _case_fields(row),
-                }
-            ],
-            user=user,
-            at=now,
-        )
-        return row
 
     def _raise_priority(
         self,
@@ -207,110 +231,57 @@ class CaseService:
         if SEVERITY_RANK[severity] > SEVERITY_RANK[row.priority]:
             self._apply(s, row, user, {"priority": severity}, now)
 
-    def _add_alerts(
-        self, s: Session, case_number: int, user: str, now: dt.datetime, group: Sequence[dict]
-    ) -> None:
-        audit: builtins.list[dict[str, Any]] = []
-        evidence: builtins.list[dict[str, Any]] = []
-        for a in group:
-            s.add(
-                CaseAlertRow(
-                    case_id=case_number,
-                    alert_id=a["alert_id"],
-                    source=a["source"],
-                    rule_id=a["rule_id"],
-                    typology=a["typology"],
-                    severity=_severity(a),
-                    score=_score(a),
-                    snapshot=a,
-                    added_at=now,
-                    added_by=user,
-                )
-            )
-            audit.append(
-                {
-                    "case_id": case_number,
-                    "entity_type": "case_alert",
-                    "entity_id": a["alert_id"],
-                    "action": "add",
-                    "after": {
-                        k: a.get(k)
-                        for k in ("alert_id", "rule_id", "typology", "severity", "score")
-                    },
-                }
-            )
-            for txn_id in a.get("txn_ids") or []:
-                evidence.append({"kind": "transaction", "ref": txn_id, "alert_id": a["alert_id"]})
-            if a.get("entity_id"):
-                details = _parse_json(a.get("details"))
-                evidence.append(
-                    {
-                        "kind": "screening_match",
-                        "ref": a["entity_id"],
-                        "alert_id": a["alert_id"],
-                        "explanation": a.get("explanation"),
-                        "detail": {
-                            "score": a.get("score"),
-                            "subject_type": a["subject_type"],
-                            "subject_id": a["subject_id"],
-                            "subject_name": a.get("subject_name"),
-                            "details": details,
-                        },
-                    }
-                )
-        s.flush()
-        self.store.write_audit(s, audit, user=user, at=now)
-        self._insert_evidence(s, case_number, user, now, evidence)
-
     def _insert_evidence(
         self,
         s: Session,
-        case_number: int,
         user: str,
         now: dt.datetime,
         items: Sequence[dict[str, Any]],
-    ) -> builtins.list[EvidenceRow]:
-        """Insert evidence not already on the case (same kind and ref); audit each one."""
-        seen: set[tuple[str, str]] = set()
-        existing = _existing_evidence(s, case_number)
-        new_rows: builtins.list[EvidenceRow] = []
+        *,
+        new_cases: set[int] | frozenset[int] = frozenset(),
+    ) -> int:
+        """Insert evidence items (each names its `case_id`) not already on their case
+        (same kind and ref), in bulk, and audit each one. Returns how many were new."""
+        existing = _existing_evidence(s, {i["case_id"] for i in items} - set(new_cases))
+        rows: builtins.list[dict[str, Any]] = []
         for item in items:
-            key = (item["kind"], str(item["ref"]))
-            if key in existing or key in seen:
+            key = (item["case_id"], item["kind"], str(item["ref"]))
+            if key in existing:
                 continue
-            seen.add(key)
-            new_rows.append(
-                EvidenceRow(
-                    case_id=case_number,
-                    kind=item["kind"],
-                    ref=str(item["ref"]),
-                    alert_id=item.get("alert_id"),
-                    explanation=item.get("explanation"),
-                    detail=item.get("detail"),
-                    added_at=now,
-                    added_by=user,
-                )
+            existing.add(key)
+            rows.append(
+                {
+                    "case_id": item["case_id"],
+                    "kind": item["kind"],
+                    "ref": str(item["ref"]),
+                    "alert_id": item.get("alert_id"),
+                    "explanation": item.get("explanation"),
+                    "detail": item.get("detail"),
+                    "added_at": now,
+                    "added_by": user,
+                }
             )
-        if not new_rows:
-            return []
-        s.add_all(new_rows)
-        s.flush()
+        if not rows:
+            return 0
+        ids = s.scalars(
+            insert(EvidenceRow).returning(EvidenceRow.id, sort_by_parameter_order=True), rows
+        ).all()
         self.store.write_audit(
             s,
             [
                 {
-                    "case_id": case_number,
+                    "case_id": r["case_id"],
                     "entity_type": "evidence",
-                    "entity_id": str(r.id),
+                    "entity_id": str(evidence_id),
                     "action": "add",
-                    "after": {"kind": r.kind, "ref": r.ref, "alert_id": r.alert_id},
+                    "after": {"kind": r["kind"], "ref": r["ref"], "alert_id": r["alert_id"]},
                 }
-                for r in new_rows
+                for evidence_id, r in zip(ids, rows, strict=True)
             ],
             user=user,
             at=now,
         )
-        return new_rows
+        return len(rows)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -672,11 +643,11 @@ class CaseService:
             number = _case_row(s, case_id).id
             self._insert_evidence(
                 s,
-                number,
                 user,
                 utcnow(),
                 [
                     {
+                        "case_id": number,
                         "kind": kind,
                         "ref": ref,
                         "explanation": explanation,
@@ -698,14 +669,12 @@ class CaseService:
         _require_user(user)
         with self.store.session() as s:
             number = _case_row(s, case_id).id
-            rows = self._insert_evidence(
+            return self._insert_evidence(
                 s,
-                number,
                 user,
                 utcnow(),
-                [{"kind": "transaction", "ref": t} for t in txn_ids if t],
+                [{"case_id": number, "kind": "transaction", "ref": t} for t in txn_ids if t],
             )
-            return len(rows)
 
     def decide_match(
         self,
@@ -869,11 +838,66 @@ def _existing_alert_ids(s: Session, alert_ids: Sequence[str]) -> set[str]:
     return found
 
 
-def _existing_evidence(s: Session, case_number: int) -> set[tuple[str, str]]:
-    rows = s.execute(
-        select(EvidenceRow.kind, EvidenceRow.ref).where(EvidenceRow.case_id == case_number)
-    )
-    return {(k, r) for k, r in rows}
+def _existing_evidence(s: Session, case_numbers: set[int]) -> set[tuple[int, str, str]]:
+    out: set[tuple[int, str, str]] = set()
+    ids = sorted(case_numbers)
+    for i in range(0, len(ids), _IN_CHUNK):
+        rows = s.execute(
+            select(EvidenceRow.case_id, EvidenceRow.kind, EvidenceRow.ref).where(
+                EvidenceRow.case_id.in_(ids[i : i + _IN_CHUNK])
+            )
+        )
+        out.update((c, k, r) for c, k, r in rows)
+    return out
+
+
+def _open_cases(s: Session, subjects: Sequence[tuple[str, str]]) -> dict[tuple[str, str], CaseRow]:
+    """The newest open case of each subject that has one, locked for this transaction."""
+    wanted = set(subjects)
+    ids = sorted({sid for _, sid in subjects})
+    out: dict[tuple[str, str], CaseRow] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        rows = s.scalars(
+            select(CaseRow)
+            .where(
+                CaseRow.subject_id.in_(ids[i : i + _IN_CHUNK]),
+                CaseRow.status.in_(workflow.OPEN_STATUSES),
+            )
+            .order_by(CaseRow.id)
+            .with_for_update()
+        )
+        for row in rows:
+            key = (row.subject_type, row.subject_id)
+            if key in wanted:
+                out[key] = row  # ordered by id: the newest wins
+    return out
+
+
+def _alert_evidence(case_number: int, a: dict[str, Any]) -> builtins.list[dict[str, Any]]:
+    """Evidence an alert brings: its transactions, and for screening its match."""
+    items: builtins.list[dict[str, Any]] = [
+        {"case_id": case_number, "kind": "transaction", "ref": t, "alert_id": a["alert_id"]}
+        for t in a.get("txn_ids") or []
+        if t
+    ]
+    if a.get("entity_id"):
+        items.append(
+            {
+                "case_id": case_number,
+                "kind": "screening_match",
+                "ref": a["entity_id"],
+                "alert_id": a["alert_id"],
+                "explanation": a.get("explanation"),
+                "detail": {
+                    "score": _score(a),
+                    "subject_type": a["subject_type"],
+                    "subject_id": a["subject_id"],
+                    "subject_name": a.get("subject_name"),
+                    "details": _parse_json(a.get("details")),
+                },
+            }
+        )
+    return items
 
 
 def _alert_counts(s: Session, numbers: Sequence[int]) -> dict[int, int]:

@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Engine, Table, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -46,6 +46,7 @@ from cftwatch.store.records import (
 if TYPE_CHECKING:
     from cftwatch.workspace import Workspace
 
+AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IN_CHUNK = 500  # bound on IN-list sizes (SQLite's variable limit, PostgreSQL plan cost)
 _MIGRATE_LOCK = 0x0CF7_CA5E  # pg_advisory_xact_lock key: one migrator at a time
@@ -243,7 +244,7 @@ class OperationalStore:
             }
             for e in entries
         ]
-        session.execute(insert(AuditRow), rows)
+        session.execute(AUDIT_TABLE.insert(), rows)  # Core executemany: no ORM bookkeeping
 
     def audit_entries(
         self,
