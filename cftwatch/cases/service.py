@@ -286,7 +286,7 @@ class CaseService:
     # -- reading ---------------------------------------------------------------------
 
     def get(self, case_id: str | int) -> Case:
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             row = _case_row(s, case_id)
             return _case_record(row, _alert_counts(s, [row.id]).get(row.id, 0))
 
@@ -303,25 +303,25 @@ class CaseService:
             stmt = stmt.where(CaseRow.status == status)
         if assignee is not None:
             stmt = stmt.where(CaseRow.assignee == assignee)
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             rows = builtins.list(s.scalars(stmt))
             counts = _alert_counts(s, [r.id for r in rows])
             return [_case_record(r, counts.get(r.id, 0)) for r in rows]
 
     def alerts(self, case_id: str | int) -> builtins.list[CaseAlert]:
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             return _alerts(s, _case_row(s, case_id).id)
 
     def evidence(self, case_id: str | int, kind: str | None = None) -> builtins.list[Evidence]:
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             return _evidence(s, _case_row(s, case_id).id, kind)
 
     def notes(self, case_id: str | int) -> builtins.list[Note]:
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             return _notes(s, _case_row(s, case_id).id)
 
     def decisions(self, case_id: str | int) -> builtins.list[Decision]:
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             return _decisions(s, _case_row(s, case_id).id)
 
     def history(self, case_id: str | int) -> builtins.list[AuditEntry]:
@@ -332,7 +332,7 @@ class CaseService:
     def case_bundle(self, case_id: str | int) -> CaseBundle:
         """The case, its subject, alerts, transaction ids, matches, notes, decisions and
         reports, read in one transaction (a consistent picture for a report)."""
-        with self.store.session() as s:
+        with self.store.session(readonly=True) as s:
             row = _case_row(s, case_id)
             evidence = _evidence(s, row.id, None)
             alerts = _alerts(s, row.id)

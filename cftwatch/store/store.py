@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _IN_CHUNK = 500  # bound on IN-list sizes (SQLite's variable limit, PostgreSQL plan cost)
+_READONLY = "cftwatch_readonly"  # execution option: a reading transaction (SQLite: deferred)
 _MIGRATE_LOCK = 0x0CF7_CA5E  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -127,7 +128,8 @@ def _sqlite_pragmas(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = connection.get_execution_options().get(_READONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def _masked(url: str) -> str:
@@ -192,10 +194,19 @@ class OperationalStore:
     # -- transactions ----------------------------------------------------------------
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with self._db_errors(), Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+        `readonly=True` reads without queueing behind writers (SQLite: a deferred BEGIN on
+        a WAL snapshot); such a session must not write."""
+        with self._db_errors():
+            if not readonly:
+                with Session(self.engine, expire_on_commit=False) as s, s.begin():
+                    yield s
+                return
+            with self.engine.connect() as conn:
+                conn.execution_options(**{_READONLY: True})
+                with Session(bind=conn, expire_on_commit=False) as s, s.begin():
+                    yield s
 
     @contextmanager
     def _db_errors(self) -> Iterator[None]:
@@ -261,7 +272,7 @@ class OperationalStore:
             stmt = stmt.where(AuditRow.entity_type == entity_type)
         if entity_id is not None:
             stmt = stmt.where(AuditRow.entity_id == entity_id)
-        with self.session() as s:
+        with self.session(readonly=True) as s:
             return [audit_record(r) for r in s.scalars(stmt)]
 
     # -- judgement memory (screening reuses these) -----------------------------------
@@ -362,7 +373,7 @@ class OperationalStore:
             else [keys[i : i + _IN_CHUNK] for i in range(0, len(keys), _IN_CHUNK)]
         )
         out: dict[tuple[str, str], Judgement] = {}
-        with self.session() as s:
+        with self.session(readonly=True) as s:
             for chunk in chunks:
                 newest = select(func.max(JudgementRow.id)).group_by(
                     JudgementRow.party_key, JudgementRow.entity_id
@@ -375,7 +386,7 @@ class OperationalStore:
 
     def judgement_history(self, party_key: str, entity_id: str) -> list[Judgement]:
         """Every judgement on a pair, oldest first (the last one is in force)."""
-        with self.session() as s:
+        with self.session(readonly=True) as s:
             rows = s.scalars(
                 select(JudgementRow)
                 .where(JudgementRow.party_key == party_key, JudgementRow.entity_id == entity_id)
@@ -433,7 +444,7 @@ class OperationalStore:
         stmt = select(ReportRow).order_by(ReportRow.id)
         if case_id is not None:
             stmt = stmt.where(ReportRow.case_id == parse_case_id(case_id))
-        with self.session() as s:
+        with self.session(readonly=True) as s:
             return [report_record(r) for r in s.scalars(stmt)]
 
 

@@ -104,3 +104,26 @@ def test_concurrent_notes_are_all_kept(store_url: str):
     finally:
         for s in (*stores, setup):
             s.close()
+
+
+def test_readers_do_not_queue_behind_a_writer(store_url: str):
+    """While one connection holds an open write transaction, another reads at once (the
+    last committed state) instead of waiting for the lock."""
+    writer = OperationalStore(store_url)
+    writer.migrate()
+    reader = OperationalStore(store_url)
+    writer.record_judgement("p", "e", "false_match", "alice", "fp")
+    seen: list[object] = []
+    try:
+        with writer.session() as s:
+            writer.record_judgement("p", "e", "true_match", "bob", "fp", session=s)
+            t = threading.Thread(target=lambda: seen.append(reader.latest_judgements()))
+            t.start()
+            t.join(timeout=10)
+            assert not t.is_alive(), "the reader waited for the writer"
+        (latest,) = seen
+        assert latest[("p", "e")].verdict == "false_match"  # type: ignore[index]
+        assert reader.latest_judgements()[("p", "e")].verdict == "true_match"
+    finally:
+        reader.close()
+        writer.close()
