@@ -127,3 +127,37 @@ def test_readers_do_not_queue_behind_a_writer(store_url: str):
     finally:
         reader.close()
         writer.close()
+
+
+def test_concurrent_triage_opens_one_case_per_subject(store_url: str):
+    """Two triage runs over the same alerts at once: each alert lands in exactly one case."""
+    setup = OperationalStore(store_url)
+    setup.migrate()
+    table = alerts_table(*(alert(f"acct:{i % 3}") for i in range(12)))
+    stores = [OperationalStore(store_url) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            CaseService(stores[i]).triage(table, f"bot{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        assert errors == []
+        service = CaseService(setup)
+        cases = service.list()
+        assert sorted(c.subject_id for c in cases) == ["acct:0", "acct:1", "acct:2"]
+        assert sum(c.alert_count for c in cases) == 12
+        adds = [e for e in setup.audit_entries() if e.entity_type == "case_alert"]
+        assert len(adds) == 12
+    finally:
+        for s in (*stores, setup):
+            s.close()
