@@ -52,17 +52,19 @@ class _Group(TyperGroup):
     """Turns cftwatch's own errors into one clear line and a documented exit code."""
 
     def invoke(self, ctx: Any) -> Any:
+        wants_json = _wants_json(ctx)
         try:
             return super().invoke(ctx)
         except CftwatchError as exc:
-            if _wants_json(ctx):
+            if wants_json:
                 print(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
 
 def _wants_json(ctx: Any) -> bool:
-    return "--json" in sys.argv[1:] or bool(ctx.params.get("json_"))
+    args = [*getattr(ctx, "_protected_args", []), *getattr(ctx, "args", []), *sys.argv[1:]]
+    return "--json" in args
 
 
 app = typer.Typer(
