@@ -485,6 +485,8 @@ class _Builder:
             foreign_currency=foreign,
             country=country,
         )
+        if codes is None:
+            self.notes[f"{path}.funds_code"] = "the transaction's channel has no funds code in the profile"
         if not country:
             self.notes[f"{path}.country"] = (
                 f"transactions.{role}_country is empty and the party has no country"

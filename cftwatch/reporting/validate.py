@@ -100,6 +100,174 @@ def _compiled_schema(path: str, _stamp: int) -> etree.XMLSchema:
         raise ProfileError.at(f"not a usable XSD: {exc}", file=path) from exc
 
 
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+class XsdIndex:
+    """Element declarations of an XSD, walked along an element path, to tell a required
+    child from an optional one (libxml2 lists both in "Expected is one of (...)")."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.types = {t.get("name"): t for t in root.iter(f"{_XS}complexType") if t.get("name")}
+        self.groups = {g.get("name"): g for g in root.iter(f"{_XS}group") if g.get("name")}
+        self.elements = {e.get("name"): e for e in root.findall(f"{_XS}element")}
+        self._type_cache: dict[tuple[str, ...], etree._Element | None | bool] = {}
+
+    def _type_of(self, decl: etree._Element) -> etree._Element | None:
+        named = decl.get("type")
+        if named:
+            return self.types.get(named.split(":")[-1])
+        return decl.find(f"{_XS}complexType")
+
+    def _children(
+        self, node: etree._Element, required: bool = True
+    ) -> list[tuple[etree._Element, bool]]:
+        out: list[tuple[etree._Element, bool]] = []
+        for child in node:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            optional = child.get("minOccurs") == "0"
+            if tag == f"{_XS}element":
+                out.append((child, required and not optional))
+            elif tag in (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all"):
+                out.extend(self._children(child, required and not optional))
+            elif tag == f"{_XS}group" and child.get("ref"):
+                group = self.groups.get(str(child.get("ref")).split(":")[-1])
+                if group is not None:
+                    out.extend(self._children(group, required and not optional))
+            elif tag in (f"{_XS}complexContent", f"{_XS}extension"):
+                out.extend(self._children(child, required))
+        return out
+
+    def type_at(self, names: tuple[str, ...]) -> etree._Element | None:
+        """The complex type of the element at a path of element names (None: simple or unknown)."""
+        cached = self._type_cache.get(names, False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        result: etree._Element | None = None
+        if names and names[0] in self.elements:
+            decl: etree._Element | None = self.elements[names[0]]
+            for name in names[1:]:
+                ctype = self._type_of(decl) if decl is not None else None
+                if ctype is None:
+                    decl = None
+                    break
+                decl = next((d for d, _ in self._children(ctype) if d.get("name") == name), None)
+            result = self._type_of(decl) if decl is not None else None
+        self._type_cache[names] = result
+        return result
+
+    def required_children(self, xml_path: str) -> dict[str, bool] | None:
+        """{child name: required} of the element at `xml_path`, or None if unknown."""
+        ctype = self.type_at(_names(xml_path))
+        if ctype is None:
+            return None
+        found: dict[str, bool] = {}
+        for d, req in self._children(ctype):
+            name = str(d.get("name"))
+            found[name] = found.get(name, False) or req
+        return found
+
+    def missing(self, names: tuple[str, ...], present: set[str]) -> list[list[str]]:
+        """What the element at `names`, holding children `present`, lacks: one list of
+        alternatives per missing requirement (`[["last_name"]]`, `[["ssn", "id_number"]]`)."""
+        ctype = self.type_at(names)
+        if ctype is None:
+            return []
+        return self._need(ctype, present, container=True)
+
+    def _particles(self, node: etree._Element) -> list[etree._Element]:
+        out = []
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag in (f"{_XS}complexContent", f"{_XS}extension"):
+                out.extend(self._particles(child))
+            elif child.tag in (
+                f"{_XS}element",
+                f"{_XS}sequence",
+                f"{_XS}choice",
+                f"{_XS}all",
+                f"{_XS}group",
+            ):
+                out.append(child)
+        return out
+
+    def _names_in(self, node: etree._Element) -> set[str]:
+        if node.tag == f"{_XS}element":
+            return {str(node.get("name"))}
+        if node.tag == f"{_XS}group" and node.get("ref"):
+            group = self.groups.get(str(node.get("ref")).split(":")[-1])
+            return self._names_in(group) if group is not None else set()
+        names: set[str] = set()
+        for child in self._particles(node):
+            names |= self._names_in(child)
+        return names
+
+    def _first_names(self, node: etree._Element) -> list[str]:
+        if node.tag == f"{_XS}element":
+            return [str(node.get("name"))]
+        if node.tag == f"{_XS}group" and node.get("ref"):
+            group = self.groups.get(str(node.get("ref")).split(":")[-1])
+            return self._first_names(group) if group is not None else []
+        parts = self._particles(node)
+        if node.tag == f"{_XS}choice":
+            return [n for p in parts for n in self._first_names(p)]
+        for p in parts:
+            if p.get("minOccurs") != "0":
+                return self._first_names(p)
+        return []
+
+    def _need(
+        self, node: etree._Element, present: set[str], *, container: bool = False
+    ) -> list[list[str]]:
+        tag = node.tag
+        if not container and node.get("minOccurs") == "0":
+            if not (self._names_in(node) & present) or tag == f"{_XS}element":
+                return []
+        if tag == f"{_XS}element":
+            name = str(node.get("name"))
+            return [] if name in present else [[name]]
+        if tag == f"{_XS}group" and node.get("ref"):
+            group = self.groups.get(str(node.get("ref")).split(":")[-1])
+            return self._need(group, present, container=True) if group is not None else []
+        if container and tag in (f"{_XS}complexType", f"{_XS}group"):
+            out: list[list[str]] = []
+            for p in self._particles(node):
+                out.extend(self._need(p, present))
+            return out
+        parts = self._particles(node)
+        if tag == f"{_XS}choice":
+            touched = [p for p in parts if self._names_in(p) & present]
+            for p in touched:
+                if not self._need(p, present, container=p.tag != f"{_XS}element"):
+                    return []
+            if touched:
+                return self._need(touched[0], present, container=touched[0].tag != f"{_XS}element")
+            if any(not self._need(p, present, container=True) for p in parts):
+                return []  # an alternative with nothing required
+            return [[n for p in parts for n in self._first_names(p)]]
+        out = []
+        for p in parts:
+            out.extend(self._need(p, present))
+        return out
+
+
+def _names(xml_path: str) -> tuple[str, ...]:
+    return tuple(_STRIP_INDEX.sub("", s) for s in xml_path.split("/") if s)
+
+
+@lru_cache(maxsize=8)
+def _xsd_index(path: str, _stamp: int) -> XsdIndex:
+    return XsdIndex(etree.parse(path, safe_parser()).getroot())
+
+
+def xsd_index(xsd: str | Path) -> XsdIndex:
+    path = Path(xsd)
+    return _xsd_index(str(path.resolve()), path.stat().st_mtime_ns)
+
+
 def validate_report(
     xml: str | Path | bytes,
     xsd: str | Path,
@@ -122,9 +290,17 @@ def validate_report(
         violations.append(
             Violation("the document declares entities; goAML reports must not", check="xml")
         )
-    schema.validate(doc)
-    for entry in schema.error_log:
-        violations.extend(_xsd_violations(entry, report))
+    if not schema.validate(doc):
+        index = xsd_index(xsd)
+        complete = missing_elements(doc, index, report)
+        covered = {v.element.rsplit("/", 1)[0] for v in complete if v.element}
+        for entry in schema.error_log:
+            if _is_missing_error(str(entry.message)):
+                parent = _missing_parent(entry.path or "", str(entry.message))
+                if parent in covered:
+                    continue  # the walk below lists it, with everything libxml2 skipped
+            violations.extend(_xsd_violations(entry, report, index))
+        violations.extend(complete)
     if report is not None and profile is not None:
         violations.extend(mandatory_violations(report, profile))
     return violations
@@ -156,6 +332,7 @@ _RENAMES = {
 _LISTS = {"transactions", "identifications", "signatories"}
 _SIDE_PREFIX = re.compile(r"^(from|to)_(funds_code|funds_comment|foreign_currency|person|entity|account|country)$")
 _SEGMENT = re.compile(r"^([^\[\]]+)(?:\[(\d+)\])?$")
+_STRIP_INDEX = re.compile(r"\[\d+\]$")
 
 
 def element_to_field(name: str) -> str:
@@ -207,7 +384,46 @@ _ELEMENT = re.compile(r"^Element '([^']+)'")
 _VALUE = re.compile(r"(?:The value )?'([^']*)' is not (?:a valid value|accepted|facet-valid|an element)")
 
 
-def _xsd_violations(entry: Any, report: Report | None) -> list[Violation]:
+def _is_missing_error(message: str) -> bool:
+    return "Missing child element" in message or "This element is not expected" in message
+
+
+def _missing_parent(path: str, message: str) -> str:
+    return path if "Missing child element" in message else path.rsplit("/", 1)[0]
+
+
+def missing_elements(
+    doc: etree._ElementTree, index: XsdIndex, report: Report | None
+) -> list[Violation]:
+    """Every required element missing anywhere in the document. libxml2 stops checking an
+    element's children at its first content error; this walk does not, so a report lists
+    every missing field at once."""
+    found: list[Violation] = []
+    for el in doc.getroot().iter():
+        if not isinstance(el.tag, str):
+            continue
+        path = doc.getpath(el)
+        names = _names(path)
+        if index.type_at(names) is None:
+            continue
+        present = {c.tag for c in el if isinstance(c.tag, str)}
+        for alternatives in index.missing(names, present):
+            base = field_for_path(path)
+            fields = [element_to_field(n) for n in alternatives]
+            joined = "|".join(dict.fromkeys(fields))
+            field = f"{base}.{joined}" if base else joined
+            text = (
+                "missing"
+                if len(set(fields)) == 1
+                else "missing: needs one of " + ", ".join(dict.fromkeys(fields))
+            )
+            found.append(
+                _located(report, f"{path}/{alternatives[0]}", text, None, el.sourceline, field=field)
+            )
+    return found
+
+
+def _xsd_violations(entry: Any, report: Report | None, index: XsdIndex) -> list[Violation]:
     path = entry.path or ""
     message = str(entry.message)
     line = entry.line or None
@@ -220,6 +436,10 @@ def _xsd_violations(entry: Any, report: Report | None) -> list[Violation]:
         names = [n.strip() for n in (expected.group(1).split(",") if expected else [])]
         if not names:
             return [_located(report, path, message, None, line)]
+        required = index.required_children(parent)
+        if required:
+            needed = [n for n in names if required.get(n)]
+            names = needed or names
         base = field_for_path(parent)
         fields = [element_to_field(n) for n in names]
         if len(fields) == 1:

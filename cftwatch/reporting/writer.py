@@ -362,7 +362,9 @@ class GoamlWriter:
     def __enter__(self) -> GoamlWriter:
         self._xf = self._stack.enter_context(etree.xmlfile(self._target, encoding="utf-8"))
         self._xf.write_declaration()
+        self._xf.write("\n")
         self._stack.enter_context(self._xf.element("report"))
+        self._xf.write("\n")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -373,6 +375,7 @@ class GoamlWriter:
         if self._xf is None:
             raise RuntimeError("GoamlWriter is not open: use it in a `with` block")
         self._xf.write(element)
+        self._xf.write("\n")  # one line per element: violations carry useful line numbers
 
     def write_header(self, header: ReportHeader) -> None:
         for element in header_elements(header):
