@@ -362,7 +362,6 @@ class GoamlWriter:
     def __enter__(self) -> GoamlWriter:
         self._xf = self._stack.enter_context(etree.xmlfile(self._target, encoding="utf-8"))
         self._xf.write_declaration()
-        self._xf.write("\n")
         self._stack.enter_context(self._xf.element("report"))
         self._xf.write("\n")
         return self
