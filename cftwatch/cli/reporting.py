@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, cast
 
+import duckdb
 import pyarrow as pa
 import typer
 
@@ -60,16 +61,23 @@ def _acting_user(user: str | None) -> str:
         ) from exc
 
 
-def case_tables(
-    ws: Workspace, rcase: ReportCase
-) -> tuple[pa.Table, pa.Table, pa.Table]:
+def case_tables(ws: Workspace, rcase: ReportCase) -> tuple[pa.Table, pa.Table, pa.Table]:
     """The case's transactions, and the parties and accounts they (and the subject) name,
     read from the workspace's canonical tables."""
-    con = ws.con
+    con = ws.con.cursor()  # its own cursor: DuckDB 2 refuses work beside an unfinished result
+    try:
+        return _case_tables(con, rcase)
+    finally:
+        con.close()
+
+
+def _case_tables(
+    con: duckdb.DuckDBPyConnection, rcase: ReportCase
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     ids = pa.table({"txn_id": pa.array(rcase.all_txn_ids(), pa.string())})
     con.register("_report_txn_ids", ids)
     try:
-        txns = con.execute(
+        txns = con.sql(
             'SELECT t.* FROM "transactions" t JOIN _report_txn_ids i ON t.txn_id = i.txn_id'
         ).to_arrow_table()
     finally:
@@ -90,17 +98,16 @@ def case_tables(
         party_ids.add(rcase.subject_id)
     if rcase.subject_id and rcase.subject_type == "account":
         account_ids.add(rcase.subject_id)
-    accounts = _rows_in(ws, "accounts", "account_id", account_ids)
+    accounts = _rows_in(con, "accounts", "account_id", account_ids)
     party_ids |= {p for p in accounts.column("party_id").to_pylist() if p}
-    parties = _rows_in(ws, "parties", "party_id", party_ids)
+    parties = _rows_in(con, "parties", "party_id", party_ids)
     return txns, parties, accounts
 
 
-def _rows_in(ws: Workspace, table: str, key: str, values: set[str]) -> pa.Table:
-    con = ws.con
+def _rows_in(con: duckdb.DuckDBPyConnection, table: str, key: str, values: set[str]) -> pa.Table:
     con.register("_report_keys", pa.table({"k": pa.array(sorted(values), pa.string())}))
     try:
-        return con.execute(
+        return con.sql(
             f'SELECT t.* FROM "{table}" t JOIN _report_keys k ON t."{key}" = k.k'
         ).to_arrow_table()
     finally:

@@ -20,6 +20,13 @@ from cftwatch.reporting.build import (
     split_name,
     write_goaml_report,
 )
+from cftwatch.reporting.fiu_profile import (
+    FiuProfile,
+    bundled_xsd,
+    load_profile,
+    project_xsd_path,
+    shipped_profiles,
+)
 from cftwatch.reporting.model import (
     REPORT_TYPES,
     Account,
@@ -39,13 +46,6 @@ from cftwatch.reporting.model import (
     Signatory,
     Transaction,
     TransactionParty,
-)
-from cftwatch.reporting.fiu_profile import (
-    FiuProfile,
-    bundled_xsd,
-    load_profile,
-    project_xsd_path,
-    shipped_profiles,
 )
 from cftwatch.reporting.validate import (
     ReportValidationError,

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cftwatch.errors import ConfigError, Problem
+from cftwatch.reporting.fiu_profile import FiuProfile
 from cftwatch.reporting.model import (
     Account,
     Activity,
@@ -42,7 +43,6 @@ from cftwatch.reporting.model import (
     Transaction,
     TransactionParty,
 )
-from cftwatch.reporting.fiu_profile import FiuProfile
 from cftwatch.reporting.validate import ReportValidationError, Violation, validate_report
 from cftwatch.reporting.writer import GoamlWriter
 
@@ -229,7 +229,11 @@ def build_goaml_report(
         if not txns:
             builder.notes["transactions"] = (
                 f"case {rcase.case_id} has no "
-                + ("cash transaction at or over the CTR threshold" if chosen == "CTR" else "transactions")
+                + (
+                    "cash transaction at or over the CTR threshold"
+                    if chosen == "CTR"
+                    else "transactions"
+                )
                 + " in the canonical transactions table"
                 + (" (try --type SAR)" if chosen == "STR" else "")
             )
@@ -261,7 +265,9 @@ def _party_ids(rows: list[dict[str, Any]], rcase: ReportCase) -> set[str]:
     return {i for i in ids if i}
 
 
-def _rows_by_key(table: pa.Table | None, key: str, wanted: Iterable[str]) -> dict[str, dict[str, Any]]:
+def _rows_by_key(
+    table: pa.Table | None, key: str, wanted: Iterable[str]
+) -> dict[str, dict[str, Any]]:
     values = [w for w in wanted if w]
     if table is None or not values or key not in table.column_names:
         return {}
@@ -340,7 +346,9 @@ class _Builder:
         parts: list[str] = []
         if rcase.title:
             parts.append(rcase.title.strip())
-        explanations = list(dict.fromkeys(a.explanation.strip() for a in rcase.alerts if a.explanation))
+        explanations = list(
+            dict.fromkeys(a.explanation.strip() for a in rcase.alerts if a.explanation)
+        )
         if explanations:
             parts.append("Alerts: " + " ".join(explanations))
         notes = [n.strip() for n in rcase.notes if n and n.strip()]
@@ -356,9 +364,14 @@ class _Builder:
 
     def action(self, rcase: ReportCase) -> str | None:
         for decision in reversed(rcase.decisions):
-            if decision.kind == "status" and decision.reason and decision.to_status in (
-                "reported",
-                "escalated",
+            if (
+                decision.kind == "status"
+                and decision.reason
+                and decision.to_status
+                in (
+                    "reported",
+                    "escalated",
+                )
             ):
                 return decision.reason[:MAX_TEXT]
         if self.profile.default_action is None:
@@ -443,7 +456,9 @@ class _Builder:
         bits = [row.get(f"{role}_region"), row.get(f"{role}_country")]
         text = ", ".join(b for b in bits if b)
         if not text:
-            self.notes[f"{path}.transaction_location"] = f"transactions.{role}_region and _country are empty"
+            self.notes[f"{path}.transaction_location"] = (
+                f"transactions.{role}_region and _country are empty"
+            )
         return text or None
 
     @staticmethod
@@ -486,7 +501,9 @@ class _Builder:
             country=country,
         )
         if codes is None:
-            self.notes[f"{path}.funds_code"] = "the transaction's channel has no funds code in the profile"
+            self.notes[f"{path}.funds_code"] = (
+                "the transaction's channel has no funds code in the profile"
+            )
         if not country:
             self.notes[f"{path}.country"] = (
                 f"transactions.{role}_country is empty and the party has no country"
@@ -559,7 +576,9 @@ class _Builder:
                     )
                 )
         if my_client and not (person.id_number or person.passport_number or person.ssn):
-            self.notes[f"{path}.id_number"] = "parties.identifiers has no CNIC, national id or passport"
+            self.notes[f"{path}.id_number"] = (
+                "parties.identifiers has no CNIC, national id or passport"
+            )
         return person
 
     def entity(self, party: dict[str, Any], my_client: bool) -> Entity:
@@ -677,7 +696,14 @@ class _Builder:
             )
             row = {"currency": self.local}
             account = self.account(
-                f"{path}.account", sid, account_row, holder, rcase.subject_name, my_client, row, "subject"
+                f"{path}.account",
+                sid,
+                account_row,
+                holder,
+                rcase.subject_name,
+                my_client,
+                row,
+                "subject",
             )
             return ReportParty(party_id=(holder or {}).get("party_id"), account=account)
         party = self.parties.get(sid)

@@ -255,7 +255,11 @@ def _consistency_problems(profile: FiuProfile, source: str) -> list[Problem]:
         if reason:
             bad(f"mandatory[{i}]", path, reason)
     if not profile.xsd.bundled and not profile.xsd.required_file:
-        bad("xsd", None, "name either a bundled XSD (xsd.bundled) or the FIU's file (xsd.required_file)")
+        bad(
+            "xsd",
+            None,
+            "name either a bundled XSD (xsd.bundled) or the FIU's file (xsd.required_file)",
+        )
     if profile.xsd.bundled:
         resource = resources.files(XSD_PACKAGE).joinpath(profile.xsd.bundled)
         if not resource.is_file():

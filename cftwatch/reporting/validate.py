@@ -12,16 +12,17 @@ ids. XML and XSD are parsed without entity expansion or network access.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
 from cftwatch.errors import Problem, ProfileError, ReportInvalid
-from cftwatch.reporting.model import Report
 from cftwatch.reporting.fiu_profile import FiuProfile
+from cftwatch.reporting.model import Report
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class XsdIndex:
         self.types = {t.get("name"): t for t in root.iter(f"{_XS}complexType") if t.get("name")}
         self.groups = {g.get("name"): g for g in root.iter(f"{_XS}group") if g.get("name")}
         self.elements = {e.get("name"): e for e in root.findall(f"{_XS}element")}
-        self._type_cache: dict[tuple[str, ...], etree._Element | None | bool] = {}
+        self._type_cache: dict[tuple[str, ...], etree._Element | bool | None] = {}
 
     def _type_of(self, decl: etree._Element) -> etree._Element | None:
         named = decl.get("type")
@@ -223,9 +224,9 @@ class XsdIndex:
         self, node: etree._Element, present: set[str], *, container: bool = False
     ) -> list[list[str]]:
         tag = node.tag
-        if not container and node.get("minOccurs") == "0":
-            if not (self._names_in(node) & present) or tag == f"{_XS}element":
-                return []
+        optional = not container and node.get("minOccurs") == "0"
+        if optional and (tag == f"{_XS}element" or not (self._names_in(node) & present)):
+            return []
         if tag == f"{_XS}element":
             name = str(node.get("name"))
             return [] if name in present else [[name]]
@@ -286,7 +287,8 @@ def validate_report(
     except etree.XMLSyntaxError as exc:
         return [Violation(f"not well-formed XML: {exc}", check="xml")]
     violations: list[Violation] = []
-    if doc.docinfo.internalDTD is not None and doc.docinfo.internalDTD.entities():
+    dtd: Any = doc.docinfo.internalDTD
+    if dtd is not None and list(dtd.entities()):
         violations.append(
             Violation("the document declares entities; goAML reports must not", check="xml")
         )
@@ -294,7 +296,7 @@ def validate_report(
         index = xsd_index(xsd)
         complete = missing_elements(doc, index, report)
         covered = {v.element.rsplit("/", 1)[0] for v in complete if v.element}
-        for entry in schema.error_log:
+        for entry in cast(Iterable[Any], schema.error_log):
             if _is_missing_error(str(entry.message)):
                 parent = _missing_parent(entry.path or "", str(entry.message))
                 if parent in covered:
@@ -330,7 +332,9 @@ _RENAMES = {
     "signatory": "signatories",
 }
 _LISTS = {"transactions", "identifications", "signatories"}
-_SIDE_PREFIX = re.compile(r"^(from|to)_(funds_code|funds_comment|foreign_currency|person|entity|account|country)$")
+_SIDE_PREFIX = re.compile(
+    r"^(from|to)_(funds_code|funds_comment|foreign_currency|person|entity|account|country)$"
+)
 _SEGMENT = re.compile(r"^([^\[\]]+)(?:\[(\d+)\])?$")
 _STRIP_INDEX = re.compile(r"\[\d+\]$")
 
@@ -381,7 +385,9 @@ def field_for_path(xml_path: str) -> str:
 
 _EXPECTED = re.compile(r"Expected is (?:one of )?\( ([^)]*) \)")
 _ELEMENT = re.compile(r"^Element '([^']+)'")
-_VALUE = re.compile(r"(?:The value )?'([^']*)' is not (?:a valid value|accepted|facet-valid|an element)")
+_VALUE = re.compile(
+    r"(?:The value )?'([^']*)' is not (?:a valid value|accepted|facet-valid|an element)"
+)
 
 
 def _is_missing_error(message: str) -> bool:
@@ -418,9 +424,14 @@ def missing_elements(
                 else "missing: needs one of " + ", ".join(dict.fromkeys(fields))
             )
             found.append(
-                _located(report, f"{path}/{alternatives[0]}", text, None, el.sourceline, field=field)
+                _located(report, f"{path}/{alternatives[0]}", text, None, _line(el), field=field)
             )
     return found
+
+
+def _line(el: etree._Element) -> int | None:
+    line: Any = el.sourceline
+    return line if isinstance(line, int) else None
 
 
 def _xsd_violations(entry: Any, report: Report | None, index: XsdIndex) -> list[Violation]:
@@ -432,7 +443,15 @@ def _xsd_violations(entry: Any, report: Report | None, index: XsdIndex) -> list[
         parent = path if "Missing child element" in message else path.rsplit("/", 1)[0]
         if "This element is not expected" in message and not expected:
             found = _ELEMENT.match(message)
-            return [_located(report, path, f"unexpected element {found.group(1) if found else ''}", None, line)]
+            return [
+                _located(
+                    report,
+                    path,
+                    f"unexpected element {found.group(1) if found else ''}",
+                    None,
+                    line,
+                )
+            ]
         names = [n.strip() for n in (expected.group(1).split(",") if expected else [])]
         if not names:
             return [_located(report, path, message, None, line)]
@@ -602,9 +621,9 @@ def source_of_field(field: str) -> str | None:
         return _TXN_SOURCES.get(rest[0].split("|")[0])
     if head == "activity":
         leaf = plain.split(".")[-1].split("|")[0]
-        template = _PARTY_SOURCES.get(leaf)
-        if template and leaf not in ("person", "entity"):
-            return template.format(role="subject", side="from").replace(
+        party_source = _PARTY_SOURCES.get(leaf)
+        if party_source and leaf not in ("person", "entity"):
+            return party_source.format(role="subject", side="from").replace(
                 "transactions.subject_", "the case subject's "
             )
         return _HEADER_SOURCES["activity"]
@@ -647,7 +666,7 @@ def _missing_paths(obj: Any, parts: list[str], prefix: str) -> list[str]:
     value = getattr(obj, name, None)
     if part.endswith("[]"):
         out: list[str] = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(value or []):
             out.extend(_missing_paths(item, rest, f"{here}[{i}]"))
         return out  # an empty list has nothing to check (a SAR has no transactions)
     if value is None or value == "" or value == []:

@@ -185,7 +185,9 @@ def address_element(name: str, address: Address) -> etree._Element:
     return el
 
 
-def _phones_addresses(parent: etree._Element, phones: list[Phone], addresses: list[Address]) -> None:
+def _phones_addresses(
+    parent: etree._Element, phones: list[Phone], addresses: list[Address]
+) -> None:
     if phones:
         wrapper = etree.SubElement(parent, "phones")
         for phone in phones:

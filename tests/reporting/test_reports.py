@@ -134,23 +134,64 @@ def test_case_bundle_from_the_cases_stage(tables, xsd):
     from cftwatch.reporting import ReportCase, load_profile
 
     now = dt.datetime(2025, 1, 20, tzinfo=dt.UTC)
-    case = Case(case_id="CASE-000003", subject_type="party", subject_id="P1",
-                subject_name=helpers.URDU_NAME, title="Fan-in to P1", status="escalated",
-                priority="high", assignee=None, due_date=None, created_at=now, created_by="a",
-                updated_at=now, updated_by="a", version=3)
+    case = Case(
+        case_id="CASE-000003",
+        subject_type="party",
+        subject_id="P1",
+        subject_name=helpers.URDU_NAME,
+        title="Fan-in to P1",
+        status="escalated",
+        priority="high",
+        assignee=None,
+        due_date=None,
+        created_at=now,
+        created_by="a",
+        updated_at=now,
+        updated_by="a",
+        version=3,
+    )
     bundle = CaseBundle(
         case=case,
         subject=Subject(subject_type="party", subject_id="P1", subject_name=helpers.URDU_NAME),
-        alerts=[CaseAlert(case_id="CASE-000003", alert_id="A9", source="monitoring",
-                          rule_id="fan_in", typology="crowdfunding_fan_in", severity="high",
-                          score=0.9, snapshot={"explanation": "many senders", "txn_ids": ["T1"]},
-                          added_at=now, added_by="a")],
-        txn_ids=["T2"], screening_matches=[], evidence=[],
-        notes=[Note(id=1, case_id="CASE-000003", text="old", supersedes_id=None,
-                    superseded_by_id=2, created_at=now, created_by="a"),
-               Note(id=2, case_id="CASE-000003", text="corrected note", supersedes_id=1,
-                    superseded_by_id=None, created_at=now, created_by="a")],
-        decisions=[], reports=[],
+        alerts=[
+            CaseAlert(
+                case_id="CASE-000003",
+                alert_id="A9",
+                source="monitoring",
+                rule_id="fan_in",
+                typology="crowdfunding_fan_in",
+                severity="high",
+                score=0.9,
+                snapshot={"explanation": "many senders", "txn_ids": ["T1"]},
+                added_at=now,
+                added_by="a",
+            )
+        ],
+        txn_ids=["T2"],
+        screening_matches=[],
+        evidence=[],
+        notes=[
+            Note(
+                id=1,
+                case_id="CASE-000003",
+                text="old",
+                supersedes_id=None,
+                superseded_by_id=2,
+                created_at=now,
+                created_by="a",
+            ),
+            Note(
+                id=2,
+                case_id="CASE-000003",
+                text="corrected note",
+                supersedes_id=1,
+                superseded_by_id=None,
+                created_at=now,
+                created_by="a",
+            ),
+        ],
+        decisions=[],
+        reports=[],
     )
     rcase = ReportCase.from_bundle(bundle)
     assert rcase.all_txn_ids() == ["T2", "T1"]
