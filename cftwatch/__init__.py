@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "CaseBundle": "cftwatch.cases",
     "build_goaml_report": "cftwatch.reporting",
     "load_profile": "cftwatch.reporting",
+    "write_goaml_report": "cftwatch.reporting",
+    "validate_report": "cftwatch.reporting",
 }
 
 __all__ = ["__version__", *_EXPORTS]
