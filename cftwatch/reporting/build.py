@@ -616,20 +616,23 @@ class _Builder:
             account_name=(party or {}).get("name") or name,
             currency_code=(account_row or {}).get("currency") or row.get("currency"),
         )
+        agent_bic = agent if agent and _BIC.match(agent) else None
+        agent_code = agent if agent and not agent_bic else None
         if my_client:
             account.institution_name = self.institution.name
-            account.institution_code = self.institution.institution_code
-            account.swift = None if account.institution_code else self.institution.swift
             account.branch = self.institution.branch
+            # the configured code wins; else the holding agent the data names (own accounts)
+            if self.institution.institution_code or self.institution.swift:
+                account.institution_code = self.institution.institution_code
+                account.swift = None if account.institution_code else self.institution.swift
+            else:
+                account.institution_code, account.swift = agent_code, agent_bic
             if not (account.institution_code or account.swift):
                 self.notes[f"{path}.institution_code"] = (
                     "set reporting.institution_code or reporting.swift in the workspace config"
                 )
-        elif agent:
-            if _BIC.match(agent):
-                account.swift = agent
-            else:
-                account.institution_code = agent
+        else:
+            account.institution_code, account.swift = agent_code, agent_bic
         if account_row is not None:
             kind = account_row.get("account_type")
             account.personal_account_type = self.profile.account_type_codes.get(kind or "")

@@ -31,17 +31,33 @@ def _broken_inputs():
     )
     case = helpers.case(txn_ids=["T5"])
     institution = helpers.institution(exchange_rates={}, institution_code=None)
-    return case, txns, parties, institution
+    # own accounts then fall back to the agent the data names; take that away too
+    txns = txns.set_column(
+        txns.schema.get_field_index("debtor_agent"),
+        txns.schema.field("debtor_agent"),
+        pa.nulls(txns.num_rows, pa.string()),
+    ).set_column(
+        txns.schema.get_field_index("creditor_agent"),
+        txns.schema.field("creditor_agent"),
+        pa.nulls(txns.num_rows, pa.string()),
+    )
+    accounts = helpers.accounts_table()
+    accounts = accounts.set_column(
+        accounts.schema.get_field_index("agent"),
+        accounts.schema.field("agent"),
+        pa.nulls(accounts.num_rows, pa.string()),
+    )
+    return case, txns, parties, institution, accounts
 
 
 def _report(profile_name="generic"):
-    case, txns, parties, institution = _broken_inputs()
+    case, txns, parties, institution, accounts = _broken_inputs()
     profile = load_profile(profile_name)
     report = build_goaml_report(
         case,
         txns,
         parties,
-        accounts=helpers.accounts_table(),
+        accounts=accounts,
         institution=institution,
         profile=profile,
         submission_date=SUBMITTED,

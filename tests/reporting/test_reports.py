@@ -201,3 +201,15 @@ def test_case_bundle_from_the_cases_stage(tables, xsd):
     assert [t.transactionnumber for t in report.transactions] == ["T1", "T2"]
     assert "corrected note" in report.reason and "old" not in report.reason.split("\n")[-1]
     assert check_goaml_report(report, profile=profile, xsd=xsd) == []
+
+
+def test_own_accounts_fall_back_to_the_agent_the_data_names(tables, xsd):
+    from cftwatch.reporting import load_profile
+
+    profile = load_profile("generic")
+    report = _build(profile, tables, institution=helpers.institution(institution_code=None))
+    own = report.transactions[0].from_party.account
+    assert own.my_client and own.institution_code == "DEMO" and own.swift is None
+    foreign = report.transactions[3].from_party
+    assert foreign.person is not None  # P3 has no account: reported as a person
+    assert check_goaml_report(report, profile=profile, xsd=xsd) == []
