@@ -12,11 +12,10 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
-import duckdb
-import pyarrow as pa
 import typer
+from rich.table import Table
 
 from cftwatch.cli._app import (
     DEFAULT_DIR,
@@ -31,20 +30,10 @@ from cftwatch.cli._app import (
     progress,
 )
 from cftwatch.errors import InputError
-from cftwatch.reporting import (
-    REPORT_TYPES,
-    InstitutionInfo,
-    ReportCase,
-    ReportType,
-    ReportValidationError,
-    build_goaml_report,
-    load_profile,
-    write_goaml_report,
-)
-from cftwatch.workspace import Workspace
+from cftwatch.reporting import REPORT_TYPES, ReportType, ReportValidationError
+from cftwatch.reporting.case_report import write_case_report
 
 USER_ENV = "CFTWATCH_USER"
-DEFAULT_PROFILE = "generic"
 
 
 def _acting_user(user: str | None) -> str:
@@ -61,59 +50,6 @@ def _acting_user(user: str | None) -> str:
         ) from exc
 
 
-def case_tables(ws: Workspace, rcase: ReportCase) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The case's transactions, and the parties and accounts they (and the subject) name,
-    read from the workspace's canonical tables."""
-    con = ws.con.cursor()  # its own cursor: DuckDB 2 refuses work beside an unfinished result
-    try:
-        return _case_tables(con, rcase)
-    finally:
-        con.close()
-
-
-def _case_tables(
-    con: duckdb.DuckDBPyConnection, rcase: ReportCase
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    ids = pa.table({"txn_id": pa.array(rcase.all_txn_ids(), pa.string())})
-    con.register("_report_txn_ids", ids)
-    try:
-        txns = con.sql(
-            'SELECT t.* FROM "transactions" t JOIN _report_txn_ids i ON t.txn_id = i.txn_id'
-        ).to_arrow_table()
-    finally:
-        con.unregister("_report_txn_ids")
-    party_ids = {
-        v
-        for col in ("debtor_id", "creditor_id")
-        for v in txns.column(col).to_pylist()
-        if v is not None
-    }
-    account_ids = {
-        v
-        for col in ("debtor_account", "creditor_account")
-        for v in txns.column(col).to_pylist()
-        if v is not None
-    }
-    if rcase.subject_id and rcase.subject_type == "party":
-        party_ids.add(rcase.subject_id)
-    if rcase.subject_id and rcase.subject_type == "account":
-        account_ids.add(rcase.subject_id)
-    accounts = _rows_in(con, "accounts", "account_id", account_ids)
-    party_ids |= {p for p in accounts.column("party_id").to_pylist() if p}
-    parties = _rows_in(con, "parties", "party_id", party_ids)
-    return txns, parties, accounts
-
-
-def _rows_in(con: duckdb.DuckDBPyConnection, table: str, key: str, values: set[str]) -> pa.Table:
-    con.register("_report_keys", pa.table({"k": pa.array(sorted(values), pa.string())}))
-    try:
-        return con.sql(
-            f'SELECT t.* FROM "{table}" t JOIN _report_keys k ON t."{key}" = k.k'
-        ).to_arrow_table()
-    finally:
-        con.unregister("_report_keys")
-
-
 def _print_violations(exc: ReportValidationError) -> None:
     rows = [
         [i + 1, v.field or v.element or "report", v.message, v.record or "", v.source or ""]
@@ -122,8 +58,6 @@ def _print_violations(exc: ReportValidationError) -> None:
     err_console.print(
         f"[bold red]The report does not validate: {len(rows)} violation(s); nothing was written.[/]"
     )
-    from rich.table import Table
-
     table = Table(show_lines=False)
     for name in ("#", "field", "problem", "record", "comes from"):
         table.add_column(name, overflow="fold")
@@ -172,9 +106,6 @@ def report_command(
     json_: JsonOpt = False,
 ) -> None:
     """Write a case as a goAML report, only if it validates; record it on the case."""
-    from cftwatch.cases import CaseService
-    from cftwatch.store import OperationalStore
-
     kind: ReportType | None = None
     if report_type is not None:
         upper = report_type.strip().upper()
@@ -186,59 +117,25 @@ def report_command(
     who = _acting_user(user)
     ws = open_workspace(workspace)
     try:
-        institution = InstitutionInfo.from_workspace(ws)
-        fiu = load_profile(profile or institution.default_profile or DEFAULT_PROFILE)
-        xsd_path = fiu.xsd_path(xsd)  # fail early when the FIU's XSD is needed
-        store = OperationalStore.for_workspace(ws)
-        try:
-            service = CaseService(store)
-            with progress() as bar:
-                task = bar.add_task("Building the report", total=3)
-                rcase = ReportCase.from_bundle(service.case_bundle(case_id))
-                txns, parties, accounts = case_tables(ws, rcase)
-                bar.advance(task)
-                report = build_goaml_report(
-                    rcase,
-                    txns,
-                    parties,
-                    accounts=accounts,
-                    institution=institution,
-                    profile=fiu,
-                    report_type=kind,
+        with progress() as bar:
+            bar.add_task("Building, validating and writing the report", total=None)
+            try:
+                done = write_case_report(
+                    ws, case_id, output, user=who, profile=profile, xsd=xsd, report_type=kind
                 )
-                bar.advance(task)
-                bar.update(task, description="Validating and writing")
-                try:
-                    written = write_goaml_report(report, output, profile=fiu, xsd=xsd_path)
-                except ReportValidationError as exc:
-                    if not json_:
-                        _print_violations(exc)
-                    raise
-                bar.advance(task)
-            record = store.record_report(
-                rcase.case_id,
-                who,
-                written.sha256,
-                fiu.name,
-                report_code=written.report_code,
-                path=str(written.path.resolve()),
-            )
-        finally:
-            store.close()
+            except ReportValidationError as exc:
+                if not json_:
+                    _print_violations(exc)
+                raise
     finally:
         ws.close()
-    result: dict[str, Any] = {
-        "case_id": rcase.case_id,
-        "profile": fiu.name,
-        **written.to_dict(),
-        "report_id": record.id,
-        "indicators": report.indicators,
-    }
+    result = done.to_dict()
+    written = done.written
     if json_:
         print_json(result)
         return
     print_table(
-        f"goAML {written.report_type} for {rcase.case_id} (valid)",
+        f"goAML {written.report_type} for {done.report.case_id} (valid)",
         ["field", "value"],
         [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in result.items()],
     )

@@ -20,6 +20,7 @@ from cftwatch.reporting.build import (
     split_name,
     write_goaml_report,
 )
+from cftwatch.reporting.case_report import CaseReport, case_tables, write_case_report
 from cftwatch.reporting.fiu_profile import (
     FiuProfile,
     bundled_xsd,
@@ -63,6 +64,7 @@ __all__ = [
     "Account",
     "Activity",
     "Address",
+    "CaseReport",
     "Entity",
     "FiuProfile",
     "ForeignCurrency",
@@ -88,6 +90,7 @@ __all__ = [
     "WrittenReport",
     "build_goaml_report",
     "bundled_xsd",
+    "case_tables",
     "check_goaml_report",
     "field_for_path",
     "load_profile",
@@ -99,5 +102,6 @@ __all__ = [
     "source_of_field",
     "split_name",
     "validate_report",
+    "write_case_report",
     "write_goaml_report",
 ]

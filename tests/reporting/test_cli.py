@@ -206,3 +206,12 @@ def test_profile_and_case_errors(ws_path: Path, tmp_path: Path):
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     code, _, err = report(ws_path, "1", "-o", str(tmp_path / "r.xml"))
     assert code == 2 and "reporting.exchange_rate" in err
+
+
+def test_write_case_report_is_one_call_for_the_demo(ws_path: Path, tmp_path: Path):
+    from cftwatch.reporting import write_case_report
+
+    with Workspace.open(ws_path) as ws:
+        done = write_case_report(ws, "CASE-000001", tmp_path / "demo.xml", user="demo")
+    assert done.profile.name == "generic" and done.written.path.is_file()
+    assert done.to_dict()["transactions"] == 4 and done.report_id >= 1
