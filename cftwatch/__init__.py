@@ -50,9 +50,14 @@ _EXPORTS: dict[str, str] = {
     "run_rules": "cftwatch.monitoring",
     # operational store, cases and reporting
     "OperationalStore": "cftwatch.store",
+    "Judgement": "cftwatch.store",
     "CaseService": "cftwatch.cases",
+    "CaseBundle": "cftwatch.cases",
     "build_goaml_report": "cftwatch.reporting",
     "load_profile": "cftwatch.reporting",
+    "write_goaml_report": "cftwatch.reporting",
+    "validate_report": "cftwatch.reporting",
+    "write_case_report": "cftwatch.reporting",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,3 +1,142 @@
-"""`cftwatch report`: a case as a validated goAML XML report."""
+"""`cftwatch report`: a case as a validated goAML XML report.
+
+Reads the case from the operational store, its transactions and parties from the
+workspace's canonical tables, builds the report for an FIU profile, validates it against
+the XSD (the FIU's via `--xsd`, else the profile's bundled one) and writes it only if it
+validates; the report's hash and profile are recorded on the case. Exit 2 with every
+violation listed when it does not validate.
+"""
 
 from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+from rich.table import Table
+
+from cftwatch.cli._app import (
+    DEFAULT_DIR,
+    JsonOpt,
+    WorkspaceOpt,
+    app,
+    console,
+    err_console,
+    open_workspace,
+    print_json,
+    print_table,
+    progress,
+)
+from cftwatch.errors import InputError
+from cftwatch.reporting import REPORT_TYPES, ReportType, ReportValidationError
+from cftwatch.reporting.case_report import write_case_report
+
+USER_ENV = "CFTWATCH_USER"
+
+
+def _acting_user(user: str | None) -> str:
+    if user and user.strip():
+        return user.strip()
+    env = os.environ.get(USER_ENV, "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as exc:
+        raise InputError.at(
+            f"cannot tell who you are: pass --user or set ${USER_ENV}", field="user"
+        ) from exc
+
+
+def _print_violations(exc: ReportValidationError) -> None:
+    rows = [
+        [i + 1, v.field or v.element or "report", v.message, v.record or "", v.source or ""]
+        for i, v in enumerate(exc.violations)
+    ]
+    err_console.print(
+        f"[bold red]The report does not validate: {len(rows)} violation(s); nothing was written.[/]"
+    )
+    table = Table(show_lines=False)
+    for name in ("#", "field", "problem", "record", "comes from"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(str(c) for c in row))
+    err_console.print(table)
+
+
+@app.command("report")
+def report_command(
+    case_id: Annotated[str, typer.Argument(help="Case id, e.g. CASE-000042 (or 42).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the report XML.")
+    ] = Path("report.xml"),
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="FIU profile: generic, fmu-pk, or a profile YAML path "
+            "(default: the workspace's reporting.default_profile, else generic).",
+        ),
+    ] = None,
+    xsd: Annotated[
+        Path | None,
+        typer.Option(
+            "--xsd",
+            help="The FIU's XSD (fmu-pk needs FMU's goAML_Schema.xsd); "
+            "default: the profile's bundled XSD.",
+        ),
+    ] = None,
+    report_type: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            "-t",
+            help="STR (with transactions), SAR (activity, no transactions) or CTR "
+            "(cash at or over the threshold); default STR when the case has transactions.",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help=f"Who files it (default ${USER_ENV}, else the OS user)."),
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    json_: JsonOpt = False,
+) -> None:
+    """Write a case as a goAML report, only if it validates; record it on the case."""
+    kind: ReportType | None = None
+    if report_type is not None:
+        upper = report_type.strip().upper()
+        if upper not in REPORT_TYPES:
+            raise InputError.at(
+                f"not one of {', '.join(REPORT_TYPES)}", field="--type", value=report_type
+            )
+        kind = cast(ReportType, upper)
+    who = _acting_user(user)
+    ws = open_workspace(workspace)
+    try:
+        with progress() as bar:
+            bar.add_task("Building, validating and writing the report", total=None)
+            try:
+                done = write_case_report(
+                    ws, case_id, output, user=who, profile=profile, xsd=xsd, report_type=kind
+                )
+            except ReportValidationError as exc:
+                if not json_:
+                    _print_violations(exc)
+                raise
+    finally:
+        ws.close()
+    result = done.to_dict()
+    written = done.written
+    if json_:
+        print_json(result)
+        return
+    print_table(
+        f"goAML {written.report_type} for {done.report.case_id} (valid)",
+        ["field", "value"],
+        [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in result.items()],
+    )
+    console.print(f"Wrote {written.path} ({written.bytes:,} bytes, sha256 {written.sha256[:16]}…).")

@@ -1,0 +1,107 @@
+"""goAML reporting: an FIU-agnostic report model, FIU profiles as data, a streaming XML
+writer and XSD validation that maps every violation back to the case field behind it.
+
+    profile = load_profile("fmu-pk")
+    report = build_goaml_report(case_bundle, transactions, parties,
+                                institution=InstitutionInfo.from_workspace(ws), profile=profile)
+    written = write_goaml_report(report, "report.xml", profile=profile, xsd="goAML_Schema.xsd")
+"""
+
+from __future__ import annotations
+
+from cftwatch.reporting.build import (
+    InstitutionInfo,
+    ReportAlert,
+    ReportCase,
+    ReportDecision,
+    WrittenReport,
+    build_goaml_report,
+    check_goaml_report,
+    split_name,
+    write_goaml_report,
+)
+from cftwatch.reporting.case_report import CaseReport, case_tables, write_case_report
+from cftwatch.reporting.fiu_profile import (
+    FiuProfile,
+    bundled_xsd,
+    load_profile,
+    project_xsd_path,
+    shipped_profiles,
+)
+from cftwatch.reporting.model import (
+    REPORT_TYPES,
+    Account,
+    Activity,
+    Address,
+    Entity,
+    ForeignCurrency,
+    Identification,
+    InvolvedParty,
+    Person,
+    Phone,
+    Report,
+    ReportHeader,
+    ReportingPerson,
+    ReportParty,
+    ReportType,
+    Signatory,
+    Transaction,
+    TransactionParty,
+)
+from cftwatch.reporting.validate import (
+    ReportValidationError,
+    Violation,
+    field_for_path,
+    load_schema,
+    safe_parser,
+    source_of_field,
+    validate_report,
+)
+from cftwatch.reporting.writer import GoamlWriter, report_to_bytes
+
+__all__ = [
+    "REPORT_TYPES",
+    "Account",
+    "Activity",
+    "Address",
+    "CaseReport",
+    "Entity",
+    "FiuProfile",
+    "ForeignCurrency",
+    "GoamlWriter",
+    "Identification",
+    "InstitutionInfo",
+    "InvolvedParty",
+    "Person",
+    "Phone",
+    "Report",
+    "ReportAlert",
+    "ReportCase",
+    "ReportDecision",
+    "ReportHeader",
+    "ReportParty",
+    "ReportType",
+    "ReportValidationError",
+    "ReportingPerson",
+    "Signatory",
+    "Transaction",
+    "TransactionParty",
+    "Violation",
+    "WrittenReport",
+    "build_goaml_report",
+    "bundled_xsd",
+    "case_tables",
+    "check_goaml_report",
+    "field_for_path",
+    "load_profile",
+    "load_schema",
+    "project_xsd_path",
+    "report_to_bytes",
+    "safe_parser",
+    "shipped_profiles",
+    "source_of_field",
+    "split_name",
+    "validate_report",
+    "write_case_report",
+    "write_goaml_report",
+]

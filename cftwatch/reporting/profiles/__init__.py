@@ -1,0 +1,1 @@
+"""FIU profiles shipped with cftwatch (YAML data files)."""

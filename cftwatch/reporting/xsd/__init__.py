@@ -1,0 +1,1 @@
+"""XSDs shipped with cftwatch (the project's structure-only goAML schema)."""

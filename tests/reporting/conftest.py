@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cftwatch.reporting import FiuProfile, load_profile, project_xsd_path
+from tests.reporting import helpers
+
+SUBMITTED = dt.datetime(2025, 2, 1, 8, 0, 0)
+
+
+@pytest.fixture(params=["generic", "fmu-pk"])
+def profile(request) -> FiuProfile:
+    """Both shipped profiles; fmu-pk validates against the project XSD given as --xsd."""
+    return load_profile(request.param)
+
+
+@pytest.fixture
+def xsd():
+    return project_xsd_path()
+
+
+@pytest.fixture
+def tables():
+    return helpers.transactions_table(), helpers.parties_table(), helpers.accounts_table()
