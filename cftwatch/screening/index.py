@@ -99,7 +99,7 @@ class NameIndex:
     def load(cls, path: Path) -> NameIndex | None:
         try:
             with path.open("rb") as fh:
-                fmt, index = pickle.load(fh)  # noqa: S301 - our own cache file
+                fmt, index = pickle.load(fh)
         except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
             return None
         return index if fmt == INDEX_FORMAT and isinstance(index, NameIndex) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import multiprocessing as mp
 import re
@@ -11,14 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 
 from cftwatch import schema as S
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.screening.index import NameIndex, build_index, table_version
-from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
+from cftwatch.screening.normalize import MAX_NAME_CHARS, normalize_name
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
     Feature,
@@ -99,16 +100,22 @@ class Match:
         }
 
 
+def _lists_function(name: str) -> Any:
+    """A public function of the lists stage, or None where that stage is not installed."""
+    try:
+        module = importlib.import_module("cftwatch.lists")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
 def entity_fingerprint(entity: dict[str, Any]) -> str:
     """Digest of what screening compares; the lists stage's own one is used when present."""
-    try:
-        from cftwatch.lists import entity_fingerprint as lists_fingerprint  # type: ignore
-
+    lists_fingerprint = _lists_function("entity_fingerprint")
+    if lists_fingerprint is not None:
         return str(lists_fingerprint(entity))
-    except ImportError:
-        pass
     keys = ("schema", "primary_name", "names", "birth_dates", "nationalities", "countries")
-    payload = {k: entity.get(k) for k in keys + ("father_names", "identifiers")}
+    payload = {k: entity.get(k) for k in (*keys, "father_names", "identifiers")}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[
         :16
     ]
@@ -196,8 +203,8 @@ class Screener:
                     best[listed.entity_row] = self._match(
                         entity, listed.name.original, value, features
                     )
-        for value in query.identifiers:
-            for row in self._by_identifier.get(normalize_identifier(value), []):
+        for ident_value in query.identifiers:
+            for row in self._by_identifier.get(normalize_identifier(ident_value), []):
                 entity = self.index.entities[row]
                 value_score, features = score(
                     query, normalize_name(entity["primary_name"]), entity, self.idf
@@ -253,7 +260,7 @@ class Screener:
         out = []
         for row in self._by_identifier.get(normalize_identifier(value), []):
             entity = self.index.entities[row]
-            ident = next(
+            ident: dict[str, Any] = next(
                 (
                     i
                     for i in entity.get("identifiers") or []
@@ -332,10 +339,7 @@ def make_query(
 
 
 def _active_entities(ws: Workspace, sources: Sequence[str] | None = None) -> pa.Table:
-    try:
-        from cftwatch.lists import active_entities
-    except ImportError:
-        active_entities = None
+    active_entities = _lists_function("active_entities")
     if active_entities is not None:
         return active_entities(ws, sources=sources)
     if not ws.has_table("list_entities"):
@@ -483,8 +487,8 @@ def judge(
     return store.record_judgement(
         party_key,
         entity_id,
-        verdict,
-        user,  # type: ignore[arg-type]
+        cast(Any, verdict),
+        user,
         entity_fingerprint(entity),
         note,
     )
@@ -612,7 +616,8 @@ def rescreen_on_list_change(ws: Workspace, threshold: float | None = None) -> di
                FROM screening_hits) WHERE rn = 1 AND status = 'open'
                AND entity_id IN (SELECT unnest(?))""",
             [sorted(removed)],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
+        assert open_hits is not None
         closing = open_hits.drop(["rn"]).to_pylist()
         for hit in closing:
             hit.update(
@@ -658,7 +663,8 @@ def screen_transactions(
         "creditor_country",
         "narrative",
     ]
-    txns = ws.con.execute(f"SELECT {', '.join(cols)} FROM transactions").fetch_arrow_table()
+    txns = ws.con.sql(f"SELECT {', '.join(cols)} FROM transactions").to_arrow_table()
+    assert txns is not None
     parties: dict[tuple[str, str | None], dict[str, Any]] = {}
     accounts: dict[str, list[str]] = defaultdict(list)
     narrative_rows: list[tuple[str, str]] = []
