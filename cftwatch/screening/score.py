@@ -239,7 +239,7 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
         for father in fathers:
             sim, _ = name_score(query.father_name, normalize_name(father), _flat_idf)
             best_sim = max(best_sim, sim)
-        if best_sim >= 0.85:
+        if best_sim >= 0.8:
             out.append(Feature("father_name", WEIGHTS["father_match"], "father's name agrees"))
         else:
             out.append(

@@ -561,8 +561,12 @@ def screen_parties(
 
 
 def _party_query(row: dict[str, Any]) -> Query:
-    idents = [row.get(k) for k in ("national_id", "id_number", "passport", "cnic") if row.get(k)]
-    kind = row.get("party_type") or row.get("kind")
+    idents: list[str] = []
+    for item in row.get("identifiers") or []:
+        value = item.get("value") if isinstance(item, dict) else item
+        if value:
+            idents.append(str(value))
+    kind = row.get("kind") or row.get("party_type")
     try:
         parsed_kind = _kind(kind)
     except InputError:

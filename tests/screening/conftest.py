@@ -97,7 +97,8 @@ ENTITIES = [
 
 
 def entities_table(rows: list[dict[str, Any]] | None = None) -> pa.Table:
-    return S.conform(pa.Table.from_pylist(rows or ENTITIES), S.LIST_ENTITIES)
+    full = [{c: r.get(c) for c in S.LIST_ENTITIES.names} for r in rows or ENTITIES]
+    return pa.Table.from_pylist(full, schema=S.LIST_ENTITIES)
 
 
 @pytest.fixture(scope="session")
