@@ -104,7 +104,10 @@ def _weight(kind: str, idf: float) -> float:
 
 
 def name_score(
-    query: NormalizedName, listed: NormalizedName, idf: Callable[[str], float]
+    query: NormalizedName,
+    listed: NormalizedName,
+    idf: Callable[[str], float],
+    common_cap: bool = True,
 ) -> tuple[float, list[Feature]]:
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
@@ -142,7 +145,8 @@ def name_score(
     matched_core = [q[i][0] for i in used_q if q[i][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
     if (
-        matched_core
+        common_cap
+        and matched_core
         and all(t in commons for t in matched_core)
         and distinctive_missing
         and score > WEIGHTS["common_cap"]
@@ -237,7 +241,7 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
 
         best_sim = 0.0
         for father in fathers:
-            sim, _ = name_score(query.father_name, normalize_name(father), _flat_idf)
+            sim, _ = name_score(query.father_name, normalize_name(father), _flat_idf, False)
             best_sim = max(best_sim, sim)
         if best_sim >= 0.8:
             out.append(Feature("father_name", WEIGHTS["father_match"], "father's name agrees"))
