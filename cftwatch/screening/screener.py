@@ -344,6 +344,7 @@ def _active_entities(ws: Workspace, sources: Sequence[str] | None = None) -> pa.
         return active_entities(ws, sources=sources)
     if not ws.has_table("list_entities"):
         raise NotFoundError("no lists loaded: run `cftwatch lists load` first")
+    _finish(ws)
     table = ws.read("list_entities")
     if sources:
         rows = [r for r in table.to_pylist() if r["list_id"] in set(sources)]
@@ -392,6 +393,12 @@ def _ensure_tables(ws: Workspace) -> None:
     ws.con.execute(_HITS_DDL)
     ws.con.execute(_STATE_DDL)
     ws.ensure_tables({"alerts": S.ALERTS})
+    _finish(ws)
+
+
+def _finish(ws: Workspace) -> None:
+    """Drain any half-read result so DuckDB 2 lets the connection register Arrow data."""
+    ws.con.execute("SELECT 1").fetchall()
 
 
 def _alert_id(rule_id: str, subject_id: str, entity_id: str, version: str) -> str:
@@ -508,6 +515,7 @@ def screen_parties(
     screener = screener or Screener.from_workspace(ws)
     if parties is None:
         parties = ws.read("parties") if ws.has_table("parties") else S.empty(S.PARTIES)
+    _finish(ws)
     rows = parties.to_pylist()
     queries = [_party_query(r) for r in rows]
     results = screener.screen_many(queries, threshold)
@@ -589,8 +597,8 @@ def _record_state(ws: Workspace, screener: Screener) -> None:
     ]
     seen = ws.con.execute(
         "SELECT count(*) FROM screening_entity_state WHERE list_version = ?", [screener.version]
-    ).fetchone()
-    if seen and seen[0]:
+    ).fetchall()
+    if seen and seen[0][0]:
         return
     ws.con.executemany("INSERT INTO screening_entity_state VALUES (?, ?, ?, ?)", rows)
 
@@ -601,13 +609,13 @@ def rescreen_on_list_change(ws: Workspace, threshold: float | None = None) -> di
     screener = Screener.from_workspace(ws)
     last = ws.con.execute(
         "SELECT list_version FROM screening_entity_state ORDER BY recorded_at DESC LIMIT 1"
-    ).fetchone()
+    ).fetchall()
     previous: dict[str, str] = {}
     if last:
         previous = dict(
             ws.con.execute(
                 "SELECT entity_id, entity_fingerprint FROM screening_entity_state WHERE list_version=?",
-                [last[0]],
+                [last[0][0]],
             ).fetchall()
         )
     current = {e["entity_id"]: entity_fingerprint(e) for e in screener.index.entities}
@@ -655,6 +663,7 @@ def screen_transactions(
     screener = screener or Screener.from_workspace(ws)
     if not ws.has_table("transactions"):
         raise NotFoundError("no transactions in the workspace: run `cftwatch ingest` first")
+    _finish(ws)
     cols = [
         "txn_id",
         "debtor_id",
