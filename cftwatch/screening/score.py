@@ -37,7 +37,7 @@ WEIGHTS: dict[str, float] = {
     "dob_conflict": -0.15,
     "country_match": 0.03,
     "country_conflict": -0.05,
-    "father_match": 0.10,
+    "father_match": 0.15,
     "father_conflict": -0.20,
     "identifier_match": 0.99,  # identifier equality sets the score to at least this
     "kind_conflict": -0.30,
@@ -89,10 +89,20 @@ def token_similarity(a: str, b: str) -> float:
         return 1.0
     if len(a) == 1 or len(b) == 1:
         return 0.85 if a[0] == b[0] else 0.0
+    heads = family_heads()
+    if a in heads and b in heads:
+        return 0.0  # two different known names (Hassan, Hussain) never match by spelling
     sim = Levenshtein.normalized_similarity(a, b)
-    if skeleton(a) == skeleton(b):
-        sim = max(sim, 0.92)
-    return sim if sim >= 0.6 else 0.0
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.8)
+    return sim if sim >= 0.75 else 0.0
+
+
+@lru_cache(maxsize=1)
+def family_heads() -> frozenset[str]:
+    from cftwatch.screening.normalize import _families
+
+    return frozenset(_families().values())
 
 
 def _weight(kind: str, idf: float) -> float:
@@ -100,6 +110,8 @@ def _weight(kind: str, idf: float) -> float:
         return WEIGHTS["honorific_weight"]
     if kind == "generic":
         return WEIGHTS["generic_weight"]
+    if kind == "initial":
+        return min(idf, 1.0)
     return idf
 
 
@@ -108,6 +120,7 @@ def name_score(
     listed: NormalizedName,
     idf: Callable[[str], float],
     common_cap: bool = True,
+    listed_is_org: bool = False,
 ) -> tuple[float, list[Feature]]:
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
@@ -148,19 +161,19 @@ def name_score(
         common_cap
         and matched_core
         and all(t in commons for t in matched_core)
-        and distinctive_missing
+        and (distinctive_missing or not listed_is_org)
         and score > WEIGHTS["common_cap"]
     ):
         cut = WEIGHTS["common_cap"] - score
         score = WEIGHTS["common_cap"]
-        features.append(
-            Feature(
-                "common_name",
-                cut,
-                f"only common name parts matched; the listed name also has "
-                f"{', '.join(distinctive_missing)}",
-            )
+        why = (
+            f"only common name parts matched; the listed name also has "
+            f"{', '.join(distinctive_missing)}"
+            if distinctive_missing
+            else "a name made only of common parts needs a date of birth, father's name or "
+            "identifier to agree"
         )
+        features.append(Feature("common_name", cut, why))
     return score, features
 
 
@@ -278,7 +291,8 @@ def score(
     query: Query, listed: NormalizedName, entity: dict, idf: Callable[[str], float]
 ) -> tuple[float, list[Feature]]:
     """0..1 score and the features that make it up."""
-    total, features = name_score(query.name, listed, idf)
+    is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
+    total, features = name_score(query.name, listed, idf, listed_is_org=is_org)
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)

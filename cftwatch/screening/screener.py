@@ -178,6 +178,9 @@ class Screener:
         """Matches at or above `threshold`, best first, one per entity."""
         cut = DEFAULT_THRESHOLD if threshold is None else threshold
         best: dict[int, Match] = {}
+        if query.kind is None and "generic" in query.name.kinds and len(query.name.tokens) > 1:
+            query = Query(query.name, "organization", query.birth_date, query.country,
+                          query.identifiers, query.father_name)
         queries = [query.name, *query.name.expansions]
         rows: set[int] = set()
         if not query.name.is_empty:
