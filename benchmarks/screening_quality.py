@@ -225,7 +225,14 @@ def main() -> None:
         by_kind.setdefault(kind, [0, 0])
         by_kind[kind][0] += okt
         by_kind[kind][1] += 1
-    fp = [d for d in neg if screener.screen_name(d)]
+    neg_scores = [max((m.score for m in screener.screen_name(d, threshold=0.0, limit=1)),
+                      default=0.0) for d in neg]
+    fp = [d for d, v in zip(neg, neg_scores, strict=True) if v >= DEFAULT_THRESHOLD]
+    pos_scores = [max((m.score for m in screener.screen_name(q, father_name=f, threshold=0.0)
+                       if m.entity_id in t), default=0.0) for q, _, t, f in positives]
+    for cut in (0.75, 0.8, 0.85, 0.9):
+        print(f"  threshold {cut}: recall {sum(v >= cut for v in pos_scores) / len(pos_scores):.3f}"
+              f", decoy FP {sum(v >= cut for v in neg_scores) / len(neg_scores):.3f}")
     elapsed = time.perf_counter() - t0
     n = len(positives)
     print(f"cftwatch: recall@1 {hits1 / n:.3f}, recall@{DEFAULT_THRESHOLD} {at_t / n:.3f}, "

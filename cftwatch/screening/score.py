@@ -30,7 +30,8 @@ WEIGHTS: dict[str, float] = {
     "listed_coverage": 0.45,
     "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
     "generic_weight": 0.25,  # a legal form or generic word counts a quarter
-    "common_cap": 0.70,  # most a name made only of common parts can score
+    "common_cap": 0.70,
+    "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree  # most a name made only of common parts can score
     "dob_exact": 0.08,
     "dob_year": 0.04,
     "dob_range": 0.03,
@@ -141,8 +142,16 @@ def name_score(
         used_q[i] = (j, sim)
         used_c.add(j)
     q_total, c_total = sum(qw) or 1.0, sum(cw) or 1.0
-    q_cov = sum(qw[i] * sim for i, (_, sim) in used_q.items()) / q_total
-    c_cov = sum(cw[j] * sim for _, (j, sim) in used_q.items()) / c_total
+    q_credit = c_credit = 0.0
+    for i, (j, sim) in used_q.items():
+        if "initial" in (q[i][1], c[j][1]):
+            # an initial stands for a name part but proves little: credit the smaller weight
+            q_credit += min(qw[i], cw[j]) * sim
+            c_credit += min(qw[i], cw[j]) * sim
+        else:
+            q_credit += qw[i] * sim
+            c_credit += cw[j] * sim
+    q_cov, c_cov = q_credit / q_total, c_credit / c_total
     score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
     matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
     missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
@@ -154,6 +163,18 @@ def name_score(
             f"query and {c_cov:.0%} of the listed name by rarity",
         )
     ]
+    q_generic = {t for t, k in q if k == "generic"}
+    c_generic = {t for t, k in c if k == "generic"}
+    if q_generic and c_generic and not (q_generic & c_generic):
+        score += WEIGHTS["generic_conflict"]
+        features.append(
+            Feature(
+                "generic_words",
+                WEIGHTS["generic_conflict"],
+                f"organisation words differ ({', '.join(sorted(q_generic))} vs "
+                f"{', '.join(sorted(c_generic))})",
+            )
+        )
     commons = common_parts()
     matched_core = [q[i][0] for i in used_q if q[i][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
