@@ -10,6 +10,7 @@ pickled next to the workspace database.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import pickle
 from collections import Counter, defaultdict
@@ -26,6 +27,8 @@ __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 INDEX_FORMAT = 1
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
+#: Trigram keys are many per query, so a lower cap keeps blocking cheap.
+MAX_GRAM_POSTING = 600
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class NameIndex:
             keys |= name_keys(expansion)
         for key in keys:
             posting = self.postings.get(key)
-            if not posting or len(posting) > MAX_POSTING:
+            if not posting or len(posting) > (MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING):
                 continue
             weight = math.log(n / len(posting)) + 1.0
             if key[0] == "g":
@@ -86,7 +89,7 @@ class NameIndex:
                 scores[row] += weight
         if len(scores) <= limit:
             return sorted(scores, key=scores.__getitem__, reverse=True)
-        return sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
+        return heapq.nlargest(limit, scores, key=scores.__getitem__)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
+from rapidfuzz import fuzz, process
 
 from cftwatch import schema as S
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.screening.index import NameIndex, build_index, table_version
-from cftwatch.screening.normalize import MAX_NAME_CHARS, normalize_name
+from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
     Feature,
@@ -46,6 +47,8 @@ __all__ = [
 
 #: Listed names scored per query after blocking.
 MAX_CANDIDATES = 150
+#: Of those, how many get the full explainable score.
+MAX_SCORED = 25
 
 HITS = pa.schema(
     [
@@ -161,6 +164,19 @@ class Screener:
             index.save(path)
         return cls(entities, index)
 
+    def _shortlist(self, name: NormalizedName) -> list[int]:
+        """Blocked candidates, cut to the best few by a fast order-free string similarity."""
+        rows = self.index.candidates(name, MAX_CANDIDATES)
+        if len(rows) <= MAX_SCORED:
+            return rows
+        keys = [self.index.names[r].name.key for r in rows]
+        best = process.extract(
+            name.key, keys, scorer=fuzz.token_set_ratio, limit=MAX_SCORED
+        )
+        for expansion in name.expansions:
+            best += process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
+        return [rows[b[2]] for b in best]
+
     def idf(self, token: str) -> float:
         value = self._idf_cache.get(token)
         if value is None:
@@ -184,7 +200,7 @@ class Screener:
         queries = [query.name, *query.name.expansions]
         rows: set[int] = set()
         if not query.name.is_empty:
-            rows.update(self.index.candidates(query.name, MAX_CANDIDATES))
+            rows.update(self._shortlist(query.name))
         for name_variant in queries:
             for row in rows:
                 listed = self.index.names[row]
