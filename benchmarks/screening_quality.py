@@ -34,10 +34,16 @@ def _row(list_id: str, ref: str, names: list[str], schema: str = "Person", **kw:
     names = [n.strip() for n in names if n and n.strip() and n.strip() != "-0-"]
     row = {c: None for c in S.LIST_ENTITIES.names}
     row.update(
-        entity_id=f"{list_id}:{ref}", schema=schema, primary_name=names[0], list_id=list_id,
-        list_ref=ref, source_version="bench",
-        names=[{"name": n, "quality": "strong", "name_type": "alias", "script": None,
-                "lang": None} for n in names],
+        entity_id=f"{list_id}:{ref}",
+        schema=schema,
+        primary_name=names[0],
+        list_id=list_id,
+        list_ref=ref,
+        source_version="bench",
+        names=[
+            {"name": n, "quality": "strong", "name_type": "alias", "script": None, "lang": None}
+            for n in names
+        ],
     )
     row.update(kw)
     return row
@@ -47,11 +53,15 @@ def _read_un(path: Path) -> list[dict]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     root = etree.parse(str(path), parser).getroot()
     out = []
-    for tag, schema, alias_tag in (("INDIVIDUAL", "Person", "INDIVIDUAL_ALIAS"),
-                                   ("ENTITY", "Organization", "ENTITY_ALIAS")):
+    for tag, schema, alias_tag in (
+        ("INDIVIDUAL", "Person", "INDIVIDUAL_ALIAS"),
+        ("ENTITY", "Organization", "ENTITY_ALIAS"),
+    ):
         for node in root.iter(tag):
-            parts = [node.findtext(p) or "" for p in
-                     ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
+            parts = [
+                node.findtext(p) or ""
+                for p in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+            ]
             primary = " ".join(p.strip() for p in parts if p.strip())
             aliases = [a.findtext("ALIAS_NAME") or "" for a in node.iter(alias_tag)]
             ref = (node.findtext("REFERENCE_NUMBER") or "").strip()
@@ -72,8 +82,13 @@ def _read_ofac(sdn: Path, alt: Path) -> list[dict]:
             if len(r) < 3:
                 continue
             kind = r[2].strip().lower()
-            schema = "Person" if kind == "individual" else "Vessel" if kind == "vessel" else (
-                "Organization")
+            schema = (
+                "Person"
+                if kind == "individual"
+                else "Vessel"
+                if kind == "vessel"
+                else ("Organization")
+            )
             names = [_unsurname(r[1]), *(_unsurname(a) for a in aliases.get(r[0].strip(), []))]
             out.append(_row("ofac-sdn", r[0].strip(), names, schema))
     return out
@@ -92,10 +107,30 @@ def _read_nacta(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as fh:
         for i, r in enumerate(csv.DictReader(fh)):
             name = re.split(r"\balias\b|@", r["name"], flags=re.I)
-            ident = [{"type": "cnic", "value": r["cnic"], "normalized": r["cnic"], "country": "PK",
-                      "note": None, "usable": True}] if r.get("cnic") else []
-            out.append(_row("pk-nacta", str(i + 1), name, father_names=[r["fatherName"]],
-                            identifiers=ident, nationalities=["PK"]))
+            ident = (
+                [
+                    {
+                        "type": "cnic",
+                        "value": r["cnic"],
+                        "normalized": r["cnic"],
+                        "country": "PK",
+                        "note": None,
+                        "usable": True,
+                    }
+                ]
+                if r.get("cnic")
+                else []
+            )
+            out.append(
+                _row(
+                    "pk-nacta",
+                    str(i + 1),
+                    name,
+                    father_names=[r["fatherName"]],
+                    identifiers=ident,
+                    nationalities=["PK"],
+                )
+            )
     return out
 
 
@@ -109,12 +144,14 @@ def load_all_lists(folder: Path = LISTS) -> tuple[pa.Table, str]:
     if parse_list is not None:
         tables = []
         for path in sorted(folder.iterdir()):
-            if path.suffix in (".xml", ".csv", ".xlsx") and "alt" not in path.name and (
-                "add" not in path.name
+            if (
+                path.suffix in (".xml", ".csv", ".xlsx")
+                and "alt" not in path.name
+                and ("add" not in path.name)
             ):
                 try:
                     tables.append(parse_list(path, None))
-                except Exception as exc:  # noqa: BLE001 - report and go on
+                except Exception as exc:
                     print(f"skipped {path.name}: {exc}", file=sys.stderr)
         return pa.concat_tables(tables), "cftwatch.lists.parse_list"
     rows = _read_un(folder / "un_consolidated_2026-02-27.xml")
@@ -125,17 +162,39 @@ def load_all_lists(folder: Path = LISTS) -> tuple[pa.Table, str]:
 
 
 HONORIFICS = ["Hafiz", "Maulana", "Mullah", "Sheikh", "Qari", "Mufti", "Haji", "Dr"]
-GIVEN = ("Muhammad Ahmed Ali Hassan Hussain Usman Bilal Imran Faisal Kamran Asif Tariq Zubair "
-         "Naveed Waqas Adnan Fahad Saad Hamza Shahid Arif Javed Rizwan Sohail Ayesha Fatima "
-         "Sana Hina Nadia Rabia Amna Zainab Saima Bushra Abdul Ghulam Noor Shakeel Irfan").split()
-FAMILY = ("Khan Malik Butt Chaudhry Qureshi Siddiqui Sheikh Awan Raja Mirza Baig Ansari Hashmi "
-          "Abbasi Bhatti Cheema Gill Iqbal Akhtar Rehman Shah Mahmood Aslam Nawaz Raza Anwar "
-          "Rasheed Jamil Hameed Latif Yousaf Saleem Farooq Zafar Al-Mansoori Al-Hashimi "
-          "Al-Zaabi Al-Qassimi Al-Ketbi Al-Nuaimi Al-Shamsi Al-Suwaidi Bibi Begum").split()
-BUSINESS = ["Traders", "Enterprises", "Electronics", "Textiles", "Welfare Trust", "Foundation",
-            "Madrassa", "General Store", "Pharmacy", "Travels", "Builders", "Exchange Co"]
-PLACES = ["Madina", "Al Noor", "Karachi", "Lahore", "Faisal", "Punjab", "Sindh", "Dubai",
-          "Al Barsha", "Gulshan", "Sadiq", "Rehmat", "Bismillah", "Khyber", "Quetta"]
+GIVEN = ["Muhammad", "Ahmed", "Ali", "Hassan", "Hussain", "Usman", "Bilal", "Imran", "Faisal", "Kamran", "Asif", "Tariq", "Zubair", "Naveed", "Waqas", "Adnan", "Fahad", "Saad", "Hamza", "Shahid", "Arif", "Javed", "Rizwan", "Sohail", "Ayesha", "Fatima", "Sana", "Hina", "Nadia", "Rabia", "Amna", "Zainab", "Saima", "Bushra", "Abdul", "Ghulam", "Noor", "Shakeel", "Irfan"]
+FAMILY = ["Khan", "Malik", "Butt", "Chaudhry", "Qureshi", "Siddiqui", "Sheikh", "Awan", "Raja", "Mirza", "Baig", "Ansari", "Hashmi", "Abbasi", "Bhatti", "Cheema", "Gill", "Iqbal", "Akhtar", "Rehman", "Shah", "Mahmood", "Aslam", "Nawaz", "Raza", "Anwar", "Rasheed", "Jamil", "Hameed", "Latif", "Yousaf", "Saleem", "Farooq", "Zafar", "Al-Mansoori", "Al-Hashimi", "Al-Zaabi", "Al-Qassimi", "Al-Ketbi", "Al-Nuaimi", "Al-Shamsi", "Al-Suwaidi", "Bibi", "Begum"]
+BUSINESS = [
+    "Traders",
+    "Enterprises",
+    "Electronics",
+    "Textiles",
+    "Welfare Trust",
+    "Foundation",
+    "Madrassa",
+    "General Store",
+    "Pharmacy",
+    "Travels",
+    "Builders",
+    "Exchange Co",
+]
+PLACES = [
+    "Madina",
+    "Al Noor",
+    "Karachi",
+    "Lahore",
+    "Faisal",
+    "Punjab",
+    "Sindh",
+    "Dubai",
+    "Al Barsha",
+    "Gulshan",
+    "Sadiq",
+    "Rehmat",
+    "Bismillah",
+    "Khyber",
+    "Quetta",
+]
 
 
 def decoys(n: int, rng: random.Random) -> list[str]:
@@ -172,8 +231,9 @@ def variant(name: str, rng: random.Random, rev: dict[str, list[str]]) -> tuple[s
         w = words[i]
         if len(w) >= 5:
             j = rng.randrange(1, len(w) - 1)
-            words[i] = w[:j] + w[j + 1 :] if rng.random() < 0.5 else w[:j] + w[j + 1] + w[j] + (
-                w[j + 2 :])
+            words[i] = (
+                w[:j] + w[j + 1 :] if rng.random() < 0.5 else w[:j] + w[j + 1] + w[j] + (w[j + 2 :])
+            )
     else:
         words.insert(0, rng.choice(HONORIFICS).lower())
     return " ".join(words).title(), kind
@@ -195,9 +255,14 @@ def main() -> None:
     rev = _reverse_families()
     by_key: dict[str, set[str]] = {}
     for ln in screener.index.names:
-        by_key.setdefault(ln.name.key, set()).add(screener.index.entities[ln.entity_row]["entity_id"])
-    pool = [e for e in entities.to_pylist() if e["list_id"] in ("un", "pk-nacta")
-            and e["schema"] in ("Person", "Organization")]
+        by_key.setdefault(ln.name.key, set()).add(
+            screener.index.entities[ln.entity_row]["entity_id"]
+        )
+    pool = [
+        e
+        for e in entities.to_pylist()
+        if e["list_id"] in ("un", "pk-nacta") and e["schema"] in ("Person", "Organization")
+    ]
     positives = []
     for e in rng.sample(pool, min(args.n, len(pool))):
         names = [n["name"] for n in e["names"] if n["name"] and len(n["name"].split()) >= 2]
@@ -225,21 +290,38 @@ def main() -> None:
         by_kind.setdefault(kind, [0, 0])
         by_kind[kind][0] += okt
         by_kind[kind][1] += 1
-    neg_scores = [max((m.score for m in screener.screen_name(d, threshold=0.0, limit=1)),
-                      default=0.0) for d in neg]
+    neg_scores = [
+        max((m.score for m in screener.screen_name(d, threshold=0.0, limit=1)), default=0.0)
+        for d in neg
+    ]
     fp = [d for d, v in zip(neg, neg_scores, strict=True) if v >= DEFAULT_THRESHOLD]
-    pos_scores = [max((m.score for m in screener.screen_name(q, father_name=f, threshold=0.0)
-                       if m.entity_id in t), default=0.0) for q, _, t, f in positives]
+    pos_scores = [
+        max(
+            (
+                m.score
+                for m in screener.screen_name(q, father_name=f, threshold=0.0)
+                if m.entity_id in t
+            ),
+            default=0.0,
+        )
+        for q, _, t, f in positives
+    ]
     for cut in (0.75, 0.8, 0.85, 0.9):
-        print(f"  threshold {cut}: recall {sum(v >= cut for v in pos_scores) / len(pos_scores):.3f}"
-              f", decoy FP {sum(v >= cut for v in neg_scores) / len(neg_scores):.3f}")
+        print(
+            f"  threshold {cut}: recall {sum(v >= cut for v in pos_scores) / len(pos_scores):.3f}"
+            f", decoy FP {sum(v >= cut for v in neg_scores) / len(neg_scores):.3f}"
+        )
     elapsed = time.perf_counter() - t0
     n = len(positives)
-    print(f"cftwatch: recall@1 {hits1 / n:.3f}, recall@{DEFAULT_THRESHOLD} {at_t / n:.3f}, "
-          f"decoy FP {len(fp) / len(neg):.3f} ({n} positives, {len(neg)} decoys, {elapsed:.1f} s)")
+    print(
+        f"cftwatch: recall@1 {hits1 / n:.3f}, recall@{DEFAULT_THRESHOLD} {at_t / n:.3f}, "
+        f"decoy FP {len(fp) / len(neg):.3f} ({n} positives, {len(neg)} decoys, {elapsed:.1f} s)"
+    )
     print(f"  recall at threshold on the name alone (no father's name): {name_only / n:.3f}")
-    print("  recall at threshold by variant: " + ", ".join(
-        f"{k} {v[0] / v[1]:.3f}" for k, v in sorted(by_kind.items())))
+    print(
+        "  recall at threshold by variant: "
+        + ", ".join(f"{k} {v[0] / v[1]:.3f}" for k, v in sorted(by_kind.items()))
+    )
     print("  decoy hits (first 10): " + "; ".join(fp[:10]))
     # baseline: WRatio on lower-cased ASCII-folded names, brute force, same queries (sample)
     choices = [fold_text(ln.name.original) for ln in screener.index.names]
@@ -252,11 +334,16 @@ def main() -> None:
         if best:
             b1 += owner[best[2]] in truth
             bt += owner[best[2]] in truth and best[1] >= 90
-    bfp = sum(1 for d in sample_neg
-              if (r := process.extractOne(fold_text(d), choices, scorer=fuzz.WRatio)) and r[1] >= 90)
-    print(f"baseline WRatio>=90: recall@1 {b1 / len(sample_pos):.3f}, recall@90 "
-          f"{bt / len(sample_pos):.3f}, decoy FP {bfp / len(sample_neg):.3f} "
-          f"({len(sample_pos)} positives, {len(sample_neg)} decoys)")
+    bfp = sum(
+        1
+        for d in sample_neg
+        if (r := process.extractOne(fold_text(d), choices, scorer=fuzz.WRatio)) and r[1] >= 90
+    )
+    print(
+        f"baseline WRatio>=90: recall@1 {b1 / len(sample_pos):.3f}, recall@90 "
+        f"{bt / len(sample_pos):.3f}, decoy FP {bfp / len(sample_neg):.3f} "
+        f"({len(sample_pos)} positives, {len(sample_neg)} decoys)"
+    )
 
 
 if __name__ == "__main__":

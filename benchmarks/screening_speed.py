@@ -1,6 +1,6 @@
 """Screening speed with every list loaded: index build, single-name latency, batch throughput.
 
-    PYTHONPATH=. python benchmarks/screening_speed.py [--batch 6000] [--single 1000]
+PYTHONPATH=. python benchmarks/screening_speed.py [--batch 6000] [--single 1000]
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screening_quality import decoys, load_all_lists, variant, _reverse_families  # noqa: E402
+from screening_quality import _reverse_families, decoys, load_all_lists, variant
 
-from cftwatch.screening import Screener  # noqa: E402
-from cftwatch.screening.screener import make_query  # noqa: E402
+from cftwatch.screening import Screener
+from cftwatch.screening.screener import make_query
 
 
 def main() -> None:
@@ -35,8 +35,10 @@ def main() -> None:
     print(f"index build: {build:.2f} s")
     rev = _reverse_families()
     listed = [ln.name.original for ln in screener.index.names]
-    names = [variant(rng.choice(listed), rng, rev)[0] if i % 2 else d
-             for i, d in enumerate(decoys(args.batch, rng))]
+    names = [
+        variant(rng.choice(listed), rng, rev)[0] if i % 2 else d
+        for i, d in enumerate(decoys(args.batch, rng))
+    ]
     for q in names[:200]:  # warm caches
         screener.screen_name(q)
     lat = []
@@ -53,7 +55,9 @@ def main() -> None:
         t = time.perf_counter()
         screener.screen_many(queries, workers=workers)
         dt = time.perf_counter() - t
-        print(f"batch {len(queries)} names, {workers} process(es): {len(queries) / dt:,.0f} names/s")
+        print(
+            f"batch {len(queries)} names, {workers} process(es): {len(queries) / dt:,.0f} names/s"
+        )
 
 
 if __name__ == "__main__":

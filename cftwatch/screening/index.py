@@ -10,7 +10,6 @@ pickled next to the workspace database.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import pickle
 from collections import Counter, defaultdict
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from cftwatch.screening.normalize import NormalizedName, normalize_name, skeleton
@@ -64,7 +64,7 @@ class NameIndex:
     version: str
     entities: list[dict[str, Any]]
     names: list[ListedName]
-    postings: dict[str, list[int]]
+    postings: dict[str, np.ndarray]
     token_df: Counter[str] = field(default_factory=Counter)
 
     def idf(self, token: str) -> float:
@@ -73,23 +73,29 @@ class NameIndex:
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
         """Listed-name rows sharing the rarest keys with the query, best first."""
-        scores: dict[int, float] = defaultdict(float)
         n = max(len(self.names), 1)
         keys = name_keys(query)
         for expansion in query.expansions:
             keys |= name_keys(expansion)
+        arrays, weights = [], []
         for key in keys:
             posting = self.postings.get(key)
-            if not posting or len(posting) > (MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING):
+            if posting is None or len(posting) > (
+                MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING
+            ):
                 continue
             weight = math.log(n / len(posting)) + 1.0
             if key[0] == "g":
                 weight *= 0.35
-            for row in posting:
-                scores[row] += weight
-        if len(scores) <= limit:
-            return sorted(scores, key=scores.__getitem__, reverse=True)
-        return heapq.nlargest(limit, scores, key=scores.__getitem__)
+            arrays.append(posting)
+            weights.append(np.full(len(posting), weight))
+        if not arrays:
+            return []
+        scores = np.bincount(np.concatenate(arrays), np.concatenate(weights), minlength=n)
+        hits = np.flatnonzero(scores)
+        if len(hits) > limit:
+            hits = hits[np.argpartition(scores[hits], -limit)[-limit:]]
+        return [int(r) for r in hits[np.argsort(-scores[hits], kind="stable")]]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +126,7 @@ def table_version(entities: pa.Table) -> str:
 def build_index(entities: pa.Table) -> NameIndex:
     rows = entities.to_pylist()
     names: list[ListedName] = []
-    postings: dict[str, list[int]] = defaultdict(list)
+    postings: dict[str, np.ndarray] = defaultdict(list)
     token_df: Counter[str] = Counter()
     for e_row, entity in enumerate(rows):
         seen: set[str] = set()
@@ -137,4 +143,5 @@ def build_index(entities: pa.Table) -> NameIndex:
             token_df.update(set(norm.tokens))
             for key in name_keys(norm):
                 postings[key].append(row)
-    return NameIndex(table_version(entities), rows, names, dict(postings), token_df)
+    arrays = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+    return NameIndex(table_version(entities), rows, names, arrays, token_df)

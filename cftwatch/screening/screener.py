@@ -144,6 +144,7 @@ class Screener:
         self.index = index or build_index(entities)
         self.version = self.index.version
         self._idf_cache: dict[str, float] = {}
+        self._keys = [listed.name.key for listed in self.index.names]
         self._by_identifier: dict[str, list[int]] = defaultdict(list)
         for row, entity in enumerate(self.index.entities):
             for ident in entity.get("identifiers") or []:
@@ -169,10 +170,8 @@ class Screener:
         rows = self.index.candidates(name, MAX_CANDIDATES)
         if len(rows) <= MAX_SCORED:
             return rows
-        keys = [self.index.names[r].name.key for r in rows]
-        best = process.extract(
-            name.key, keys, scorer=fuzz.token_set_ratio, limit=MAX_SCORED
-        )
+        keys = [self._keys[r] for r in rows]
+        best = process.extract(name.key, keys, scorer=fuzz.token_set_ratio, limit=MAX_SCORED)
         for expansion in name.expansions:
             best += process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
         return [rows[b[2]] for b in best]
@@ -195,8 +194,14 @@ class Screener:
         cut = DEFAULT_THRESHOLD if threshold is None else threshold
         best: dict[int, Match] = {}
         if query.kind is None and "generic" in query.name.kinds and len(query.name.tokens) > 1:
-            query = Query(query.name, "organization", query.birth_date, query.country,
-                          query.identifiers, query.father_name)
+            query = Query(
+                query.name,
+                "organization",
+                query.birth_date,
+                query.country,
+                query.identifiers,
+                query.father_name,
+            )
         queries = [query.name, *query.name.expansions]
         rows: set[int] = set()
         if not query.name.is_empty:
