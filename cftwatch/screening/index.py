@@ -126,7 +126,7 @@ def table_version(entities: pa.Table) -> str:
 def build_index(entities: pa.Table) -> NameIndex:
     rows = entities.to_pylist()
     names: list[ListedName] = []
-    postings: dict[str, np.ndarray] = defaultdict(list)
+    posting_lists: dict[str, list[int]] = defaultdict(list)
     token_df: Counter[str] = Counter()
     for e_row, entity in enumerate(rows):
         seen: set[str] = set()
@@ -142,6 +142,6 @@ def build_index(entities: pa.Table) -> NameIndex:
             names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
             token_df.update(set(norm.tokens))
             for key in name_keys(norm):
-                postings[key].append(row)
-    arrays = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+                posting_lists[key].append(row)
+    arrays = {k: np.asarray(v, dtype=np.int32) for k, v in posting_lists.items()}
     return NameIndex(table_version(entities), rows, names, arrays, token_df)
