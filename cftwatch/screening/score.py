@@ -94,7 +94,7 @@ def token_similarity(a: str, b: str) -> float:
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
     sim = Levenshtein.normalized_similarity(a, b)
-    if sim >= 0.7 and skeleton(a) == skeleton(b):
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
         sim = max(sim, 0.8)
     return sim if sim >= 0.75 else 0.0
 
