@@ -287,7 +287,7 @@ def decoys(n: int, rng: random.Random) -> list[str]:
     while len(out) < n:
         r = rng.random()
         if r < 0.7:
-            parts = [rng.choice(GIVEN)] + rng.sample(FAMILY, rng.choice([1, 1, 2]))
+            parts = [rng.choice(GIVEN), *rng.sample(FAMILY, rng.choice([1, 1, 2]))]
             out.append(" ".join(parts))
         else:
             out.append(f"{rng.choice(PLACES)} {rng.choice(BUSINESS)}")
