@@ -647,14 +647,13 @@ def rescreen_on_list_change(ws: Workspace, threshold: float | None = None) -> di
     removed = set(previous) - set(current)
     result = {"changed": len(changed), "removed": len(removed), "closed": 0}
     if removed:
-        open_hits = ws.con.execute(
-            """SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY hit_id ORDER BY recorded_at DESC) rn
-               FROM screening_hits) WHERE rn = 1 AND status = 'open'
-               AND entity_id IN (SELECT unnest(?))""",
+        cursor = ws.con.execute(
+            f"""SELECT {", ".join(HITS.names)} FROM (SELECT *, row_number() OVER
+               (PARTITION BY hit_id ORDER BY recorded_at DESC) rn FROM screening_hits)
+               WHERE rn = 1 AND status = 'open' AND entity_id IN (SELECT unnest(?))""",
             [sorted(removed)],
-        ).to_arrow_table()
-        assert open_hits is not None
-        closing = open_hits.drop(["rn"]).to_pylist()
+        )
+        closing = [dict(zip(HITS.names, r, strict=True)) for r in cursor.fetchall()]
         for hit in closing:
             hit.update(
                 status="closed",
