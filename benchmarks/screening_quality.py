@@ -153,7 +153,8 @@ def load_all_lists(folder: Path = LISTS) -> tuple[pa.Table, str]:
                     tables.append(parse_list(path, None))
                 except Exception as exc:
                     print(f"skipped {path.name}: {exc}", file=sys.stderr)
-        return pa.concat_tables(tables), "cftwatch.lists.parse_list"
+        if tables:
+            return pa.concat_tables(tables), "cftwatch.lists.parse_list"
     rows = _read_un(folder / "un_consolidated_2026-02-27.xml")
     rows += _read_ofac(folder / "ofac_sdn_2024-05-03.csv", folder / "ofac_alt_2026-06.csv")
     rows += _read_nacta(folder / "pk_nacta_proscribed_persons_4th_schedule_2022-11.csv")
