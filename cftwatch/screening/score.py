@@ -1,0 +1,324 @@
+"""Explainable scoring of a query against one listed name and its entity.
+
+The score is a name score (rarity-weighted token agreement, both directions) adjusted by
+qualifiers. Each feature adds a `Feature(name, contribution, why)` so an auditor reads the
+sum. Weights live in `WEIGHTS` with one sentence each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz.distance import Levenshtein
+
+from cftwatch.screening.normalize import NormalizedName, fold_text, skeleton
+
+__all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Feature", "Query", "normalize_identifier", "score"]
+
+#: Scores at or above this raise an alert.
+DEFAULT_THRESHOLD = 0.80
+
+WEIGHTS: dict[str, float] = {
+    # share of the name score taken from how much of the query the listed name explains
+    "query_coverage": 0.55,
+    # share from how much of the listed name the query explains
+    "listed_coverage": 0.45,
+    "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
+    "generic_weight": 0.25,  # a legal form or generic word counts a quarter
+    "common_cap": 0.70,
+    "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree  # most a name made only of common parts can score
+    "dob_exact": 0.08,
+    "dob_year": 0.04,
+    "dob_range": 0.03,
+    "dob_conflict": -0.15,
+    "country_match": 0.03,
+    "country_conflict": -0.05,
+    "father_match": 0.15,
+    "father_conflict": -0.20,
+    "identifier_match": 0.99,  # identifier equality sets the score to at least this
+    "kind_conflict": -0.30,
+}
+
+ORG_SCHEMAS = {"Organization", "LegalEntity", "Company", "Vessel", "CryptoWallet"}
+
+
+@lru_cache(maxsize=1)
+def common_parts() -> frozenset[str]:
+    """Name parts so common among customers that sharing them says little."""
+    text = resources.files("cftwatch.screening").joinpath("data").joinpath("common.txt")
+    from cftwatch.screening.normalize import normalize_name
+
+    out: set[str] = set()
+    for line in text.read_text("utf-8").split():
+        out.update(normalize_name(line).tokens)
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    contribution: float
+    why: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"feature": self.name, "contribution": round(self.contribution, 3), "why": self.why}
+
+
+@dataclass(frozen=True)
+class Query:
+    name: NormalizedName
+    kind: str | None = None  # person | organization | None
+    birth_date: str | None = None
+    country: str | None = None
+    identifiers: tuple[str, ...] = ()
+    father_name: NormalizedName | None = None
+
+
+def normalize_identifier(value: str) -> str:
+    """CNIC with or without dashes, passports with spaces, wallets in any case compare equal."""
+    return re.sub(r"[^0-9a-z]", "", fold_text(value))
+
+
+@lru_cache(maxsize=262144)
+def token_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:
+        return 0.85 if a[0] == b[0] else 0.0
+    heads = family_heads()
+    if a in heads and b in heads:
+        return 0.0  # two different known names (Hassan, Hussain) never match by spelling
+    sim = Levenshtein.normalized_similarity(a, b)
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.8)
+    return sim if sim >= 0.75 else 0.0
+
+
+@lru_cache(maxsize=1)
+def family_heads() -> frozenset[str]:
+    from cftwatch.screening.normalize import _families
+
+    return frozenset(_families().values())
+
+
+def _weight(kind: str, idf: float) -> float:
+    if kind == "honorific":
+        return WEIGHTS["honorific_weight"]
+    if kind == "generic":
+        return WEIGHTS["generic_weight"]
+    if kind == "initial":
+        return min(idf, 1.0)
+    return idf
+
+
+def name_score(
+    query: NormalizedName,
+    listed: NormalizedName,
+    idf: Callable[[str], float],
+    common_cap: bool = True,
+    listed_is_org: bool = False,
+) -> tuple[float, list[Feature]]:
+    q = list(zip(query.tokens, query.kinds, strict=True))
+    c = list(zip(listed.tokens, listed.kinds, strict=True))
+    qw = [_weight(k, idf(t)) for t, k in q]
+    cw = [_weight(k, idf(t)) for t, k in c]
+    pairs = []
+    for i, (qt, _) in enumerate(q):
+        for j, (ct, _) in enumerate(c):
+            sim = token_similarity(qt, ct)
+            if sim > 0:
+                pairs.append((sim * min(qw[i], cw[j]), sim, i, j))
+    pairs.sort(reverse=True)
+    used_q: dict[int, tuple[int, float]] = {}
+    used_c: set[int] = set()
+    for _, sim, i, j in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q[i] = (j, sim)
+        used_c.add(j)
+    q_total, c_total = sum(qw) or 1.0, sum(cw) or 1.0
+    q_credit = c_credit = 0.0
+    for i, (j, sim) in used_q.items():
+        if "initial" in (q[i][1], c[j][1]):
+            # an initial stands for a name part but proves little: credit the smaller weight
+            q_credit += min(qw[i], cw[j]) * sim
+            c_credit += min(qw[i], cw[j]) * sim
+        else:
+            q_credit += qw[i] * sim
+            c_credit += cw[j] * sim
+    q_cov, c_cov = q_credit / q_total, c_credit / c_total
+    score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
+    matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
+    missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
+    features = [
+        Feature(
+            "name",
+            score,
+            f"name parts agree ({', '.join(matched) or 'none'}); covers {q_cov:.0%} of the "
+            f"query and {c_cov:.0%} of the listed name by rarity",
+        )
+    ]
+    q_generic = {t for t, k in q if k == "generic"}
+    c_generic = {t for t, k in c if k == "generic"}
+    if q_generic and c_generic and not (q_generic & c_generic):
+        score += WEIGHTS["generic_conflict"]
+        features.append(
+            Feature(
+                "generic_words",
+                WEIGHTS["generic_conflict"],
+                f"organisation words differ ({', '.join(sorted(q_generic))} vs "
+                f"{', '.join(sorted(c_generic))})",
+            )
+        )
+    commons = common_parts()
+    matched_core = [q[i][0] for i in used_q if q[i][1] == "name"]
+    distinctive_missing = [t for t in missing if t not in commons]
+    if (
+        common_cap
+        and matched_core
+        and all(t in commons for t in matched_core)
+        and (distinctive_missing or not listed_is_org)
+        and score > WEIGHTS["common_cap"]
+    ):
+        cut = WEIGHTS["common_cap"] - score
+        score = WEIGHTS["common_cap"]
+        why = (
+            f"only common name parts matched; the listed name also has "
+            f"{', '.join(distinctive_missing)}"
+            if distinctive_missing
+            else "a name made only of common parts needs a date of birth, father's name or "
+            "identifier to agree"
+        )
+        features.append(Feature("common_name", cut, why))
+    return score, features
+
+
+def _flat_idf(token: str) -> float:
+    return 3.0
+
+
+def _parse_date(value: str | None) -> tuple[int | None, dt.date | None]:
+    if not value:
+        return None, None
+    m = re.match(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", str(value))
+    if not m:
+        return None, None
+    year = int(m.group(1))
+    if m.group(3):
+        try:
+            return year, dt.date(year, int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return year, None
+    return year, None
+
+
+def qualifiers(query: Query, entity: dict) -> list[Feature]:
+    out: list[Feature] = []
+    schema = entity.get("schema") or "Person"
+    if query.kind:
+        is_org = schema in ORG_SCHEMAS
+        if (query.kind == "person") == is_org:
+            out.append(
+                Feature(
+                    "kind", WEIGHTS["kind_conflict"], f"query is a {query.kind}, listed {schema}"
+                )
+            )
+    dobs = entity.get("birth_dates") or []
+    if query.birth_date and dobs:
+        q_year, q_date = _parse_date(query.birth_date)
+        best: Feature | None = None
+        for dob in dobs:
+            l_year, l_date = _parse_date(dob.get("value"))
+            lo, hi = dob.get("date_from"), dob.get("date_to")
+            if q_date and l_date and q_date == l_date:
+                best = Feature("birth_date", WEIGHTS["dob_exact"], f"born {q_date} as listed")
+                break
+            if q_year and l_year and q_year == l_year:
+                best = Feature("birth_date", WEIGHTS["dob_year"], f"birth year {q_year} as listed")
+            elif q_date and lo and hi and lo <= q_date <= hi and best is None:
+                best = Feature(
+                    "birth_date", WEIGHTS["dob_range"], f"born {q_date}, within listed {lo}..{hi}"
+                )
+        if best is None and q_year:
+            listed = ", ".join(str(d.get("value")) for d in dobs)
+            best = Feature(
+                "birth_date", WEIGHTS["dob_conflict"], f"born {query.birth_date}, listed {listed}"
+            )
+        if best:
+            out.append(best)
+    countries = {
+        c.upper()
+        for c in (entity.get("nationalities") or []) + (entity.get("countries") or [])
+        if c
+    }
+    if query.country and countries:
+        if query.country.upper() in countries:
+            out.append(
+                Feature("country", WEIGHTS["country_match"], f"country {query.country} as listed")
+            )
+        else:
+            out.append(
+                Feature(
+                    "country",
+                    WEIGHTS["country_conflict"],
+                    f"country {query.country}, listed {', '.join(sorted(countries))}",
+                )
+            )
+    fathers = entity.get("father_names") or []
+    if query.father_name and not query.father_name.is_empty and fathers:
+        from cftwatch.screening.normalize import normalize_name
+
+        best_sim = 0.0
+        for father in fathers:
+            sim, _ = name_score(query.father_name, normalize_name(father), _flat_idf, False)
+            best_sim = max(best_sim, sim)
+        if best_sim >= 0.8:
+            out.append(Feature("father_name", WEIGHTS["father_match"], "father's name agrees"))
+        else:
+            out.append(
+                Feature(
+                    "father_name",
+                    WEIGHTS["father_conflict"],
+                    f"father's name differs (listed {', '.join(fathers)})",
+                )
+            )
+    return out
+
+
+def identifier_match(query: Query, entity: dict) -> Feature | None:
+    if not query.identifiers:
+        return None
+    wanted = {normalize_identifier(v) for v in query.identifiers if v}
+    wanted.discard("")
+    for ident in entity.get("identifiers") or []:
+        if ident.get("usable") is False:
+            continue
+        value = normalize_identifier(ident.get("normalized") or ident.get("value") or "")
+        if value and value in wanted:
+            return Feature(
+                "identifier",
+                WEIGHTS["identifier_match"],
+                f"{ident.get('type') or 'identifier'} {ident.get('value')} is listed",
+            )
+    return None
+
+
+def score(
+    query: Query, listed: NormalizedName, entity: dict, idf: Callable[[str], float]
+) -> tuple[float, list[Feature]]:
+    """0..1 score and the features that make it up."""
+    is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
+    total, features = name_score(query.name, listed, idf, listed_is_org=is_org)
+    for feature in qualifiers(query, entity):
+        total += feature.contribution
+        features.append(feature)
+    ident = identifier_match(query, entity)
+    if ident:
+        features.append(ident)
+        total = max(total, ident.contribution)
+    return max(0.0, min(1.0, total)), features
