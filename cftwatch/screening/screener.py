@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib
 import json
@@ -153,6 +154,11 @@ class Screener:
                 value = normalize_identifier(ident.get("normalized") or ident.get("value") or "")
                 if len(value) >= 5:
                     self._by_identifier[value].append(row)
+
+    @functools.cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Entity id -> fingerprint of what was screened, so a verdict can name the version."""
+        return {e["entity_id"]: entity_fingerprint(e) for e in self.index.entities}
 
     @classmethod
     def from_workspace(cls, ws: Workspace, sources: Sequence[str] | None = None) -> Screener:
@@ -446,10 +452,11 @@ def _alert_row(
     subject_id: str,
     subject_name: str | None,
     match: Match,
-    version: str,
+    screener: Screener,
     run_id: str,
     txn_ids: list[str] | None = None,
 ) -> dict[str, Any]:
+    version = screener.version
     severity = "critical" if match.score >= 0.95 else "high" if match.score >= 0.88 else "medium"
     return {
         "alert_id": _alert_id(rule_id, subject_id, match.entity_id, version),
@@ -470,6 +477,8 @@ def _alert_row(
                 "features": [f.to_dict() for f in match.features],
                 "list": match.list_id,
                 "list_ref": match.list_ref,
+                "party_key": subject_id,
+                "entity_fingerprint": screener.fingerprints.get(match.entity_id),
             }
         ),
         "entity_id": match.entity_id,
@@ -497,7 +506,7 @@ def _suppressed(
         return {}
     store = OperationalStore.for_workspace(ws)
     out = {}
-    fingerprints = {e["entity_id"]: entity_fingerprint(e) for e in screener.index.entities}
+    fingerprints = screener.fingerprints
     for (party, entity_id), judgement in store.latest_judgements(list(party_keys)).items():
         if judgement.verdict == "false_match" and judgement.entity_fingerprint == fingerprints.get(
             entity_id
@@ -546,7 +555,7 @@ def screen_parties(
     run_id = run_id or "screen-" + _now().strftime("%Y%m%dT%H%M%S")
     keys = [str(r.get("party_id") or r.get("name") or "") for r in rows]
     suppressed = _suppressed(ws, screener, keys)
-    fingerprints = {e["entity_id"]: entity_fingerprint(e) for e in screener.index.entities}
+    fingerprints = screener.fingerprints
     hits, alerts, n_suppressed = [], [], 0
     for row, key, matches in zip(rows, keys, results, strict=True):
         for match in matches:
@@ -580,7 +589,7 @@ def screen_parties(
                     key,
                     row.get("name"),
                     match,
-                    screener.version,
+                    screener,
                     run_id,
                 )
             )
@@ -732,7 +741,7 @@ def screen_transactions(
                     subject,
                     name,
                     match,
-                    screener.version,
+                    screener,
                     run_id,
                     sorted(set(entry["txns"])),
                 )
@@ -746,7 +755,7 @@ def screen_transactions(
                     account,
                     None,
                     match,
-                    screener.version,
+                    screener,
                     run_id,
                     sorted(set(txn_ids)),
                 )
@@ -760,7 +769,7 @@ def screen_transactions(
                     txn_id,
                     None,
                     match,
-                    screener.version,
+                    screener,
                     run_id,
                     [txn_id],
                 )

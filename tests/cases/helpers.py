@@ -17,7 +17,7 @@ _counter = itertools.count(1)
 def alert(subject_id: str = "acct:1", **overrides: Any) -> dict[str, Any]:
     n = next(_counter)
     row: dict[str, Any] = {
-        "alert_id": f"alert-{n}",
+        "alert_id": f"alert-{n:06d}",  # zero-padded: ids sort in creation order
         "run_id": "run-1",
         "source": "monitoring",
         "rule_id": "fan_in",
