@@ -14,7 +14,7 @@ Public API (what other stages use):
 
 from __future__ import annotations
 
-from cftwatch.lists.api import SOURCES, load_list, parse_list
+from cftwatch.lists.api import SOURCES, load_list, load_list_samples, parse_list
 from cftwatch.lists.ftm import export_ftm, import_ftm
 from cftwatch.lists.model import ASSOCIATE_PREFIX, Entity, ParsedList, entity_fingerprint
 from cftwatch.lists.store import (
@@ -49,6 +49,7 @@ __all__ = [
     "list_clusters",
     "list_versions",
     "load_list",
+    "load_list_samples",
     "parse_list",
     "update_lists",
     "version_entities",

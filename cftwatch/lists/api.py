@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from cftwatch.errors import InputError, ListFormatError
@@ -113,3 +114,23 @@ def load_list(
     transaction. A file already active (same hash) is not stored twice (`unchanged`)."""
     parsed = parse_list(path, source, name=name, alt=alt, add=add)
     return store_parsed(ws, parsed, source_url=source_url, force=force)
+
+
+SAMPLES = resources.files("cftwatch.lists") / "samples"
+"""Small real extracts of the UN, OFAC SDN and UK lists, shipped for `cftwatch demo`."""
+
+
+def load_list_samples(ws: Workspace) -> list[ListVersion]:
+    """Load the bundled list extracts (UN, OFAC SDN CSV set, UK OFSI); idempotent."""
+    with resources.as_file(SAMPLES) as folder:
+        return [
+            load_list(ws, folder / "un_demo.xml", "un"),
+            load_list(
+                ws,
+                folder / "ofac_sdn.csv",
+                "ofac",
+                alt=folder / "ofac_alt.csv",
+                add=folder / "ofac_add.csv",
+            ),
+            load_list(ws, folder / "uk_conlist.xlsx", "uk"),
+        ]
