@@ -22,9 +22,13 @@ _EXPORTS: dict[str, str] = {
     "ingest_files": "cftwatch.ingest",
     "IngestResult": "cftwatch.ingest",
     "load_mapping": "cftwatch.ingest",
+    "ingest_samples": "cftwatch.ingest",
     # synth
     "SynthConfig": "cftwatch.synth",
     "generate_synth": "cftwatch.synth",
+    "SynthData": "cftwatch.synth",
+    "write_synth": "cftwatch.synth",
+    "load_synth_into": "cftwatch.synth",
     # lists
     "parse_list": "cftwatch.lists",
     "load_list": "cftwatch.lists",

@@ -1,3 +1,98 @@
 """`cftwatch ingest` (owned by the ingest stage)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cftwatch.cli._app import (
+    DEFAULT_DIR,
+    JsonOpt,
+    WorkspaceOpt,
+    app,
+    console,
+    open_workspace,
+    print_json,
+    print_table,
+    progress,
+)
+
+
+@app.command()
+def ingest(
+    fmt: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help="amlworld, paysim, csv, iso20022 (or pacs008, pain001), mojaloop, parquet.",
+        ),
+    ],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML column mapping (format csv).")
+    ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            "--on-error",
+            help="fail: load nothing if any record is bad; skip: load the good ones and "
+            "write each bad one to the rejects table.",
+        ),
+    ] = "fail",
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="PaySim: ISO date/time of step 0 (steps are hours)."),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency", help="PaySim: currency of the amounts (default: institution's)."
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    json_: JsonOpt = False,
+) -> None:
+    """Load payment files into the workspace: all files land together or none do."""
+    from cftwatch.ingest import ingest_files
+
+    with open_workspace(workspace) as ws, progress() as bar:
+        task = bar.add_task(f"ingest {fmt}", total=len(paths))
+
+        def done(file: str, records: int, finished: bool) -> None:
+            bar.update(task, description=f"{Path(file).name}: {records:,} records")
+            if finished:
+                bar.advance(task)
+
+        result = ingest_files(
+            ws,
+            fmt,
+            paths,
+            mapping=mapping,
+            on_error=on_error,
+            start=start,
+            currency=currency,
+            progress=done,
+        )
+    if json_:
+        print_json(result.to_dict())
+        return
+    rows = [
+        [
+            f.file,
+            "already loaded" if f.skipped else f"{f.rows:,}",
+            f"{f.rejects:,}",
+            f"{f.duplicates:,}",
+            f"{f.labels:,}",
+            f"{f.seconds:.2f}",
+        ]
+        for f in result.files
+    ]
+    print_table(
+        f"ingest {fmt}", ["file", "rows", "rejects", "duplicates", "labels", "seconds"], rows
+    )
+    console.print(
+        f"{result.rows:,} rows loaded, {result.rejects:,} rejected, "
+        f"{len(result.skipped_files)} file(s) already loaded, in {result.seconds:.2f} s."
+    )

@@ -1,0 +1,317 @@
+"""The load pipeline every reader shares.
+
+A reader describes its input as a `Source`: one SQL relation with a record number, the raw
+text of each record, typed canonical columns and a list of checks. This module turns that
+into three set-based SQL passes inside one DuckDB transaction (problems, transactions,
+labels), so no Python runs per row on the CSV paths and every reader rejects bad records
+the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from cftwatch import schema as cs
+from cftwatch.errors import Problem
+
+MAX_LISTED_PROBLEMS = 20
+"""How many problems an InputError lists (the message says how many there were in all)."""
+
+BATCH_ROWS = 50_000
+"""Rows per Arrow batch for the streaming (XML/JSON) readers: bounds their memory."""
+
+TXN_COLUMNS = cs.column_names(cs.TRANSACTIONS)
+_TXN_TYPES = {f.name: f.type for f in cs.TRANSACTIONS}
+
+Progress = Callable[[str, int, bool], None]
+"""progress(file, records_done, file_finished): called by the streaming readers every batch
+and once when each file is loaded (the CLI draws a bar over the files)."""
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def duck_type(name: str) -> str:
+    t = _TXN_TYPES[name]
+    if t == cs.AMOUNT_TYPE:
+        return "DECIMAL(24,8)"
+    if t == cs.TIMESTAMP_TYPE:
+        return "TIMESTAMPTZ"
+    return "VARCHAR"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A record is refused when `bad` (SQL over the source relation) is true."""
+
+    field: str
+    value: str
+    bad: str
+    reason: str
+
+
+@dataclass
+class Source:
+    """One input file described as SQL. Column expressions refer to `relation`'s columns."""
+
+    relation: str
+    record: str
+    raw: str
+    columns: dict[str, str]
+    checks: list[Check]
+    labels: dict[str, str] = field(default_factory=dict)
+    """label name -> SQL boolean (NULL: no label for that record)."""
+    stage: str | None = None
+    """SQL whose rows are copied once into the temp table `_ingest_stage` before the passes.
+
+    DuckDB numbers CSV records (`WITH ORDINALITY`) on one thread; staging the raw text with
+    its line numbers once lets the casting, checking and writing passes run in parallel."""
+    own_ids: bool = False
+    """True when txn ids come from the source (dedupe needed); False when derived from the
+    file's hash and the record number (unique by construction)."""
+    cleanup: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileLoad:
+    """What happened to one input file."""
+
+    file: str
+    sha256: str
+    load_id: str | None
+    rows: int = 0
+    labels: int = 0
+    rejects: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    skipped: bool = False
+    """True when an identical file (same sha256) was loaded before: nothing was read."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "load_id": self.load_id,
+            "rows": self.rows,
+            "labels": self.labels,
+            "rejects": self.rejects,
+            "duplicates": self.duplicates,
+            "seconds": round(self.seconds, 3),
+            "skipped": self.skipped,
+        }
+
+
+@dataclass
+class IngestResult:
+    """The outcome of one `ingest_files` call (all files landed together, or none)."""
+
+    format: str
+    files: list[FileLoad]
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def rejects(self) -> int:
+        return sum(f.rejects for f in self.files)
+
+    @property
+    def labels(self) -> int:
+        return sum(f.labels for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    @property
+    def load_ids(self) -> list[str]:
+        return [f.load_id for f in self.files if f.load_id and not f.skipped]
+
+    @property
+    def skipped_files(self) -> list[str]:
+        return [f.file for f in self.files if f.skipped]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "rows": self.rows,
+            "rejects": self.rejects,
+            "labels": self.labels,
+            "duplicates": self.duplicates,
+            "seconds": round(self.seconds, 3),
+            "load_ids": self.load_ids,
+            "skipped_files": self.skipped_files,
+            "files": [f.to_dict() for f in self.files],
+        }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def new_load_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def derived_id_expr(prefix: str, sha: str, record: str) -> str:
+    """txn_id for sources without ids: `<format>:<first 12 hex of the file sha256>:<record>`.
+
+    Deterministic (reloading the same bytes gives the same ids) and unique by construction,
+    so the fast CSV paths need no duplicate search; a string concat, not a hash, per row.
+    """
+    return f"{sql_str(f'{prefix}:{sha[:12]}:')} || CAST({record} AS VARCHAR)"
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    *,
+    fmt: str,
+    file_label: str,
+    load: FileLoad,
+    on_error: str,
+) -> list[Problem]:
+    """Run one file's SQL passes inside the caller's transaction.
+
+    Returns the problems found (for `fail` the caller raises; for `skip` they are already in
+    the rejects table). Rows, labels, rejects and duplicates are recorded on `load`.
+    """
+    assert load.load_id is not None
+    if src.stage is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}")
+        src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
+    checks = src.checks
+    if checks:
+        field_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.field)}" for c in checks)
+        value_case = " ".join(f"WHEN {c.bad} THEN CAST({c.value} AS VARCHAR)" for c in checks)
+        reason_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.reason)}" for c in checks)
+        any_bad = " OR ".join(f"coalesce({c.bad}, false)" for c in checks)
+        flags = (
+            f"CASE {field_case} END AS _field, CASE {value_case} END AS _value, "
+            f"CASE {reason_case} END AS _reason, ({any_bad}) AS _bad"
+        )
+    else:
+        flags = (
+            "NULL::VARCHAR AS _field, NULL::VARCHAR AS _value, NULL::VARCHAR AS _reason, "
+            "false AS _bad"
+        )
+    cols = ", ".join(
+        f"CAST({src.columns.get(name, 'NULL')} AS {duck_type(name)}) AS {name}"
+        for name in TXN_COLUMNS
+        if name not in ("source_format", "source_ref", "load_id")
+    )
+    labels = "".join(f", {expr} AS _label_{i}" for i, expr in enumerate(src.labels.values()))
+    src_ref = src.columns.get(
+        "source_ref", f"{sql_str(Path(file_label).name + ':')} || CAST({src.record} AS VARCHAR)"
+    )
+    src_fmt = src.columns.get("source_format", sql_str(fmt))
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _ingest_v AS "
+        f"SELECT {src.record} AS _record, {cols}, CAST({src_fmt} AS VARCHAR) AS source_format, "
+        f"CAST({src_ref} AS VARCHAR) AS source_ref, {sql_str(load.load_id)} AS load_id, "
+        f"{flags}, {src.raw} AS _raw{labels} FROM {src.relation}"
+    )
+    problems: list[Problem] = []
+    names = ", ".join(TXN_COLUMNS)
+    good = "NOT _bad"
+    if src.own_ids:
+        # Sources with their own ids: look for bad records first, then keep the first record
+        # of an id within the file and none already in the store.
+        problems = _refuse(con, on_error, file_label, load)
+        if problems and on_error == "fail":
+            return problems
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ingest_new AS SELECT _record, txn_id FROM _ingest_v "
+            f"WHERE {good} AND txn_id NOT IN (SELECT txn_id FROM transactions) "
+            "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY _record) = 1"
+        )
+        good += " AND _record IN (SELECT _record FROM _ingest_new)"
+        n_good = con.execute("SELECT count(*) FROM _ingest_v WHERE NOT _bad").fetchone()
+        load.duplicates = int(n_good[0]) if n_good else 0
+    inserted = con.execute(
+        f"INSERT INTO transactions ({names}) SELECT {names} FROM _ingest_v WHERE {good}"
+    ).fetchone()
+    load.rows = int(inserted[0]) if inserted else 0
+    if src.own_ids:
+        load.duplicates -= load.rows
+    else:
+        # Ids derived from (file, record) are unique, so every good record was inserted:
+        # a cheap count (no checks computed) says whether any record was bad.
+        total = con.execute(f"SELECT count(*) FROM {src.relation}").fetchone()
+        if (int(total[0]) if total else 0) > load.rows:
+            problems = _refuse(con, on_error, file_label, load)
+            if on_error == "fail":
+                return problems
+    for i, label in enumerate(src.labels):
+        # Labels keep the positive records; a labelled source's other records are negative.
+        n = con.execute(
+            "INSERT INTO labels (txn_id, label, value, source_format, source_ref, load_id) "
+            f"SELECT txn_id, {sql_str(label)}, true, source_format, source_ref, load_id "
+            f"FROM _ingest_v WHERE {good} AND _label_{i}"
+        ).fetchone()
+        load.labels += int(n[0]) if n else 0
+    if src.own_ids:
+        con.execute("DROP TABLE IF EXISTS _ingest_new")
+    return problems
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection, on_error: str, file_label: str, load: FileLoad
+) -> list[Problem]:
+    """Bad records: the first few as Problems; with `skip`, all of them into `rejects`."""
+    if on_error == "skip":
+        n = con.execute(
+            "INSERT INTO rejects SELECT load_id, source_format, ?, _record, _field, _value, "
+            "_reason, left(_raw, 2000), now() FROM _ingest_v WHERE _bad",
+            [file_label],
+        ).fetchone()
+        load.rejects = int(n[0]) if n else 0
+        if not load.rejects:
+            return []
+    found = con.execute(
+        "SELECT _record, _field, _value, _reason, count(*) OVER () FROM _ingest_v "
+        f"WHERE _bad ORDER BY _record LIMIT {MAX_LISTED_PROBLEMS}"
+    ).fetchall()
+    problems = [
+        Problem(reason, file=file_label, record=rec, field=fld, value=val)
+        for rec, fld, val, reason, _ in found
+    ]
+    if found:
+        load.rejects = int(found[0][4])
+        if load.rejects > len(problems):
+            problems.append(Problem(f"... and {load.rejects - len(problems)} more bad records"))
+    return problems
+
+
+def stage_arrow(
+    con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, batches: Iterator[pa.Table]
+) -> int:
+    """Append Arrow batches to a fresh temp table (the streaming readers' staging area)."""
+    empty = schema.empty_table()  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM empty")
+    total = 0
+    for batch in batches:
+        con.register("_ingest_batch", batch)
+        try:
+            con.execute(f"INSERT INTO {name} SELECT * FROM _ingest_batch")
+        finally:
+            con.unregister("_ingest_batch")
+        total += batch.num_rows
+    return total

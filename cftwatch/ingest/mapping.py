@@ -1,0 +1,241 @@
+"""YAML column mappings: how an arbitrary CSV export becomes canonical transactions.
+
+A mapping names, for each canonical column, the CSV column (by header name or 0-based
+position) that fills it, plus how to read timestamps (strptime formats, time zone),
+decimals (separator, thousands mark), currency (fixed or per row) and channels (value map).
+`load_mapping` checks everything it can without the data and reports every problem with the
+file, the YAML key path and the value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+from cftwatch import schema as cs
+from cftwatch.errors import MappingError, Problem
+
+MAPPABLE = [
+    c
+    for c in cs.column_names(cs.TRANSACTIONS)
+    if c not in ("source_format", "source_ref", "load_id")
+]
+"""Canonical columns a mapping may fill."""
+
+REQUIRED = ("ts", "amount")
+TOP_KEYS = {
+    "columns",
+    "delimiter",
+    "header",
+    "encoding",
+    "quote",
+    "decimal",
+    "thousands",
+    "timestamp_format",
+    "timezone",
+    "currency",
+    "channel",
+    "channel_map",
+    "labels",
+    "source_format",
+}
+ENCODINGS = ("utf-8", "latin-1", "utf-16")
+_ISO_CCY = re.compile(r"^[A-Z][A-Z0-9]{2,4}$")
+_DIRECTIVE = re.compile(r"%[a-zA-Z]")
+
+Column = str | int
+"""A CSV column: its header name, or its 0-based position."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A validated column mapping (see README: mapping file format)."""
+
+    path: str
+    columns: dict[str, Column]
+    delimiter: str = ","
+    header: bool = True
+    encoding: str = "utf-8"
+    quote: str = '"'
+    decimal: str = "."
+    thousands: str | None = None
+    timestamp_formats: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    currency: str | None = None
+    channel: str | None = None
+    channel_map: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, Column] = field(default_factory=dict)
+    source_format: str = "csv"
+
+    @property
+    def has_offset(self) -> bool:
+        """True when the timestamp formats read a UTC offset (%z) themselves."""
+        return any("%z" in f for f in self.timestamp_formats)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and validate a mapping file; MappingError lists every problem found."""
+    p = Path(path)
+    where = str(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise MappingError.at("mapping file not found", file=where) from exc
+    except UnicodeDecodeError as exc:
+        raise MappingError.at("mapping file is not UTF-8 text", file=where) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise MappingError.at(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            file=where,
+            record=mark.line + 1 if mark is not None else None,
+        ) from exc
+    return parse_mapping(raw, where)
+
+
+def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
+    """Validate an already-parsed mapping document."""
+    problems: list[Problem] = []
+
+    def bad(key: str, reason: str, value: Any = None) -> None:
+        problems.append(Problem(reason, file=where, field=key, value=value))
+
+    if not isinstance(raw, dict):
+        raise MappingError.at("expected a YAML mapping at the top level", file=where, value=raw)
+    for key in raw:
+        if key not in TOP_KEYS:
+            bad(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+
+    columns: dict[str, Column] = {}
+    cols_raw = raw.get("columns")
+    if not isinstance(cols_raw, dict) or not cols_raw:
+        bad("columns", "required: a mapping of canonical column -> CSV column", cols_raw)
+    else:
+        for name, col in cols_raw.items():
+            key = f"columns.{name}"
+            if name not in MAPPABLE:
+                bad(key, f"not a canonical column (one of {', '.join(MAPPABLE)})")
+            elif _column_ok(col):
+                columns[str(name)] = col
+            else:
+                bad(key, "expected a CSV header name or a 0-based column position", col)
+        for name in REQUIRED:
+            if name not in cols_raw:
+                bad(f"columns.{name}", "required column is not mapped")
+
+    delimiter = raw.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        bad("delimiter", "expected one character", delimiter)
+    quote = raw.get("quote", '"')
+    if not isinstance(quote, str) or len(quote) != 1:
+        bad("quote", "expected one character", quote)
+    header = raw.get("header", True)
+    if not isinstance(header, bool):
+        bad("header", "expected true or false", header)
+    elif not header:
+        for name, col in columns.items():
+            if isinstance(col, str):
+                bad(f"columns.{name}", "a file without a header needs column positions", col)
+    encoding = str(raw.get("encoding", "utf-8")).lower().replace("utf8", "utf-8")
+    if encoding not in ENCODINGS:
+        bad("encoding", f"unsupported encoding (choose {', '.join(ENCODINGS)})", encoding)
+    decimal = raw.get("decimal", ".")
+    if decimal not in (".", ","):
+        bad("decimal", "decimal separator must be '.' or ','", decimal)
+    thousands = raw.get("thousands")
+    if thousands is not None and (
+        not isinstance(thousands, str) or len(thousands) != 1 or thousands == decimal
+    ):
+        bad("thousands", "expected one character, not the decimal separator", thousands)
+
+    fmts_raw = raw.get("timestamp_format", [])
+    fmts = [fmts_raw] if isinstance(fmts_raw, str) else fmts_raw
+    formats: list[str] = []
+    if not isinstance(fmts, list):
+        bad("timestamp_format", "expected a strptime format or a list of them", fmts_raw)
+    else:
+        for i, f in enumerate(fmts):
+            if not isinstance(f, str) or not _DIRECTIVE.search(f):
+                bad(f"timestamp_format[{i}]", "not a strptime format (e.g. %d/%m/%Y %H:%M)", f)
+            else:
+                formats.append(f)
+        if formats and len({"%z" in f for f in formats}) > 1:
+            bad("timestamp_format", "either every format reads a %z offset or none does", fmts)
+    tz = raw.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        bad("timezone", "unknown IANA time zone (e.g. Asia/Karachi)", tz)
+
+    currency = raw.get("currency")
+    if currency is not None and (not isinstance(currency, str) or not _ISO_CCY.match(currency)):
+        bad("currency", "expected an ISO 4217 code such as PKR", currency)
+    if currency is not None and "currency" in columns:
+        bad("currency", "give a fixed currency or a currency column, not both", currency)
+    if currency is None and "currency" not in columns and isinstance(cols_raw, dict):
+        bad("columns.currency", "map a currency column or set a fixed top-level currency")
+
+    channel = raw.get("channel")
+    if channel is not None and channel not in cs.CHANNELS:
+        bad("channel", f"not a channel (one of {', '.join(cs.CHANNELS)})", channel)
+    cmap_raw = raw.get("channel_map", {}) or {}
+    channel_map: dict[str, str] = {}
+    if not isinstance(cmap_raw, dict):
+        bad("channel_map", "expected a mapping of source value -> channel", cmap_raw)
+    else:
+        for k, v in cmap_raw.items():
+            if v not in cs.CHANNELS:
+                bad(f"channel_map.{k}", f"not a channel (one of {', '.join(cs.CHANNELS)})", v)
+            else:
+                channel_map[str(k)] = str(v)
+        if channel_map and "channel" not in columns:
+            bad("channel_map", "a channel_map needs columns.channel to map from")
+
+    labels_raw = raw.get("labels", {}) or {}
+    labels: dict[str, Column] = {}
+    if not isinstance(labels_raw, dict):
+        bad("labels", "expected a mapping of label name -> CSV column", labels_raw)
+    else:
+        for k, v in labels_raw.items():
+            if _column_ok(v):
+                labels[str(k)] = v
+            else:
+                bad(f"labels.{k}", "expected a CSV header name or a 0-based column position", v)
+    source_format = raw.get("source_format", "csv")
+    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
+        bad("source_format", "expected a short lower-case name", source_format)
+
+    if problems:
+        raise MappingError(problems)
+    return Mapping(
+        path=where,
+        columns=columns,
+        delimiter=delimiter,
+        header=header,
+        encoding=encoding,
+        quote=quote,
+        decimal=decimal,
+        thousands=thousands,
+        timestamp_formats=tuple(formats),
+        timezone=str(tz),
+        currency=currency,
+        channel=channel,
+        channel_map=channel_map,
+        labels=labels,
+        source_format=source_format,
+    )
+
+
+def _column_ok(col: Any) -> bool:
+    if isinstance(col, bool):
+        return False
+    if isinstance(col, int):
+        return col >= 0
+    return isinstance(col, str) and bool(col.strip())
