@@ -100,3 +100,19 @@ def base_aggregates(t: ir.Table) -> dict[str, ir.Value]:
         "txn_ids": t.txn_id.collect(),
         "amount": t.amount.sum(),
     }
+
+
+def with_prior_count(g: ir.Table, rows: ir.Table, keys: Sequence[str], baseline_s: int) -> ir.Table:
+    """Add `prior`: rows of the same key in the `baseline_s` seconds before each `ep_start`.
+
+    Lets a rule compare a burst with the account's own recent habit, so an account that
+    does this every week is not reported every week.
+    """
+    e = g.select(*[g[k].name(f"_p_{k}") for k in keys], _p_s=g.ep_start).distinct()
+    preds = [rows[k] == e[f"_p_{k}"] for k in keys]
+    preds += [rows.ts_s >= e._p_s - baseline_s, rows.ts_s < e._p_s]
+    j = rows.join(e, preds)
+    c = j.group_by([*[f"_p_{k}" for k in keys], "_p_s"]).aggregate(_prior=j.count())
+    out = g.left_join(c, [*[g[k] == c[f"_p_{k}"] for k in keys], g.ep_start == c._p_s])
+    out = out.mutate(prior=ibis.coalesce(out._prior, 0))
+    return out.drop("_prior", "_p_s", *[f"_p_{k}" for k in keys])

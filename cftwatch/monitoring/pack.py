@@ -25,6 +25,7 @@ from cftwatch.monitoring.blocks import (
     is_in,
     not_in,
     rows_in_episodes,
+    with_prior_count,
 )
 from cftwatch.monitoring.spec import ParamSpec, RuleInput, RuleSpec
 from cftwatch.schema import CHANNELS
@@ -386,7 +387,10 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         not_in(t.creditor_party_type, p["exclude_party_types"]),
         not_in(t.creditor_account_type, p["exclude_party_types"]),
     ).mutate(acct=t.creditor_account, who=t.debtor_account)
-    outs = t.select(_o_acct=t.debtor_account, _o_cur=t.currency, _o_ts=t.ts_s, _o_amt=t.amount)
+    sent = t.filter(is_in(t.channel, p["out_channels"]))
+    outs = sent.select(
+        _o_acct=sent.debtor_account, _o_cur=sent.currency, _o_ts=sent.ts_s, _o_amt=sent.amount
+    )
     j = ins.join(
         outs,
         [
@@ -396,8 +400,13 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
             outs._o_ts <= ins.ts_s + h,
         ],
     )
-    per_in = j.group_by(["txn_id", *KEYS, "ts_s", "amt"]).aggregate(_out=j._o_amt.sum())
-    q = per_in.filter(per_in._out.cast("float64") >= per_in.amt * p["min_pass_share"])
+    per_in = j.group_by(["txn_id", *KEYS, "ts_s", "amt"]).aggregate(_out=j._o_amt.sum(), _n=j._o_ts.count())
+    out = per_in._out.cast("float64")
+    q = per_in.filter(
+        out >= per_in.amt * p["min_pass_share"],
+        out <= per_in.amt * p["max_pass_share"],
+        per_in._n <= p["max_onward_payments"],
+    )
     eps = episodes(q.select(*KEYS, a_ts=q.ts_s), KEYS, h)
     qids = q.select(_q=q.txn_id)
     qual = ins.join(qids, ins.txn_id == qids._q).drop("_q")
@@ -407,7 +416,7 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         e,
         [qual.acct == e._k, qual.currency == e._c, qual.ts_s >= e.ep_start, qual.ts_s <= e.ep_end],
     )
-    ot = t.mutate(acct=t.debtor_account, who=t.creditor_account)
+    ot = sent.mutate(acct=sent.debtor_account, who=sent.creditor_account)
     oo = ot.join(
         e, [ot.acct == e._k, ot.currency == e._c, ot.ts_s > e.ep_start, ot.ts_s <= e.ep_end]
     )
@@ -470,6 +479,27 @@ RAPID_PASS_THROUGH = RuleSpec(
     params=(
         _float("min_amount", 100_000, 1, 1e12, "currency", "Smallest incoming payment considered."),
         _float("min_pass_share", 0.8, 0.1, 1.0, "fraction", "Share of the inflow sent onward."),
+        _float(
+            "max_pass_share",
+            1.0,
+            1.0,
+            100.0,
+            "fraction",
+            "At most this share of the inflow leaves within the window (more is other money).",
+        ),
+        _int(
+            "max_onward_payments",
+            3,
+            1,
+            1000,
+            "payments",
+            "Onward payments within the window; many small ones are spending, not passing on.",
+        ),
+        _channels(
+            "out_channels",
+            ["wallet", "ibft", "wire", "remittance", "crypto", "cash_out"],
+            "Channels of onward payments (spending at merchants and bills is not passing on).",
+        ),
         _int("max_hours", 24, 1, 24 * 14, "hours", "Onward payments must follow within this."),
         _party_types(
             "exclude_party_types",
@@ -512,8 +542,10 @@ def _fan_out(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     g = rows.group_by([*KEYS, "ep_start"]).aggregate(
         **base_aggregates(rows), recipients=rows.who.nunique(), payments=rows.count()
     )
-    g = g.filter(g.amount.cast("float64") >= p["min_total"])
-    return _finish(g, recipients=None, payments=None)
+    g = with_prior_count(g, r, KEYS, p["baseline_days"] * DAY)
+    usual = g.prior * (w / (p["baseline_days"] * DAY))
+    g = g.filter(g.amount.cast("float64") >= p["min_total"], g.payments >= usual * p["burst_factor"])
+    return _finish(g, recipients=None, payments=None, prior=None)
 
 
 def _fan_out_text(m: dict[str, Any], p: dict[str, Any]) -> str:
@@ -547,14 +579,25 @@ FAN_OUT = RuleSpec(
         _float(
             "min_total", 200_000, 0, 1e13, "currency", "Smallest total paid out in the episode."
         ),
+        _int("baseline_days", 14, 1, 365, "days", "Own history the burst is compared with."),
+        _float(
+            "burst_factor",
+            6,
+            0,
+            1000,
+            "times",
+            "Payments in the window must be this many times the account's usual number for a "
+            "window of that length (0 turns the comparison off).",
+        ),
         _channels(
             "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
         ),
         _list("exclude_purposes", ["salary"], None, "Purpose codes that do not count (payroll)."),
         _party_types(
             "exclude_party_types",
-            ["merchant", "agent", "business"],
-            "Payers of these party or account types are not considered.",
+            ["merchant", "agent", "business", "npo"],
+            "Payers of these party or account types are not considered (NPO payouts have "
+            "their own rule).",
         ),
     ),
     false_positives="Families sharing remittances, small employers paying casual workers.",
@@ -562,7 +605,7 @@ FAN_OUT = RuleSpec(
     builder=_fan_out,
     explain=_fan_out_text,
     score=lambda m, p: _ratio_score(m["recipients"], p["min_recipients"]),
-    lookback=_hours("window_hours"),
+    lookback=lambda p: dt.timedelta(hours=p["window_hours"], days=p["baseline_days"]),
 )
 
 
@@ -571,7 +614,11 @@ FAN_OUT = RuleSpec(
 
 def _velocity(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     t = inp.txns
-    out = t.filter(not_in(t.channel, p["exclude_channels"])).mutate(
+    out = t.filter(
+        not_in(t.channel, p["exclude_channels"]),
+        not_in(t.debtor_party_type, p["exclude_party_types"]),
+        not_in(t.debtor_account_type, p["exclude_party_types"]),
+    ).mutate(
         acct=t.debtor_account, who=t.creditor_account, day=(t.ts_s // DAY).cast("int64")
     )
     daily = out.group_by([*KEYS, "day"]).aggregate(d_total=out.amount.sum(), d_n=out.count())
@@ -591,6 +638,7 @@ def _velocity(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         d.day - d.first_day >= bd,
         d.d_total.cast("float64") >= p["min_amount"],
         d.d_total.cast("float64") > mean * p["factor"],
+        d.d_n >= p["min_payments"],
     ).select(_k=d.acct, _c=d.currency, _d=d.day, baseline=mean)
     j = out.join(spikes, [out.acct == spikes._k, out.currency == spikes._c, out.day == spikes._d])
     g = j.group_by([*KEYS, "day", "baseline"]).aggregate(
@@ -634,8 +682,16 @@ VELOCITY_SPIKE = RuleSpec(
         ),
         _int("baseline_days", 14, 3, 365, "days", "Days of own history the baseline averages."),
         _float("min_amount", 500_000, 0, 1e13, "currency", "Smallest daily outflow considered."),
+        _int("min_payments", 3, 1, 10_000, "payments", "Outgoing payments needed on the day."),
         _channels(
-            "exclude_channels", ["bill", "merchant", "card"], "Channels left out of outflows."
+            "exclude_channels",
+            ["bill", "merchant", "card", "cash_in"],
+            "Channels left out of outflows (cash_in is the agent's side of a deposit).",
+        ),
+        _party_types(
+            "exclude_party_types",
+            ["merchant", "agent", "business"],
+            "Payers of these party or account types are not considered.",
         ),
     ),
     false_positives="Rent, school fees, a car or property purchase, Eid spending.",
@@ -856,19 +912,30 @@ def _geo(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         ~_hr_area(t, "debtor", p),
         t.amt >= p["min_payment"],
         t.debtor_account.notnull(),
+        is_in(t.creditor_country, p["high_risk_countries"])
+        | (
+            not_in(t.creditor_party_type, p["exclude_party_types"])
+            & not_in(t.creditor_account_type, p["exclude_party_types"])
+        ),
     ).mutate(acct=t.creditor_account, who=t.debtor_account)
     w = p["window_days"] * DAY
-    anchors = anchors_by_distinct(r, KEYS, "who", w, p["min_senders"])
+    least = min(p["min_senders"], p["min_senders_region"])
+    anchors = anchors_by_distinct(r, KEYS, "who", w, least)
     rows = rows_in_episodes(episodes(anchors, KEYS, w), r, KEYS)
+    foreign = is_in(rows.creditor_country, p["high_risk_countries"])
     g = rows.group_by([*KEYS, "ep_start"]).aggregate(
         **base_aggregates(rows),
         senders=rows.who.nunique(),
         payments=rows.count(),
         country=rows.creditor_country.max(),
         region=rows.creditor_region.max(),
+        hr_country=foreign.cast("int64").max(),
     )
-    g = g.filter(g.amount.cast("float64") >= p["min_total"])
-    return _finish(g, senders=None, payments=None, country=None, region=None)
+    need = ibis.ifelse(g.hr_country == 1, p["min_senders"], p["min_senders_region"])
+    g = g.filter(g.amount.cast("float64") >= p["min_total"], g.senders >= need)
+    g = with_prior_count(g, r, KEYS, p["baseline_days"] * DAY)
+    g = g.filter(g.payments >= g.prior * (w / (p["baseline_days"] * DAY)) * p["burst_factor"])
+    return _finish(g, senders=None, payments=None, country=None, region=None, prior=None)
 
 
 def _geo_text(m: dict[str, Any], p: dict[str, Any]) -> str:
@@ -897,10 +964,42 @@ HIGH_RISK_GEOGRAPHY = RuleSpec(
     ),
     severity="high",
     params=(
-        _int("min_senders", 6, 1, 10_000, "accounts", "Distinct senders needed in the window."),
+        _int(
+            "min_senders",
+            6,
+            1,
+            10_000,
+            "accounts",
+            "Distinct senders needed when the receiver is in a high-risk country.",
+        ),
+        _int(
+            "min_senders_region",
+            15,
+            1,
+            10_000,
+            "accounts",
+            "Distinct senders needed when the receiver is in a high-risk region of a country "
+            "that is not itself high-risk (border districts: many ordinary residents).",
+        ),
         _int("window_days", 7, 1, 90, "days", "Length of the sliding window."),
         _float("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
         _float("min_total", 50_000, 0, 1e13, "currency", "Smallest total in the episode."),
+        _int("baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."),
+        _float(
+            "burst_factor",
+            3,
+            0,
+            1000,
+            "times",
+            "Payments in the window must be this many times the receiver's usual number for a "
+            "window of that length (0 turns the comparison off).",
+        ),
+        _party_types(
+            "exclude_party_types",
+            ["merchant", "agent", "business", "npo"],
+            "Receivers of these types in high-risk regions are not considered (in a high-risk "
+            "country every receiver is).",
+        ),
     ),
     settings=("high_risk_countries", "high_risk_regions"),
     false_positives="Diaspora families supporting relatives; border-district traders.",
@@ -1361,8 +1460,9 @@ SCATTER_GATHER = RuleSpec(
         _float("min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share each intermediary forwards."),
         _party_types(
             "exclude_party_types",
-            ["merchant", "agent"],
-            "Accounts of these party or account types are not considered.",
+            ["merchant", "agent", "business", "npo"],
+            "Accounts of these party or account types are not considered (trade and "
+            "programme payments between organisations have other explanations).",
         ),
     ),
     false_positives="Family pooling (siblings each passing a parent's gift to one relative).",
@@ -1410,12 +1510,17 @@ def _gather_scatter(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         paid_out=both.amount.sum(where=is_out),
         senders=both.who.nunique(where=~is_out),
         receivers=both.who.nunique(where=is_out),
+        in_payments=both.txn_id.count(where=~is_out),
     )
+    paid, got = g.paid_out.cast("float64"), g.amount.cast("float64")
     g = g.filter(
         g.receivers >= p["min_receivers"],
-        g.paid_out.cast("float64") >= g.amount.cast("float64") * p["min_forward_share"],
+        paid >= got * p["min_forward_share"],
+        paid <= got * p["max_forward_share"],
     )
-    return _finish(g, paid_out=None, senders=None, receivers=None)
+    g = with_prior_count(g, r, KEYS, p["baseline_days"] * DAY)
+    g = g.filter(g.in_payments >= g.prior * (w / (p["baseline_days"] * DAY)) * p["burst_factor"])
+    return _finish(g, paid_out=None, senders=None, receivers=None, prior=None)
 
 
 def _gather_text(m: dict[str, Any], p: dict[str, Any]) -> str:
@@ -1453,12 +1558,30 @@ GATHER_SCATTER = RuleSpec(
         ),
         _float("min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts."),
         _float("min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share of the collection paid out."),
+        _float(
+            "max_forward_share",
+            1.0,
+            1.0,
+            100.0,
+            "fraction",
+            "Paying out more than this share of the collection means other money is involved.",
+        ),
+        _int("baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."),
+        _float(
+            "burst_factor",
+            4,
+            0,
+            1000,
+            "times",
+            "Incoming payments in the window must be this many times the account's usual "
+            "number for a window of that length (0 turns the comparison off).",
+        ),
         _channels(
             "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
         ),
         _party_types(
             "exclude_party_types",
-            ["merchant", "agent", "npo"],
+            ["merchant", "agent", "npo", "business"],
             "Hubs of these party or account types are not considered.",
         ),
     ),
@@ -1467,7 +1590,7 @@ GATHER_SCATTER = RuleSpec(
     builder=_gather_scatter,
     explain=_gather_text,
     score=lambda m, p: _ratio_score(min(m["senders"], m["receivers"]), p["min_senders"]),
-    lookback=lambda p: dt.timedelta(days=2 * p["window_days"]),
+    lookback=lambda p: dt.timedelta(days=2 * p["window_days"] + p["baseline_days"]),
 )
 
 
