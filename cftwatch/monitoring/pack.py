@@ -188,7 +188,21 @@ def _fan_in_episode_rows(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     r = _fan_in_rows(inp, p)
     w = p["window_hours"] * HOUR
     anchors = anchors_by_distinct(r, KEYS, "who", w, p["min_senders"])
-    return rows_in_episodes(episodes(anchors, KEYS, w), r, KEYS)
+    rows = rows_in_episodes(episodes(anchors, KEYS, w), r, KEYS)
+    return _bursts_only(rows, r, w, p)
+
+
+def _bursts_only(rows: ir.Table, r: ir.Table, w: int, p: dict[str, Any]) -> ir.Table:
+    """Keep episodes with `burst_factor` times the key's usual number of rows for a window."""
+    if p["burst_factor"] <= 0:
+        return rows
+    base = p["baseline_days"] * DAY
+    cnt = rows.group_by([*KEYS, "ep_start"]).aggregate(_n=rows.count())
+    cnt = with_prior_count(cnt, r, KEYS, base)
+    ok = cnt.filter(cnt._n >= cnt.prior * (w / base) * p["burst_factor"])
+    ok = ok.select(_k=ok.acct, _c=ok.currency, _s=ok.ep_start)
+    kept = rows.join(ok, [rows.acct == ok._k, rows.currency == ok._c, rows.ep_start == ok._s])
+    return kept.drop("_k", "_c", "_s")
 
 
 def _fan_in(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
@@ -218,8 +232,18 @@ _FAN_IN_PARAMS = (
     _channels("channels", ["wallet", "ibft", "crypto"], "Person-to-person channels that count."),
     _party_types(
         "exclude_party_types",
-        ["npo", "merchant", "agent"],
+        ["npo", "merchant", "agent", "business"],
         "Receivers of these party or account types are expected to collect many payments.",
+    ),
+    _int("baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."),
+    _float(
+        "burst_factor",
+        3,
+        0,
+        1000,
+        "times",
+        "Payments in the window must be this many times the account's usual number for a "
+        "window of that length (0 turns the comparison off).",
     ),
 )
 
@@ -244,7 +268,7 @@ CROWDFUNDING_FAN_IN = RuleSpec(
     builder=_fan_in,
     explain=_fan_in_text,
     score=lambda m, p: _ratio_score(m["senders"], p["min_senders"]),
-    lookback=_hours("window_hours"),
+    lookback=lambda p: dt.timedelta(hours=p["window_hours"], days=p["baseline_days"]),
 )
 
 
@@ -290,6 +314,7 @@ def _cash_out(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     )
     g = g.filter(
         g.cashouts > 0,
+        g.cashouts <= p["max_cashouts"],
         g.cashed.cast("float64") >= g.amount.cast("float64") * p["min_cashout_share"],
     )
     return _finish(
@@ -362,6 +387,25 @@ CASH_OUT_AFTER_FAN_IN = RuleSpec(
         _channels(
             "cashout_channels", ["cash_out", "crypto"], "Channels that count as cashing out."
         ),
+        _int(
+            "max_cashouts",
+            5,
+            1,
+            1000,
+            "payments",
+            "At most this many cash-outs: a wallet that withdraws all the time is not emptying "
+            "a collection.",
+        ),
+        _int("baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."),
+        _float(
+            "burst_factor",
+            3,
+            0,
+            1000,
+            "times",
+            "Payments in the window must be this many times the account's usual number for a "
+            "window of that length (0 turns the comparison off).",
+        ),
     ),
     false_positives="Collectors for a family emergency who withdraw the money to pay a hospital in cash.",
     sources=("FATF Crowdfunding for Terrorism Financing 2023", "FINTRAC IMVE bulletin"),
@@ -372,7 +416,9 @@ CASH_OUT_AFTER_FAN_IN = RuleSpec(
         + 0.2 * min(1.0, float(m["cashed"]) / max(float(m["amount"]), 1e-9))
         + 0.2 * min(1.0, m["senders"] / (2 * p["min_senders"]))
     ),
-    lookback=lambda p: dt.timedelta(hours=p["window_hours"] + p["cashout_hours"]),
+    lookback=lambda p: dt.timedelta(
+        hours=p["window_hours"] + p["cashout_hours"], days=p["baseline_days"]
+    ),
 )
 
 
@@ -400,7 +446,9 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
             outs._o_ts <= ins.ts_s + h,
         ],
     )
-    per_in = j.group_by(["txn_id", *KEYS, "ts_s", "amt"]).aggregate(_out=j._o_amt.sum(), _n=j._o_ts.count())
+    per_in = j.group_by(["txn_id", *KEYS, "ts_s", "amt"]).aggregate(
+        _out=j._o_amt.sum(), _n=j._o_ts.count()
+    )
     out = per_in._out.cast("float64")
     q = per_in.filter(
         out >= per_in.amt * p["min_pass_share"],
@@ -544,7 +592,9 @@ def _fan_out(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     )
     g = with_prior_count(g, r, KEYS, p["baseline_days"] * DAY)
     usual = g.prior * (w / (p["baseline_days"] * DAY))
-    g = g.filter(g.amount.cast("float64") >= p["min_total"], g.payments >= usual * p["burst_factor"])
+    g = g.filter(
+        g.amount.cast("float64") >= p["min_total"], g.payments >= usual * p["burst_factor"]
+    )
     return _finish(g, recipients=None, payments=None, prior=None)
 
 
@@ -618,9 +668,7 @@ def _velocity(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         not_in(t.channel, p["exclude_channels"]),
         not_in(t.debtor_party_type, p["exclude_party_types"]),
         not_in(t.debtor_account_type, p["exclude_party_types"]),
-    ).mutate(
-        acct=t.debtor_account, who=t.creditor_account, day=(t.ts_s // DAY).cast("int64")
-    )
+    ).mutate(acct=t.debtor_account, who=t.creditor_account, day=(t.ts_s // DAY).cast("int64"))
     daily = out.group_by([*KEYS, "day"]).aggregate(d_total=out.amount.sum(), d_n=out.count())
     bd = p["baseline_days"]
     w = ibis.range_window(preceding=bd, following=0, group_by=KEYS, order_by="day")
@@ -1146,8 +1194,9 @@ SHORT_CYCLES = RuleSpec(
         _float("max_fee", 0.05, 0, 0.5, "fraction", "Largest share an account keeps on the way."),
         _party_types(
             "exclude_party_types",
-            ["merchant", "agent"],
-            "Accounts of these party or account types are not used as cycle members.",
+            ["merchant", "agent", "business"],
+            "Accounts of these party or account types are not used as cycle members (firms "
+            "trade back and forth).",
         ),
     ),
     false_positives="Friends settling shared expenses, a loan repaid through a relative.",
