@@ -39,6 +39,9 @@ _EXPORTS: dict[str, str] = {
     # monitoring
     "RuleSpec": "cftwatch.monitoring",
     "run_rules": "cftwatch.monitoring",
+    "builtin_rules": "cftwatch.monitoring",
+    "load_rules_config": "cftwatch.monitoring",
+    "MonitoringRun": "cftwatch.monitoring",
     # operational store, cases and reporting
     "OperationalStore": "cftwatch.store",
     "CaseService": "cftwatch.cases",

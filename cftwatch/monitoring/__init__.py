@@ -26,6 +26,7 @@ from cftwatch.monitoring.runner import (
     read_runs,
     rules_version,
     run_rules,
+    top_alerts,
     workspace_rules_config,
 )
 from cftwatch.monitoring.spec import ParamSpec, RuleInput, RuleSpec, params_hash
@@ -47,5 +48,6 @@ __all__ = [
     "resolve_rules_config",
     "rules_version",
     "run_rules",
+    "top_alerts",
     "workspace_rules_config",
 ]

@@ -314,7 +314,7 @@ def _prepare(txns: ir.Table, accounts: ir.Table, parties: ir.Table) -> ir.Table:
         "creditor_account",
         "creditor_country",
         "creditor_region",
-        ts_s=txns.ts.epoch_seconds().cast("int64"),
+        ts_s=txns.ts.epoch_seconds().floor().cast("int64"),
         amt=txns.amount.cast("float64"),
     )
     for side in ("debtor", "creditor"):
@@ -565,5 +565,26 @@ __all__ = [
     "read_runs",
     "rules_version",
     "run_rules",
+    "top_alerts",
     "workspace_rules_config",
 ]
+
+
+_SEVERITY_RANK = "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+
+
+def top_alerts(ws: Workspace, limit: int = 10, run_id: str | None = None) -> list[dict[str, Any]]:
+    """The strongest monitoring alerts (severity, then score, then amount), for the demo."""
+    where = "source = 'monitoring'" + (" AND run_id = ?" if run_id else "")
+    _drain(ws)
+    return (
+        ws.con.execute(
+            "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
+            "amount, currency, window_start, window_end, explanation FROM alerts "
+            f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
+            "alert_id LIMIT ?",
+            [run_id, limit] if run_id else [limit],
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
