@@ -171,10 +171,11 @@ def main() -> None:
         print(json.dumps({"runs": results}, default=str))
         return
     txns = sum(r["transactions"] for r in results)
+    took = ", ".join(f"{r['seconds']:.1f} s" for r in results)
     print(
         f"seeds {args.seeds}: {accounts:,} accounts, {txns:,} transactions, {total:,} alerts "
         f"({1000 * total / accounts:.2f} per 1,000 accounts); pack ran in "
-        f"{', '.join('%.1f s' % r['seconds'] for r in results)}"
+        f"{took}"
     )
     print()
     print("| typology | instances | recall (its rules) | recall (any rule) |")

@@ -14,13 +14,14 @@ from cftwatch.cli._app import (
     WorkspaceOpt,
     app,
     console,
+    err_console,
     open_workspace,
     print_json,
     print_table,
     progress,
 )
-from cftwatch.cli._app import err_console
 from cftwatch.errors import NotFoundError, RuleConfigError
+
 
 def _load_rules(path: Path, json_: bool) -> Any:
     """Validate a rules file; on failure list every problem (file:line, key path, value)."""
@@ -73,14 +74,13 @@ def monitor(
     from cftwatch.monitoring import run_rules
 
     cfg = _load_rules(rules, json_) if rules else None  # validated before anything runs
-    with open_workspace(workspace, engine) as ws:
-        with progress() as bar:
-            task = bar.add_task("monitoring", total=None)
+    with open_workspace(workspace, engine) as ws, progress() as bar:
+        task = bar.add_task("monitoring", total=None)
 
-            def step(rule_id: str, done: int, total: int) -> None:
-                bar.update(task, description=rule_id, completed=done, total=total)
+        def step(rule_id: str, done: int, total: int) -> None:
+            bar.update(task, description=rule_id, completed=done, total=total)
 
-            run = run_rules(ws, cfg, engine=ws.engine_name, since=since, progress=step, rule_ids=rule)
+        run = run_rules(ws, cfg, engine=ws.engine_name, since=since, progress=step, rule_ids=rule)
     if json_:
         print_json(run.to_dict())
         return

@@ -174,18 +174,18 @@ def resolve_rules_config(
     if "version" in raw and raw["version"] != 1:
         bad("unsupported version; expected 1", ("version",), raw["version"])
 
-    settings = {name: spec.check(spec.default)[0] for name, spec in SETTINGS.items()}
+    settings = {name: s.check(s.default)[0] for name, s in SETTINGS.items()}
     raw_settings = _mapping(raw.get("settings"), ("settings",), bad)
     for name, value in raw_settings.items():
-        spec = SETTINGS.get(str(name))
-        if spec is None:
+        setting = SETTINGS.get(str(name))
+        if setting is None:
             bad(
                 f"unknown setting; expected one of {', '.join(SETTINGS)}",
                 ("settings", str(name)),
                 name,
             )
             continue
-        checked, why = spec.check(value)
+        checked, why = setting.check(value)
         if why:
             bad(why, ("settings", str(name)), value)
         else:

@@ -8,6 +8,7 @@ so a window that crosses the boundary is found whole.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -367,10 +368,8 @@ def _data_range(
 
 
 def _release(t: ir.Table) -> None:
-    try:
-        t.release()  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - a cache that is already gone is fine
-        pass
+    with contextlib.suppress(Exception):  # a cache that is already gone is fine
+        t.release()
 
 
 # -- alerts ------------------------------------------------------------------------
@@ -570,21 +569,20 @@ __all__ = [
 ]
 
 
-_SEVERITY_RANK = "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+_SEVERITY_RANK = (
+    "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+)
 
 
 def top_alerts(ws: Workspace, limit: int = 10, run_id: str | None = None) -> list[dict[str, Any]]:
     """The strongest monitoring alerts (severity, then score, then amount), for the demo."""
     where = "source = 'monitoring'" + (" AND run_id = ?" if run_id else "")
     _drain(ws)
-    return (
-        ws.con.execute(
-            "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
-            "amount, currency, window_start, window_end, explanation FROM alerts "
-            f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
-            "alert_id LIMIT ?",
-            [run_id, limit] if run_id else [limit],
-        )
-        .to_arrow_table()
-        .to_pylist()
-    )
+    table = ws.con.execute(
+        "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
+        "amount, currency, window_start, window_end, explanation FROM alerts "
+        f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
+        "alert_id LIMIT ?",
+        [run_id, limit] if run_id else [limit],
+    ).to_arrow_table()
+    return table.to_pylist() if table is not None else []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 
@@ -11,7 +10,7 @@ def money(value: Any, currency: str | None) -> str:
     """`9,850 PKR`; two decimals only below 100 or where there are cents that matter."""
     if value is None:
         return f"0 {currency or ''}".strip()
-    x = float(value) if not isinstance(value, Decimal) else float(value)
+    x = float(value)
     text = f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.2f}"
     return f"{text} {currency}" if currency else text
 

@@ -194,7 +194,9 @@ def test_cash_out_sentence_reads_like_the_analyst_example(workspace, book):
 def test_high_risk_lists_come_from_settings(workspace, book):
     CASES["high_risk_geography"](book, False)
     book.load(workspace)
-    assert alerts_of(workspace, "high_risk_geography", settings={"high_risk_countries": ["SY"]}) == []
+    assert (
+        alerts_of(workspace, "high_risk_geography", settings={"high_risk_countries": ["SY"]}) == []
+    )
 
 
 def test_regions_need_more_senders_than_countries(workspace, book):
