@@ -48,6 +48,9 @@ _EXPORTS: dict[str, str] = {
     # monitoring
     "RuleSpec": "cftwatch.monitoring",
     "run_rules": "cftwatch.monitoring",
+    "builtin_rules": "cftwatch.monitoring",
+    "load_rules_config": "cftwatch.monitoring",
+    "MonitoringRun": "cftwatch.monitoring",
     # operational store, cases and reporting
     "OperationalStore": "cftwatch.store",
     "Judgement": "cftwatch.store",

@@ -1,0 +1,118 @@
+"""Ibis building blocks shared by the rules: sliding windows, distinct counts, episodes.
+
+Everything here is portable Ibis (integer epoch seconds instead of interval arithmetic,
+RANGE frames over integers, `nunique` only in grouped aggregates, never in windows), so
+the same expression gives the same rows on DuckDB and on Spark.
+
+An *anchor* is a payment at which a window `[ts, ts + W]` starts; a key (an account and a
+currency) *qualifies* at an anchor when its window meets the rule's condition. Anchors of
+one key that lie within `W` of each other form one *episode*, reported as one alert that
+covers `[first anchor, last anchor + W]`, so overlapping windows never give two alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+HOUR = 3600
+DAY = 86_400
+
+
+def not_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
+    """`col NOT IN values`, with NULL counting as not in (SQL would drop the row)."""
+    if not values:
+        return ibis.literal(True)
+    return col.isnull() | ~col.isin(list(values))
+
+
+def is_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
+    if not values:
+        return ibis.literal(False)
+    return col.notnull() & col.isin(list(values))
+
+
+def anchors_by_count(rows: ir.Table, keys: Sequence[str], window_s: int, min_rows: int) -> ir.Table:
+    """(keys, a_ts): payments at which at least `min_rows` rows of the key fall in [ts, ts+W]."""
+    w = ibis.range_window(preceding=0, following=window_s, group_by=list(keys), order_by="ts_s")
+    counted = rows.mutate(_n=rows.txn_id.count().over(w))
+    return counted.filter(counted._n >= min_rows).select(*keys, a_ts=counted.ts_s).distinct()
+
+
+def anchors_by_distinct(
+    rows: ir.Table, keys: Sequence[str], who: str, window_s: int, min_distinct: int
+) -> ir.Table:
+    """(keys, a_ts): anchors whose window holds at least `min_distinct` distinct `who`.
+
+    Exact. Spark has no DISTINCT in window frames, so the count is a grouped aggregate over
+    a range self-join; the row-count window first prunes every anchor that cannot qualify,
+    which keeps the join to the few busy windows.
+    """
+    cand = anchors_by_count(rows, keys, window_s, min_distinct)
+    b = rows.select(*[rows[k].name(f"_b_{k}") for k in keys], _b_ts=rows.ts_s, _who=rows[who])
+    preds = [cand[k] == b[f"_b_{k}"] for k in keys]
+    preds += [b._b_ts >= cand.a_ts, b._b_ts <= cand.a_ts + window_s]
+    j = cand.join(b, preds)
+    g = j.group_by([*keys, "a_ts"]).aggregate(_d=j._who.nunique())
+    return g.filter(g._d >= min_distinct).select(*keys, "a_ts")
+
+
+def episodes(anchors: ir.Table, keys: Sequence[str], window_s: int) -> ir.Table:
+    """(keys, ep_start, ep_end): qualifying anchors grouped into episodes.
+
+    Anchors of a key less than `W` apart form a chain; a chain is cut into segments of
+    length `W` from its first anchor, so a short burst gives one alert and an account that
+    stays busy for weeks gives one alert per `W` rather than one that never ends.
+    An episode covers [first anchor, last anchor + W].
+    """
+    a = anchors.select(*keys, "a_ts").distinct()
+    prev = a.a_ts.lag().over(group_by=list(keys), order_by="a_ts")
+    a = a.mutate(_new=ibis.ifelse(prev.isnull() | (a.a_ts - prev > window_s), 1, 0))
+    a = a.mutate(
+        _chain=a._new.sum().over(ibis.cumulative_window(group_by=list(keys), order_by="a_ts"))
+    )
+    a = a.mutate(_c0=a.a_ts.min().over(group_by=[*keys, "_chain"]))
+    a = a.mutate(_seg=((a.a_ts - a._c0) // window_s).cast("int64"))
+    return a.group_by([*keys, "_chain", "_seg"]).aggregate(
+        ep_start=a.a_ts.min(), ep_end=a.a_ts.max() + window_s
+    )
+
+
+def rows_in_episodes(
+    eps: ir.Table, rows: ir.Table, keys: Sequence[str], end_extra_s: int = 0
+) -> ir.Table:
+    """The rows of each episode's key inside [ep_start, ep_end + end_extra], tagged with the
+    episode (`ep_start`, `ep_end`)."""
+    e = eps.select(*[eps[k].name(f"_e_{k}") for k in keys], "ep_start", "ep_end")
+    preds = [rows[k] == e[f"_e_{k}"] for k in keys]
+    preds += [rows.ts_s >= e.ep_start, rows.ts_s <= e.ep_end + end_extra_s]
+    j = rows.join(e, preds)
+    return j.drop(*[f"_e_{k}" for k in keys])
+
+
+def base_aggregates(t: ir.Table) -> dict[str, ir.Value]:
+    """The columns every alert carries, aggregated over its rows."""
+    return {
+        "window_start": t.ts.min(),
+        "window_end": t.ts.max(),
+        "txn_ids": t.txn_id.collect(),
+        "amount": t.amount.sum(),
+    }
+
+
+def with_prior_count(g: ir.Table, rows: ir.Table, keys: Sequence[str], baseline_s: int) -> ir.Table:
+    """Add `prior`: rows of the same key in the `baseline_s` seconds before each `ep_start`.
+
+    Lets a rule compare a burst with the account's own recent habit, so an account that
+    does this every week is not reported every week.
+    """
+    e = g.select(*[g[k].name(f"_p_{k}") for k in keys], _p_s=g.ep_start).distinct()
+    preds = [rows[k] == e[f"_p_{k}"] for k in keys]
+    preds += [rows.ts_s >= e._p_s - baseline_s, rows.ts_s < e._p_s]
+    j = rows.join(e, preds)
+    c = j.group_by([*[f"_p_{k}" for k in keys], "_p_s"]).aggregate(_prior=j.count())
+    out = g.left_join(c, [*[g[k] == c[f"_p_{k}"] for k in keys], g.ep_start == c._p_s])
+    out = out.mutate(prior=ibis.coalesce(out._prior, 0))
+    return out.drop("_prior", "_p_s", *[f"_p_{k}" for k in keys])

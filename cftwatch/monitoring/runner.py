@@ -1,0 +1,588 @@
+"""`run_rules`: evaluate the enabled rules on one engine and record alerts and the run.
+
+Alert ids are a hash of the rule, its parameters, the subject and the time window, so a
+re-run over the same data finds the same ids and adds nothing; `since` restricts a run to
+windows ending on or after a date while each rule still reads its own lookback before it,
+so a window that crosses the boundary is found whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from cftwatch import __version__
+from cftwatch import schema as cs
+from cftwatch.engine.base import Engine
+from cftwatch.errors import ConfigError, Problem
+from cftwatch.monitoring.blocks import not_in
+from cftwatch.monitoring.config import (
+    RuleConfig,
+    RuleSetting,
+    builtin_rules,
+    default_rules_config,
+    resolve_rules_config,
+)
+from cftwatch.monitoring.spec import ALERT_COLUMNS, RuleInput, params_hash
+from cftwatch.workspace import CONFIG_NAME, Workspace
+
+Progress = Callable[[str, int, int], None]
+"""progress(rule_id, done, total): called before each rule and once at the end ("done")."""
+
+RUNS_TABLE = "monitoring_runs"
+RUNS = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("started_at", cs.TIMESTAMP_TYPE, nullable=False),
+        pa.field("finished_at", cs.TIMESTAMP_TYPE, nullable=False),
+        pa.field("engine", pa.string(), nullable=False),
+        pa.field("rules_version", pa.string(), nullable=False),
+        pa.field("config_source", pa.string()),
+        pa.field("config_hash", pa.string(), nullable=False),
+        pa.field("config", pa.string(), nullable=False),
+        pa.field("since", cs.TIMESTAMP_TYPE),
+        pa.field("data_start", cs.TIMESTAMP_TYPE),
+        pa.field("data_end", cs.TIMESTAMP_TYPE),
+        pa.field("transactions", pa.int64(), nullable=False),
+        pa.field("alerts_found", pa.int64(), nullable=False),
+        pa.field("alerts_new", pa.int64(), nullable=False),
+        pa.field("per_rule", pa.string(), nullable=False),
+    ],
+    metadata={
+        "table": RUNS_TABLE,
+        "doc": "One row per monitoring run: rules version, configuration, data range, counts.",
+    },
+)
+"""Stage-private table of monitoring runs (created in the workspace on first use)."""
+
+
+def rules_version() -> str:
+    """Package version plus a hash of the built-in specs (ids, defaults, descriptions)."""
+    specs = [s.model_dump(mode="json") for s in builtin_rules()]
+    digest = hashlib.sha256(json.dumps(specs, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{__version__}+{digest}"
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    typology: str
+    alerts: int
+    new: int
+    seconds: float
+    skipped: str | None = None
+
+
+@dataclass
+class MonitoringRun:
+    """What a run did. `alerts` holds every alert found (canonical ALERTS schema), new or not."""
+
+    run_id: str
+    engine: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    since: dt.datetime | None
+    data_start: dt.datetime | None
+    data_end: dt.datetime | None
+    transactions: int
+    rules: list[RuleResult]
+    alerts: pa.Table
+    new_alerts: int
+    seconds: float
+    rules_version: str = field(default_factory=rules_version)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "engine": self.engine,
+            "rules_version": self.rules_version,
+            "since": _iso(self.since),
+            "data_start": _iso(self.data_start),
+            "data_end": _iso(self.data_end),
+            "transactions": self.transactions,
+            "alerts_found": self.alerts.num_rows,
+            "alerts_new": self.new_alerts,
+            "seconds": round(self.seconds, 3),
+            "rules": [
+                {
+                    "rule_id": r.rule_id,
+                    "typology": r.typology,
+                    "alerts": r.alerts,
+                    "new": r.new,
+                    "seconds": round(r.seconds, 3),
+                    "skipped": r.skipped,
+                }
+                for r in self.rules
+            ],
+        }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def workspace_rules_config(ws: Workspace) -> RuleConfig:
+    """The `monitoring:` section of the workspace config, validated (defaults if empty)."""
+    if not ws.config.monitoring:
+        return default_rules_config()
+    return resolve_rules_config(
+        ws.config.monitoring, file=str(ws.path / CONFIG_NAME), prefix=("monitoring",)
+    )
+
+
+def ensure_runs_table(ws: Workspace) -> None:
+    if not ws.has_table(RUNS_TABLE):
+        _drain(ws)
+        ws.con.register("_monitoring_runs_empty", cs.empty(RUNS))
+        try:
+            ws.con.execute(
+                f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" AS SELECT * FROM _monitoring_runs_empty'
+            )
+        finally:
+            ws.con.unregister("_monitoring_runs_empty")
+
+
+def run_rules(
+    ws: Workspace,
+    rules_config: RuleConfig | None = None,
+    engine: str = "duckdb",
+    since: dt.date | dt.datetime | str | None = None,
+    progress: Progress | None = None,
+    *,
+    rule_ids: list[str] | None = None,
+    record: bool = True,
+) -> MonitoringRun:
+    """Run the enabled rules (or just `rule_ids`) and append new alerts and a run record.
+
+    `since` (a date or UTC datetime): report only windows ending at or after it; each rule
+    reads its lookback before it. `record=False` computes alerts without writing anything.
+    """
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    cfg = rules_config or workspace_rules_config(ws)
+    since_dt = _since(since)
+    settings = cfg.enabled()
+    if rule_ids is not None:
+        known = set(cfg.rules)
+        unknown = [r for r in rule_ids if r not in known]
+        if unknown:
+            raise ConfigError([Problem("unknown rule", field="rule", value=r) for r in unknown])
+        settings = [cfg.rules[r] for r in rule_ids]
+    run_id = f"mon-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    eng = ws.engine(engine)
+    ensure_runs_table(ws)
+    _drain(ws)
+
+    txns = _table(ws, eng, "transactions")
+    accounts = _table(ws, eng, "accounts")
+    parties = _table(ws, eng, "parties")
+    prepared = _prepare(txns, accounts, parties)
+    cached = prepared.cache() if settings else prepared
+    screening = _screening_alerts(ws, eng)
+    since_s = int(since_dt.timestamp()) if since_dt else None
+    data_start, data_end, n_txns = _data_range(eng, txns, since_s)
+
+    results: list[RuleResult] = []
+    tables: list[pa.Table] = []
+    try:
+        for i, setting in enumerate(settings):
+            if progress:
+                progress(setting.spec.id, i, len(settings))
+            r0 = time.perf_counter()
+            spec = setting.spec
+            if spec.id == "screened_party_transaction" and screening is None:
+                results.append(
+                    RuleResult(spec.id, spec.typology, 0, 0, 0.0, "no screening alerts yet")
+                )
+                continue
+            t = _restrict(cached, setting, since_s)
+            expr = spec.builder(RuleInput(t, accounts, parties, screening), setting.params)
+            missing = [c for c in ALERT_COLUMNS if c not in expr.columns]
+            if missing:  # a programming error in a rule, not a user error
+                raise RuntimeError(f"rule {spec.id} does not return {missing}")
+            if since_s is not None:
+                expr = expr.filter(expr.window_end.epoch_seconds() >= since_s)
+            found = eng.to_arrow(expr)
+            table = _alerts_from(ws, found, setting, run_id, started)
+            tables.append(table)
+            results.append(
+                RuleResult(spec.id, spec.typology, table.num_rows, 0, time.perf_counter() - r0)
+            )
+    finally:
+        if cached is not prepared:
+            _release(cached)
+    alerts = pa.concat_tables(tables) if tables else cs.empty(cs.ALERTS)
+    alerts = _dedupe(alerts)
+    new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
+    new_per_rule: dict[str, int] = {}
+    for aid, rid in zip(
+        alerts.column("alert_id").to_pylist(), alerts.column("rule_id").to_pylist(), strict=True
+    ):
+        if aid in new_ids:
+            new_per_rule[rid] = new_per_rule.get(rid, 0) + 1
+    results = [
+        RuleResult(
+            r.rule_id, r.typology, r.alerts, new_per_rule.get(r.rule_id, 0), r.seconds, r.skipped
+        )
+        for r in results
+    ]
+    finished = dt.datetime.now(dt.UTC)
+    run = MonitoringRun(
+        run_id=run_id,
+        engine=eng.name,
+        started_at=started,
+        finished_at=finished,
+        since=since_dt,
+        data_start=data_start,
+        data_end=data_end,
+        transactions=n_txns,
+        rules=results,
+        alerts=alerts,
+        new_alerts=len(new_ids),
+        seconds=time.perf_counter() - t0,
+    )
+    if record:
+        mask = pa.array([a in new_ids for a in alerts.column("alert_id").to_pylist()], pa.bool_())
+        with ws.atomic() as con:
+            ws.append("alerts", alerts.filter(mask), con)
+            ws.append(RUNS_TABLE, _run_row(run, cfg), con)
+    if progress:
+        progress("done", len(settings), len(settings))
+    return run
+
+
+# -- inputs ---------------------------------------------------------------------------
+
+
+def _since(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ConfigError(
+                Problem(
+                    "expected a date (YYYY-MM-DD) or an ISO datetime", field="since", value=value
+                )
+            ) from exc
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def _table(ws: Workspace, eng: Engine, name: str) -> ir.Table:
+    """A fresh view of a canonical table (Spark reads a new Parquet export every run)."""
+    if eng.name == "spark":
+        path = ws.export_parquet(name)
+        backend: Any = eng.backend
+        return backend.read_parquet(str(path), table_name=f"cftwatch_monitoring_{name}")
+    return eng.table(name)
+
+
+def _prepare(txns: ir.Table, accounts: ir.Table, parties: ir.Table) -> ir.Table:
+    """Transactions plus epoch seconds, a float amount and the holders' types."""
+    acc = accounts.group_by("account_id").aggregate(
+        _at=accounts.account_type.max(), _ap=accounts.party_id.max()
+    )
+    par = parties.group_by("party_id").aggregate(
+        _pt=parties.party_type.max(), _pk=parties.kind.max()
+    )
+    t = txns.select(
+        "txn_id",
+        "ts",
+        "amount",
+        "currency",
+        "channel",
+        "purpose",
+        "debtor_id",
+        "debtor_account",
+        "debtor_country",
+        "debtor_region",
+        "creditor_id",
+        "creditor_account",
+        "creditor_country",
+        "creditor_region",
+        ts_s=txns.ts.epoch_seconds().floor().cast("int64"),
+        amt=txns.amount.cast("float64"),
+    )
+    for side in ("debtor", "creditor"):
+        a = acc.select(
+            **{
+                f"_{side}_acc": acc.account_id,
+                f"{side}_account_type": acc._at,
+                f"_{side}_ap": acc._ap,
+            }
+        )
+        t = t.left_join(a, t[f"{side}_account"] == a[f"_{side}_acc"]).drop(f"_{side}_acc")
+        p = par.select(
+            **{
+                f"_{side}_pid": par.party_id,
+                f"{side}_party_type": par._pt,
+                f"{side}_party_kind": par._pk,
+            }
+        )
+        holder = ibis.coalesce(t[f"{side}_id"], t[f"_{side}_ap"])
+        t = t.left_join(p, holder == p[f"_{side}_pid"]).drop(f"_{side}_pid", f"_{side}_ap")
+    return t
+
+
+def _restrict(t: ir.Table, setting: RuleSetting, since_s: int | None) -> ir.Table:
+    preds = [not_in(t[col], values) for col, values in setting.exclude.items()]
+    if since_s is not None:
+        lookback = setting.spec.lookback(setting.params)
+        if lookback is not None:
+            preds.append(t.ts_s >= since_s - int(lookback.total_seconds()))
+    return t.filter(*preds) if preds else t
+
+
+def _screening_alerts(ws: Workspace, eng: Engine) -> ir.Table | None:
+    rows = ws.con.execute("SELECT count(*) FROM alerts WHERE source = 'screening'").fetchall()
+    if not rows or not rows[0][0]:
+        return None
+    a = _table(ws, eng, "alerts")
+    a = a.filter(a.source == "screening")
+    return a.select("subject_type", "subject_id", "entity_id", "score")
+
+
+def _data_range(
+    eng: Engine, txns: ir.Table, since_s: int | None
+) -> tuple[dt.datetime | None, dt.datetime | None, int]:
+    t = txns
+    if since_s is not None:
+        t = t.filter(t.ts.epoch_seconds() >= since_s)
+    row = eng.to_arrow(t.aggregate(lo=t.ts.min(), hi=t.ts.max(), n=t.count())).to_pylist()[0]
+    return _utc(row["lo"]), _utc(row["hi"]), int(row["n"] or 0)
+
+
+def _release(t: ir.Table) -> None:
+    with contextlib.suppress(Exception):  # a cache that is already gone is fine
+        t.release()
+
+
+# -- alerts ------------------------------------------------------------------------
+
+
+def _drain(ws: Workspace) -> None:
+    """Finish any half-read result: DuckDB 2 refuses to register Arrow data until then."""
+    ws.con.execute("SELECT 1").fetchall()
+
+
+def _utc(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """Metric values as JSON-friendly, engine-independent numbers."""
+    if isinstance(value, Decimal):
+        return float(round(value, 2))
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dt.datetime):
+        return _utc(value).isoformat()  # type: ignore[union-attr]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def alert_id(rule_id: str, p_hash: str, subject: str, start: dt.datetime, end: dt.datetime) -> str:
+    raw = f"{rule_id}|{p_hash}|{subject}|{start.isoformat()}|{end.isoformat()}"
+    return "mon-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+_TYPE_WORD = {"wallet": "wallet", "agent": "agent account", "merchant": "merchant account"}
+
+
+def _subjects(ws: Workspace, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """account id -> (label for sentences, holder name)."""
+    if not ids:
+        return {}
+    wanted = pa.table({"account_id": pa.array(sorted(set(ids)), pa.string())})
+    _drain(ws)
+    ws.con.register("_monitoring_subjects", wanted)
+    try:
+        rows = ws.con.execute(
+            "SELECT w.account_id, max(a.account_type), max(p.name) FROM _monitoring_subjects w "
+            "LEFT JOIN accounts a ON a.account_id = w.account_id "
+            "LEFT JOIN parties p ON p.party_id = a.party_id GROUP BY w.account_id"
+        ).fetchall()
+    finally:
+        ws.con.unregister("_monitoring_subjects")
+    out: dict[str, tuple[str, str | None]] = {}
+    for acc, kind, name in rows:
+        word = _TYPE_WORD.get(kind or "", "account")
+        label = f"{word} {acc}" + (f" ({name})" if name else "")
+        out[acc] = (label, name)
+    return out
+
+
+def _alerts_from(
+    ws: Workspace, found: pa.Table, setting: RuleSetting, run_id: str, now: dt.datetime
+) -> pa.Table:
+    spec = setting.spec
+    rows = found.to_pylist()
+    subjects = _subjects(ws, [r["subject_id"] for r in rows if r["subject_id"]])
+    p_hash = setting.params_hash
+    params_json = json.dumps(
+        {"params": setting.params, "exclude": setting.exclude}, sort_keys=True, default=str
+    )
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        subject = r["subject_id"]
+        if subject is None:
+            continue
+        start, end = _utc(r["window_start"]), _utc(r["window_end"])
+        assert start is not None and end is not None
+        metrics = {k: v for k, v in r.items() if k not in ALERT_COLUMNS}
+        label, name = subjects.get(subject, (f"account {subject}", None))
+        amount = r["amount"]
+        ctx = dict(metrics)
+        ctx |= {
+            "subject": label,
+            "currency": r["currency"],
+            "amount": amount if amount is not None else Decimal(0),
+            "window_start": start,
+            "window_end": end,
+            "span_s": (end - start).total_seconds(),
+        }
+        txn_ids = sorted({x for x in (r["txn_ids"] or []) if x is not None})
+        out.append(
+            {
+                "alert_id": alert_id(spec.id, p_hash, subject, start, end),
+                "run_id": run_id,
+                "source": "monitoring",
+                "rule_id": spec.id,
+                "typology": spec.typology,
+                "subject_type": "account",
+                "subject_id": subject,
+                "subject_name": name,
+                "window_start": start,
+                "window_end": end,
+                "severity": setting.severity,
+                "score": float(spec.score(ctx, setting.params)),
+                "txn_ids": txn_ids,
+                "amount": amount,
+                "currency": r["currency"],
+                "params": params_json,
+                "params_hash": p_hash,
+                "explanation": spec.explain(ctx, setting.params),
+                "details": json.dumps(
+                    {"rule": spec.title, **{k: _plain(v) for k, v in metrics.items()}},
+                    sort_keys=True,
+                ),
+                "entity_id": metrics.get("entity")
+                if spec.id == "screened_party_transaction"
+                else None,
+                "created_at": now,
+            }
+        )
+    table = pa.Table.from_pylist(out, schema=cs.ALERTS) if out else cs.empty(cs.ALERTS)
+    return table
+
+
+def _dedupe(alerts: pa.Table) -> pa.Table:
+    seen: set[str] = set()
+    keep = []
+    for aid in alerts.column("alert_id").to_pylist():
+        keep.append(aid not in seen)
+        seen.add(aid)
+    return alerts.filter(pa.array(keep, pa.bool_())) if not all(keep) else alerts
+
+
+def _new_ids(ws: Workspace, alerts: pa.Table) -> set[str]:
+    ids = alerts.column("alert_id").to_pylist()
+    if not ids:
+        return set()
+    _drain(ws)
+    ws.con.register("_monitoring_ids", pa.table({"alert_id": pa.array(ids, pa.string())}))
+    try:
+        existing = {
+            r[0]
+            for r in ws.con.execute(
+                "SELECT a.alert_id FROM alerts a JOIN _monitoring_ids w ON a.alert_id = w.alert_id"
+            ).fetchall()
+        }
+    finally:
+        ws.con.unregister("_monitoring_ids")
+    return set(ids) - existing
+
+
+def _run_row(run: MonitoringRun, cfg: RuleConfig) -> pa.Table:
+    config = cfg.to_dict()
+    return pa.Table.from_pylist(
+        [
+            {
+                "run_id": run.run_id,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "engine": run.engine,
+                "rules_version": run.rules_version,
+                "config_source": cfg.source,
+                "config_hash": params_hash(config),
+                "config": json.dumps(config, sort_keys=True, default=str),
+                "since": run.since,
+                "data_start": run.data_start,
+                "data_end": run.data_end,
+                "transactions": run.transactions,
+                "alerts_found": run.alerts.num_rows,
+                "alerts_new": run.new_alerts,
+                "per_rule": json.dumps(run.to_dict()["rules"]),
+            }
+        ],
+        schema=RUNS,
+    )
+
+
+def read_runs(ws: Workspace) -> pa.Table:
+    ensure_runs_table(ws)
+    return ws.con.execute(f'SELECT * FROM "{RUNS_TABLE}" ORDER BY started_at').to_arrow_table()
+
+
+__all__ = [
+    "RUNS",
+    "RUNS_TABLE",
+    "MonitoringRun",
+    "Progress",
+    "RuleResult",
+    "alert_id",
+    "read_runs",
+    "rules_version",
+    "run_rules",
+    "top_alerts",
+    "workspace_rules_config",
+]
+
+
+_SEVERITY_RANK = (
+    "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+)
+
+
+def top_alerts(ws: Workspace, limit: int = 10, run_id: str | None = None) -> list[dict[str, Any]]:
+    """The strongest monitoring alerts (severity, then score, then amount), for the demo."""
+    where = "source = 'monitoring'" + (" AND run_id = ?" if run_id else "")
+    _drain(ws)
+    table = ws.con.execute(
+        "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
+        "amount, currency, window_start, window_end, explanation FROM alerts "
+        f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
+        "alert_id LIMIT ?",
+        [run_id, limit] if run_id else [limit],
+    ).to_arrow_table()
+    return table.to_pylist() if table is not None else []

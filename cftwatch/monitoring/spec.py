@@ -1,0 +1,191 @@
+"""What a rule is: its documentation, its parameters (with types, defaults and bounds) and a
+builder that turns the canonical transactions table into an Ibis expression of alerts.
+
+A rule is data first: the docs, `cftwatch rules show`, the YAML validation and the alert's
+`params` all come from the same `RuleSpec`. The builder is plain Ibis, so one definition
+runs on DuckDB and on Spark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+from pydantic import BaseModel, ConfigDict, Field
+
+from cftwatch.schema import SEVERITIES
+
+ParamKind = Literal["int", "float", "str", "str_list", "country_list"]
+
+ALERT_COLUMNS = (
+    "subject_id",
+    "window_start",
+    "window_end",
+    "txn_ids",
+    "amount",
+    "currency",
+)
+"""Columns every builder's expression must return; any further column is a metric."""
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class ParamSpec(BaseModel):
+    """One tunable number or list: name, type, default, bounds, unit and what it means."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: ParamKind
+    default: Any
+    description: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = Field(
+        None, description="Allowed values (for `str` and the items of `str_list`)."
+    )
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """(normalised value, None) when valid, else (value, reason)."""
+        if self.kind in ("int", "float"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return value, f"expected {'an integer' if self.kind == 'int' else 'a number'}"
+            if self.kind == "int" and isinstance(value, float):
+                if not value.is_integer():
+                    return value, "expected an integer"
+                value = int(value)
+            if self.minimum is not None and value < self.minimum:
+                return value, f"below the minimum {_num(self.minimum)}"
+            if self.maximum is not None and value > self.maximum:
+                return value, f"above the maximum {_num(self.maximum)}"
+            return (int(value) if self.kind == "int" else float(value)), None
+        if self.kind == "str":
+            if not isinstance(value, str):
+                return value, "expected a string"
+            if self.choices and value not in self.choices:
+                return value, f"expected one of {', '.join(self.choices)}"
+            return value, None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return value, "expected a list of strings"
+        if self.kind == "country_list":
+            bad = [v for v in value if not _COUNTRY.match(v)]
+            if bad:
+                return value, f"not ISO 3166-1 alpha-2 country codes: {', '.join(bad)}"
+        if self.choices:
+            bad = [v for v in value if v not in self.choices]
+            if bad:
+                return (
+                    value,
+                    f"unknown value(s) {', '.join(bad)}; expected {', '.join(self.choices)}",
+                )
+        if self.minimum is not None and len(value) < self.minimum:
+            return value, f"needs at least {_num(self.minimum)} item(s)"
+        return sorted(set(value)), None
+
+    def bounds_text(self) -> str:
+        if self.kind in ("int", "float"):
+            lo = "" if self.minimum is None else _num(self.minimum)
+            hi = "" if self.maximum is None else _num(self.maximum)
+            return f"{lo}..{hi}"
+        if self.choices:
+            return ", ".join(self.choices)
+        if self.kind == "country_list":
+            return "ISO alpha-2 codes"
+        return ""
+
+
+def _num(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    """What a builder gets: the prepared transactions and the reference tables.
+
+    `txns` is the canonical transactions table (already restricted to the run's data range
+    and the configured exclusions) plus `ts_s` (epoch seconds, int64), `amt` (float64),
+    and the holder's `debtor_party_type`, `creditor_party_type`, `debtor_account_type`,
+    `creditor_account_type` looked up in `parties` and `accounts`.
+    `screening` holds screening alerts (`source = 'screening'`), or None when there are none.
+    """
+
+    txns: ir.Table
+    accounts: ir.Table
+    parties: ir.Table
+    screening: ir.Table | None
+
+
+Builder = Callable[[RuleInput, dict[str, Any]], ir.Table]
+Explainer = Callable[[dict[str, Any], dict[str, Any]], str]
+Scorer = Callable[[dict[str, Any], dict[str, Any]], float]
+Lookback = Callable[[dict[str, Any]], dt.timedelta | None]
+
+
+class RuleSpec(BaseModel):
+    """A monitoring rule: documentation, parameters and the code that evaluates it.
+
+    `builder(input, params)` returns an Ibis table with `ALERT_COLUMNS` plus metric columns;
+    `explain(metrics, params)` turns one row into a plain sentence with the actual numbers;
+    `score(metrics, params)` gives its strength in 0..1; `lookback(params)` is how much
+    history before `--since` the rule must read (None: all of it).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    typology: str
+    title: str
+    description: str
+    why: str = Field(description="Why the pattern matters for terrorist financing.")
+    severity: Literal["low", "medium", "high", "critical"]
+    params: tuple[ParamSpec, ...]
+    settings: tuple[str, ...] = Field(
+        (), description="Shared settings the rule uses (high_risk_countries, ...)."
+    )
+    false_positives: str = Field("", description="Legitimate look-alikes an analyst will see.")
+    sources: tuple[str, ...] = ()
+    builder: Builder = Field(exclude=True)
+    explain: Explainer = Field(exclude=True)
+    score: Scorer = Field(exclude=True)
+    lookback: Lookback = Field(exclude=True)
+
+    def param(self, name: str) -> ParamSpec:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.check(p.default)[0] for p in self.params}
+
+    def lookback_text(self) -> str:
+        span = self.lookback(self.defaults())
+        return "all history" if span is None else _span(span)
+
+
+def _span(span: dt.timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} h" if hours < 72 else f"{hours / 24:g} days"
+
+
+def params_hash(params: dict[str, Any]) -> str:
+    """Stable short hash of a parameter set (keys sorted, lists sorted)."""
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "SEVERITIES",
+    "ParamSpec",
+    "RuleInput",
+    "RuleSpec",
+    "params_hash",
+]
