@@ -9,6 +9,7 @@ a case from the strongest alert, move it through review, and write the goAML rep
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -133,7 +134,9 @@ def run_demo(
             case = _work_case(service, case.case_id, case.status, case.version)
 
             step(STEPS[7])
-            report = write_case_report(ws, case.case_id, path / "reports" / _report_name(case.case_id), user=DEMO_USER)
+            report = write_case_report(
+                ws, case.case_id, path / "reports" / _report_name(case.case_id), user=DEMO_USER
+            )
             if case.status == "escalated":
                 case = service.transition(
                     case.case_id,
@@ -146,7 +149,7 @@ def run_demo(
             store.close()
         step("done")
         tables = ws.table_counts()
-    seconds = {a: t1 - t0 for (a, t0), (_, t1) in zip(marks, marks[1:], strict=False)}
+    seconds = {a: t1 - t0 for (a, t0), (_, t1) in itertools.pairwise(marks)}
 
     return DemoResult(
         workspace=path.resolve(),

@@ -56,7 +56,12 @@ def demo_command(
         "strongest screening hits",
         ["score", "subject", "list entry", "why"],
         [
-            [f"{m['score']:.2f}", m["subject_name"] or m["subject_id"], m["entity_id"], m["explanation"]]
+            [
+                f"{m['score']:.2f}",
+                m["subject_name"] or m["subject_id"],
+                m["entity_id"],
+                m["explanation"],
+            ]
             for m in result.top_screening
         ],
     )
