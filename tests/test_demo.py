@@ -26,7 +26,14 @@ def test_demo_runs_every_stage(tmp_path: Path):
     assert seen == [*STEPS, "done"]
     assert set(result.seconds) == set(STEPS)
 
-    assert {r["format"] for r in result.ingested} >= {"amlworld", "paysim", "csv", "iso20022", "mojaloop", "parquet"}
+    assert {r["format"] for r in result.ingested} >= {
+        "amlworld",
+        "paysim",
+        "csv",
+        "iso20022",
+        "mojaloop",
+        "parquet",
+    }
     assert all(r["rows"] > 0 for r in result.ingested)
     assert {v["list"] for v in result.lists} == {"un", "ofac-sdn", "uk"}
     assert result.tables["transactions"] > result.synth["transactions"]
