@@ -47,6 +47,7 @@ class DemoResult:
     top_alerts: list[dict[str, Any]]
     case: dict[str, Any]
     report: dict[str, Any]
+    alerts_export: Path
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +63,7 @@ class DemoResult:
             "top_alerts": self.top_alerts,
             "case": self.case,
             "report": self.report,
+            "alerts_export": str(self.alerts_export),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
@@ -148,6 +150,9 @@ def run_demo(
         finally:
             store.close()
         step("done")
+        exported = ws.export_jsonl(
+            "alerts", path / "exports" / "alerts.jsonl", "created_at, alert_id"
+        )
         tables = ws.table_counts()
     seconds = {a: t1 - t0 for (a, t0), (_, t1) in itertools.pairwise(marks)}
 
@@ -163,6 +168,7 @@ def run_demo(
         top_alerts=[_plain(a) for a in strongest_rules],
         case=case.model_dump(mode="json"),
         report=report.to_dict(),
+        alerts_export=exported,
         seconds=seconds,
     )
 

@@ -221,6 +221,16 @@ class Workspace:
     def read(self, name: str) -> pa.Table:
         return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
 
+    def export_jsonl(self, name: str, target: str | Path, order_by: str | None = None) -> Path:
+        """Write a table as JSON lines (one object per row), e.g. alerts for another system."""
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        order = f" ORDER BY {order_by}" if order_by else ""
+        self.con.execute(
+            f"COPY (SELECT * FROM \"{name}\"{order}) TO '{_safe_path(path)}' (FORMAT json)"
+        )
+        return path
+
     def export_parquet(self, name: str) -> Path:
         """Write a table to `<workspace>/parquet/<name>.parquet` (for engines that read files)."""
         out = self.path / "parquet"

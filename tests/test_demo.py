@@ -56,6 +56,10 @@ def test_demo_runs_every_stage(tmp_path: Path):
     assert root.tag == "report"
     assert report["transactions"] == len(root.findall("transaction"))
 
+    exported = [json.loads(line) for line in result.alerts_export.read_text().splitlines()]
+    assert len(exported) == result.tables["alerts"]
+    assert {a["source"] for a in exported} == {"screening", "monitoring"}
+
 
 def test_demo_twice_adds_nothing_twice(tmp_path: Path):
     first = run_demo(tmp_path / "ws", accounts=500, days=14, seed=5)

@@ -88,4 +88,5 @@ def demo_command(
         f"{Path(report['xsd']).name} and written to {report['path']}",
         highlight=False,
     )
+    console.print(f"all alerts as JSON lines: {result.alerts_export}", highlight=False)
     console.print(f"workspace: {result.workspace}", highlight=False)
