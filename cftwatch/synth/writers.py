@@ -18,23 +18,11 @@ import pyarrow.parquet as pq
 from lxml import etree
 
 from cftwatch.errors import ConfigError
+from cftwatch.ingest.amlworld import HEADER as AMLWORLD_HEADER
 from cftwatch.synth.generate import SynthData
 
 FORMATS = ("parquet", "amlworld", "pacs008")
 
-AMLWORLD_HEADER = [
-    "Timestamp",
-    "From Bank",
-    "Account",
-    "To Bank",
-    "Account",
-    "Amount Received",
-    "Receiving Currency",
-    "Amount Paid",
-    "Payment Currency",
-    "Payment Format",
-    "Is Laundering",
-]
 AMLWORLD_CURRENCY = {
     "PKR": "Pakistan Rupee",
     "USD": "US Dollar",
