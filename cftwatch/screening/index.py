@@ -91,11 +91,15 @@ class NameIndex:
             weights.append(np.full(len(posting), weight))
         if not arrays:
             return []
-        scores = np.bincount(np.concatenate(arrays), np.concatenate(weights), minlength=n)
-        hits = np.flatnonzero(scores)
-        if len(hits) > limit:
-            hits = hits[np.argpartition(scores[hits], -limit)[-limit:]]
-        return [int(r) for r in hits[np.argsort(-scores[hits], kind="stable")]]
+        # sum the key weights per listed name over the (few thousand) postings hit, not
+        # over every listed name
+        rows, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
+        scores = np.bincount(inverse, np.concatenate(weights), minlength=len(rows))
+        order = np.arange(len(rows))
+        if len(rows) > limit:
+            order = np.argpartition(scores, -limit)[-limit:]
+        order = order[np.lexsort((rows[order], -scores[order]))]
+        return [int(r) for r in rows[order]]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -149,7 +149,10 @@ def name_score(
     idf: Callable[[str], float],
     common_cap: bool = True,
     listed_is_org: bool = False,
+    explain: bool = True,
 ) -> tuple[float, list[Feature]]:
+    """Name score and its features; `explain=False` gives the same score with the main
+    feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
     qw = [_weight(k, idf(t)) for t, k in q]
@@ -180,16 +183,15 @@ def name_score(
             c_credit += cw[j] * sim
     q_cov, c_cov = q_credit / q_total, c_credit / c_total
     score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
-    matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
     missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
-    features = [
-        Feature(
-            "name",
-            score,
+    why = ""
+    if explain:
+        matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
+        why = (
             f"name parts agree ({', '.join(matched) or 'none'}); covers {q_cov:.0%} of the "
-            f"query and {c_cov:.0%} of the listed name by rarity",
+            f"query and {c_cov:.0%} of the listed name by rarity"
         )
-    ]
+    features = [Feature("name", score, why)]
     q_generic = {t for t, k in q if k == "generic"}
     c_generic = {t for t, k in c if k == "generic"}
     if q_generic and c_generic and not (q_generic & c_generic):
@@ -215,14 +217,16 @@ def name_score(
         )
         score = WEIGHTS["single_word_cap"]
     commons = common_parts()
-    matched_core = [q[i][0] for i in used_q if q[i][1] == "name"]
+    # a matched part counts as common when either spelling is: "Raja" matched to a listed
+    # "Raza" says no more than "Raza" itself
+    matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
     # parts of the query the listed name does not explain (names, titles, business words)
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] != "initial"]
     if (
         common_cap
         and matched_core
-        and all(t in commons for t in matched_core)
+        and all(a in commons or b in commons for a, b in matched_core)
         and (distinctive_missing or not listed_is_org or unexplained)
         and score > WEIGHTS["common_cap"]
     ):
@@ -358,11 +362,15 @@ def identifier_match(query: Query, entity: dict) -> Feature | None:
 
 
 def score(
-    query: Query, listed: NormalizedName, entity: dict, idf: Callable[[str], float]
+    query: Query,
+    listed: NormalizedName,
+    entity: dict,
+    idf: Callable[[str], float],
+    explain: bool = True,
 ) -> tuple[float, list[Feature]]:
     """0..1 score and the features that make it up."""
     is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
-    total, features = name_score(query.name, listed, idf, listed_is_org=is_org)
+    total, features = name_score(query.name, listed, idf, listed_is_org=is_org, explain=explain)
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)
