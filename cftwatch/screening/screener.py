@@ -49,7 +49,7 @@ __all__ = [
 #: Listed names scored per query after blocking.
 MAX_CANDIDATES = 150
 #: Of those, how many get the full explainable score.
-MAX_SCORED = 25
+MAX_SCORED = 15
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
 
