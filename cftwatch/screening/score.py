@@ -244,8 +244,8 @@ def name_score(
             )
         else:
             why = (
-                "a name made only of common parts needs a date of birth, father's name or "
-                "identifier to agree"
+                "a name made only of common parts needs a father's name or identifier to "
+                "agree (a date of birth alone adds too little)"
             )
         features.append(Feature("common_name", cut, why))
     return score, features
