@@ -1,165 +1,95 @@
-"""Screening quality: recall on list-derived variants, decoy false positives, vs a WRatio baseline.
+"""Screening quality: recall on list-derived queries, decoy false positives, vs a WRatio baseline.
 
-    PYTHONPATH=. python benchmarks/screening_quality.py [--lists DIR] [--n 1000] [--seed 7]
+    PYTHONPATH=. python benchmarks/screening_quality.py [--lists DIR] [--n 1000] [--seeds 2,3,4]
 
-Lists come through `cftwatch.lists.parse_list` when that stage is installed; otherwise a small
-reader here takes the UN XML, OFAC SDN+ALT CSV and the NACTA CSV (UK OFSI and OFAC non-SDN are
-then left out, and the figures say so).
+Every list file in `../shared/data/lists/` is loaded through the lists stage
+(`cftwatch.lists.load_list`) into a temporary workspace, and the screener is built the way the
+product builds it (`Screener.from_workspace`). Two kinds of positives per seed:
+
+* cross-list: a name or alias of an entry on one list screened against the *other* lists'
+  entries (hits on the query's own list are ignored); the truth is the entries the lists
+  themselves link to it (a UK OFSI row's `(UN Ref)`, `list_clusters`);
+* generated variants of UN and NACTA names (transliteration-family swap, dropped middle part,
+  reordering, one typo, honorific added); the truth is the source entry, its linked entries
+  and any entry carrying the same normalised name. NACTA queries carry the listed father's name
+  (with a variant), as a Pakistani KYC record would.
+
+Negatives are decoys: common two- and three-part South Asian/Gulf names and businesses, from a
+fixed generator. The baseline (RapidFuzz `WRatio`, brute force, lower-cased ASCII-folded names)
+runs on the first `--baseline-n` queries of each set in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import importlib
+import contextlib
 import random
-import re
-import sys
+import statistics
+import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
-from lxml import etree
 from rapidfuzz import fuzz, process
 
-from cftwatch import schema as S
+from cftwatch.lists import active_entities, list_clusters, load_list
 from cftwatch.screening import DEFAULT_THRESHOLD, Screener, normalize_name
 from cftwatch.screening.normalize import _families, fold_text
+from cftwatch.workspace import Workspace
 
 LISTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lists"
 
-
-def _row(list_id: str, ref: str, names: list[str], schema: str = "Person", **kw: Any) -> dict:
-    names = [n.strip() for n in names if n and n.strip() and n.strip() != "-0-"]
-    row = {c: None for c in S.LIST_ENTITIES.names}
-    row.update(
-        entity_id=f"{list_id}:{ref}",
-        schema=schema,
-        primary_name=names[0],
-        list_id=list_id,
-        list_ref=ref,
-        source_version="bench",
-        names=[
-            {"name": n, "quality": "strong", "name_type": "alias", "script": None, "lang": None}
-            for n in names
-        ],
-    )
-    row.update(kw)
-    return row
+#: (file, source, companion files) for every list in the shared folder.
+LIST_FILES: list[tuple[str, str, dict[str, str]]] = [
+    ("un_consolidated_2026-02-27.xml", "un", {}),
+    (
+        "ofac_sdn_2024-05-03.csv",
+        "ofac",
+        {"alt": "ofac_alt_2026-06.csv", "add": "ofac_add_2026-06.csv"},
+    ),
+    ("ofac_consolidated_nonsdn_2026-01-08.xml", "ofac", {}),
+    ("uk_ofsi_conlist_2025-04-14.xlsx", "uk", {}),
+    ("pk_nacta_proscribed_persons_4th_schedule_2022-11.csv", "pk-nacta", {}),
+]
 
 
-def _read_un(path: Path) -> list[dict]:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    root = etree.parse(str(path), parser).getroot()
-    out = []
-    for tag, schema, alias_tag in (
-        ("INDIVIDUAL", "Person", "INDIVIDUAL_ALIAS"),
-        ("ENTITY", "Organization", "ENTITY_ALIAS"),
-    ):
-        for node in root.iter(tag):
-            parts = [
-                node.findtext(p) or ""
-                for p in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
-            ]
-            primary = " ".join(p.strip() for p in parts if p.strip())
-            aliases = [a.findtext("ALIAS_NAME") or "" for a in node.iter(alias_tag)]
-            ref = (node.findtext("REFERENCE_NUMBER") or "").strip()
-            if primary and ref:
-                out.append(_row("un", ref, [primary, *aliases], schema))
-    return out
+@dataclass
+class Loaded:
+    """Lists loaded into a workspace: entities, same-subject clusters and the load time."""
+
+    ws: Workspace
+    entities: pa.Table
+    cluster_of: dict[str, str]
+    members: dict[str, set[str]]
+    load_s: float
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for list_id in self.entities.column("list_id").to_pylist():
+            out[list_id] = out.get(list_id, 0) + 1
+        return dict(sorted(out.items()))
 
 
-def _read_ofac(sdn: Path, alt: Path) -> list[dict]:
-    aliases: dict[str, list[str]] = {}
-    with alt.open(encoding="latin-1", newline="") as fh:
-        for r in csv.reader(fh):
-            if len(r) >= 4:
-                aliases.setdefault(r[0].strip(), []).append(r[3])
-    out = []
-    with sdn.open(encoding="latin-1", newline="") as fh:
-        for r in csv.reader(fh):
-            if len(r) < 3:
-                continue
-            kind = r[2].strip().lower()
-            schema = (
-                "Person"
-                if kind == "individual"
-                else "Vessel"
-                if kind == "vessel"
-                else ("Organization")
-            )
-            names = [_unsurname(r[1]), *(_unsurname(a) for a in aliases.get(r[0].strip(), []))]
-            out.append(_row("ofac-sdn", r[0].strip(), names, schema))
-    return out
-
-
-def _unsurname(name: str) -> str:
-    """OFAC writes 'SURNAME, Given': screening is order-free, but keep the display natural."""
-    if name.count(",") == 1:
-        last, first = name.split(",")
-        return f"{first.strip()} {last.strip()}"
-    return name
-
-
-def _read_nacta(path: Path) -> list[dict]:
-    out = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for i, r in enumerate(csv.DictReader(fh)):
-            name = re.split(r"\balias\b|@", r["name"], flags=re.I)
-            ident = (
-                [
-                    {
-                        "type": "cnic",
-                        "value": r["cnic"],
-                        "normalized": r["cnic"],
-                        "country": "PK",
-                        "note": None,
-                        "usable": True,
-                    }
-                ]
-                if r.get("cnic")
-                else []
-            )
-            out.append(
-                _row(
-                    "pk-nacta",
-                    str(i + 1),
-                    name,
-                    father_names=[r["fatherName"]],
-                    identifiers=ident,
-                    nationalities=["PK"],
-                )
-            )
-    return out
-
-
-def load_all_lists(folder: Path = LISTS) -> tuple[pa.Table, str]:
-    """Every list in the folder as LIST_ENTITIES rows, and how they were read."""
-    try:
-        lists = importlib.import_module("cftwatch.lists")
-        parse_list = lists.parse_list
-    except (ImportError, AttributeError):
-        parse_list = None
-    if parse_list is not None:
-        tables = []
-        for path in sorted(folder.iterdir()):
-            if (
-                path.suffix in (".xml", ".csv", ".xlsx")
-                and "alt" not in path.name
-                and ("add" not in path.name)
-            ):
-                try:
-                    tables.append(parse_list(path, None))
-                except Exception as exc:
-                    print(f"skipped {path.name}: {exc}", file=sys.stderr)
-        if tables:
-            return pa.concat_tables(tables), "cftwatch.lists.parse_list"
-    rows = _read_un(folder / "un_consolidated_2026-02-27.xml")
-    rows += _read_ofac(folder / "ofac_sdn_2024-05-03.csv", folder / "ofac_alt_2026-06.csv")
-    rows += _read_nacta(folder / "pk_nacta_proscribed_persons_4th_schedule_2022-11.csv")
-    table = pa.Table.from_pylist(rows, schema=S.LIST_ENTITIES)
-    return table, "benchmark reader (UN, OFAC SDN+ALT, NACTA; no UK OFSI, no OFAC non-SDN)"
+@contextlib.contextmanager
+def loaded_lists(folder: Path = LISTS) -> Iterator[Loaded]:
+    """Every list in `folder` loaded with `cftwatch.lists.load_list` into a temporary workspace."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Workspace.init(Path(tmp) / "ws")
+        try:
+            t0 = time.perf_counter()
+            for name, source, extra in LIST_FILES:
+                load_list(ws, folder / name, source, **{k: folder / v for k, v in extra.items()})
+            load_s = time.perf_counter() - t0
+            clusters = list_clusters(ws).to_pylist()
+            cluster_of = {r["entity_id"]: r["cluster_id"] for r in clusters}
+            members: dict[str, set[str]] = {}
+            for r in clusters:
+                members.setdefault(r["cluster_id"], set()).add(r["entity_id"])
+            yield Loaded(ws, active_entities(ws), cluster_of, members, load_s)
+        finally:
+            ws.close()
 
 
 HONORIFICS = ["Hafiz", "Maulana", "Mullah", "Sheikh", "Qari", "Mufti", "Haji", "Dr"]
@@ -325,111 +255,251 @@ def variant(name: str, rng: random.Random, rev: dict[str, list[str]]) -> tuple[s
     return " ".join(words).title(), kind
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lists", type=Path, default=LISTS)
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--baseline-n", type=int, default=300)
-    ap.add_argument("--seed", type=int, default=7)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    entities, how = load_all_lists(args.lists)
-    print(f"lists: {entities.num_rows} entities via {how}")
-    t0 = time.perf_counter()
-    screener = Screener(entities)
-    print(f"index: {len(screener.index.names)} names in {time.perf_counter() - t0:.1f} s")
-    rev = _reverse_families()
+@dataclass
+class Positive:
+    query: str
+    kind: str
+    truth: set[str]
+    father: str | None = None
+    exclude_list: str | None = None  # cross-list: hits on the query's own list do not count
+
+
+def _strong_names(entity: dict) -> list[str]:
+    return [
+        n["name"]
+        for n in entity["names"] or []
+        if n["name"] and len(n["name"].split()) >= 2 and n.get("quality") != "weak"
+    ]
+
+
+def _same_name(screener: Screener) -> dict[str, set[str]]:
+    """Normalised name key -> entities listing that exact name (e.g. the OFAC copy of a UN
+    entry, which this OFAC CSV does not link by UN reference)."""
     by_key: dict[str, set[str]] = {}
     for ln in screener.index.names:
         by_key.setdefault(ln.name.key, set()).add(
             screener.index.entities[ln.entity_row]["entity_id"]
         )
+    return by_key
+
+
+def _all_names(entity: dict) -> list[str]:
+    return [n["name"] for n in entity["names"] or [] if n["name"]] + [entity["primary_name"]]
+
+
+def cross_list_positives(
+    loaded: Loaded, screener: Screener, n: int, rng: random.Random
+) -> list[Positive]:
+    """Names of one list's entry as queries against the entries the lists link it to (and
+    entries elsewhere that carry one of the linked entries' names exactly)."""
+    by_id = {e["entity_id"]: e for e in loaded.entities.to_pylist()}
+    by_key = _same_name(screener)
+    out = []
+    for cluster in sorted(loaded.members):
+        ids = sorted(loaded.members[cluster])
+        lists = {by_id[i]["list_id"] for i in ids}
+        if len(lists) < 2:
+            continue
+        for source_id in ids:
+            source = by_id[source_id]
+            others = {i for i in ids if by_id[i]["list_id"] != source["list_id"]}
+            for other in list(others):
+                for name in _all_names(by_id[other]):
+                    others |= by_key.get(normalize_name(name).key, set())
+            names = _strong_names(source)
+            if names and source["list_id"] in ("un", "uk"):
+                out.append(
+                    Positive(rng.choice(names), "cross-list", others, None, source["list_id"])
+                )
+    rng.shuffle(out)
+    return out[:n]
+
+
+def variant_positives(
+    loaded: Loaded, screener: Screener, n: int, rng: random.Random
+) -> list[Positive]:
+    rev = _reverse_families()
+    by_key = _same_name(screener)
     pool = [
         e
-        for e in entities.to_pylist()
+        for e in loaded.entities.to_pylist()
         if e["list_id"] in ("un", "pk-nacta") and e["schema"] in ("Person", "Organization")
     ]
-    positives = []
-    for e in rng.sample(pool, min(args.n, len(pool))):
-        names = [n["name"] for n in e["names"] if n["name"] and len(n["name"].split()) >= 2]
+    out = []
+    for e in rng.sample(pool, min(n, len(pool))):
+        names = [x["name"] for x in e["names"] if x["name"] and len(x["name"].split()) >= 2]
         if not names:
             continue
         q, kind = variant(rng.choice(names), rng, rev)
-        same_name = set().union(*(by_key.get(normalize_name(n).key, set()) for n in names))
-        father = None
-        if e.get("father_names"):
-            father = variant(e["father_names"][0], rng, rev)[0]
-        positives.append((q, kind, {e["entity_id"]} | same_name, father))
-    neg = decoys(args.n, rng)
+        same_name = set().union(*(by_key.get(normalize_name(x).key, set()) for x in names))
+        linked = loaded.members.get(loaded.cluster_of.get(e["entity_id"], ""), set())
+        father = variant(e["father_names"][0], rng, rev)[0] if e.get("father_names") else None
+        out.append(Positive(q, kind, {e["entity_id"]} | same_name | linked, father))
+    return out
+
+
+def _matches(screener: Screener, p: Positive, with_father: bool = True) -> list[tuple[str, float]]:
+    found = screener.screen_name(
+        p.query, father_name=p.father if with_father else None, threshold=0.0, limit=30
+    )
+    return [(m.entity_id, m.score) for m in found if m.list_id != p.exclude_list]
+
+
+def evaluate(screener: Screener, positives: list[Positive], negatives: list[str]) -> dict:
+    top1, best_true, name_only = [], [], []
+    kinds: list[str] = []
+    for p in positives:
+        found = _matches(screener, p)
+        top1.append(bool(found) and found[0][0] in p.truth)
+        best_true.append(max((s for e, s in found if e in p.truth), default=0.0))
+        bare = _matches(screener, p, with_father=False) if p.father else found
+        name_only.append(max((s for e, s in bare if e in p.truth), default=0.0))
+        kinds.append(p.kind)
+    neg = [
+        (d, max((m.score for m in screener.screen_name(d, threshold=0.0, limit=1)), default=0.0))
+        for d in negatives
+    ]
+    return {
+        "top1": top1,
+        "best_true": best_true,
+        "name_only": name_only,
+        "kinds": kinds,
+        "neg": neg,
+    }
+
+
+class Baseline:
+    """RapidFuzz WRatio over every listed name, lower-cased and ASCII-folded, brute force."""
+
+    def __init__(self, screener: Screener) -> None:
+        self.names = [fold_text(ln.name.original) for ln in screener.index.names]
+        ents = screener.index.entities
+        self.owner = [ents[ln.entity_row]["entity_id"] for ln in screener.index.names]
+        self.list_of = [ents[ln.entity_row]["list_id"] for ln in screener.index.names]
+        self._subsets: dict[str, tuple[list[str], list[str]]] = {}
+
+    def _choices(self, exclude: str | None) -> tuple[list[str], list[str]]:
+        if exclude is None:
+            return self.names, self.owner
+        if exclude not in self._subsets:
+            keep = [i for i, lid in enumerate(self.list_of) if lid != exclude]
+            self._subsets[exclude] = ([self.names[i] for i in keep], [self.owner[i] for i in keep])
+        return self._subsets[exclude]
+
+    def best(self, query: str, exclude: str | None = None) -> tuple[str | None, float]:
+        names, owner = self._choices(exclude)
+        hit = process.extractOne(fold_text(query), names, scorer=fuzz.WRatio)
+        return (owner[hit[2]], float(hit[1])) if hit else (None, 0.0)
+
+
+def _rate(values: list[bool]) -> float:
+    return sum(values) / max(len(values), 1)
+
+
+def run_seed(
+    loaded: Loaded,
+    screener: Screener,
+    baseline: Baseline | None,
+    seed: int,
+    args: argparse.Namespace,
+) -> dict[str, float]:
+    rng = random.Random(seed)
+    sets = {
+        "cross-list": cross_list_positives(loaded, screener, args.cross_n, rng),
+        "variants": variant_positives(loaded, screener, args.n, rng),
+    }
+    negatives = decoys(args.n, rng)
     t0 = time.perf_counter()
-    hits1 = at_t = name_only = 0
-    by_kind: dict[str, list[int]] = {}
-    for q, kind, truth, father in positives:
-        bare = screener.screen_name(q, threshold=0.0, limit=3)
-        name_only += any(m.entity_id in truth and m.score >= DEFAULT_THRESHOLD for m in bare)
-        found = screener.screen_name(q, father_name=father, threshold=0.0, limit=3)
-        top = found[0] if found else None
-        ok1 = bool(top and top.entity_id in truth)
-        okt = any(m.entity_id in truth and m.score >= DEFAULT_THRESHOLD for m in found)
-        hits1 += ok1
-        at_t += okt
-        by_kind.setdefault(kind, [0, 0])
-        by_kind[kind][0] += okt
-        by_kind[kind][1] += 1
-    neg_scores = [
-        max((m.score for m in screener.screen_name(d, threshold=0.0, limit=1)), default=0.0)
-        for d in neg
-    ]
-    fp = [d for d, v in zip(neg, neg_scores, strict=True) if v >= DEFAULT_THRESHOLD]
-    pos_scores = [
-        max(
-            (
-                m.score
-                for m in screener.screen_name(q, father_name=f, threshold=0.0)
-                if m.entity_id in t
-            ),
-            default=0.0,
-        )
-        for q, _, t, f in positives
-    ]
-    for cut in (0.75, 0.8, 0.85, 0.9):
-        print(
-            f"  threshold {cut}: recall {sum(v >= cut for v in pos_scores) / len(pos_scores):.3f}"
-            f", decoy FP {sum(v >= cut for v in neg_scores) / len(neg_scores):.3f}"
-        )
+    cut = args.threshold
+    all_pos = sets["cross-list"] + sets["variants"]
+    res = evaluate(screener, all_pos, negatives)
     elapsed = time.perf_counter() - t0
-    n = len(positives)
+    n_cross = len(sets["cross-list"])
+    out: dict[str, float] = {}
     print(
-        f"cftwatch: recall@1 {hits1 / n:.3f}, recall@{DEFAULT_THRESHOLD} {at_t / n:.3f}, "
-        f"decoy FP {len(fp) / len(neg):.3f} ({n} positives, {len(neg)} decoys, {elapsed:.1f} s)"
+        f"seed {seed}: {n_cross} cross-list + {len(sets['variants'])} variant positives, "
+        f"{len(negatives)} decoys ({elapsed:.1f} s)"
     )
-    print(f"  recall at threshold on the name alone (no father's name): {name_only / n:.3f}")
+    for label, sl in (
+        ("all", slice(None)),
+        ("cross-list", slice(0, n_cross)),
+        ("variants", slice(n_cross, None)),
+    ):
+        top1 = res["top1"][sl]
+        best = res["best_true"][sl]
+        out[f"{label}_recall1"] = _rate(top1)
+        out[f"{label}_recall_t"] = _rate([v >= cut for v in best])
+        print(
+            f"  cftwatch {label:<10} recall@1 {out[f'{label}_recall1']:.3f}, "
+            f"recall@{cut:.2f} {out[f'{label}_recall_t']:.3f}"
+        )
+    neg_scores = [v for _, v in res["neg"]]
+    out["fp"] = _rate([v >= cut for v in neg_scores])
+    father = [i for i, p in enumerate(all_pos) if p.father]
+    out["name_only"] = _rate([res["name_only"][i] >= cut for i in father])
+    print(f"  cftwatch decoy FP at {cut:.2f}: {out['fp']:.3f}")
+    print(f"  NACTA queries on the name alone (father's name withheld): {out['name_only']:.3f}")
+    for c in (0.75, 0.8, 0.85, 0.9):
+        out[f"recall@{c}"] = _rate([v >= c for v in res["best_true"]])
+        out[f"fp@{c}"] = _rate([v >= c for v in neg_scores])
+        print(f"    threshold {c}: recall {out[f'recall@{c}']:.3f}, decoy FP {out[f'fp@{c}']:.3f}")
+    by_kind: dict[str, list[bool]] = {}
+    for kind, v in zip(res["kinds"], res["best_true"], strict=True):
+        by_kind.setdefault(kind, []).append(v >= cut)
     print(
-        "  recall at threshold by variant: "
-        + ", ".join(f"{k} {v[0] / v[1]:.3f}" for k, v in sorted(by_kind.items()))
+        "  recall at threshold by kind: "
+        + ", ".join(f"{k} {_rate(v):.3f} ({len(v)})" for k, v in sorted(by_kind.items()))
     )
-    print("  decoy hits (first 10): " + "; ".join(fp[:10]))
-    # baseline: WRatio on lower-cased ASCII-folded names, brute force, same queries (sample)
-    choices = [fold_text(ln.name.original) for ln in screener.index.names]
-    owner = [screener.index.entities[ln.entity_row]["entity_id"] for ln in screener.index.names]
-    sample_pos = positives[: args.baseline_n]
-    sample_neg = neg[: args.baseline_n]
-    b1 = bt = 0
-    for q, _, truth, _ in sample_pos:
-        best = process.extractOne(fold_text(q), choices, scorer=fuzz.WRatio)
-        if best:
-            b1 += owner[best[2]] in truth
-            bt += owner[best[2]] in truth and best[1] >= 90
-    bfp = sum(
-        1
-        for d in sample_neg
-        if (r := process.extractOne(fold_text(d), choices, scorer=fuzz.WRatio)) and r[1] >= 90
-    )
-    print(
-        f"baseline WRatio>=90: recall@1 {b1 / len(sample_pos):.3f}, recall@90 "
-        f"{bt / len(sample_pos):.3f}, decoy FP {bfp / len(sample_neg):.3f} "
-        f"({len(sample_pos)} positives, {len(sample_neg)} decoys)"
-    )
+    misses = [p.query for p, v in zip(all_pos, res["best_true"], strict=True) if v < cut]
+    print("  misses (first 12): " + "; ".join(misses[:12]))
+    print("  decoy hits (first 12): " + "; ".join([d for d, v in res["neg"] if v >= cut][:12]))
+    if baseline is not None and args.baseline_n:
+        b_pos = sets["cross-list"][: args.baseline_n] + sets["variants"][: args.baseline_n]
+        b1, bt = [], []
+        for p in b_pos:
+            owner, value = baseline.best(p.query, p.exclude_list)
+            b1.append(owner in p.truth)
+            bt.append(owner in p.truth and value >= 90)
+        b_neg = [baseline.best(d)[1] for d in negatives[: args.baseline_n]]
+        out["base_recall1"], out["base_recall_t"] = _rate(b1), _rate(bt)
+        out["base_fp"] = _rate([v >= 90 for v in b_neg])
+        print(
+            f"  baseline WRatio>=90: recall@1 {out['base_recall1']:.3f}, recall@90 "
+            f"{out['base_recall_t']:.3f}, decoy FP {out['base_fp']:.3f} "
+            f"({len(b_pos)} positives, {len(b_neg)} decoys)"
+        )
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lists", type=Path, default=LISTS)
+    ap.add_argument("--n", type=int, default=1000, help="variant positives and decoys per seed")
+    ap.add_argument("--cross-n", type=int, default=500, help="cross-list positives per seed")
+    ap.add_argument("--baseline-n", type=int, default=200, help="0 skips the baseline")
+    ap.add_argument("--seeds", default="2,3,4")
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    args = ap.parse_args()
+    with loaded_lists(args.lists) as loaded:
+        counts = loaded.counts()
+        print(
+            f"lists (cftwatch.lists.load_list, {loaded.load_s:.1f} s): "
+            + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            + f"; {sum(counts.values()):,} entities"
+        )
+        t0 = time.perf_counter()
+        screener = Screener.from_workspace(loaded.ws)
+        print(
+            f"index: {len(screener.index.names):,} names in {time.perf_counter() - t0:.1f} s; "
+            f"{sum(len(m) > 1 for m in loaded.members.values())} linked clusters"
+        )
+        baseline = Baseline(screener) if args.baseline_n else None
+        results = [
+            run_seed(loaded, screener, baseline, int(s), args) for s in args.seeds.split(",")
+        ]
+    print(f"median over seeds {args.seeds}:")
+    for key in results[0]:
+        print(f"  {key}: {statistics.median(r[key] for r in results):.3f}")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def screen_command(
         list[str] | None, typer.Option("--id", help="Passport, CNIC or wallet address.")
     ] = None,
     threshold: Annotated[
-        float | None, typer.Option(min=0.0, max=1.0, help="Alert threshold (default 0.80).")
+        float | None, typer.Option(min=0.0, max=1.0, help="Alert threshold (default 0.85).")
     ] = None,
     transactions: Annotated[
         bool, typer.Option("--transactions", help="Screen counterparties; write alerts.")

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cftwatch.screening.normalize import NormalizedName, normalize_name, skeleton
+from cftwatch.screening.normalize import NormalizedName, name_forms, normalize_name, skeleton
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
 #: Trigram keys are many per query, so a lower cap keeps blocking cheap.
@@ -91,11 +91,15 @@ class NameIndex:
             weights.append(np.full(len(posting), weight))
         if not arrays:
             return []
-        scores = np.bincount(np.concatenate(arrays), np.concatenate(weights), minlength=n)
-        hits = np.flatnonzero(scores)
-        if len(hits) > limit:
-            hits = hits[np.argpartition(scores[hits], -limit)[-limit:]]
-        return [int(r) for r in hits[np.argsort(-scores[hits], kind="stable")]]
+        # sum the key weights per listed name over the (few thousand) postings hit, not
+        # over every listed name
+        rows, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
+        scores = np.bincount(inverse, np.concatenate(weights), minlength=len(rows))
+        order = np.arange(len(rows))
+        if len(rows) > limit:
+            order = np.argpartition(scores, -limit)[-limit:]
+        order = order[np.lexsort((rows[order], -scores[order]))]
+        return [int(r) for r in rows[order]]
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,14 +138,16 @@ def build_index(entities: pa.Table) -> NameIndex:
         if entity.get("primary_name"):
             listed.insert(0, {"name": entity["primary_name"], "quality": "strong"})
         for item in listed:
-            norm = normalize_name(item.get("name") or "")
-            if norm.is_empty or norm.key in seen:
-                continue
-            seen.add(norm.key)
-            row = len(names)
-            names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
-            token_df.update(set(norm.tokens))
-            for key in name_keys(norm):
-                posting_lists[key].append(row)
+            text = item.get("name") or ""
+            for form in (text, *name_forms(text)):
+                norm = normalize_name(form)
+                if norm.is_empty or norm.key in seen:
+                    continue
+                seen.add(norm.key)
+                row = len(names)
+                names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
+                token_df.update(set(norm.tokens))
+                for key in name_keys(norm):
+                    posting_lists[key].append(row)
     arrays = {k: np.asarray(v, dtype=np.int32) for k, v in posting_lists.items()}
     return NameIndex(table_version(entities), rows, names, arrays, token_df)

@@ -19,6 +19,7 @@ __all__ = [
     "NormalizedName",
     "acronym_expansions",
     "fold_text",
+    "name_forms",
     "normalize_name",
     "skeleton",
 ]
@@ -135,6 +136,25 @@ def _split_attached(token: str) -> tuple[str, ...]:
     return (token,)
 
 
+_PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_FORM_LABEL_RE = re.compile(r"^\s*(?:original script|also|a\.?k\.?a\.?)\s*:?\s*", re.I)
+
+
+def name_forms(name: str) -> list[str]:
+    """The other forms a name written with a parenthesised alternative stands for.
+
+    Lists and customer files write "Akrin Saleh Akrin (أقرين صالح أقرين)",
+    "MUHAMMAD JAMAL NETWORK (MJN)" or "Abu Muhammad (original script: Абу Мухаммад)": the name
+    outside the brackets and each bracketed part (without a label such as "original script:")
+    are screened as names of their own, next to the whole."""
+    if "(" not in name and "[" not in name:
+        return []
+    outside = " ".join(_PAREN_RE.sub(" ", name).split())
+    inside = [_FORM_LABEL_RE.sub("", m).strip() for m in _PAREN_RE.findall(name)]
+    forms = [outside, *inside]
+    return [f for f in dict.fromkeys(forms) if f and f != name and _TOKEN_RE.search(fold_text(f))]
+
+
 def _canonical(token: str) -> str:
     return _families().get(token, token)
 
@@ -196,4 +216,8 @@ def _normalize(name: str, expand: bool = True) -> NormalizedName:
     expansions: tuple[NormalizedName, ...] = ()
     if expand and len(raw) == 1 and acronym_expansions(raw[0]):
         expansions = tuple(_normalize(e, False) for e in acronym_expansions(raw[0]))
+    if expand:
+        for form in name_forms(name):
+            alt = _normalize(form, True)
+            expansions += tuple(e for e in (alt, *alt.expansions) if not e.is_empty)
     return NormalizedName(name, tuple(tokens), tuple(kinds), acronym, expansions)

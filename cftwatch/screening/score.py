@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from cftwatch.screening.normalize import NormalizedName, fold_text, skeleton
 
 __all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Feature", "Query", "normalize_identifier", "score"]
 
 #: Scores at or above this raise an alert.
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.85
 
 WEIGHTS: dict[str, float] = {
     # share of the name score taken from how much of the query the listed name explains
@@ -30,8 +30,10 @@ WEIGHTS: dict[str, float] = {
     "listed_coverage": 0.45,
     "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
     "generic_weight": 0.25,  # a legal form or generic word counts a quarter
-    "common_cap": 0.70,
-    "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree  # most a name made only of common parts can score
+    "common_cap": 0.70,  # most a name made only of common parts can score
+    # most a one-word listed name can score against a query with further name parts
+    "single_word_cap": 0.70,
+    "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree
     "dob_exact": 0.08,
     "dob_year": 0.04,
     "dob_range": 0.03,
@@ -86,6 +88,11 @@ def normalize_identifier(value: str) -> str:
 
 @lru_cache(maxsize=262144)
 def token_similarity(a: str, b: str) -> float:
+    """Spelling similarity of two canonical name parts, 0 below 0.75.
+
+    Edits are counted with transpositions as one edit (OSA), so "Mjaeed" is one edit from
+    "Majeed". A known spelling family is compared through every spelling it lists, so a typo
+    of "Rehman" still meets "rahman", the family's canonical form."""
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
@@ -93,17 +100,37 @@ def token_similarity(a: str, b: str) -> float:
     heads = family_heads()
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
-    sim = Levenshtein.normalized_similarity(a, b)
-    if sim >= 0.6 and skeleton(a) == skeleton(b):
-        sim = max(sim, 0.8)
+    sim = _spelling_similarity(a, b)
+    for known, other in ((a, b), (b, a)):
+        if len(other) >= _MIN_FAMILY_TYPO:
+            for spelling in heads.get(known, ()):
+                if len(spelling) >= _MIN_FAMILY_TYPO:
+                    sim = max(sim, _spelling_similarity(spelling, other))
     return sim if sim >= 0.75 else 0.0
 
 
+#: Family spellings are compared with a typo only from this length: "abdu" is not "abu".
+_MIN_FAMILY_TYPO = 5
+
+
+def _spelling_similarity(a: str, b: str) -> float:
+    sim = OSA.normalized_similarity(a, b)
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.8)
+    return float(sim)
+
+
 @lru_cache(maxsize=1)
-def family_heads() -> frozenset[str]:
+def family_heads() -> dict[str, tuple[str, ...]]:
+    """Canonical spelling -> the other spellings of its family."""
     from cftwatch.screening.normalize import _families
 
-    return frozenset(_families().values())
+    out: dict[str, list[str]] = {}
+    for variant, canon in _families().items():
+        out.setdefault(canon, [])
+        if variant != canon and variant.isalpha():
+            out[canon].append(variant)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _weight(kind: str, idf: float) -> float:
@@ -122,7 +149,10 @@ def name_score(
     idf: Callable[[str], float],
     common_cap: bool = True,
     listed_is_org: bool = False,
+    explain: bool = True,
 ) -> tuple[float, list[Feature]]:
+    """Name score and its features; `explain=False` gives the same score with the main
+    feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
     qw = [_weight(k, idf(t)) for t, k in q]
@@ -153,16 +183,15 @@ def name_score(
             c_credit += cw[j] * sim
     q_cov, c_cov = q_credit / q_total, c_credit / c_total
     score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
-    matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
     missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
-    features = [
-        Feature(
-            "name",
-            score,
+    why = ""
+    if explain:
+        matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
+        why = (
             f"name parts agree ({', '.join(matched) or 'none'}); covers {q_cov:.0%} of the "
-            f"query and {c_cov:.0%} of the listed name by rarity",
+            f"query and {c_cov:.0%} of the listed name by rarity"
         )
-    ]
+    features = [Feature("name", score, why)]
     q_generic = {t for t, k in q if k == "generic"}
     c_generic = {t for t, k in c if k == "generic"}
     if q_generic and c_generic and not (q_generic & c_generic):
@@ -175,25 +204,49 @@ def name_score(
                 f"{', '.join(sorted(c_generic))})",
             )
         )
+    listed_core = [t for t, k in c if k == "name"]
+    extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
+    if len(listed_core) == 1 and extra and score > WEIGHTS["single_word_cap"]:
+        features.append(
+            Feature(
+                "single_word",
+                WEIGHTS["single_word_cap"] - score,
+                f"the listed name is the single word {listed_core[0]}; the query's "
+                f"{', '.join(extra)} is not on the list",
+            )
+        )
+        score = WEIGHTS["single_word_cap"]
     commons = common_parts()
-    matched_core = [q[i][0] for i in used_q if q[i][1] == "name"]
+    # a matched part counts as common when either spelling is: "Raja" matched to a listed
+    # "Raza" says no more than "Raza" itself
+    matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
+    # parts of the query the listed name does not explain (names, titles, business words)
+    unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] != "initial"]
     if (
         common_cap
         and matched_core
-        and all(t in commons for t in matched_core)
-        and (distinctive_missing or not listed_is_org)
+        and all(a in commons or b in commons for a, b in matched_core)
+        and (distinctive_missing or not listed_is_org or unexplained)
         and score > WEIGHTS["common_cap"]
     ):
         cut = WEIGHTS["common_cap"] - score
         score = WEIGHTS["common_cap"]
-        why = (
-            f"only common name parts matched; the listed name also has "
-            f"{', '.join(distinctive_missing)}"
-            if distinctive_missing
-            else "a name made only of common parts needs a date of birth, father's name or "
-            "identifier to agree"
-        )
+        if distinctive_missing:
+            why = (
+                f"only common name parts matched; the listed name also has "
+                f"{', '.join(distinctive_missing)}"
+            )
+        elif listed_is_org:
+            why = (
+                f"only common name parts matched; the query's {', '.join(unexplained)} "
+                "is not in the listed name"
+            )
+        else:
+            why = (
+                "a name made only of common parts needs a father's name or identifier to "
+                "agree (a date of birth alone adds too little)"
+            )
         features.append(Feature("common_name", cut, why))
     return score, features
 
@@ -309,11 +362,15 @@ def identifier_match(query: Query, entity: dict) -> Feature | None:
 
 
 def score(
-    query: Query, listed: NormalizedName, entity: dict, idf: Callable[[str], float]
+    query: Query,
+    listed: NormalizedName,
+    entity: dict,
+    idf: Callable[[str], float],
+    explain: bool = True,
 ) -> tuple[float, list[Feature]]:
     """0..1 score and the features that make it up."""
     is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
-    total, features = name_score(query.name, listed, idf, listed_is_org=is_org)
+    total, features = name_score(query.name, listed, idf, listed_is_org=is_org, explain=explain)
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)

@@ -49,7 +49,9 @@ __all__ = [
 #: Listed names scored per query after blocking.
 MAX_CANDIDATES = 150
 #: Of those, how many get the full explainable score.
-MAX_SCORED = 25
+MAX_SCORED = 15
+#: Taken off a match on a listed alias the list itself marks weak (low quality).
+WEAK_ALIAS = 0.03
 
 HITS = pa.schema(
     [
@@ -198,7 +200,6 @@ class Screener:
     def screen(self, query: Query, threshold: float | None = None, limit: int = 10) -> list[Match]:
         """Matches at or above `threshold`, best first, one per entity."""
         cut = DEFAULT_THRESHOLD if threshold is None else threshold
-        best: dict[int, Match] = {}
         if query.kind is None and "generic" in query.name.kinds and len(query.name.tokens) > 1:
             query = Query(
                 query.name,
@@ -208,43 +209,61 @@ class Screener:
                 query.identifiers,
                 query.father_name,
             )
-        queries = [query.name, *query.name.expansions]
-        rows: set[int] = set()
-        if not query.name.is_empty:
-            rows.update(self._shortlist(query.name))
-        for name_variant in queries:
-            for row in rows:
-                listed = self.index.names[row]
-                entity = self.index.entities[listed.entity_row]
-                variant = Query(
-                    name_variant,
+        variants = [query]
+        for expansion in query.name.expansions:
+            variants.append(
+                Query(
+                    expansion,
                     query.kind,
                     query.birth_date,
                     query.country,
                     query.identifiers,
                     query.father_name,
                 )
-                value, features = score(variant, listed.name, entity, self.idf)
+            )
+        rows = [] if query.name.is_empty else list(dict.fromkeys(self._shortlist(query.name)))
+        # first pass: scores only; the matches returned are explained afterwards
+        best: dict[int, tuple[float, int, int]] = {}  # entity row -> (score, name row, variant)
+        for v, variant in enumerate(variants):
+            for row in rows:
+                listed = self.index.names[row]
+                entity = self.index.entities[listed.entity_row]
+                value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
-                    value -= 0.03
-                    features.append(Feature("weak_alias", -0.03, "listed alias is marked weak"))
+                    value -= WEAK_ALIAS
                 current = best.get(listed.entity_row)
-                if current is None or value > current.score:
-                    best[listed.entity_row] = self._match(
-                        entity, listed.name.original, value, features
-                    )
+                if current is None or value > current[0]:
+                    best[listed.entity_row] = (value, row, v)
         for ident_value in query.identifiers:
-            for row in self._by_identifier.get(normalize_identifier(ident_value), []):
-                entity = self.index.entities[row]
-                value_score, features = score(
-                    query, normalize_name(entity["primary_name"]), entity, self.idf
-                )
-                current = best.get(row)
-                if current is None or value_score > current.score:
-                    best[row] = self._match(entity, entity["primary_name"], value_score, features)
-        out = [m for m in best.values() if m.score >= cut]
-        out.sort(key=lambda m: (-m.score, m.entity_id))
-        return out[:limit]
+            for e_row in self._by_identifier.get(normalize_identifier(ident_value), []):
+                entity = self.index.entities[e_row]
+                value, _ = score(query, normalize_name(entity["primary_name"]), entity, self.idf)
+                current = best.get(e_row)
+                if current is None or value > current[0]:
+                    best[e_row] = (value, -1, 0)
+        ranked = sorted(
+            (
+                (max(0.0, min(1.0, value)), e_row, row, v)
+                for e_row, (value, row, v) in best.items()
+                if max(0.0, min(1.0, value)) >= cut
+            ),
+            key=lambda x: (-x[0], self.index.entities[x[1]]["entity_id"]),
+        )[:limit]
+        out = []
+        for _, e_row, row, v in ranked:
+            entity = self.index.entities[e_row]
+            if row < 0:
+                name = normalize_name(entity["primary_name"])
+                value, features = score(query, name, entity, self.idf)
+                out.append(self._match(entity, entity["primary_name"], value, features))
+                continue
+            listed = self.index.names[row]
+            value, features = score(variants[v], listed.name, entity, self.idf)
+            if listed.quality == "weak":
+                value -= WEAK_ALIAS
+                features.append(Feature("weak_alias", -WEAK_ALIAS, "listed alias is marked weak"))
+            out.append(self._match(entity, listed.name.original, value, features))
+        return out
 
     @staticmethod
     def _match(entity: dict[str, Any], name: str, value: float, features: list[Feature]) -> Match:

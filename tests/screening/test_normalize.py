@@ -53,3 +53,13 @@ def test_fold_and_skeleton() -> None:
 @pytest.mark.parametrize("bad", ["", "   ", "😀😀", "\x00\x01", None, b"\xff\xfe", 12])
 def test_bad_input_gives_empty_name(bad: object) -> None:
     assert normalize_name(bad).core_tokens == ()
+
+
+def test_bracketed_forms() -> None:
+    from cftwatch.screening.normalize import name_forms
+
+    assert name_forms("Plain Name") == []
+    assert name_forms("Abu Ali (original script: Абу Али)") == ["Abu Ali", "Абу Али"]
+    assert name_forms("MUHAMMAD JAMAL NETWORK (MJN)") == ["MUHAMMAD JAMAL NETWORK", "MJN"]
+    assert name_forms("x ()") == ["x"]
+    assert normalize_name("Abu Ali (Абу Али)").expansions

@@ -64,3 +64,63 @@ def test_narrative_screening_finds_names(screener: Screener) -> None:
     found = screener.screen_narrative("zakat for jaish e muhammad brothers, thanks")
     assert [m.entity_id for m in found][:1] == ["un:QDe.019"]
     assert screener.screen_narrative("school fees for Ahmed, March") == []
+
+
+def test_typos_in_short_parts_and_family_spellings() -> None:
+    from cftwatch.screening.score import token_similarity
+
+    assert token_similarity("mjaeed", "majeed") >= 0.8  # transposition is one edit
+    assert token_similarity("rehan", "rahman") >= 0.8  # a typo of the family spelling Rehman
+    assert token_similarity("abu", "abd") == 0.0  # short family spellings take no typo
+    assert token_similarity("hassan", "hussain") == 0.0
+
+
+def test_typo_variants_reach_threshold(screener: Screener) -> None:
+    for q in ["Masood Azahr", "Abdul Rehamn Makki", "Jaish-e-Mohammad"]:
+        _, value = best(screener, q)
+        assert value >= DEFAULT_THRESHOLD, q
+
+
+def _small(rows: list[dict]) -> Screener:
+    from tests.screening.conftest import entities_table
+
+    return Screener(entities_table(rows))
+
+
+def test_bracketed_forms_are_names_of_their_own() -> None:
+    from tests.screening.conftest import entity
+
+    s = _small(
+        [
+            entity("uk", "1", ["Qasim Zarnoosh (قاسم زرنوش)"]),
+            entity("un", "QDe.900", ["ZARNOOSH RELIEF NETWORK"], schema="Organization"),
+        ]
+    )
+    assert best(s, "قاسم زرنوش") == ("uk:1", 1.0)  # the original script alone
+    entity_id, value = best(s, "Zarnoosh Relief Network (ZRN)")
+    assert entity_id == "un:QDe.900" and value >= DEFAULT_THRESHOLD
+
+
+def test_one_word_listed_names_need_the_whole_query() -> None:
+    from tests.screening.conftest import entity
+
+    s = _small(
+        [
+            entity("ofac-sdn", "1", ["ZARNOOSH"]),
+            entity("ofac-sdn", "2", ["NOOR"], schema="Vessel"),
+            entity("ofac-sdn", "3", ["HAMZA BRIGADE"], schema="Organization"),
+            entity("uk", "4", ["Bilal Ahmed Qureshi"]),
+            entity("uk", "5", ["Bilal Hussain Shah"]),
+        ]
+    )
+    assert best(s, "Zarnoosh")[1] >= DEFAULT_THRESHOLD
+    match = s.screen_name("Bilal Zarnoosh", threshold=0.0)[0]
+    assert match.score < DEFAULT_THRESHOLD
+    assert any(f.name == "single_word" for f in match.features)
+    # a common word listed alone (a vessel, a group) does not alert on a longer customer name
+    for q in ["Noor Traders", "Noor Begum", "Hamza Begum"]:
+        match = s.screen_name(q, threshold=0.0)[0]
+        assert match.score < DEFAULT_THRESHOLD, q
+        assert any(f.name == "common_name" for f in match.features), q
+    assert best(s, "Hamza Brigade")[1] >= DEFAULT_THRESHOLD
+    assert best(s, "Noor")[1] >= DEFAULT_THRESHOLD
