@@ -477,6 +477,8 @@ def _alert_row(
 ) -> dict[str, Any]:
     version = screener.version
     severity = "critical" if match.score >= 0.95 else "high" if match.score >= 0.88 else "medium"
+    if rule_id == "screening.narrative" and severity == "critical":
+        severity = "high"  # a listed name in free text is a lead, not an identified party
     return {
         "alert_id": _alert_id(rule_id, subject_id, match.entity_id, version),
         "run_id": run_id,
@@ -620,6 +622,37 @@ def screen_parties(
     return {"screened": len(rows), "hits": len(hits), "alerts": written, "suppressed": n_suppressed}
 
 
+def _known_parties(ws: Workspace, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The `parties` rows (the institution's customers) among these counterparty ids."""
+    if not ids or not ws.has_table("parties"):
+        return {}
+    wanted = pa.table({"party_id": pa.array(sorted(ids), pa.string())})  # noqa: F841
+    rows = ws.con.sql("SELECT p.* FROM parties p JOIN wanted w USING (party_id)").to_arrow_table()
+    return {str(r["party_id"]): r for r in rows.to_pylist()}
+
+
+def _counterparty_query(
+    name: str, country: str | None, ids: set[str], known: dict[str, dict[str, Any]]
+) -> Query:
+    """A counterparty as a query: where it is one known customer, with what KYC holds on it
+    (kind, date of birth, father's name, identifiers), under the name the payment carried."""
+    country_code = (country or "").upper() or None
+    rows = [known[i] for i in ids if i in known]
+    if len(ids) == 1 and rows:
+        base = _party_query(rows[0])
+        return Query(
+            normalize_name(name),
+            base.kind,
+            base.birth_date,
+            country_code or base.country,
+            base.identifiers,
+            base.father_name,
+        )
+    kinds = {_party_query(r).kind for r in rows}
+    kind = kinds.pop() if len(kinds) == 1 and len(rows) == len(ids) else None
+    return Query(normalize_name(name), kind, None, country_code)
+
+
 def _party_query(row: dict[str, Any]) -> Query:
     idents: list[str] = []
     for item in row.get("identifiers") or []:
@@ -745,7 +778,8 @@ def screen_transactions(
         if narratives and t.get("narrative"):
             narrative_rows.append((t["txn_id"], t["narrative"]))
     keys = list(parties)
-    queries = [Query(normalize_name(n), None, None, (c or "").upper() or None) for n, c in keys]
+    known = _known_parties(ws, {i for entry in parties.values() for i in entry["ids"]})
+    queries = [_counterparty_query(n, c, parties[(n, c)]["ids"], known) for n, c in keys]
     results = screener.screen_many(queries, threshold)
     run_id = "screen-txn-" + _now().strftime("%Y%m%dT%H%M%S")
     alerts = []

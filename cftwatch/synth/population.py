@@ -117,6 +117,9 @@ class Population:
     p_region: np.ndarray  # per party: index into `regions`
     p_country: np.ndarray  # per party: index into `countries`
     name_overrides: dict[int, str] = field(default_factory=dict)
+    listed_parties: set[int] = field(default_factory=set)
+    """Parties that stand for a listed person: their KYC holds the name only (a listed person
+    rarely gives a true date of birth or father's name), so only the name can match."""
     party_region_override: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
@@ -324,8 +327,16 @@ def build_party_names(pop: Population, rng: np.random.Generator) -> tuple[pa.Arr
     overrides = dict(zip(np.concatenate(org_idx).tolist(), org_names, strict=True))
     overrides |= pop.name_overrides
     names = _override(names, overrides)
-    father = pc.if_else(pa.array(pop.person), father, pa.nulls(pop.n_parties, pa.string()))
+    father = pc.if_else(_known_kyc(pop), father, pa.nulls(pop.n_parties, pa.string()))
     return names, father
+
+
+def _known_kyc(pop: Population) -> pa.Array:
+    """True for persons whose KYC holds date of birth and father's name."""
+    known = pop.person.copy()
+    if pop.listed_parties:
+        known[np.array(sorted(pop.listed_parties), dtype=np.int64)] = False
+    return pa.array(known)
 
 
 def _override(values: pa.Array, overrides: dict[int, str]) -> pa.Array:
@@ -381,7 +392,7 @@ def build_tables(
     )
     identifiers = pa.ListArray.from_arrays(pa.array(offsets), ident)
     birth = pc.if_else(
-        pa.array(pop.person),
+        _known_kyc(pop),
         pc.binary_join_element_wise(
             pc.cast(pa.array(pop.p_birth_year), pa.string()),
             _pad(rng.integers(1, 13, pop.n_parties), 2),
