@@ -31,6 +31,8 @@ WEIGHTS: dict[str, float] = {
     "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
     "generic_weight": 0.25,  # a legal form or generic word counts a quarter
     "common_cap": 0.70,  # most a name made only of common parts can score
+    # coverage both ways above which a common-only listed name is matched whole, uncapped
+    "whole_name_coverage": 0.97,
     # most a one-word listed name can score against a query with further name parts
     "single_word_cap": 0.70,
     "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree
@@ -223,11 +225,18 @@ def name_score(
     distinctive_missing = [t for t in missing if t not in commons]
     # parts of the query the listed name does not explain (names, titles, business words)
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] != "initial"]
+    # a listed name of three or more common parts ("Mohammad Khan Haqqani"), matched whole
+    # and nearly letter for letter: rare enough as a combination to stand on its own
+    whole = (
+        min(q_cov, c_cov) >= WEIGHTS["whole_name_coverage"]
+        and not missing
+        and sum(k == "name" for _, k in c) >= 3
+    )
     if (
         common_cap
         and matched_core
         and all(a in commons or b in commons for a, b in matched_core)
-        and (distinctive_missing or not listed_is_org or unexplained)
+        and (distinctive_missing or unexplained or not (listed_is_org or whole))
         and score > WEIGHTS["common_cap"]
     ):
         cut = WEIGHTS["common_cap"] - score
