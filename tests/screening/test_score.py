@@ -124,3 +124,21 @@ def test_one_word_listed_names_need_the_whole_query() -> None:
         assert any(f.name == "common_name" for f in match.features), q
     assert best(s, "Hamza Brigade")[1] >= DEFAULT_THRESHOLD
     assert best(s, "Noor")[1] >= DEFAULT_THRESHOLD
+
+
+def test_common_parts_listed_whole_need_three_parts() -> None:
+    """A listed name of three common parts matched whole alerts; two common parts do not."""
+    from tests.screening.conftest import entities_table, entity
+
+    s = Screener(
+        entities_table(
+            [
+                entity("un", "TAi.900", ["Mohammad Akhtar Khan"]),
+                entity("un", "TAi.901", ["Tariq Aziz"]),
+            ]
+        )
+    )
+    entity_id, value = best(s, "Muhammad Akhtar Khan")
+    assert entity_id == "un:TAi.900" and value >= DEFAULT_THRESHOLD
+    assert best(s, "Akhtar Khan")[1] < DEFAULT_THRESHOLD  # only part of it: still capped
+    assert best(s, "Tariq Aziz")[1] < DEFAULT_THRESHOLD
