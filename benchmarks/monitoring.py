@@ -1,0 +1,154 @@
+"""Speed of the whole monitoring rule pack over synthetic transactions.
+
+    python benchmarks/monitoring.py [--sizes 1M,5M,20M] [--runs 3] [--spark 1M] [--cache DIR]
+
+For each size, a workspace is built once (in `--cache`, default /tmp/cftwatch-bench-monitoring):
+`cftwatch.synth` with one account per five transactions over 30 days, loaded with
+`load_synth_into`. Each timed run is a child process that opens the workspace and runs every
+enabled rule with `run_rules(ws, record=False)` (alerts computed and collected to Arrow, nothing
+written, so runs are repeatable); seconds are that call, peak RSS is the child's (os.wait4).
+Target: 5M transactions in <= 60 s on 2 cores with peak RSS <= 4 GB, near-linear growth.
+`--spark` sizes are also run on a local Spark session (`--engine spark`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _size(text: str) -> int:
+    text = text.strip().upper()
+    factor = {"K": 1_000, "M": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("KM")) * factor)
+
+
+def build(size: int, folder: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
+    from cftwatch.workspace import Workspace
+
+    cfg = SynthConfig(seed=7, accounts=max(size // 5, 200), days=30, transactions=size)
+    data = generate_synth(cfg)
+    with Workspace.init(folder) as ws:
+        load_synth_into(ws, data)
+        ws.con.execute("CHECKPOINT")
+    print(json.dumps({"transactions": data.transactions.num_rows}))
+
+
+def child(folder: Path, engine: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    from cftwatch.monitoring import run_rules
+    from cftwatch.workspace import Workspace
+
+    with Workspace.open(folder) as ws:
+        t0 = time.perf_counter()
+        run = run_rules(ws, engine=engine, record=False)
+        seconds = time.perf_counter() - t0
+        print(
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "transactions": run.transactions,
+                    "alerts": run.alerts.num_rows,
+                    "rules": {r.rule_id: round(r.seconds, 2) for r in run.rules},
+                }
+            )
+        )
+
+
+def _spawn(args: list[str]) -> tuple[dict, float]:
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read() if proc.stdout else ""
+    if status != 0:
+        raise SystemExit(f"child {args} failed with status {status}")
+    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024 / 1024
+
+
+def workspace_for(size: int, cache: Path) -> Path:
+    folder = cache / f"synth-{size}"
+    if not (folder / "cftwatch.yaml").exists():
+        t0 = time.perf_counter()
+        info, rss = _spawn(["--build", str(size), "--folder", str(folder)])
+        print(
+            f"built {info['transactions']:,} transactions in {time.perf_counter() - t0:.0f} s "
+            f"(peak {rss:.1f} GiB) -> {folder}",
+            flush=True,
+        )
+    return folder
+
+
+def measure(size: int, cache: Path, engine: str, runs: int) -> dict:
+    folder = workspace_for(size, cache)
+    results = []
+    for _ in range(runs):
+        info, rss = _spawn(["--child", "--folder", str(folder), "--engine", engine])
+        info["peak_rss_gib"] = rss
+        results.append(info)
+        print(
+            f"  {engine} {info['transactions']:,}: {info['seconds']:.1f} s, "
+            f"{info['alerts']:,} alerts, peak {rss:.2f} GiB",
+            flush=True,
+        )
+    seconds = [r["seconds"] for r in results]
+    slowest = sorted(results[-1]["rules"].items(), key=lambda kv: -kv[1])[:4]
+    return {
+        "engine": engine,
+        "transactions": results[0]["transactions"],
+        "median_s": statistics.median(seconds),
+        "runs_s": seconds,
+        "peak_rss_gib": statistics.median(r["peak_rss_gib"] for r in results),
+        "alerts": results[0]["alerts"],
+        "slowest_rules": slowest,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1M,5M,20M")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs-largest", type=int, default=1, help="runs for sizes over 10M")
+    ap.add_argument("--spark", default="1M", help="sizes to run on local Spark too ('' skips)")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/cftwatch-bench-monitoring"))
+    ap.add_argument("--build", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.build:
+        build(args.build, args.folder)
+        return
+    if args.child:
+        child(args.folder, args.engine)
+        return
+    args.cache.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in map(_size, args.sizes.split(",")):
+        runs = args.runs_largest if size > 10_000_000 else args.runs
+        rows.append(measure(size, args.cache, "duckdb", runs))
+    for size in [_size(s) for s in args.spark.split(",") if s.strip()]:
+        rows.append(measure(size, args.cache, "spark", 1))
+    print("\n| engine | transactions | median s | s per 1M | peak RSS | runs |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        per_m = r["median_s"] / (r["transactions"] / 1e6)
+        runs = ", ".join(f"{s:.1f}" for s in r["runs_s"])
+        print(
+            f"| {r['engine']} | {r['transactions']:,} | {r['median_s']:.1f} | {per_m:.1f} | "
+            f"{r['peak_rss_gib']:.2f} GiB | {runs} |"
+        )
+    for r in rows:
+        print(f"slowest rules ({r['engine']}, {r['transactions']:,}): {r['slowest_rules']}")
+
+
+if __name__ == "__main__":
+    main()
