@@ -551,7 +551,7 @@ def _run_row(run: MonitoringRun, cfg: RuleConfig) -> pa.Table:
 
 def read_runs(ws: Workspace) -> pa.Table:
     ensure_runs_table(ws)
-    return ws.con.execute(f'SELECT * FROM "{RUNS_TABLE}" ORDER BY started_at').to_arrow_table()
+    return ws.con.sql(f'SELECT * FROM "{RUNS_TABLE}" ORDER BY started_at').to_arrow_table()
 
 
 __all__ = [
@@ -578,11 +578,11 @@ def top_alerts(ws: Workspace, limit: int = 10, run_id: str | None = None) -> lis
     """The strongest monitoring alerts (severity, then score, then amount), for the demo."""
     where = "source = 'monitoring'" + (" AND run_id = ?" if run_id else "")
     _drain(ws)
-    table = ws.con.execute(
+    table = ws.con.sql(
         "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
         "amount, currency, window_start, window_end, explanation FROM alerts "
         f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
         "alert_id LIMIT ?",
-        [run_id, limit] if run_id else [limit],
+        params=[run_id, limit] if run_id else [limit],
     ).to_arrow_table()
     return table.to_pylist() if table is not None else []
