@@ -34,23 +34,51 @@ def is_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
     return col.notnull() & col.isin(list(values))
 
 
-def anchors_by_count(rows: ir.Table, keys: Sequence[str], window_s: int, min_rows: int) -> ir.Table:
-    """(keys, a_ts): payments at which at least `min_rows` rows of the key fall in [ts, ts+W]."""
-    w = ibis.range_window(preceding=0, following=window_s, group_by=list(keys), order_by="ts_s")
+def anchors_by_count(
+    rows: ir.Table,
+    keys: Sequence[str],
+    window_s: int,
+    min_rows: int,
+    baseline_s: int = 0,
+    burst_factor: float = 0.0,
+) -> ir.Table:
+    """(keys, a_ts): payments at which at least `min_rows` rows of the key fall in [ts, ts+W].
+
+    With `burst_factor` > 0 the window must also hold that many times the key's usual number
+    of rows for a window of length W, the usual number taken from the `baseline_s` seconds
+    before the anchor; so an account that is always this busy does not qualify.
+    """
+    order = {"group_by": list(keys), "order_by": "ts_s"}
+    w = ibis.range_window(preceding=0, following=window_s, **order)
     counted = rows.mutate(_n=rows.txn_id.count().over(w))
-    return counted.filter(counted._n >= min_rows).select(*keys, a_ts=counted.ts_s).distinct()
+    cond = counted._n >= min_rows
+    if burst_factor > 0 and baseline_s > 0:
+        before = ibis.range_window(preceding=baseline_s, following=0, **order)
+        same = ibis.range_window(preceding=0, following=0, **order)
+        counted = counted.mutate(
+            _p=counted.txn_id.count().over(before) - counted.txn_id.count().over(same)
+        )
+        cond = cond & (counted._n >= counted._p * (window_s / baseline_s) * burst_factor)
+    return counted.filter(cond).select(*keys, a_ts=counted.ts_s).distinct()
 
 
 def anchors_by_distinct(
-    rows: ir.Table, keys: Sequence[str], who: str, window_s: int, min_distinct: int
+    rows: ir.Table,
+    keys: Sequence[str],
+    who: str,
+    window_s: int,
+    min_distinct: int,
+    baseline_s: int = 0,
+    burst_factor: float = 0.0,
 ) -> ir.Table:
     """(keys, a_ts): anchors whose window holds at least `min_distinct` distinct `who`.
 
     Exact. Spark has no DISTINCT in window frames, so the count is a grouped aggregate over
-    a range self-join; the row-count window first prunes every anchor that cannot qualify,
-    which keeps the join to the few busy windows.
+    a range self-join; the row-count window (and the burst test, see `anchors_by_count`)
+    first prunes every anchor that cannot qualify, which keeps the join to the few busy
+    windows and keeps always-busy accounts out of it altogether.
     """
-    cand = anchors_by_count(rows, keys, window_s, min_distinct)
+    cand = anchors_by_count(rows, keys, window_s, min_distinct, baseline_s, burst_factor)
     b = rows.select(*[rows[k].name(f"_b_{k}") for k in keys], _b_ts=rows.ts_s, _who=rows[who])
     preds = [cand[k] == b[f"_b_{k}"] for k in keys]
     preds += [b._b_ts >= cand.a_ts, b._b_ts <= cand.a_ts + window_s]

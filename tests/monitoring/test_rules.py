@@ -228,6 +228,24 @@ def test_pass_through_ignores_agents_by_default(workspace, book):
     assert len(alerts_of(workspace, "rapid_pass_through", {"exclude_party_types": []})) == 1
 
 
+def test_pass_through_leaves_businesses_out_by_default(workspace, book):
+    book.account("M", party_type="business", account_type="bank")
+    CASES["rapid_pass_through"](book, False)
+    book.load(workspace)
+    assert alerts_of(workspace, "rapid_pass_through") == []
+    assert len(alerts_of(workspace, "rapid_pass_through", {"exclude_party_types": []})) == 1
+
+
+def test_cash_out_needs_a_burst_against_the_accounts_own_habit(workspace, book):
+    for day in range(0, 12, 3):  # a wallet that collects from ten people every three days
+        for i in range(10):
+            book.pay(f"U{day}-{i}", "C", 1_000, -24 * 14 + 24 * day + i, "wallet")
+    CASES["cash_out_after_fan_in"](book, False)
+    book.load(workspace)
+    assert alerts_of(workspace, "cash_out_after_fan_in") == []
+    assert len(alerts_of(workspace, "cash_out_after_fan_in", {"burst_factor": 0})) == 1
+
+
 def test_fan_in_burst_is_judged_against_the_accounts_own_habit(workspace, book):
     for day in range(14):  # a wallet that gets four small payments every day
         for i in range(4):
