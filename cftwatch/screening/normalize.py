@@ -84,6 +84,8 @@ def _transliterate_arabic(match: re.Match[str]) -> str:
             out.append(words[word])
         elif word.startswith(("ال", "أل")) and word[2:] in words:
             out.append(words[word[2:]])
+        elif word.startswith(("ال", "أل")) and len(word) > 3:
+            out.append("al " + anyascii(word[2:]))  # the article, written onto the word
         else:
             out.append(anyascii(word))
     return " ".join(out)
@@ -128,12 +130,29 @@ def _split_attached(token: str) -> tuple[str, ...]:
     fam = _families()
     if token in fam or len(token) < 5:
         return (token,)
+    if token.startswith("abd") and _near_abd_family(token):
+        return (token,)  # "Abdllah" is a misspelt Abdullah, not Abd + "llah"
     for prefix in _ATTACHED_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             return ("abd", token[len(prefix) :])
     if token[:2] in ("al", "el") and len(token) >= 6 and token[2:] in fam:
         return (token[2:],)
     return (token,)
+
+
+@lru_cache(maxsize=1)
+def _abd_names() -> tuple[str, ...]:
+    """Spellings of whole names that begin with Abd (Abdullah, Abdallah, Abdulla)."""
+    return tuple(v for v, c in _families().items() if v.startswith("abd") and c != "abd")
+
+
+def _near_abd_family(token: str) -> bool:
+    from rapidfuzz.distance import OSA
+
+    return any(
+        abs(len(v) - len(token)) <= 1 and OSA.distance(v, token, score_cutoff=1) <= 1
+        for v in _abd_names()
+    )
 
 
 _PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")

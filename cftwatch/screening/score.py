@@ -119,7 +119,34 @@ def _spelling_similarity(a: str, b: str) -> float:
     sim = OSA.normalized_similarity(a, b)
     if sim >= 0.6 and skeleton(a) == skeleton(b):
         sim = max(sim, 0.8)
+    if _unvowelled(a) != _unvowelled(b):
+        # Arabic script leaves short vowels unwritten: "mhmd", "jnd", "shryn" stand for
+        # Muhammad, Jund, Shariyan; compare consonants only
+        cons = OSA.normalized_similarity(_consonants(a), _consonants(b))
+        if cons >= 0.75:
+            sim = max(sim, 0.9 * cons)
     return float(sim)
+
+
+_VOWELS_RE = re.compile(r"[aeiou]")
+_LONG_VOWELS_RE = re.compile(r"[aeiouwyh]")
+
+
+def _unvowelled(token: str) -> bool:
+    """A name part with no vowel letter, as unvowelled Arabic script transliterates."""
+    return len(token) >= 2 and token.isalpha() and not _VOWELS_RE.search(token)
+
+
+@lru_cache(maxsize=65536)
+def _consonants(token: str) -> str:
+    """First letter and the consonants after it, vowels and the letters that write long
+    vowels (w, y, h) dropped, doubles merged: "muhammad" and "mhmd" both give "mmd"."""
+    rest = _LONG_VOWELS_RE.sub("", token[1:])
+    out = token[:1]
+    for ch in rest:
+        if ch != out[-1]:
+            out += ch
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -223,8 +250,10 @@ def name_score(
     # "Raza" says no more than "Raza" itself
     matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
-    # parts of the query the listed name does not explain (names, titles, business words)
-    unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] != "initial"]
+    # parts of the query the listed name does not explain; a title such as Haji added to a
+    # listed person's name does not make it another name (next to an organisation's it does)
+    skip = ("initial",) if listed_is_org else ("initial", "honorific")
+    unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] not in skip]
     # a listed name of three or more common parts ("Mohammad Khan Haqqani"), matched whole
     # and nearly letter for letter: rare enough as a combination to stand on its own
     whole = (
@@ -336,9 +365,13 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
         from cftwatch.screening.normalize import normalize_name
 
         best_sim = 0.0
+        q_father = _letters(query.father_name.original)
         for father in fathers:
             sim, _ = name_score(query.father_name, normalize_name(father), _flat_idf, False)
-            best_sim = max(best_sim, sim)
+            # a typo in a short part ("Adul Wahid", "Ahed Ali") spoils the part-by-part
+            # score; the whole name letter by letter still agrees
+            whole = OSA.normalized_similarity(q_father, _letters(father))
+            best_sim = max(best_sim, sim, whole if whole >= 0.9 else 0.0)
         if best_sim >= 0.8:
             out.append(Feature("father_name", WEIGHTS["father_match"], "father's name agrees"))
         else:
@@ -350,6 +383,11 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
                 )
             )
     return out
+
+
+def _letters(name: str) -> str:
+    """A name's folded words in order: what a letter-by-letter comparison should see."""
+    return " ".join(re.findall(r"[a-z0-9]+", fold_text(name)))
 
 
 def identifier_match(query: Query, entity: dict) -> Feature | None:

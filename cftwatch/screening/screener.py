@@ -179,7 +179,12 @@ class Screener:
         if len(rows) <= MAX_SCORED:
             return rows
         keys = [self._keys[r] for r in rows]
-        best = process.extract(name.key, keys, scorer=fuzz.token_set_ratio, limit=MAX_SCORED)
+        # token_set_ratio gives 100 to every listed name that contains the query's parts, so
+        # among those the ones closest as a whole go first ("Muhammad Yusuf" before
+        # "Muhammad Yusuf Ahmad Mansur")
+        wide = process.extract(name.key, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
+        wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(name.key, b[0]), b[2]))
+        best = wide[:MAX_SCORED]
         for expansion in name.expansions:
             best += process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
         return [rows[b[2]] for b in best]

@@ -63,3 +63,8 @@ def test_bracketed_forms() -> None:
     assert name_forms("MUHAMMAD JAMAL NETWORK (MJN)") == ["MUHAMMAD JAMAL NETWORK", "MJN"]
     assert name_forms("x ()") == ["x"]
     assert normalize_name("Abu Ali (Абу Али)").expansions
+
+
+def test_branch_and_office_are_generic_words() -> None:
+    name = normalize_name("Al-Haramain: Bangladesh Branch")
+    assert dict(zip(name.tokens, name.kinds, strict=True))["branch"] == "generic"

@@ -142,3 +142,73 @@ def test_common_parts_listed_whole_need_three_parts() -> None:
     assert entity_id == "un:TAi.900" and value >= DEFAULT_THRESHOLD
     assert best(s, "Akhtar Khan")[1] < DEFAULT_THRESHOLD  # only part of it: still capped
     assert best(s, "Tariq Aziz")[1] < DEFAULT_THRESHOLD
+
+
+def test_unvowelled_arabic_script_meets_the_vowelled_listed_name() -> None:
+    """Arabic script leaves short vowels out ("jnd", "shryn"); consonants still agree."""
+    from tests.screening.conftest import entities_table, entity
+
+    s = Screener(
+        entities_table(
+            [
+                entity("un", "QDe.900", ["JUND AL-KHILAFAH IN TUNISIA"], schema="Organization"),
+                entity("un", "QDi.900", ["SA'D BIN SA'D MUHAMMAD SHARIYAN AL-KA'BI"]),
+                entity("un", "QDi.901", ["Muhammad Ali Hamdan"]),
+            ]
+        )
+    )
+    for q, want in [
+        ("جند الخلافة في تونس", "un:QDe.900"),
+        ("سعد بن سعد محمد شریان الكعبي", "un:QDi.900"),
+    ]:
+        entity_id, value = best(s, q)
+        assert entity_id == want and value >= DEFAULT_THRESHOLD, q
+    # consonants are compared only for a part written without vowels: Latin spellings
+    # that merely share consonants do not meet
+    assert best(s, "Muhammad Ali Hamdun Traders")[1] < 1.0
+    assert best(s, "Jandal Khalaf")[1] < DEFAULT_THRESHOLD
+
+
+def test_misspelt_abdullah_is_not_split_into_abd() -> None:
+    from tests.screening.conftest import entities_table, entity
+
+    s = Screener(entities_table([entity("uk", "900", ["HASSAN ABDULLAH HERSI AL-TURKI"])]))
+    entity_id, value = best(s, "Hassan Abdllah Hersi Al Turki")
+    assert entity_id == "uk:900" and value >= DEFAULT_THRESHOLD
+
+
+def test_father_name_with_a_typo_in_a_short_part_still_agrees() -> None:
+    from tests.screening.conftest import entities_table, entity
+
+    s = Screener(
+        entities_table(
+            [entity("pk-nacta", "4S-900", ["Muhammad Abdul Shakoor"], father_names=["Abdul Wahid"])]
+        )
+    )
+
+    def father(name: str) -> float:
+        match = s.screen_name("Muhammad Abdul Shakoor", father_name=name, threshold=0.0)[0]
+        return sum(f.contribution for f in match.features if f.name == "father_name")
+
+    assert father("Adul Wahid") > 0
+    assert father("Abdul Wahid") > 0
+    assert father("Abdul Majid") < 0
+    assert father("Abdul Wahab") < 0
+
+
+def test_exact_name_is_not_crowded_out_by_longer_names_containing_it() -> None:
+    """Dozens of listed names contain "Muhammad Yusuf"; the one that is exactly that name
+    must still reach the scored shortlist."""
+    from tests.screening.conftest import entities_table, entity
+
+    rows = [
+        entity("ofac-sdn", f"{i}", [f"Muhammad Yusuf {surname}"])
+        for i, surname in enumerate(
+            f"{a}{b}" for a in ("Kar", "Bal", "Zan", "Mor", "Tel", "Pas") for b in "iouae"
+        )
+    ]
+    rows.append(entity("pk-nacta", "4S-900", ["Muhammad Yousaf"], father_names=["Atta Muhammad"]))
+    s = Screener(entities_table(rows))
+    found = s.screen_name("Yousaf Muhammad", father_name="Ata Muhammad", threshold=0.0, limit=5)
+    assert found[0].entity_id == "pk-nacta:4S-900"
+    assert found[0].score >= DEFAULT_THRESHOLD
