@@ -3,7 +3,7 @@
 Each rule is a `RuleSpec`: documentation, parameters with defaults and bounds, an Ibis
 builder, a sentence writer and a score. Money parameters are in the transaction's own
 currency (defaults suit PKR; no FX conversion is done). Defaults were tuned on
-`cftwatch.synth` data (see `benchmarks/monitoring_quality.py` and docs/monitoring.md).
+`cftwatch.synth` data (see `benchmarks/monitoring_quality.py` and docs/benchmarks.md).
 """
 
 from __future__ import annotations
