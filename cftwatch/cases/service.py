@@ -178,14 +178,19 @@ class CaseService:
 
     def triage_strongest(self, alerts: pa.Table, user: str) -> Case:
         """Open (or update) the case of the strongest alert's subject: the alert with the
-        highest severity, then score. All alerts on that subject join the case. For demos
-        and for 'work the worst first' queues."""
+        highest severity, then score, then number of transactions. All alerts on that
+        subject join the case. For demos and for 'work the worst first' queues."""
         if alerts.num_rows == 0:
             raise NotFoundError("no alerts to open a case from")
         rows = alerts.to_pylist()
         best = max(
             rows,
-            key=lambda r: (SEVERITY_RANK.get(str(r.get("severity")).lower(), 1), _score(r) or 0.0),
+            key=lambda r: (
+                SEVERITY_RANK.get(str(r.get("severity")).lower(), 1),
+                _score(r) or 0.0,
+                len(r.get("txn_ids") or []),  # evidence to report first
+                str(r.get("alert_id")),  # then the same way on every run
+            ),
         )
         subject = (best.get("subject_type"), best.get("subject_id"))
         mask = [(r.get("subject_type"), r.get("subject_id")) == subject for r in rows]

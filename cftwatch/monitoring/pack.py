@@ -28,7 +28,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.spec import ParamSpec, RuleInput, RuleSpec
-from cftwatch.schema import CHANNELS
+from cftwatch.schema import CHANNELS, SEVERITIES
 
 PARTY_TYPES = ("individual", "business", "merchant", "agent", "npo")
 ACCOUNT_TYPES = ("bank", "wallet", "agent", "merchant", "npo")
@@ -1302,10 +1302,12 @@ def _screened(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
             subject_id=inp.parties.party_id,
             entity_id=inp.parties.party_id,
             score=ibis.literal(0.0),
+            severity=ibis.literal("critical"),
         )
     s = s.filter(s.score >= p["min_match_score"])
+    rank = ibis.cases(*((s.severity == v, i) for i, v in enumerate(SEVERITIES)), else_=3)
     flags = s.group_by(["subject_type", "subject_id"]).aggregate(
-        entity_id=s.entity_id.min(), match=s.score.max()
+        entity_id=s.entity_id.min(), match=s.score.max(), flag_rank=rank.max()
     )
     parts: list[ir.Table] = []
     for side in ("debtor", "creditor"):
@@ -1323,6 +1325,7 @@ def _screened(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
                     who=j[f"{'creditor' if side == 'debtor' else 'debtor'}_account"],
                     entity_id=j.entity_id,
                     match=j.match,
+                    flag_rank=j.flag_rank,
                 )
             )
     f = flags.filter(flags.subject_type == "transaction")
@@ -1338,6 +1341,7 @@ def _screened(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
             who=j.creditor_account,
             entity_id=j.entity_id,
             match=j.match,
+            flag_rank=j.flag_rank,
         )
     )
     rows = parts[0]
@@ -1355,8 +1359,9 @@ def _screened(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         counterparties=rows.who.nunique(),
         entity=rows.entity_id.min(),
         match=rows.match.max(),
+        flag_rank=rows.flag_rank.max(),
     )
-    return _finish(g, payments=None, counterparties=None, entity=None, match=None)
+    return _finish(g, payments=None, counterparties=None, entity=None, match=None, flag_rank=None)
 
 
 def _screened_text(m: dict[str, Any], p: dict[str, Any]) -> str:
@@ -1377,8 +1382,9 @@ SCREENED_PARTY = RuleSpec(
     description=(
         "Every payment to or from a party, account or transaction that sanctions screening "
         "flagged (alerts with `source = 'screening'` and a score of at least "
-        "`min_match_score`), grouped per flagged account into `window_days` periods. Does "
-        "nothing until screening has run."
+        "`min_match_score`), grouped per flagged account into `window_days` periods. An "
+        "alert is rated no higher than the strongest screening alert behind it (a narrative "
+        "hit rated high stays high). Does nothing until screening has run."
     ),
     why=(
         "Dealing with a designated person or entity, or their front charity, is the plainest "
@@ -1397,6 +1403,7 @@ SCREENED_PARTY = RuleSpec(
     builder=_screened,
     explain=_screened_text,
     score=lambda m, p: _clip(float(m["match"])),
+    severity_cap=lambda m, p: SEVERITIES[int(m["flag_rank"])],
     lookback=lambda p: dt.timedelta(0),
 )
 

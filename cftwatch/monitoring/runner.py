@@ -35,7 +35,7 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
-from cftwatch.monitoring.spec import ALERT_COLUMNS, RuleInput, params_hash
+from cftwatch.monitoring.spec import ALERT_COLUMNS, RuleInput, RuleSpec, params_hash
 from cftwatch.workspace import CONFIG_NAME, Workspace
 
 Progress = Callable[[str, int, int], None]
@@ -354,7 +354,7 @@ def _screening_alerts(ws: Workspace, eng: Engine) -> ir.Table | None:
         return None
     a = _table(ws, eng, "alerts")
     a = a.filter(a.source == "screening")
-    return a.select("subject_type", "subject_id", "entity_id", "score")
+    return a.select("subject_type", "subject_id", "entity_id", "score", "severity")
 
 
 def _data_range(
@@ -474,7 +474,7 @@ def _alerts_from(
                 "subject_name": name,
                 "window_start": start,
                 "window_end": end,
-                "severity": setting.severity,
+                "severity": _capped(setting.severity, spec, ctx, setting.params),
                 "score": float(spec.score(ctx, setting.params)),
                 "txn_ids": txn_ids,
                 "amount": amount,
@@ -494,6 +494,13 @@ def _alerts_from(
         )
     table = pa.Table.from_pylist(out, schema=cs.ALERTS) if out else cs.empty(cs.ALERTS)
     return table
+
+
+def _capped(severity: str, spec: RuleSpec, ctx: dict[str, Any], params: dict[str, Any]) -> str:
+    if spec.severity_cap is None:
+        return severity
+    cap = spec.severity_cap(ctx, params)
+    return min(severity, cap, key=cs.SEVERITIES.index)
 
 
 def _dedupe(alerts: pa.Table) -> pa.Table:

@@ -126,6 +126,7 @@ Builder = Callable[[RuleInput, dict[str, Any]], ir.Table]
 Explainer = Callable[[dict[str, Any], dict[str, Any]], str]
 Scorer = Callable[[dict[str, Any], dict[str, Any]], float]
 Lookback = Callable[[dict[str, Any]], dt.timedelta | None]
+SeverityCap = Callable[[dict[str, Any], dict[str, Any]], str]
 
 
 class RuleSpec(BaseModel):
@@ -134,7 +135,9 @@ class RuleSpec(BaseModel):
     `builder(input, params)` returns an Ibis table with `ALERT_COLUMNS` plus metric columns;
     `explain(metrics, params)` turns one row into a plain sentence with the actual numbers;
     `score(metrics, params)` gives its strength in 0..1; `lookback(params)` is how much
-    history before `--since` the rule must read (None: all of it).
+    history before `--since` the rule must read (None: all of it). `severity_cap(metrics,
+    params)`, when given, is the most an alert can be rated from its own evidence: the
+    configured severity is lowered to it, never raised.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
@@ -155,6 +158,7 @@ class RuleSpec(BaseModel):
     explain: Explainer = Field(exclude=True)
     score: Scorer = Field(exclude=True)
     lookback: Lookback = Field(exclude=True)
+    severity_cap: SeverityCap | None = Field(None, exclude=True)
 
     def param(self, name: str) -> ParamSpec:
         for p in self.params:

@@ -36,6 +36,7 @@ class ListedName:
     schema: str
     name: str
     country: str
+    birth_date: str | None = None  # as KYC holds it: 1 January when only the year is listed
 
 
 @cache
@@ -43,7 +44,10 @@ def listed_names() -> tuple[ListedName, ...]:
     """Listed persons and organisations used by `listed_party_payment` (UN list extract)."""
     text = resources.files("cftwatch.synth").joinpath("data/listed.csv").read_text("utf-8")
     rows = csv.DictReader(text.splitlines())
-    return tuple(ListedName(r["list_ref"], r["schema"], r["name"], r["country"]) for r in rows)
+    return tuple(
+        ListedName(r["list_ref"], r["schema"], r["name"], r["country"], r.get("birth_date") or None)
+        for r in rows
+    )
 
 
 def person_names(

@@ -9,6 +9,7 @@ cash-out agents, non-profits (mosques, schools, welfare trusts) and foreign coun
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,9 +118,10 @@ class Population:
     p_region: np.ndarray  # per party: index into `regions`
     p_country: np.ndarray  # per party: index into `countries`
     name_overrides: dict[int, str] = field(default_factory=dict)
-    listed_parties: set[int] = field(default_factory=set)
-    """Parties that stand for a listed person: their KYC holds the name only (a listed person
-    rarely gives a true date of birth or father's name), so only the name can match."""
+    listed_parties: dict[int, str | None] = field(default_factory=dict)
+    """Parties that stand for a listed person, with the listed date of birth their KYC holds
+    (a wallet opened against a verified CNIC carries the true one; 1 January when the list
+    gives only the year). No father's name: the list extract has none to agree with."""
     party_region_override: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
@@ -332,14 +334,14 @@ def build_party_names(pop: Population, rng: np.random.Generator) -> tuple[pa.Arr
 
 
 def _known_kyc(pop: Population) -> pa.Array:
-    """True for persons whose KYC holds date of birth and father's name."""
+    """True for persons whose KYC holds a generated date of birth and father's name."""
     known = pop.person.copy()
     if pop.listed_parties:
         known[np.array(sorted(pop.listed_parties), dtype=np.int64)] = False
     return pa.array(known)
 
 
-def _override(values: pa.Array, overrides: dict[int, str]) -> pa.Array:
+def _override(values: pa.Array, overrides: Mapping[int, str | None]) -> pa.Array:
     if not overrides:
         return values
     keys = sorted(overrides)
@@ -401,6 +403,7 @@ def build_tables(
         ),
         pa.nulls(pop.n_parties, pa.string()),
     )
+    birth = _override(birth, pop.listed_parties)
     p_type_names = pa.array(["individual", "business", "merchant", "agent", "npo", "individual"])
     p_type = pc.take(p_type_names, pa.array(pop.p_kind.astype(np.int64)))
     p_type = pc.if_else(

@@ -430,7 +430,7 @@ def listed_party_payment(ctx: Ctx, k: int, p: dict[str, Any]) -> None:
     name = name_variant(entry.name, rng) if variant else entry.name
     ctx.pop.name_overrides[int(ctx.pop.party[listed])] = name
     if entry.schema == "Person":
-        ctx.pop.listed_parties.add(int(ctx.pop.party[listed]))
+        ctx.pop.listed_parties[int(ctx.pop.party[listed])] = entry.birth_date
     n_h = int(rng.integers(p["min_one_hop"], p["max_one_hop"] + 1))
     hops = ctx.individuals(n_h, 0.5)
     per = int(p["one_hop_payments"])

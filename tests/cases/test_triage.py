@@ -121,3 +121,14 @@ def test_triage_strongest_opens_the_worst_subject(service: CaseService):
     assert again.case_id == case.case_id  # idempotent
     with pytest.raises(NotFoundError):
         service.triage_strongest(cs.empty(cs.ALERTS), "demo")
+
+
+def test_triage_strongest_breaks_ties_by_evidence_then_id(service: CaseService):
+    name_hit = alert("party:1", severity="critical", score=0.95, txn_ids=[])
+    payments = alert("acct:9", severity="critical", score=0.95, txn_ids=["t1", "t2", "t3"])
+    case = service.triage_strongest(alerts_table(name_hit, payments), "demo")
+    assert case.subject_id == "acct:9"  # the tie with transactions to report wins
+    first = alert("acct:3", severity="high", score=0.9)
+    second = alert("acct:4", severity="high", score=0.9)
+    for order in ((first, second), (second, first)):  # same pick whatever the row order
+        assert service.triage_strongest(alerts_table(*order), "demo").subject_id == "acct:4"

@@ -124,9 +124,20 @@ def test_screened_party_rule_reads_screening_alerts(workspace, book):
     workspace.append("alerts", pa.Table.from_pylist([flag], schema=cs.ALERTS))
     (alert,) = alerts_of(workspace, "screened_party_transaction")
     assert alert["subject_id"] == "LISTED" and alert["txn_ids"] == sorted(ids)
-    assert alert["entity_id"] == "un:QDi.422" and alert["severity"] == "critical"
+    assert alert["entity_id"] == "un:QDi.422"
+    # rated no higher than the screening hit behind it ...
+    assert alert["severity"] == "high"
     assert "QDi.422" in alert["explanation"] and "2 payments" in alert["explanation"]
     assert alerts_of(workspace, "screened_party_transaction", {"min_match_score": 0.95}) == []
+    # ... and no higher than rules.yaml sets it
+    raw = {"rules": {"screened_party_transaction": {"severity": "medium"}}}
+    run = run_rules(workspace, resolve_rules_config(raw), record=False)
+    (alert,) = [a for a in run.alerts.to_pylist() if a["rule_id"] == "screened_party_transaction"]
+    assert alert["severity"] == "medium"
+    critical = flag | {"alert_id": "scr-2", "severity": "critical", "score": 0.99}
+    workspace.append("alerts", pa.Table.from_pylist([critical], schema=cs.ALERTS))
+    (alert,) = alerts_of(workspace, "screened_party_transaction")
+    assert alert["severity"] == "critical"
 
 
 def test_workspace_config_section_drives_the_run(workspace, book):
