@@ -34,6 +34,17 @@ def is_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
     return col.notnull() & col.isin(list(values))
 
 
+def without_same_ts(
+    reduction: ir.Scalar, keys: Sequence[str], preceding: int, following: int
+) -> ir.Value:
+    """`reduction` over the key's rows with ts_s in [ts - preceding, ts + following], less
+    the rows at ts itself: a portable way to say "strictly before" or "strictly after"."""
+    order = {"group_by": list(keys), "order_by": "ts_s"}
+    frame = ibis.range_window(preceding=preceding, following=following, **order)
+    now = ibis.range_window(preceding=0, following=0, **order)
+    return reduction.over(frame) - reduction.over(now)
+
+
 def anchors_by_count(
     rows: ir.Table,
     keys: Sequence[str],
@@ -48,15 +59,12 @@ def anchors_by_count(
     of rows for a window of length W, the usual number taken from the `baseline_s` seconds
     before the anchor; so an account that is always this busy does not qualify.
     """
-    order = {"group_by": list(keys), "order_by": "ts_s"}
-    w = ibis.range_window(preceding=0, following=window_s, **order)
+    w = ibis.range_window(preceding=0, following=window_s, group_by=list(keys), order_by="ts_s")
     counted = rows.mutate(_n=rows.txn_id.count().over(w))
     cond = counted._n >= min_rows
     if burst_factor > 0 and baseline_s > 0:
-        before = ibis.range_window(preceding=baseline_s, following=0, **order)
-        same = ibis.range_window(preceding=0, following=0, **order)
         counted = counted.mutate(
-            _p=counted.txn_id.count().over(before) - counted.txn_id.count().over(same)
+            _p=without_same_ts(counted.txn_id.count(), keys, preceding=baseline_s, following=0)
         )
         cond = cond & (counted._n >= counted._p * (window_s / baseline_s) * burst_factor)
     return counted.filter(cond).select(*keys, a_ts=counted.ts_s).distinct()

@@ -26,6 +26,7 @@ from cftwatch.monitoring.blocks import (
     not_in,
     rows_in_episodes,
     with_prior_count,
+    without_same_ts,
 )
 from cftwatch.monitoring.spec import ParamSpec, RuleInput, RuleSpec
 from cftwatch.schema import CHANNELS, SEVERITIES
@@ -482,12 +483,9 @@ def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any]) -> ir.T
             _oc=ibis.literal(1),
         )
     )
-    order = {"group_by": KEYS, "order_by": "ts_s"}
-    upto = ibis.range_window(preceding=0, following=h, **order)
-    same = ibis.range_window(preceding=0, following=0, **order)
     w = both.mutate(
-        _out=both._oa.sum().over(upto) - both._oa.sum().over(same),
-        _n=both._oc.sum().over(upto) - both._oc.sum().over(same),
+        _out=without_same_ts(both._oa.sum(), KEYS, preceding=0, following=h),
+        _n=without_same_ts(both._oc.sum(), KEYS, preceding=0, following=h),
     )
     w = w.filter(w._oc == 0)
     out = w._out.cast("float64")
@@ -1305,7 +1303,9 @@ def _screened(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
             severity=ibis.literal("critical"),
         )
     s = s.filter(s.score >= p["min_match_score"])
-    rank = ibis.cases(*((s.severity == v, i) for i, v in enumerate(SEVERITIES)), else_=3)
+    rank = ibis.cases(
+        *((s.severity == v, i) for i, v in enumerate(SEVERITIES)), else_=len(SEVERITIES) - 1
+    )
     flags = s.group_by(["subject_type", "subject_id"]).aggregate(
         entity_id=s.entity_id.min(), match=s.score.max(), flag_rank=rank.max()
     )

@@ -13,11 +13,13 @@ from functools import lru_cache
 from importlib import resources
 
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
 
 __all__ = [
     "MAX_NAME_CHARS",
     "NormalizedName",
     "acronym_expansions",
+    "consonants",
     "fold_text",
     "name_forms",
     "normalize_name",
@@ -113,7 +115,20 @@ def skeleton(token: str) -> str:
     t = t.replace("gh", "g").replace("dh", "d").replace("sh", "s").replace("ck", "k")
     if not t:
         return ""
-    head, rest = t[0], re.sub(r"[aiuh]", "", t[1:])
+    return _merge_repeats(t[0], re.sub(r"[aiuh]", "", t[1:]))
+
+
+_LONG_VOWELS_RE = re.compile(r"[aeiouwyh]")
+
+
+@lru_cache(maxsize=65536)
+def consonants(token: str) -> str:
+    """First letter and the consonants after it, vowels and the letters that write long
+    vowels (w, y, h) dropped, doubles merged: "muhammad" and "mhmd" both give "mmd"."""
+    return _merge_repeats(token[:1], _LONG_VOWELS_RE.sub("", token[1:]))
+
+
+def _merge_repeats(head: str, rest: str) -> str:
     out = head
     for ch in rest:
         if ch != out[-1]:
@@ -147,8 +162,6 @@ def _abd_names() -> tuple[str, ...]:
 
 
 def _near_abd_family(token: str) -> bool:
-    from rapidfuzz.distance import OSA
-
     return any(
         abs(len(v) - len(token)) <= 1 and OSA.distance(v, token, score_cutoff=1) <= 1
         for v in _abd_names()

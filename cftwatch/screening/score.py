@@ -16,7 +16,7 @@ from importlib import resources
 
 from rapidfuzz.distance import OSA
 
-from cftwatch.screening.normalize import NormalizedName, fold_text, skeleton
+from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
 
 __all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Feature", "Query", "normalize_identifier", "score"]
 
@@ -122,31 +122,18 @@ def _spelling_similarity(a: str, b: str) -> float:
     if _unvowelled(a) != _unvowelled(b):
         # Arabic script leaves short vowels unwritten: "mhmd", "jnd", "shryn" stand for
         # Muhammad, Jund, Shariyan; compare consonants only
-        cons = OSA.normalized_similarity(_consonants(a), _consonants(b))
+        cons = OSA.normalized_similarity(consonants(a), consonants(b))
         if cons >= 0.75:
             sim = max(sim, 0.9 * cons)
     return float(sim)
 
 
 _VOWELS_RE = re.compile(r"[aeiou]")
-_LONG_VOWELS_RE = re.compile(r"[aeiouwyh]")
 
 
 def _unvowelled(token: str) -> bool:
     """A name part with no vowel letter, as unvowelled Arabic script transliterates."""
     return len(token) >= 2 and token.isalpha() and not _VOWELS_RE.search(token)
-
-
-@lru_cache(maxsize=65536)
-def _consonants(token: str) -> str:
-    """First letter and the consonants after it, vowels and the letters that write long
-    vowels (w, y, h) dropped, doubles merged: "muhammad" and "mhmd" both give "mmd"."""
-    rest = _LONG_VOWELS_RE.sub("", token[1:])
-    out = token[:1]
-    for ch in rest:
-        if ch != out[-1]:
-            out += ch
-    return out
 
 
 @lru_cache(maxsize=1)
