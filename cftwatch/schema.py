@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from cftwatch import vocab
+
 AMOUNT_TYPE = pa.decimal128(24, 8)
 """Money: 16 integer digits (large amounts in weak currencies) and 8 decimals (crypto)."""
 
@@ -380,23 +382,9 @@ ALL_TABLES: dict[str, pa.Schema] = {
 }
 """Canonical tables created in every workspace's analytical store."""
 
-CHANNELS = (
-    "wallet",
-    "cash_in",
-    "cash_out",
-    "card",
-    "ibft",
-    "wire",
-    "crypto",
-    "cheque",
-    "ach",
-    "bill",
-    "merchant",
-    "remittance",
-    "other",
-)
-
-SEVERITIES = ("low", "medium", "high", "critical")
+# Vocabulary lives in `cftwatch.vocab`; re-exported here because canonical columns use it.
+CHANNELS = vocab.CHANNELS
+SEVERITIES = vocab.SEVERITIES
 
 
 def column_names(schema: pa.Schema) -> list[str]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -167,8 +167,7 @@ class Workspace:
         """Create any canonical table that is missing (idempotent)."""
         for name, sch in (schemas or cs.ALL_TABLES).items():
             if not self.has_table(name):
-                empty = cs.empty(sch)  # noqa: F841 - referenced by DuckDB replacement scan
-                self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM empty')
+                self.ensure_table(name, sch)
 
     def has_table(self, name: str) -> bool:
         row = self.con.execute(
@@ -186,40 +185,101 @@ class Workspace:
         ]
         out: dict[str, int] = {}
         for n in names:
-            rows = self.con.execute(f'SELECT count(*) FROM "{n}"').fetchall()
+            rows = self.con.execute(f"SELECT count(*) FROM {quote_ident(n)}").fetchall()
             out[n] = int(rows[0][0]) if rows else 0
         return out
 
+    # -- the gateway: the only way stages read and write the analytical store ----------
+    #
+    # SQL passed here carries values only as parameters (`?` or `$name`); identifiers
+    # are quoted with `quote_ident`. Every call fetches its whole result, so no open
+    # result set blocks the next statement (DuckDB refuses work beside one).
+
+    def query(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
+        """Rows of a parameterised query."""
+        return self.con.execute(sql, _params(params)).fetchall()
+
+    def query_one(self, sql: str, params: Params = None) -> tuple[Any, ...] | None:
+        """The first row of a parameterised query, or None."""
+        rows = self.con.execute(sql, _params(params)).fetchall()
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """The first column of the first row (None when there is no row)."""
+        row = self.query_one(sql, params)
+        return row[0] if row else None
+
+    def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        """A parameterised query's result as an Arrow table."""
+        return self.con.execute(sql, _params(params)).to_arrow_table()
+
+    def query_dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        """A parameterised query's rows as dicts keyed by column name."""
+        cur = self.con.execute(sql, _params(params))
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run a parameterised statement (DDL or DML) and discard any result."""
+        self.con.execute(sql, _params(params)).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one parameterised statement for each row of values."""
+        if rows:
+            self.con.executemany(sql, [list(r) for r in rows])
+
     @contextmanager
-    def atomic(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB transaction: everything inside lands, or nothing does."""
+    def registered(self, name: str, data: pa.Table) -> Iterator[str]:
+        """Make an Arrow table queryable as `name` for the duration of the block."""
+        self.con.register(name, data)
+        try:
+            yield quote_ident(name)
+        finally:
+            self.con.unregister(name)
+
+    def ensure_table(self, name: str, schema: pa.Schema, *, temp: bool = False) -> bool:
+        """Create a (private or temporary) table from an Arrow schema if it is missing.
+
+        Returns True when it was created. The one way any stage makes its own tables."""
+        if not temp and self.has_table(name):
+            return False
+        with self.registered("_cftwatch_empty", cs.empty(schema)) as empty:
+            kind = "TEMP TABLE IF NOT EXISTS" if temp else "TABLE IF NOT EXISTS"
+            self.con.execute(f"CREATE {kind} {quote_ident(name)} AS SELECT * FROM {empty}")
+        return True
+
+    def ensure_view(self, name: str, select_sql: str) -> None:
+        """Create or replace a view (the SQL is the project's own, never user text)."""
+        self.con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {select_sql}")
+
+    @contextmanager
+    def atomic(self) -> Iterator[Workspace]:
+        """A transaction on the analytical store: everything inside lands, or nothing does.
+
+        Yields the workspace; its gateway calls inside the block join the transaction."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            yield con
+            yield self
         except BaseException:
             con.execute("ROLLBACK")
             raise
         else:
             con.execute("COMMIT")
 
-    def append(
-        self, name: str, data: pa.Table, con: duckdb.DuckDBPyConnection | None = None
-    ) -> int:
-        """Insert an Arrow table into a canonical table, conforming it to the schema first."""
+    def append(self, name: str, data: pa.Table) -> int:
+        """Insert an Arrow table into a table, conforming it to its canonical schema first."""
         sch = cs.ALL_TABLES.get(name)
         rows = cs.conform(data, sch) if sch is not None else data
-        target = con or self.con
-        target.register("_cftwatch_append", rows)
-        try:
-            cols = ", ".join(f'"{c}"' for c in rows.column_names)
-            target.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM _cftwatch_append')
-        finally:
-            target.unregister("_cftwatch_append")
+        with self.registered("_cftwatch_append", rows) as src:
+            cols = ", ".join(quote_ident(c) for c in rows.column_names)
+            self.con.execute(f"INSERT INTO {quote_ident(name)} ({cols}) SELECT {cols} FROM {src}")
         return rows.num_rows
 
-    def read(self, name: str) -> pa.Table:
-        return self.con.sql(f'SELECT * FROM "{name}"').to_arrow_table()
+    def read(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """A whole table (or some of its columns) as Arrow."""
+        cols = ", ".join(quote_ident(c) for c in columns) if columns else "*"
+        return self.con.sql(f"SELECT {cols} FROM {quote_ident(name)}").to_arrow_table()
 
     def export_jsonl(self, name: str, target: str | Path, order_by: str | None = None) -> Path:
         """Write a table as JSON lines (one object per row), e.g. alerts for another system."""
@@ -227,7 +287,7 @@ class Workspace:
         path.parent.mkdir(parents=True, exist_ok=True)
         order = f" ORDER BY {order_by}" if order_by else ""
         self.con.execute(
-            f"COPY (SELECT * FROM \"{name}\"{order}) TO '{_safe_path(path)}' (FORMAT json)"
+            f"COPY (SELECT * FROM {quote_ident(name)}{order}) TO '{_safe_path(path)}' (FORMAT json)"
         )
         return path
 
@@ -236,8 +296,12 @@ class Workspace:
         out = self.path / "parquet"
         out.mkdir(exist_ok=True)
         target = out / f"{name}.parquet"
-        self.con.execute(f"COPY \"{name}\" TO '{_safe_path(target)}' (FORMAT parquet)")
+        self.con.execute(f"COPY {quote_ident(name)} TO '{_safe_path(target)}' (FORMAT parquet)")
         return target
+
+    def release_memory(self) -> None:
+        """Let DuckDB free what finished queries held (between heavy stages)."""
+        self.con.execute("SELECT 1").fetchall()
 
     # -- engines and stores ----------------------------------------------------------
 
@@ -269,6 +333,20 @@ class Workspace:
             or self.config.store_url
             or f"sqlite:///{(self.path / STORE_NAME).resolve()}"
         )
+
+
+Params = Sequence[Any] | Mapping[str, Any] | None
+
+
+def _params(params: Params) -> Any:
+    if params is None:
+        return []
+    return dict(params) if isinstance(params, Mapping) else list(params)
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier (table or column name) quoted for DuckDB and Spark SQL."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _safe_setting(value: str) -> str:

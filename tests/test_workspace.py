@@ -49,12 +49,12 @@ def test_atomic_rolls_back_on_error(workspace):
             "loaded_at": pa.array([0], pa.timestamp("us", tz="UTC")),
         }
     )
-    with pytest.raises(RuntimeError), workspace.atomic() as con:
-        workspace.append("loads", row, con)
+    with pytest.raises(RuntimeError), workspace.atomic() as tx:
+        tx.append("loads", row)
         raise RuntimeError("interrupted")
     assert workspace.table_counts()["loads"] == 0
-    with workspace.atomic() as con:
-        workspace.append("loads", row, con)
+    with workspace.atomic() as tx:
+        tx.append("loads", row)
     assert workspace.table_counts()["loads"] == 1
 
 

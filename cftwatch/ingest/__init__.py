@@ -216,7 +216,8 @@ def ingest_files(
     money = currency or ws.config.institution.currency
 
     loads: list[FileLoad] = []
-    with ws.atomic() as con:
+    with ws.atomic():
+        con = ws.con  # interim: ingest still stages through DuckDB directly
         if fmt == "mojaloop":
             from cftwatch.ingest.mojaloop import store_quotes
 

@@ -239,11 +239,7 @@ def store_parsed(
         active=True,
     )
     with ws.atomic() as tx:
-        tx.register("_cftwatch_list_rows", table)
-        try:
-            tx.execute(f"INSERT INTO {ROWS_TABLE} SELECT * FROM _cftwatch_list_rows")
-        finally:
-            tx.unregister("_cftwatch_list_rows")
+        tx.append(ROWS_TABLE, table)
         tx.execute(
             f"UPDATE {VERSIONS_TABLE} SET active = false, superseded_at = ?, superseded_by = ? "
             "WHERE list_id = ? AND active",

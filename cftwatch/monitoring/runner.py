@@ -255,9 +255,9 @@ def run_rules(
     )
     if record:
         mask = pa.array([a in new_ids for a in alerts.column("alert_id").to_pylist()], pa.bool_())
-        with ws.atomic() as con:
-            ws.append("alerts", alerts.filter(mask), con)
-            ws.append(RUNS_TABLE, _run_row(run, cfg), con)
+        with ws.atomic() as tx:
+            tx.append("alerts", alerts.filter(mask))
+            tx.append(RUNS_TABLE, _run_row(run, cfg))
     if progress:
         progress("done", len(settings), len(settings))
     return run

@@ -70,21 +70,14 @@ def load_synth_into(ws: Workspace, data: SynthData) -> SynthLoad:
             "loaded_at": pa.array([now], cs.TIMESTAMP_TYPE),
         }
     )
-    with ws.atomic() as con:
-        con.register("_synth_patterns", data.patterns)
-        try:
-            con.execute(
-                f'CREATE TABLE IF NOT EXISTS "{PATTERNS_TABLE}" AS '
-                "SELECT * FROM _synth_patterns LIMIT 0"
-            )
-            con.execute(f'INSERT INTO "{PATTERNS_TABLE}" SELECT * FROM _synth_patterns')
-        finally:
-            con.unregister("_synth_patterns")
-        ws.append("transactions", txns, con)
-        ws.append("parties", data.parties, con)
-        ws.append("accounts", data.accounts, con)
-        ws.append("labels", labels, con)
-        ws.append("loads", loads, con)
+    with ws.atomic() as tx:
+        tx.ensure_table(PATTERNS_TABLE, data.patterns.schema)
+        tx.append(PATTERNS_TABLE, data.patterns)
+        tx.append("transactions", txns)
+        tx.append("parties", data.parties)
+        tx.append("accounts", data.accounts)
+        tx.append("labels", labels)
+        tx.append("loads", loads)
     return SynthLoad(
         load_id,
         txns.num_rows,

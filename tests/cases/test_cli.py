@@ -24,7 +24,6 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(console, "width", 200)  # no wrapping in the tables
     path = tmp_path / "ws"
     with Workspace.init(path) as ws:
-        cursor = ws.con.cursor()
         ws.append(
             "alerts",
             alerts_table(
@@ -33,9 +32,7 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
                 screening_alert("party:7", subject_name="حافظ محمد سعید"),
                 alert("acct:3", severity="low"),
             ),
-            con=cursor,
         )
-        cursor.close()
     return path
 
 

@@ -91,17 +91,16 @@ class Book:
     def load(self, ws: Workspace, only: list[str] | None = None) -> None:
         """Append the payments (or just `only`) and every account and party not loaded yet."""
         rows = [t for t in self.txns if only is None or t["txn_id"] in only]
-        with ws.atomic() as con:
+        with ws.atomic() as tx:
             if rows:
-                ws.append("transactions", pa.Table.from_pylist(rows, schema=cs.TRANSACTIONS), con)
-            have = {r[0] for r in con.execute("SELECT account_id FROM accounts").fetchall()}
+                tx.append("transactions", pa.Table.from_pylist(rows, schema=cs.TRANSACTIONS))
+            have = {r[0] for r in tx.query("SELECT account_id FROM accounts")}
             new = [a for k, a in self.accounts.items() if k not in have]
             if new:
-                ws.append("accounts", pa.Table.from_pylist(new), con)
-                ws.append(
+                tx.append("accounts", pa.Table.from_pylist(new))
+                tx.append(
                     "parties",
                     pa.Table.from_pylist([self.parties[a["account_id"]] for a in new]),
-                    con,
                 )
 
 

@@ -75,10 +75,10 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(console, "width", 200)
     path = tmp_path / "ws"
     with Workspace.init(path) as ws:
-        with ws.atomic() as con:
-            ws.append("transactions", helpers.transactions_table(), con=con)
-            ws.append("parties", helpers.parties_table(), con=con)
-            ws.append("accounts", helpers.accounts_table(), con=con)
+        with ws.atomic() as tx:
+            tx.append("transactions", helpers.transactions_table())
+            tx.append("parties", helpers.parties_table())
+            tx.append("accounts", helpers.accounts_table())
         inst = helpers.institution()
         config = yaml.safe_load((path / "cftwatch.yaml").read_text(encoding="utf-8"))
         config["institution"]["reporting_entity_id"] = "4711"

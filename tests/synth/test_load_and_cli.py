@@ -34,11 +34,11 @@ def test_load_is_atomic(workspace, tiny, monkeypatch):
     calls = []
     original = workspace.append
 
-    def failing(name, data, con=None):
+    def failing(name, data):
         calls.append(name)
         if name == "labels":
             raise RuntimeError("disk full")
-        return original(name, data, con)
+        return original(name, data)
 
     monkeypatch.setattr(workspace, "append", failing)
     with pytest.raises(RuntimeError):

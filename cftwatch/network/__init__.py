@@ -1,0 +1,5 @@
+"""Payment-network analytics on the canonical transactions table: motifs (cycles,
+scatter/gather), and later exposure, components and graph features. Built on Ibis, so the
+same function runs on DuckDB and Spark."""
+
+from __future__ import annotations
