@@ -8,11 +8,9 @@ are normalised here, once, so the UN, OFAC, UK and EU entries of one person look
 from __future__ import annotations
 
 import calendar
-import hashlib
-import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
+from cftwatch.fingerprints import MATCH_FIELDS, entity_fingerprint  # noqa: F401 - re-exported
 from cftwatch.lists.countries import country_code
 
 SCHEMAS = ("Person", "Organization", "LegalEntity", "Vessel", "CryptoWallet", "Airplane")
@@ -30,17 +29,6 @@ ASSOCIATE_PREFIX = "linked_to:"
 same subject; every other entry (`un:QDi.422`) is the same subject on another list and
 joins the two into one cluster."""
 
-MATCH_FIELDS = (
-    "schema",
-    "primary_name",
-    "names",
-    "birth_dates",
-    "birth_places",
-    "nationalities",
-    "countries",
-    "father_names",
-    "identifiers",
-)
 """Fields that screening compares; `entity_fingerprint` hashes exactly these."""
 
 
@@ -385,39 +373,6 @@ def parse_day(text: str | None) -> date | None:
     if not parts or parts[1] is None or parts[2] is None:
         return None
     return date(parts[0], parts[1], parts[2])
-
-
-# -- fingerprints -------------------------------------------------------------------
-
-
-def entity_fingerprint(row: Mapping[str, Any]) -> str:
-    """SHA-256 of an entity's matching-relevant fields (`MATCH_FIELDS`), order-independent.
-
-    Screening stores it with each judgement: while the fingerprint is unchanged, an
-    analyst's decision on a (customer, entity) pair still applies.
-    """
-    canon: dict[str, Any] = {}
-    for name in MATCH_FIELDS:
-        value = row.get(name)
-        if name == "names":
-            value = sorted({(n.get("name") or "", n.get("quality") or "") for n in (value or [])})
-        elif name == "birth_dates":
-            value = sorted(
-                {(str(b.get("value") or ""), bool(b.get("circa"))) for b in (value or [])}
-            )
-        elif name == "identifiers":
-            value = sorted(
-                {
-                    (i.get("type") or "", i.get("normalized") or i.get("value") or "")
-                    for i in (value or [])
-                    if i.get("usable") is not False
-                }
-            )
-        elif isinstance(value, list):
-            value = sorted({str(v) for v in value})
-        canon[name] = value
-    blob = json.dumps(canon, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 def _add_unique(target: list[str], value: str | None) -> None:
