@@ -12,12 +12,13 @@ from typing import Any, Literal
 import duckdb
 import pyarrow as pa
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch import schema as cs
 from cftwatch.engine.base import Engine
 from cftwatch.engine.duckdb import DuckDBEngine
-from cftwatch.errors import ConfigError, DependencyMissing, Problem, WorkspaceError
+from cftwatch.errors import ConfigError, DependencyMissing, WorkspaceError
+from cftwatch.yamlconfig import load_yaml, validate
 
 CONFIG_NAME = "cftwatch.yaml"
 ANALYTICAL_NAME = "analytics.duckdb"
@@ -61,28 +62,12 @@ class WorkspaceConfig(BaseModel):
 
 
 def load_config(path: Path) -> WorkspaceConfig:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(Problem(f"not valid YAML: {exc}", file=str(path), record=line)) from exc
+    """Read and validate `cftwatch.yaml`; ConfigError names the file, line and key."""
+    doc = load_yaml(path, what="workspace configuration")
+    raw = doc.data if doc.data is not None else {}
     if not isinstance(raw, dict):
         raise ConfigError.at("expected a mapping at the top level", file=str(path))
-    try:
-        return WorkspaceConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(
-            [
-                Problem(
-                    err["msg"],
-                    file=str(path),
-                    field=".".join(str(p) for p in err["loc"]),
-                    value=err.get("input"),
-                )
-                for err in exc.errors()
-            ]
-        ) from exc
+    return validate(WorkspaceConfig, raw, str(path), doc=doc)
 
 
 class Workspace:
