@@ -195,8 +195,8 @@ class Workspace:
         return row[0] if row else None
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        """A parameterised query's result as an Arrow table."""
-        return self.con.execute(sql, _params(params)).to_arrow_table()
+        """A parameterised query's result as an Arrow table (no extra copy of the result)."""
+        return self.con.sql(sql, params=_params(params) or None).to_arrow_table()
 
     def query_dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         """A parameterised query's rows as dicts keyed by column name."""
