@@ -7,24 +7,11 @@ import datetime as dt
 
 from cftwatch.app.reporting import case_tables, report_case_from_bundle
 from cftwatch.cases.records import Case, CaseAlert, CaseBundle, Note, Subject
-from cftwatch.reporting import build_goaml_report, check_goaml_report, load_profile
+from cftwatch.reporting import check_goaml_report, load_profile
 from cftwatch.workspace import Workspace
 from tests.reporting import helpers
-from tests.reporting.conftest import SUBMITTED
 
-
-def _build(profile, tables, **kw):
-    txns, parties, accounts = tables
-    return build_goaml_report(
-        kw.pop("case", helpers.case()),
-        txns,
-        parties,
-        accounts=accounts,
-        institution=kw.pop("institution", helpers.institution()),
-        profile=profile,
-        submission_date=SUBMITTED,
-        **kw,
-    )
+_build = helpers.build_report
 
 
 def test_case_bundle_from_the_cases_stage(tables, xsd):

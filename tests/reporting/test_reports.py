@@ -15,21 +15,8 @@ from cftwatch.reporting import (
     write_goaml_report,
 )
 from tests.reporting import helpers
-from tests.reporting.conftest import SUBMITTED
 
-
-def _build(profile, tables, **kw):
-    txns, parties, accounts = tables
-    return build_goaml_report(
-        kw.pop("case", helpers.case()),
-        txns,
-        parties,
-        accounts=accounts,
-        institution=kw.pop("institution", helpers.institution()),
-        profile=profile,
-        submission_date=SUBMITTED,
-        **kw,
-    )
+_build = helpers.build_report
 
 
 def _parse(path: Path) -> etree._Element:
