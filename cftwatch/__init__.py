@@ -60,7 +60,7 @@ _EXPORTS: dict[str, str] = {
     "load_profile": "cftwatch.reporting",
     "write_goaml_report": "cftwatch.reporting",
     "validate_report": "cftwatch.reporting",
-    "write_case_report": "cftwatch.reporting",
+    "write_case_report": "cftwatch.app.reporting",
 }
 
 __all__ = ["__version__", *_EXPORTS]

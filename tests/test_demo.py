@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
+from cftwatch.app.demo import STEPS, run_demo
 from cftwatch.cli import app
-from cftwatch.demo import STEPS, run_demo
 from cftwatch.reporting import validate_report
 from cftwatch.workspace import Workspace
 
@@ -72,7 +72,7 @@ def test_demo_twice_adds_nothing_twice(tmp_path: Path):
     assert second.case["case_id"] == first.case["case_id"]
     assert Path(second.report["path"]).is_file()
     with Workspace.open(tmp_path / "ws") as ws:
-        versions = ws.con.sql("SELECT count(*) FROM list_versions").fetchall()[0][0]
+        versions = ws.scalar("SELECT count(*) FROM list_versions")
     assert versions == 3
 
 

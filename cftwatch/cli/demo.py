@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cftwatch.app.demo import STEPS, run_demo
 from cftwatch.cli._app import JsonOpt, app, console, err_console, print_json, print_table, progress
 
 
@@ -26,8 +27,6 @@ def demo_command(
 ) -> None:
     """Ingest samples and a synthetic network, load lists, screen, monitor, open a case
     from the strongest alert and write its goAML report; print what was found."""
-    from cftwatch.demo import STEPS, run_demo
-
     folder = out or Path(tempfile.mkdtemp(prefix="cftwatch-demo-"))
     if not json_:
         err_console.print(f"workspace: {folder}")

@@ -9,18 +9,19 @@ violation listed when it does not validate.
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated, cast
 
 import typer
 from rich.table import Table
 
+from cftwatch.app.reporting import write_case_report
 from cftwatch.cli._app import (
     DEFAULT_DIR,
+    USER_ENV,
     JsonOpt,
     WorkspaceOpt,
+    acting_user,
     app,
     console,
     err_console,
@@ -31,23 +32,6 @@ from cftwatch.cli._app import (
 )
 from cftwatch.errors import InputError
 from cftwatch.reporting import REPORT_TYPES, ReportType, ReportValidationError
-from cftwatch.reporting.case_report import write_case_report
-
-USER_ENV = "CFTWATCH_USER"
-
-
-def _acting_user(user: str | None) -> str:
-    if user and user.strip():
-        return user.strip()
-    env = os.environ.get(USER_ENV, "").strip()
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError) as exc:
-        raise InputError.at(
-            f"cannot tell who you are: pass --user or set ${USER_ENV}", field="user"
-        ) from exc
 
 
 def _print_violations(exc: ReportValidationError) -> None:
@@ -114,7 +98,7 @@ def report_command(
                 f"not one of {', '.join(REPORT_TYPES)}", field="--type", value=report_type
             )
         kind = cast(ReportType, upper)
-    who = _acting_user(user)
+    who = acting_user(user)
     ws = open_workspace(workspace)
     try:
         with progress() as bar:

@@ -2,25 +2,18 @@
 writer and XSD validation that maps every violation back to the case field behind it.
 
     profile = load_profile("fmu-pk")
-    report = build_goaml_report(case_bundle, transactions, parties,
+    report = build_goaml_report(report_case, transactions, parties,
                                 institution=InstitutionInfo.from_workspace(ws), profile=profile)
     written = write_goaml_report(report, "report.xml", profile=profile, xsd="goAML_Schema.xsd")
+
+Reporting reads no store and imports no other stage: `cftwatch.app.reporting` reads the
+case and its tables and calls this package (`write_case_report`).
 """
 
 from __future__ import annotations
 
-from cftwatch.reporting.build import (
-    InstitutionInfo,
-    ReportAlert,
-    ReportCase,
-    ReportDecision,
-    WrittenReport,
-    build_goaml_report,
-    check_goaml_report,
-    split_name,
-    write_goaml_report,
-)
-from cftwatch.reporting.case_report import CaseReport, case_tables, write_case_report
+from cftwatch.reporting.build import build_goaml_report, case_transactions, referenced_ids
+from cftwatch.reporting.builders.person import split_name
 from cftwatch.reporting.fiu_profile import (
     FiuProfile,
     bundled_xsd,
@@ -28,6 +21,7 @@ from cftwatch.reporting.fiu_profile import (
     project_xsd_path,
     shipped_profiles,
 )
+from cftwatch.reporting.inputs import InstitutionInfo, ReportAlert, ReportCase, ReportDecision
 from cftwatch.reporting.model import (
     REPORT_TYPES,
     Account,
@@ -48,15 +42,16 @@ from cftwatch.reporting.model import (
     Transaction,
     TransactionParty,
 )
+from cftwatch.reporting.origins import source_of_field
 from cftwatch.reporting.validate import (
     ReportValidationError,
     Violation,
     field_for_path,
     load_schema,
     safe_parser,
-    source_of_field,
     validate_report,
 )
+from cftwatch.reporting.write import WrittenReport, check_goaml_report, write_goaml_report
 from cftwatch.reporting.writer import GoamlWriter, report_to_bytes
 
 __all__ = [
@@ -64,7 +59,6 @@ __all__ = [
     "Account",
     "Activity",
     "Address",
-    "CaseReport",
     "Entity",
     "FiuProfile",
     "ForeignCurrency",
@@ -90,18 +84,18 @@ __all__ = [
     "WrittenReport",
     "build_goaml_report",
     "bundled_xsd",
-    "case_tables",
+    "case_transactions",
     "check_goaml_report",
     "field_for_path",
     "load_profile",
     "load_schema",
     "project_xsd_path",
+    "referenced_ids",
     "report_to_bytes",
     "safe_parser",
     "shipped_profiles",
     "source_of_field",
     "split_name",
     "validate_report",
-    "write_case_report",
     "write_goaml_report",
 ]

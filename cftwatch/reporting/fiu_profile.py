@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cftwatch.errors import Problem, ProfileError
 from cftwatch.reporting.model import REPORT_TYPES, Report, ReportingPerson
-from cftwatch.schema import CHANNELS
+from cftwatch.vocab import CHANNELS
+from cftwatch.yamlconfig import parse_yaml, read_text, validate
 
 PROFILE_PACKAGE = "cftwatch.reporting.profiles"
 XSD_PACKAGE = "cftwatch.reporting.xsd"
@@ -148,44 +148,16 @@ def shipped_profiles() -> list[str]:
 def load_profile(name_or_path: str | Path) -> FiuProfile:
     """A shipped profile by name (`generic`, `fmu-pk`) or a profile YAML by path."""
     text, source = _profile_text(name_or_path)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ProfileError(
-            Problem(
-                f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                file=source,
-                record=mark.line + 1 if mark is not None else None,
-            )
-        ) from exc
-    if not isinstance(raw, dict):
+    doc = parse_yaml(text, source, ProfileError)
+    if not isinstance(doc.data, dict):
         raise ProfileError.at("expected a mapping at the top level", file=source)
+    raw = {**doc.data}
     raw.setdefault("source", source)
-    try:
-        profile = FiuProfile.model_validate(raw)
-    except ValidationError as exc:
-        raise ProfileError(
-            [
-                Problem(
-                    err["msg"],
-                    file=source,
-                    field=".".join(str(p) for p in err["loc"]),
-                    value=_shown(err.get("input")),
-                )
-                for err in exc.errors()
-            ]
-        ) from exc
+    profile = validate(FiuProfile, raw, source, ProfileError, doc=doc)
     problems = _consistency_problems(profile, source)
     if problems:
         raise ProfileError(problems)
     return profile
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, dict):
-        return "{" + ", ".join(str(k) for k in list(value)[:6]) + "}"
-    return value
 
 
 def _profile_text(name_or_path: str | Path) -> tuple[str, str]:
@@ -193,12 +165,7 @@ def _profile_text(name_or_path: str | Path) -> tuple[str, str]:
     path = Path(text_name)
     looks_like_path = path.suffix in (".yaml", ".yml") or "/" in text_name or "\\" in text_name
     if looks_like_path:
-        if not path.is_file():
-            raise ProfileError.at("profile file not found", file=text_name)
-        try:
-            return path.read_text(encoding="utf-8"), text_name
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ProfileError.at(f"cannot read profile: {exc}", file=text_name) from exc
+        return read_text(path, ProfileError, what="profile file"), text_name
     shipped = shipped_profiles()
     if text_name not in shipped:
         raise ProfileError.at(

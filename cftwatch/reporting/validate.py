@@ -5,7 +5,7 @@ An XSD error names an XML element path (`/report/transaction[3]/t_from_my_client
 from_person`) and a message ("Missing child element(s). Expected is ( birthdate )").
 `field_for_path` turns the path into the report model's field (`transactions[2].from_party.
 person.birthdate`), `source_of_field` says where the builder took that field from
-(`parties.birth_date of the debtor`), and the report model adds the transaction and party
+(`parties.birth_date`, from the builders' declarations in `origins.py`), and the report model adds the transaction and party
 ids. XML and XSD are parsed without entity expansion or network access.
 """
 
@@ -23,6 +23,7 @@ from lxml import etree
 from cftwatch.errors import Problem, ProfileError, ReportInvalid
 from cftwatch.reporting.fiu_profile import FiuProfile
 from cftwatch.reporting.model import Report
+from cftwatch.reporting.origins import source_of_field
 
 
 @dataclass(frozen=True)
@@ -511,9 +512,6 @@ def _note_for(report: Report, field: str) -> str | None:
     return None
 
 
-_INDEX = re.compile(r"\[(\d+)\]")
-
-
 def record_of_field(report: Report | None, field: str) -> str | None:
     """`txn T-17, party P-3` for a field inside a transaction or a report party."""
     if report is None or not field:
@@ -537,97 +535,6 @@ def record_of_field(report: Report | None, field: str) -> str | None:
     if report.case_id and not parts:
         parts.append(f"case {report.case_id}")
     return ", ".join(parts) or None
-
-
-# -- model field → where the builder took it from -------------------------------------
-
-_HEADER_SOURCES = {
-    "rentity_id": "profile reporting_entity_id, else workspace institution.reporting_entity_id",
-    "rentity_branch": "workspace reporting.branch",
-    "submission_code": "profile submission_code",
-    "report_code": "profile report_codes for the report type",
-    "entity_reference": "case id",
-    "submission_date": "time the report was built",
-    "currency_code_local": "profile local_currency, else workspace institution.currency",
-    "reporting_person": "workspace reporting.reporting_person, else profile reporting_person",
-    "reporting_user_code": "workspace reporting.reporting_user_code, else profile",
-    "location": "workspace reporting.location",
-    "reason": "case title, alert explanations and analyst notes",
-    "action": "case decisions, else profile default_action",
-    "indicators": "alert typologies via profile typology_indicators and default_indicators",
-    "transactions": "the case's transactions (alerts' txn_ids and evidence)",
-    "activity": "the case subject and its counterparties",
-}
-_TXN_SOURCES = {
-    "transactionnumber": "transactions.txn_id",
-    "internal_ref_number": "transactions.end_to_end_id / uetr",
-    "transaction_location": "transactions.<own customer side>_region and _country",
-    "transaction_description": "transactions.narrative / purpose",
-    "date_transaction": "transactions.ts",
-    "transmode_code": "transactions.channel via profile channels.<channel>.transmode",
-    "amount_local": "transactions.amount and currency (foreign amounts need an exchange rate)",
-}
-_PARTY_SOURCES = {
-    "funds_code": "transactions.channel via profile channels.<channel>.{side}_funds",
-    "country": "transactions.{role}_country, else parties.country",
-    "foreign_currency": "transactions.currency and workspace reporting.exchange_rates",
-    "first_name": "parties.name (first word)",
-    "middle_name": "parties.name (middle words)",
-    "last_name": "parties.name, else transactions.{role}_name (last word)",
-    "birthdate": "parties.birth_date (a full YYYY-MM-DD date)",
-    "ssn": "parties.identifiers",
-    "id_number": "parties.identifiers (cnic / national_id)",
-    "passport_number": "parties.identifiers (passport)",
-    "passport_country": "parties.nationality",
-    "identifications": "parties.identifiers via profile identifier_types",
-    "nationality1": "parties.nationality",
-    "residence": "parties.country",
-    "comments": "parties.father_name",
-    "name": "parties.name, else transactions.{role}_name",
-    "business": "parties.party_type",
-    "incorporation_number": "parties.identifiers (registration / secp)",
-    "incorporation_country_code": "parties.country",
-    "tax_number": "parties.identifiers (ntn / tax_id)",
-    "account": "transactions.{role}_account",
-    "institution_name": "workspace institution.name (own customers), else transactions.{role}_agent",
-    "institution_code": "workspace reporting.institution_code, else transactions.{role}_agent",
-    "swift": "workspace reporting.swift, else transactions.{role}_agent",
-    "currency_code": "accounts.currency, else transactions.currency",
-    "personal_account_type": "accounts.account_type via profile account_type_codes",
-    "opened": "accounts.opened_on",
-    "person": "parties row of transactions.{role}_id",
-    "entity": "parties row of transactions.{role}_id (kind organization)",
-}
-
-
-def source_of_field(field: str) -> str | None:
-    """Where the builder took a model field from (a canonical column, the case, config)."""
-    if not field:
-        return None
-    plain = _INDEX.sub("", field)
-    head = plain.split(".", 1)[0]
-    if head == "reporting_person" or head == "location":
-        return _HEADER_SOURCES[head] + (f" ({plain.split('.', 1)[1]})" if "." in plain else "")
-    if head == "transactions":
-        rest = plain.split(".")[1:]
-        if not rest:
-            return _HEADER_SOURCES["transactions"]
-        if rest[0] in ("from_party", "to_party"):
-            side = "from" if rest[0] == "from_party" else "to"
-            role = "debtor" if side == "from" else "creditor"
-            leaf = rest[-1].split("|")[0] if len(rest) > 1 else "person"
-            template = _PARTY_SOURCES.get(leaf, f"parties / accounts of transactions.{role}_id")
-            return template.format(role=role, side=side)
-        return _TXN_SOURCES.get(rest[0].split("|")[0])
-    if head == "activity":
-        leaf = plain.split(".")[-1].split("|")[0]
-        party_source = _PARTY_SOURCES.get(leaf)
-        if party_source and leaf not in ("person", "entity"):
-            return party_source.format(role="subject", side="from").replace(
-                "transactions.subject_", "the case subject's "
-            )
-        return _HEADER_SOURCES["activity"]
-    return _HEADER_SOURCES.get(head.split("|")[0])
 
 
 # -- profile mandatory fields ---------------------------------------------------------

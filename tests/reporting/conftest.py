@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from cftwatch.reporting import FiuProfile, load_profile, project_xsd_path
 from tests.reporting import helpers
 
-SUBMITTED = dt.datetime(2025, 2, 1, 8, 0, 0)
+SUBMITTED = helpers.SUBMITTED
 
 
 @pytest.fixture(params=["generic", "fmu-pk"])

@@ -11,18 +11,22 @@ import pyarrow as pa
 from cftwatch import schema as cs
 from cftwatch.reporting import (
     Address,
+    FiuProfile,
     InstitutionInfo,
     Phone,
     ReportAlert,
     ReportCase,
     ReportDecision,
     ReportingPerson,
+    build_goaml_report,
 )
+from cftwatch.reporting.model import Report
 
 URDU_NAME = "محمد علی خان"
 ARABIC_NAME = "عبد الله بن يوسف"
 NPO_NAME = "الرحمت ویلفیئر ٹرسٹ"
 UTC = dt.UTC
+SUBMITTED = dt.datetime(2025, 2, 1, 8, 0, 0)
 
 
 def party(party_id: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -251,3 +255,20 @@ def case(**extra: Any) -> ReportCase:
     }
     data.update(extra)
     return ReportCase.model_validate(data)
+
+
+def build_report(
+    profile: FiuProfile, tables: tuple[pa.Table, pa.Table, pa.Table], **kw: Any
+) -> Report:
+    """The report of `case()` (or `case=`) over the fixture tables, submitted at SUBMITTED."""
+    txns, parties, accounts = tables
+    return build_goaml_report(
+        kw.pop("case", case()),
+        txns,
+        parties,
+        accounts=accounts,
+        institution=kw.pop("institution", institution()),
+        profile=profile,
+        submission_date=SUBMITTED,
+        **kw,
+    )

@@ -209,7 +209,7 @@ def test_profile_and_case_errors(ws_path: Path, tmp_path: Path):
 
 
 def test_write_case_report_is_one_call_for_the_demo(ws_path: Path, tmp_path: Path):
-    from cftwatch.reporting import write_case_report
+    from cftwatch.app.reporting import write_case_report
 
     with Workspace.open(ws_path) as ws:
         done = write_case_report(ws, "CASE-000001", tmp_path / "demo.xml", user="demo")

@@ -15,21 +15,8 @@ from cftwatch.reporting import (
     write_goaml_report,
 )
 from tests.reporting import helpers
-from tests.reporting.conftest import SUBMITTED
 
-
-def _build(profile, tables, **kw):
-    txns, parties, accounts = tables
-    return build_goaml_report(
-        kw.pop("case", helpers.case()),
-        txns,
-        parties,
-        accounts=accounts,
-        institution=kw.pop("institution", helpers.institution()),
-        profile=profile,
-        submission_date=SUBMITTED,
-        **kw,
-    )
+_build = helpers.build_report
 
 
 def _parse(path: Path) -> etree._Element:
@@ -123,83 +110,6 @@ def test_account_subject_sar(profile, tables, xsd):
     subject = report.activity.report_parties[0]
     assert subject.account is not None and subject.account.my_client
     assert subject.account.entity is not None and subject.account.entity.name == helpers.NPO_NAME
-    assert check_goaml_report(report, profile=profile, xsd=xsd) == []
-
-
-def test_case_bundle_from_the_cases_stage(tables, xsd):
-    """A real `CaseBundle` (cases stage) converts to the report's case input."""
-    import datetime as dt
-
-    from cftwatch.cases.records import Case, CaseAlert, CaseBundle, Note, Subject
-    from cftwatch.reporting import ReportCase, load_profile
-
-    now = dt.datetime(2025, 1, 20, tzinfo=dt.UTC)
-    case = Case(
-        case_id="CASE-000003",
-        subject_type="party",
-        subject_id="P1",
-        subject_name=helpers.URDU_NAME,
-        title="Fan-in to P1",
-        status="escalated",
-        priority="high",
-        assignee=None,
-        due_date=None,
-        created_at=now,
-        created_by="a",
-        updated_at=now,
-        updated_by="a",
-        version=3,
-    )
-    bundle = CaseBundle(
-        case=case,
-        subject=Subject(subject_type="party", subject_id="P1", subject_name=helpers.URDU_NAME),
-        alerts=[
-            CaseAlert(
-                case_id="CASE-000003",
-                alert_id="A9",
-                source="monitoring",
-                rule_id="fan_in",
-                typology="crowdfunding_fan_in",
-                severity="high",
-                score=0.9,
-                snapshot={"explanation": "many senders", "txn_ids": ["T1"]},
-                added_at=now,
-                added_by="a",
-            )
-        ],
-        txn_ids=["T2"],
-        screening_matches=[],
-        evidence=[],
-        notes=[
-            Note(
-                id=1,
-                case_id="CASE-000003",
-                text="old",
-                supersedes_id=None,
-                superseded_by_id=2,
-                created_at=now,
-                created_by="a",
-            ),
-            Note(
-                id=2,
-                case_id="CASE-000003",
-                text="corrected note",
-                supersedes_id=1,
-                superseded_by_id=None,
-                created_at=now,
-                created_by="a",
-            ),
-        ],
-        decisions=[],
-        reports=[],
-    )
-    rcase = ReportCase.from_bundle(bundle)
-    assert rcase.all_txn_ids() == ["T2", "T1"]
-    assert rcase.notes == ["corrected note"]  # the superseded note is not reported
-    profile = load_profile("generic")
-    report = _build(profile, tables, case=bundle)
-    assert [t.transactionnumber for t in report.transactions] == ["T1", "T2"]
-    assert "corrected note" in report.reason and "old" not in report.reason.split("\n")[-1]
     assert check_goaml_report(report, profile=profile, xsd=xsd) == []
 
 

@@ -1,4 +1,5 @@
-"""The whole pipeline on built-in data: what `cftwatch demo` runs.
+"""The whole pipeline on built-in data: what `cftwatch demo` runs (it combines every
+stage, so it lives in the orchestration layer).
 
 Each stage is called through its public API, in the order a compliance team works:
 load payments (the bundled sample of every input format plus a labelled synthetic
@@ -16,6 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cftwatch.app.reporting import CaseReport, write_case_report
+from cftwatch.cases import Case, CaseService
+from cftwatch.ingest import ingest_samples
+from cftwatch.jsontext import to_jsonable
+from cftwatch.lists import load_list_samples
+from cftwatch.monitoring import run_rules, top_alerts
+from cftwatch.screening import screen_parties, screen_transactions
+from cftwatch.store import OperationalStore
+from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
 from cftwatch.workspace import Workspace
 
 DEMO_USER = "demo"
@@ -81,15 +91,6 @@ def run_demo(
     Running it again on the same folder adds nothing twice: loads, list versions, alerts
     and cases are idempotent; a new report is written and recorded each time.
     """
-    from cftwatch.cases import CaseService
-    from cftwatch.ingest import ingest_samples
-    from cftwatch.lists import load_list_samples
-    from cftwatch.monitoring import run_rules, top_alerts
-    from cftwatch.reporting import write_case_report
-    from cftwatch.screening import screen_parties, screen_transactions
-    from cftwatch.store import OperationalStore
-    from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
-
     path = Path(out)
     ws = Workspace.open(path) if (path / "cftwatch.yaml").exists() else Workspace.init(path)
     marks: list[tuple[str, float]] = []
@@ -128,27 +129,7 @@ def run_demo(
         strongest_rules = top_alerts(ws, limit=5)
         strongest_matches = _top_screening(ws, limit=5)
 
-        step(STEPS[6])
-        store = OperationalStore.for_workspace(ws)
-        try:
-            service = CaseService(store)
-            case = service.triage_strongest(ws.read("alerts"), DEMO_USER)
-            case = _work_case(service, case.case_id, case.status, case.version)
-
-            step(STEPS[7])
-            report = write_case_report(
-                ws, case.case_id, path / "reports" / _report_name(case.case_id), user=DEMO_USER
-            )
-            if case.status == "escalated":
-                case = service.transition(
-                    case.case_id,
-                    DEMO_USER,
-                    "reported",
-                    f"STR written to {report.written.path.name} ({report.written.sha256[:12]})",
-                    case.version,
-                )
-        finally:
-            store.close()
+        case, report = _case_to_report(ws, path, step)
         step("done")
         exported = ws.export_jsonl(
             "alerts", path / "exports" / "alerts.jsonl", "created_at, alert_id"
@@ -165,7 +146,7 @@ def run_demo(
         screening={"customers": screened_parties, "counterparties": screened_txns},
         monitoring=run.to_dict(),
         top_screening=strongest_matches,
-        top_alerts=[_plain(a) for a in strongest_rules],
+        top_alerts=[to_jsonable(a) for a in strongest_rules],
         case=case.model_dump(mode="json"),
         report=report.to_dict(),
         alerts_export=exported,
@@ -173,7 +154,36 @@ def run_demo(
     )
 
 
-def _work_case(service: Any, case_id: str, status: str, version: int) -> Any:
+def _case_to_report(
+    ws: Workspace, path: Path, step: Callable[[str], None]
+) -> tuple[Case, CaseReport]:
+    """Open a case from the strongest alert, review and escalate it, write its report and
+    mark it reported (the last two steps of the demo)."""
+    step(STEPS[6])
+    store = OperationalStore.for_workspace(ws)
+    try:
+        service = CaseService(store)
+        case = service.triage_strongest(ws.read("alerts"), DEMO_USER)
+        case = _work_case(service, case.case_id, case.status, case.version)
+
+        step(STEPS[7])
+        report = write_case_report(
+            ws, case.case_id, path / "reports" / _report_name(case.case_id), user=DEMO_USER
+        )
+        if case.status == "escalated":
+            case = service.transition(
+                case.case_id,
+                DEMO_USER,
+                "reported",
+                f"STR written to {report.written.path.name} ({report.written.sha256[:12]})",
+                case.version,
+            )
+    finally:
+        store.close()
+    return case, report
+
+
+def _work_case(service: CaseService, case_id: str, status: str, version: int) -> Case:
     """Move a new case to `escalated`, as an analyst and then a supervisor would."""
     case = service.get(case_id)
     if status == "new":
@@ -197,25 +207,10 @@ def _report_name(case_id: str) -> str:
 
 def _top_screening(ws: Workspace, limit: int) -> list[dict[str, Any]]:
     """The strongest screening alerts, one per (subject, list entry)."""
-    rows = ws.con.sql(
+    return ws.query_dicts(
         "SELECT subject_id, subject_name, entity_id, severity, score, explanation "
         "FROM alerts WHERE source = 'screening' "
         "QUALIFY row_number() OVER (PARTITION BY subject_id, entity_id ORDER BY score DESC) = 1 "
-        "ORDER BY score DESC, subject_id LIMIT $limit",
-        params={"limit": limit},
-    ).fetchall()
-    keys = ("subject_id", "subject_name", "entity_id", "severity", "score", "explanation")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
-
-
-def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON-ready values (datetimes as ISO text, decimals as strings)."""
-    out: dict[str, Any] = {}
-    for k, v in row.items():
-        if isinstance(v, dt.datetime | dt.date):
-            out[k] = v.isoformat()
-        elif v is not None and not isinstance(v, str | int | float | bool):
-            out[k] = str(v)
-        else:
-            out[k] = v
-    return out
+        "ORDER BY score DESC, subject_id LIMIT ?",
+        [limit],
+    )

@@ -1,0 +1,152 @@
+"""Case → goAML report: what `cftwatch report` and `cftwatch demo` call. Reads the case
+from the cases stage, turns it into reporting's `ReportCase`, reads the case's
+transactions, parties and accounts through the workspace gateway, has reporting build,
+validate and write the report, and records the file on the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from cftwatch.cases import CaseBundle, CaseService
+from cftwatch.reporting import (
+    FiuProfile,
+    InstitutionInfo,
+    Report,
+    ReportAlert,
+    ReportCase,
+    ReportDecision,
+    ReportType,
+    WrittenReport,
+    build_goaml_report,
+    load_profile,
+    referenced_ids,
+    write_goaml_report,
+)
+from cftwatch.store import OperationalStore
+from cftwatch.workspace import Workspace, quote_ident
+
+DEFAULT_PROFILE = "generic"
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """A written report, the model it came from, and its record in the store."""
+
+    written: WrittenReport
+    report: Report
+    profile: FiuProfile
+    report_id: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.report.case_id,
+            "profile": self.profile.name,
+            **self.written.to_dict(),
+            "report_id": self.report_id,
+            "indicators": self.report.indicators,
+        }
+
+
+@dataclass(frozen=True)
+class CaseTables:
+    """The canonical rows a case's report needs."""
+
+    transactions: pa.Table
+    parties: pa.Table
+    accounts: pa.Table
+
+
+def write_case_report(
+    ws: Workspace,
+    case_id: str | int,
+    output: str | Path,
+    *,
+    user: str,
+    profile: str | Path | None = None,
+    xsd: str | Path | None = None,
+    report_type: ReportType | None = None,
+) -> CaseReport:
+    """Build, validate and write the goAML report of a case, then record it on the case.
+    `profile` defaults to the workspace's `reporting.default_profile`, else `generic`.
+    Raises `ReportValidationError` (nothing written, nothing recorded) when invalid."""
+    institution = InstitutionInfo.from_workspace(ws)
+    fiu = load_profile(profile or institution.default_profile or DEFAULT_PROFILE)
+    xsd_path = fiu.xsd_path(xsd)  # fails early when the FIU's own XSD is needed
+    store = OperationalStore.for_workspace(ws)
+    try:
+        rcase = report_case_from_bundle(CaseService(store).case_bundle(case_id))
+        tables = case_tables(ws, rcase)
+        report = build_goaml_report(
+            rcase,
+            tables.transactions,
+            tables.parties,
+            accounts=tables.accounts,
+            institution=institution,
+            profile=fiu,
+            report_type=report_type,
+        )
+        written = write_goaml_report(report, output, profile=fiu, xsd=xsd_path)
+        record = store.record_report(
+            rcase.case_id,
+            user,
+            written.sha256,
+            fiu.name,
+            report_code=written.report_code,
+            path=str(written.path.resolve()),
+        )
+    finally:
+        store.close()
+    return CaseReport(written=written, report=report, profile=fiu, report_id=record.id)
+
+
+def report_case_from_bundle(bundle: CaseBundle) -> ReportCase:
+    """What the report needs of a case: its fields, alerts (with the explanation and
+    transaction ids their snapshots hold), current notes and decisions."""
+    alerts = [
+        ReportAlert(
+            alert_id=a.alert_id,
+            typology=a.typology,
+            rule_id=a.rule_id,
+            severity=a.severity,
+            explanation=(a.snapshot or {}).get("explanation"),
+            txn_ids=[str(t) for t in ((a.snapshot or {}).get("txn_ids") or [])],
+        )
+        for a in bundle.alerts
+    ]
+    return ReportCase(
+        case_id=bundle.case.case_id,
+        title=bundle.case.title,
+        subject_type=bundle.subject.subject_type,
+        subject_id=bundle.subject.subject_id,
+        subject_name=bundle.subject.subject_name,
+        alerts=alerts,
+        txn_ids=list(bundle.txn_ids),
+        notes=[n.text for n in bundle.current_notes],
+        decisions=[
+            ReportDecision(kind=d.kind, to_status=d.to_status, reason=d.reason)
+            for d in bundle.decisions
+        ],
+    )
+
+
+def case_tables(ws: Workspace, rcase: ReportCase) -> CaseTables:
+    """The case's transactions, and the parties and accounts they (and the subject) name,
+    read from the workspace's canonical tables."""
+    txns = _rows_in(ws, "transactions", "txn_id", set(rcase.all_txn_ids()))
+    party_ids, account_ids = referenced_ids(txns.to_pylist(), rcase)
+    accounts = _rows_in(ws, "accounts", "account_id", account_ids)
+    party_ids |= {p for p in accounts.column("party_id").to_pylist() if p}
+    parties = _rows_in(ws, "parties", "party_id", party_ids)
+    return CaseTables(transactions=txns, parties=parties, accounts=accounts)
+
+
+def _rows_in(ws: Workspace, table: str, key: str, values: set[str]) -> pa.Table:
+    keys = pa.table({"k": pa.array(sorted(values), pa.string())})
+    with ws.registered("_report_keys", keys) as rel:
+        return ws.query_arrow(
+            f"SELECT t.* FROM {quote_ident(table)} t JOIN {rel} k ON t.{quote_ident(key)} = k.k"
+        )
