@@ -11,6 +11,7 @@ from cftwatch.lists.sources import ParseRequest, file_in_folder, get_source
 from cftwatch.lists.store import ListVersion, store_parsed
 from cftwatch.workspace import Workspace
 
+
 def parse_list(
     path: str | Path,
     source: str,

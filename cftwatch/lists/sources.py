@@ -281,7 +281,10 @@ def sources_markdown(sources: Iterable[ListSource] = LIST_SOURCES) -> str:
 
 def update_urls_markdown(sources: Iterable[ListSource] = LIST_SOURCES) -> str:
     """The table of what `lists update` fetches (docs/lists.md)."""
-    rows = ["| `--source` | list | official URL | default | also fetched |", "|---|---|---|---|---|"]
+    rows = [
+        "| `--source` | list | official URL | default | also fetched |",
+        "|---|---|---|---|---|",
+    ]
     for s in sources:
         if not s.url:
             continue
