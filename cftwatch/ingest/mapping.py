@@ -80,7 +80,8 @@ class Mapping:
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file; MappingError lists every problem found."""
-    document = load_yaml(path, MappingError, "mapping file")
+    # yamlconfig types its error as ConfigError; MappingError is its InputError sibling.
+    document = load_yaml(path, MappingError, "mapping file")  # type: ignore[arg-type]
     return parse_mapping(document.data, document.source)
 
 
