@@ -48,9 +48,7 @@ def check_golden(name: str, rows: list[dict]) -> None:
 def snapshot(ws: Workspace) -> dict:
     """Every table's row count and content, to prove a failed load changed nothing."""
     counts = ws.table_counts()
-    content = {
-        t: sorted(map(repr, ws.query(f'SELECT * FROM "{t}"'))) for t in counts
-    }
+    content = {t: sorted(map(repr, ws.query(f'SELECT * FROM "{t}"'))) for t in counts}
     return {"counts": counts, "content": content}
 
 
