@@ -164,16 +164,6 @@ LIST_SOURCES: tuple[ListSource, ...] = (
         download_suffix=".xml",
     ),
     ListSource(
-        id="uk",
-        title="UK OFSI Consolidated List",
-        reads="OFSI ConList xlsx",
-        parse=_uk,
-        url="https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.xlsx",
-        updated_by_default=True,
-        folder_files=("conlist.xlsx",),
-        download_suffix=".xlsx",
-    ),
-    ListSource(
         id="eu",
         title="EU consolidated financial sanctions list",
         reads="FSF XML; untested against a live file",
@@ -184,6 +174,16 @@ LIST_SOURCES: tuple[ListSource, ...] = (
         ),
         updated_by_default=True,
         download_suffix=".xml",
+    ),
+    ListSource(
+        id="uk",
+        title="UK OFSI Consolidated List",
+        reads="OFSI ConList xlsx",
+        parse=_uk,
+        url="https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.xlsx",
+        updated_by_default=True,
+        folder_files=("conlist.xlsx",),
+        download_suffix=".xlsx",
     ),
     ListSource(
         id="pk-nacta",
@@ -199,7 +199,7 @@ LIST_SOURCES: tuple[ListSource, ...] = (
         parse=_custom,
     ),
 )
-"""Every list source, in the order the docs list them."""
+"""Every list source, in the order the docs, the CLI help and `lists update` use."""
 
 
 def source_ids() -> list[str]:
