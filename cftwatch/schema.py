@@ -308,10 +308,6 @@ _IDENTIFIER = pa.struct(
     ]
 )
 
-NAME_TYPE = _NAME
-BIRTH_DATE_TYPE = _BIRTH_DATE
-IDENTIFIER_TYPE = _IDENTIFIER
-
 LIST_ENTITIES = _schema(
     "list_entities",
     "A listed person, organisation, vessel or wallet, in the FollowTheMoney vocabulary.",

@@ -18,6 +18,7 @@ from cftwatch.cli._app import (
     print_table,
     progress,
 )
+from cftwatch.ingest.formats import formats_help
 
 
 @app.command()
@@ -26,7 +27,7 @@ def ingest(
         str,
         typer.Argument(
             metavar="FORMAT",
-            help="amlworld, paysim, csv, iso20022 (or pacs008, pain001), mojaloop, parquet.",
+            help=formats_help(),
         ),
     ],
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],

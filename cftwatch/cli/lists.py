@@ -22,6 +22,7 @@ from cftwatch.cli._app import (
     progress,
 )
 from cftwatch.errors import InputError, NotFoundError
+from cftwatch.lists.sources import default_update_sources, official_urls, source_choices_help
 
 lists_app = typer.Typer(
     help="Official sanctions and proscription lists: load, update, diff, show, export.",
@@ -34,7 +35,7 @@ SourceOpt = Annotated[
     typer.Option(
         "--source",
         "-s",
-        help="un, ofac (SDN CSV set or XML), ofac-nonsdn, uk, eu, pk-nacta or custom.",
+        help=source_choices_help(),
     ),
 ]
 
@@ -113,8 +114,9 @@ def load_cmd(
 @lists_app.command("update")
 def update_cmd(
     source: Annotated[
-        str, typer.Option("--source", "-s", help="Comma-separated: un,ofac,ofac-nonsdn,eu,uk.")
-    ] = "un,ofac,eu,uk",
+        str,
+        typer.Option("--source", "-s", help=f"Comma-separated: {','.join(official_urls())}."),
+    ] = ",".join(default_update_sources()),
     url: Annotated[
         list[str] | None,
         typer.Option("--url", help="Override a URL for this run: SOURCE=URL (repeatable)."),
@@ -254,25 +256,18 @@ def show_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Print one active list entity in full."""
-    from cftwatch.lists import find_entity, list_clusters
+    from cftwatch.lists import entity_cluster, find_entity
 
     ws = open_workspace(workspace)
     try:
         row = find_entity(ws, ref)
         if row is None:
             raise NotFoundError(f"no active list entry {ref!r}")
-        clusters = list_clusters(ws).to_pylist()
+        cluster = entity_cluster(ws, row["entity_id"])
     finally:
         ws.close()
-    cluster_id = next(
-        (c["cluster_id"] for c in clusters if c["entity_id"] == row["entity_id"]), None
-    )
-    row["cluster_id"] = cluster_id
-    row["cluster_members"] = [
-        c["entity_id"]
-        for c in clusters
-        if c["cluster_id"] == cluster_id and c["entity_id"] != row["entity_id"]
-    ]
+    row["cluster_id"] = cluster.cluster_id
+    row["cluster_members"] = cluster.members
     if json_:
         print_json(row)
         return

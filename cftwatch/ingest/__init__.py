@@ -9,20 +9,34 @@ records go to `rejects` (with `on_error="skip"`) or stop the load (`"fail"`, the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cftwatch.errors import ConfigError, InputError, Problem
+
+# Each format module registers its `IngestFormat` when imported; registration order is the
+# order of the docs, the CLI help and `ingest_samples`, so it is kept by hand.
+# isort: off
+from cftwatch.ingest import amlworld, paysim, csv_mapped, iso20022, mojaloop, parquet  # noqa: F401
+
+# isort: on
 from cftwatch.ingest._core import (
     FileLoad,
     IngestResult,
     Progress,
-    Source,
     file_sha256,
     load_source,
     new_load_id,
+)
+from cftwatch.ingest.formats import (
+    SAMPLES_DIR,
+    Context,
+    IngestFormat,
+    format_summaries,
+    get_format,
+    ingest_formats,
+    sample_files,
 )
 from cftwatch.ingest.mapping import Mapping, load_mapping
 from cftwatch.workspace import Workspace
@@ -33,104 +47,22 @@ __all__ = [
     "SAMPLE_MAPPING",
     "SAMPLE_PAYSIM_START",
     "FileLoad",
+    "IngestFormat",
     "IngestResult",
     "Mapping",
     "Progress",
     "ingest_files",
+    "ingest_formats",
     "ingest_samples",
     "load_mapping",
 ]
 
 ON_ERROR = ("fail", "skip")
 
+FORMATS: dict[str, str] = format_summaries()
+"""Format name -> what it reads (`cftwatch ingest FORMAT ...`), from the registry."""
 
-@dataclass(frozen=True)
-class Context:
-    """What a reader gets for one file."""
-
-    path: Path
-    sha: str
-    fmt: str
-    ws: Workspace
-    mapping: Mapping | None
-    start: datetime | None
-    currency: str
-    progress: Progress | None
-
-
-Reader = Callable[[Context], Source]
-
-
-def _amlworld(ctx: Context) -> Source:
-    from cftwatch.ingest.amlworld import amlworld_source
-
-    return amlworld_source(ctx.path, ctx.sha)
-
-
-def _paysim(ctx: Context) -> Source:
-    from cftwatch.ingest.paysim import paysim_source
-
-    assert ctx.start is not None
-    return paysim_source(ctx.path, ctx.sha, ctx.start, ctx.currency)
-
-
-def _csv(ctx: Context) -> Source:
-    from cftwatch.ingest.csv_mapped import mapped_csv_source
-
-    assert ctx.mapping is not None
-    return mapped_csv_source(ctx.path, ctx.sha, ctx.mapping)
-
-
-def _iso(ctx: Context) -> Source:
-    from cftwatch.ingest.iso20022 import iso20022_source
-
-    return iso20022_source(ctx.ws.con, ctx.path, ctx.fmt, ctx.progress)
-
-
-def _mojaloop(ctx: Context) -> Source:
-    from cftwatch.ingest.mojaloop import mojaloop_source
-
-    return mojaloop_source(ctx.ws.con, ctx.path, ctx.progress)
-
-
-def _parquet(ctx: Context) -> Source:
-    from cftwatch.ingest.parquet import parquet_source
-
-    return parquet_source(ctx.ws.con, ctx.path)
-
-
-FORMATS: dict[str, str] = {
-    "amlworld": "IBM AMLworld CSV (Is Laundering -> labels)",
-    "paysim": "PaySim CSV (step = hours after --start; isFraud -> labels)",
-    "csv": "any CSV through a YAML column mapping (--mapping)",
-    "iso20022": "ISO 20022 pacs.008.001.08-13 or pain.001.001.03-12 XML (by namespace)",
-    "pacs008": "ISO 20022 pacs.008 XML only",
-    "pain001": "ISO 20022 pain.001 XML only",
-    "mojaloop": "Mojaloop FSPIOP quotes joined to transfers (JSON array or JSON lines)",
-    "parquet": "Parquet already in the canonical transactions schema",
-}
-"""Format name -> what it reads (`cftwatch ingest FORMAT ...`)."""
-
-_READERS: dict[str, Reader] = {
-    "amlworld": _amlworld,
-    "paysim": _paysim,
-    "csv": _csv,
-    "iso20022": _iso,
-    "pacs008": _iso,
-    "pain001": _iso,
-    "mojaloop": _mojaloop,
-    "parquet": _parquet,
-}
-
-SAMPLES_DIR = Path(__file__).with_name("samples")
-SAMPLE_FILES: dict[str, list[Path]] = {
-    "amlworld": [SAMPLES_DIR / "amlworld.csv"],
-    "paysim": [SAMPLES_DIR / "paysim.csv"],
-    "csv": [SAMPLES_DIR / "wallet_export.csv"],
-    "iso20022": [SAMPLES_DIR / "pacs008.xml", SAMPLES_DIR / "pain001.xml"],
-    "mojaloop": [SAMPLES_DIR / "mojaloop.jsonl"],
-    "parquet": [SAMPLES_DIR / "canonical.parquet"],
-}
+SAMPLE_FILES: dict[str, list[Path]] = sample_files()
 """One small demo file per format, shipped in the package (Pakistani wallet data)."""
 SAMPLE_MAPPING = SAMPLES_DIR / "wallet_export.mapping.yaml"
 """The mapping for `SAMPLE_FILES["csv"]`."""
@@ -143,13 +75,14 @@ def ingest_samples(ws: Workspace, *, progress: Progress | None = None) -> list[I
     return [
         ingest_files(
             ws,
-            fmt,
-            files,
-            mapping=SAMPLE_MAPPING if fmt == "csv" else None,
-            start=SAMPLE_PAYSIM_START if fmt == "paysim" else None,
+            fmt.name,
+            fmt.samples,
+            mapping=SAMPLE_MAPPING if fmt.needs_mapping else None,
+            start=SAMPLE_PAYSIM_START if fmt.needs_start else None,
             progress=progress,
         )
-        for fmt, files in SAMPLE_FILES.items()
+        for fmt in ingest_formats()
+        if fmt.samples
     ]
 
 
@@ -190,10 +123,7 @@ def ingest_files(
     `on_error="fail"`, for any bad record.
     """
     started = time.perf_counter()
-    if fmt not in _READERS:
-        raise ConfigError.at(
-            f"unknown format (choose one of {', '.join(FORMATS)})", field="format", value=fmt
-        )
+    the_format = get_format(fmt)
     if on_error not in ON_ERROR:
         raise ConfigError.at("choose fail or skip", field="on_error", value=on_error)
     files = [Path(p) for p in paths]
@@ -203,12 +133,12 @@ def ingest_files(
     if missing:
         raise InputError(missing)
     the_mapping: Mapping | None = None
-    if fmt == "csv":
+    if the_format.needs_mapping:
         if mapping is None:
             raise ConfigError.at("the csv format needs a column mapping (--mapping FILE)")
         the_mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     start_at = parse_start(start)
-    if fmt == "paysim" and start_at is None:
+    if the_format.needs_start and start_at is None:
         raise ConfigError.at(
             "PaySim needs --start: the date/time of step 0 (steps are hours after it)",
             field="start",
@@ -217,44 +147,33 @@ def ingest_files(
 
     loads: list[FileLoad] = []
     with ws.atomic():
-        con = ws.con  # interim: ingest still stages through DuckDB directly
-        if fmt == "mojaloop":
-            from cftwatch.ingest.mojaloop import store_quotes
-
-            store_quotes(con, files)
+        if the_format.prepare is not None:
+            the_format.prepare(ws, files)
         seen: set[str] = set()
         for path in files:
             t0 = time.perf_counter()
             sha = file_sha256(path)
-            row = con.execute(
-                "SELECT load_id FROM loads WHERE sha256 = ? LIMIT 1", [sha]
-            ).fetchone()
+            row = ws.query_one("SELECT load_id FROM loads WHERE sha256 = ? LIMIT 1", [sha])
             if row is not None or sha in seen:
                 loads.append(FileLoad(str(path), sha, row[0] if row else None, skipped=True))
                 continue
             seen.add(sha)
             load = FileLoad(str(path), sha, new_load_id())
             ctx = Context(path, sha, fmt, ws, the_mapping, start_at, money, progress)
-            src = _READERS[fmt](ctx)
+            src = the_format.reader(ctx)
             problems = load_source(
-                con,
-                src,
-                fmt=fmt,
-                file_label=str(path),
-                load=load,
-                on_error=on_error,
+                ws, src, fmt=fmt, file_label=str(path), load=load, on_error=on_error
             )
             for stmt in src.cleanup:
-                con.execute(stmt)
+                ws.execute(stmt)
             if problems and on_error == "fail":
                 raise InputError(problems)
             load.seconds = time.perf_counter() - t0
-            con.execute(
+            ws.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, now())",
                 [load.load_id, fmt, str(path), sha, load.rows, load.labels, load.rejects],
             )
             loads.append(load)
             if progress is not None:
                 progress(str(path), load.rows, True)
-        con.execute("DROP VIEW IF EXISTS _ingest_v")
     return IngestResult(fmt, loads, time.perf_counter() - started)

@@ -5,11 +5,15 @@ text of each record, typed canonical columns and a list of checks. This module t
 into three set-based SQL passes inside one DuckDB transaction (problems, transactions,
 labels), so no Python runs per row on the CSV paths and every reader rejects bad records
 the same way.
+
+The SQL is the readers' own; every value that comes from outside (a path, a hash, a load
+id, anything in a mapping file) is a named parameter (`$name`, in `Source.params`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,11 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import Problem
+from cftwatch.workspace import Workspace, quote_ident
 
 MAX_LISTED_PROBLEMS = 20
 """How many problems an InputError lists (the message says how many there were in all)."""
@@ -38,7 +42,8 @@ and once when each file is loaded (the CLI draws a bar over the files)."""
 
 
 def sql_str(value: str) -> str:
-    """A SQL string literal."""
+    """A SQL string literal for the readers' own constants (code tables, JSON paths);
+    anything from a file or a caller goes in `Source.params` instead."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -81,6 +86,9 @@ class Source:
     """True when txn ids come from the source (dedupe needed); False when derived from the
     file's hash and the record number (unique by construction)."""
     cleanup: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    """Values of the `$name` parameters the SQL above refers to. `load_source` adds
+    `$load_id`, `$fmt` and `$ref_prefix` (the file's name and a colon)."""
 
 
 @dataclass
@@ -170,17 +178,95 @@ def new_load_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
-def derived_id_expr(prefix: str, sha: str, record: str) -> str:
-    """txn_id for sources without ids: `<format>:<first 12 hex of the file sha256>:<record>`.
+DERIVED_ID_EXPR = "$id_prefix || CAST({record} AS VARCHAR)"
+
+
+def derived_id(prefix: str, sha: str, record: str) -> tuple[str, dict[str, str]]:
+    """txn_id for sources without ids: `<format>:<first 12 hex of the file sha256>:<record>`,
+    as (SQL, parameters).
 
     Deterministic (reloading the same bytes gives the same ids) and unique by construction,
     so the fast CSV paths need no duplicate search; a string concat, not a hash, per row.
     """
-    return f"{sql_str(f'{prefix}:{sha[:12]}:')} || CAST({record} AS VARCHAR)"
+    return DERIVED_ID_EXPR.format(record=record), {"id_prefix": f"{prefix}:{sha[:12]}:"}
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class _Passes:
+    """Runs one file's statements over the `_ingest_v` relation (a CTE, so parameters may
+    appear in it), passing each statement the parameters it names."""
+
+    def __init__(self, ws: Workspace, view_sql: str, params: dict[str, Any]) -> None:
+        self.ws = ws
+        self.view_sql = view_sql
+        self.params = params
+
+    def over_view(self, select_sql: str) -> str:
+        return f"WITH _ingest_v AS NOT MATERIALIZED ({self.view_sql}) {select_sql}"
+
+    def bound(self, sql: str) -> dict[str, Any]:
+        return {k: self.params[k] for k in dict.fromkeys(_PARAM.findall(sql)) if k in self.params}
+
+    def execute(self, sql: str) -> None:
+        self.ws.execute(sql, self.bound(sql))
+
+    def scalar(self, sql: str) -> int:
+        return int(self.ws.scalar(sql, self.bound(sql)) or 0)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.ws.query(sql, self.bound(sql))
+
+
+def _flag_columns(checks: list[Check], params: dict[str, Any]) -> str:
+    """`_field`, `_value`, `_reason` of a record's first failed check and `_bad`."""
+    if not checks:
+        return (
+            "NULL::VARCHAR AS _field, NULL::VARCHAR AS _value, NULL::VARCHAR AS _reason, "
+            "false AS _bad"
+        )
+    for i, c in enumerate(checks):
+        params[f"check_field_{i}"] = c.field
+        params[f"check_reason_{i}"] = c.reason
+    field_case = " ".join(f"WHEN {c.bad} THEN $check_field_{i}" for i, c in enumerate(checks))
+    value_case = " ".join(f"WHEN {c.bad} THEN CAST({c.value} AS VARCHAR)" for c in checks)
+    reason_case = " ".join(f"WHEN {c.bad} THEN $check_reason_{i}" for i, c in enumerate(checks))
+    any_bad = " OR ".join(f"coalesce({c.bad}, false)" for c in checks)
+    return (
+        f"CAST(CASE {field_case} END AS VARCHAR) AS _field, "
+        f"CASE {value_case} END AS _value, "
+        f"CAST(CASE {reason_case} END AS VARCHAR) AS _reason, ({any_bad}) AS _bad"
+    )
+
+
+def _view_sql(src: Source, fmt: str, file_label: str, load_id: str) -> tuple[str, dict[str, Any]]:
+    """The per-record relation every pass reads, and its parameters."""
+    params: dict[str, Any] = {
+        **src.params,
+        "load_id": load_id,
+        "fmt": fmt,
+        "ref_prefix": Path(file_label).name + ":",
+    }
+    flags = _flag_columns(src.checks, params)
+    cols = ", ".join(
+        f"CAST({src.columns.get(name, 'NULL')} AS {duck_type(name)}) AS {name}"
+        for name in TXN_COLUMNS
+        if name not in ("source_format", "source_ref", "load_id")
+    )
+    labels = "".join(f", {expr} AS _label_{i}" for i, expr in enumerate(src.labels.values()))
+    src_ref = src.columns.get("source_ref", f"$ref_prefix || CAST({src.record} AS VARCHAR)")
+    src_fmt = src.columns.get("source_format", "$fmt")
+    view = (
+        f"SELECT {src.record} AS _record, {cols}, CAST({src_fmt} AS VARCHAR) AS source_format, "
+        f"CAST({src_ref} AS VARCHAR) AS source_ref, CAST($load_id AS VARCHAR) AS load_id, "
+        f"{flags}, {src.raw} AS _raw{labels} FROM {src.relation}"
+    )
+    return view, params
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection,
+    ws: Workspace,
     src: Source,
     *,
     fmt: str,
@@ -195,100 +281,78 @@ def load_source(
     """
     assert load.load_id is not None
     if src.stage is not None:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}")
+        stage = f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}"
+        _Passes(ws, "", src.params).execute(stage)
         src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
-    checks = src.checks
-    if checks:
-        field_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.field)}" for c in checks)
-        value_case = " ".join(f"WHEN {c.bad} THEN CAST({c.value} AS VARCHAR)" for c in checks)
-        reason_case = " ".join(f"WHEN {c.bad} THEN {sql_str(c.reason)}" for c in checks)
-        any_bad = " OR ".join(f"coalesce({c.bad}, false)" for c in checks)
-        flags = (
-            f"CASE {field_case} END AS _field, CASE {value_case} END AS _value, "
-            f"CASE {reason_case} END AS _reason, ({any_bad}) AS _bad"
-        )
-    else:
-        flags = (
-            "NULL::VARCHAR AS _field, NULL::VARCHAR AS _value, NULL::VARCHAR AS _reason, "
-            "false AS _bad"
-        )
-    cols = ", ".join(
-        f"CAST({src.columns.get(name, 'NULL')} AS {duck_type(name)}) AS {name}"
-        for name in TXN_COLUMNS
-        if name not in ("source_format", "source_ref", "load_id")
-    )
-    labels = "".join(f", {expr} AS _label_{i}" for i, expr in enumerate(src.labels.values()))
-    src_ref = src.columns.get(
-        "source_ref", f"{sql_str(Path(file_label).name + ':')} || CAST({src.record} AS VARCHAR)"
-    )
-    src_fmt = src.columns.get("source_format", sql_str(fmt))
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW _ingest_v AS "
-        f"SELECT {src.record} AS _record, {cols}, CAST({src_fmt} AS VARCHAR) AS source_format, "
-        f"CAST({src_ref} AS VARCHAR) AS source_ref, {sql_str(load.load_id)} AS load_id, "
-        f"{flags}, {src.raw} AS _raw{labels} FROM {src.relation}"
-    )
+    view, params = _view_sql(src, fmt, file_label, load.load_id)
+    run = _Passes(ws, view, params)
     problems: list[Problem] = []
     names = ", ".join(TXN_COLUMNS)
     good = "NOT _bad"
     if src.own_ids:
         # Sources with their own ids: look for bad records first, then keep the first record
         # of an id within the file and none already in the store.
-        problems = _refuse(con, on_error, file_label, load)
+        problems = _refuse(run, on_error, file_label, load)
         if problems and on_error == "fail":
             return problems
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _ingest_new AS SELECT _record, txn_id FROM _ingest_v "
-            f"WHERE {good} AND txn_id NOT IN (SELECT txn_id FROM transactions) "
-            "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY _record) = 1"
+        run.execute(
+            "CREATE OR REPLACE TEMP TABLE _ingest_new AS "
+            + run.over_view(
+                f"SELECT _record, txn_id FROM _ingest_v WHERE {good} "
+                "AND txn_id NOT IN (SELECT txn_id FROM transactions) "
+                "QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY _record) = 1"
+            )
         )
         good += " AND _record IN (SELECT _record FROM _ingest_new)"
-        n_good = con.execute("SELECT count(*) FROM _ingest_v WHERE NOT _bad").fetchone()
-        load.duplicates = int(n_good[0]) if n_good else 0
-    inserted = con.execute(
-        f"INSERT INTO transactions ({names}) SELECT {names} FROM _ingest_v WHERE {good}"
-    ).fetchone()
-    load.rows = int(inserted[0]) if inserted else 0
+        load.duplicates = run.scalar(run.over_view("SELECT count(*) FROM _ingest_v WHERE NOT _bad"))
+    load.rows = run.scalar(
+        f"INSERT INTO transactions ({names}) "
+        + run.over_view(f"SELECT {names} FROM _ingest_v WHERE {good}")
+    )
     if src.own_ids:
         load.duplicates -= load.rows
     else:
         # Ids derived from (file, record) are unique, so every good record was inserted:
         # a cheap count (no checks computed) says whether any record was bad.
-        total = con.execute(f"SELECT count(*) FROM {src.relation}").fetchone()
-        if (int(total[0]) if total else 0) > load.rows:
-            problems = _refuse(con, on_error, file_label, load)
+        total = run.scalar(f"SELECT count(*) FROM {src.relation}")
+        if total > load.rows:
+            problems = _refuse(run, on_error, file_label, load)
             if on_error == "fail":
                 return problems
     for i, label in enumerate(src.labels):
         # Labels keep the positive records; a labelled source's other records are negative.
-        n = con.execute(
+        params[f"label_{i}"] = label
+        load.labels += run.scalar(
             "INSERT INTO labels (txn_id, label, value, source_format, source_ref, load_id) "
-            f"SELECT txn_id, {sql_str(label)}, true, source_format, source_ref, load_id "
-            f"FROM _ingest_v WHERE {good} AND _label_{i}"
-        ).fetchone()
-        load.labels += int(n[0]) if n else 0
+            + run.over_view(
+                f"SELECT txn_id, CAST($label_{i} AS VARCHAR), true, source_format, source_ref, "
+                f"load_id FROM _ingest_v WHERE {good} AND _label_{i}"
+            )
+        )
     if src.own_ids:
-        con.execute("DROP TABLE IF EXISTS _ingest_new")
+        ws.execute("DROP TABLE IF EXISTS _ingest_new")
     return problems
 
 
-def _refuse(
-    con: duckdb.DuckDBPyConnection, on_error: str, file_label: str, load: FileLoad
-) -> list[Problem]:
+def _refuse(run: _Passes, on_error: str, file_label: str, load: FileLoad) -> list[Problem]:
     """Bad records: the first few as Problems; with `skip`, all of them into `rejects`."""
+    run.params["file_label"] = file_label
     if on_error == "skip":
-        n = con.execute(
-            "INSERT INTO rejects SELECT load_id, source_format, ?, _record, _field, _value, "
-            "_reason, left(_raw, 2000), now() FROM _ingest_v WHERE _bad",
-            [file_label],
-        ).fetchone()
-        load.rejects = int(n[0]) if n else 0
+        load.rejects = run.scalar(
+            "INSERT INTO rejects "
+            + run.over_view(
+                "SELECT load_id, source_format, CAST($file_label AS VARCHAR), _record, _field, "
+                "_value, _reason, left(_raw, 2000), now() FROM _ingest_v WHERE _bad"
+            )
+        )
         if not load.rejects:
             return []
-    found = con.execute(
-        "SELECT _record, _field, _value, _reason, count(*) OVER () FROM _ingest_v "
-        f"WHERE _bad ORDER BY _record LIMIT {MAX_LISTED_PROBLEMS}"
-    ).fetchall()
+    found = run.query(
+        run.over_view(
+            "SELECT _record, _field, _value, _reason, count(*) OVER () FROM _ingest_v "
+            f"WHERE _bad ORDER BY _record LIMIT {MAX_LISTED_PROBLEMS}"
+        )
+    )
     problems = [
         Problem(reason, file=file_label, record=rec, field=fld, value=val)
         for rec, fld, val, reason, _ in found
@@ -300,18 +364,11 @@ def _refuse(
     return problems
 
 
-def stage_arrow(
-    con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, batches: Iterator[pa.Table]
-) -> int:
+def stage_arrow(ws: Workspace, name: str, schema: pa.Schema, batches: Iterator[pa.Table]) -> int:
     """Append Arrow batches to a fresh temp table (the streaming readers' staging area)."""
-    empty = schema.empty_table()  # noqa: F841 - read by DuckDB's replacement scan
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM empty")
+    ws.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+    ws.ensure_table(name, schema, temp=True)
     total = 0
     for batch in batches:
-        con.register("_ingest_batch", batch)
-        try:
-            con.execute(f"INSERT INTO {name} SELECT * FROM _ingest_batch")
-        finally:
-            con.unregister("_ingest_batch")
-        total += batch.num_rows
+        total += ws.append(name, batch)
     return total

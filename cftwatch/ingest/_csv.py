@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import Check, sql_str
+from cftwatch.ingest._core import Check
 
 CURRENCIES_FILE = Path(__file__).with_name("currencies.csv")
 
@@ -17,12 +18,6 @@ def currency_names() -> dict[str, str]:
     """Currency names as AMLworld writes them -> ISO 4217 or crypto codes (package data)."""
     with CURRENCIES_FILE.open(encoding="utf-8", newline="") as fh:
         return {row["name"]: row["code"] for row in csv.DictReader(fh)}
-
-
-def currency_values_sql() -> str:
-    """The currency-name table as a SQL VALUES relation (joined, so no Python per row)."""
-    rows = ", ".join(f"({sql_str(k)}, {sql_str(v)})" for k, v in currency_names().items())
-    return f"(VALUES {rows}) AS _cur(name, code)"
 
 
 def read_header(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> list[str]:
@@ -59,8 +54,9 @@ def read_csv_relation(
     delimiter: str = ",",
     quote: str = '"',
     encoding: str = "utf-8",
-) -> str:
-    """`read_csv(...)` with columns c0..c(N-1) as VARCHAR and the record's line as `_line`.
+) -> tuple[str, dict[str, Any]]:
+    """`read_csv(...)` with columns c0..c(N-1) as VARCHAR and the record's line as `_line`,
+    and its parameters (`$csv_path`, `$csv_delim`, `$csv_quote`, `$csv_encoding`).
 
     Lines are counted from 1 including the header, for one record per line (a quoted field
     spanning lines shifts the count). A short record is padded with NULLs that the checks
@@ -71,18 +67,26 @@ def read_csv_relation(
     enc = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "utf-16": "utf-16"}[
         encoding.lower()
     ]
-    return (
-        f"(SELECT *, ordinality + {1 if header else 0} AS _line FROM read_csv("
-        f"{sql_str(str(path))}, header=false, skip={1 if header else 0}, columns={columns}, "
-        f"delim={sql_str(delimiter)}, quote={sql_str(quote)}, auto_detect=false, "
-        f"null_padding=true, strict_mode=false, encoding={sql_str(enc)}) WITH ORDINALITY)"
+    skip = 1 if header else 0
+    sql = (
+        f"(SELECT *, ordinality + {skip} AS _line FROM read_csv("
+        f"$csv_path, header=false, skip={skip}, columns={columns}, "
+        "delim=$csv_delim, quote=$csv_quote, auto_detect=false, "
+        "null_padding=true, strict_mode=false, encoding=$csv_encoding) WITH ORDINALITY)"
     )
+    params = {
+        "csv_path": str(path),
+        "csv_delim": delimiter,
+        "csv_quote": quote,
+        "csv_encoding": enc,
+    }
+    return sql, params
 
 
-def raw_line_sql(n_columns: int, delimiter: str = ",") -> str:
-    """The record rebuilt from its fields (for the rejects table)."""
+def raw_line_sql(n_columns: int) -> str:
+    """The record rebuilt from its fields (for the rejects table), joined by `$csv_delim`."""
     parts = ", ".join(f"coalesce(c{i}, '')" for i in range(n_columns))
-    return f"concat_ws({sql_str(delimiter)}, {parts}, c{n_columns})"
+    return f"concat_ws($csv_delim, {parts}, c{n_columns})"
 
 
 def too_many_fields(n_columns: int) -> Check:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cftwatch.ingest._core import Check, Source, derived_id_expr, sql_str
+from cftwatch.formats import AMLWORLD_HEADER
+from cftwatch.ingest._core import Check, Source, derived_id, sql_str
 from cftwatch.ingest._csv import (
     currency_names,
     raw_line_sql,
@@ -20,20 +21,9 @@ from cftwatch.ingest._csv import (
     require_header,
     too_many_fields,
 )
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 
-HEADER = [
-    "Timestamp",
-    "From Bank",
-    "Account",
-    "To Bank",
-    "Account",
-    "Amount Received",
-    "Receiving Currency",
-    "Amount Paid",
-    "Payment Currency",
-    "Payment Format",
-    "Is Laundering",
-]
+HEADER = list(AMLWORLD_HEADER)
 
 TIMESTAMP_FORMAT = "%Y/%m/%d %H:%M"
 """AMLworld writes minutes, no zone; read as UTC."""
@@ -59,6 +49,8 @@ def amlworld_source(path: Path, sha: str) -> Source:
     require_header(path, read_header(path), HEADER, "AMLworld")
     n = len(HEADER)
     names = currency_names()
+    txn_id, id_params = derived_id("amlworld", sha, "_line")
+    stage, stage_params = read_csv_relation(path, n)
     rel = (
         f"(SELECT r.*, try_strptime(c0, '{TIMESTAMP_FORMAT}') AS _ts, "
         "TRY_CAST(c7 AS DECIMAL(24,8)) AS _paid, TRY_CAST(c5 AS DECIMAL(24,8)) AS _recv, "
@@ -67,7 +59,7 @@ def amlworld_source(path: Path, sha: str) -> Source:
         "FROM _ingest_stage AS r)"
     )
     columns = {
-        "txn_id": derived_id_expr("amlworld", sha, "_line"),
+        "txn_id": txn_id,
         "ts": "_ts",
         "amount": "_paid",
         "currency": "_paid_cur",
@@ -106,10 +98,40 @@ def amlworld_source(path: Path, sha: str) -> Source:
     ]
     return Source(
         relation=rel,
-        stage=read_csv_relation(path, n),
+        stage=stage,
         record="_line",
         raw=raw_line_sql(n),
         columns=columns,
         checks=checks,
         labels={"laundering": "c10 = '1'"},
+        params={**stage_params, **id_params},
     )
+
+
+def _read(ctx: Context) -> Source:
+    return amlworld_source(ctx.path, ctx.sha)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="amlworld",
+        summary="IBM AMLworld CSV (Is Laundering -> labels)",
+        reader=_read,
+        doc=DocRow(
+            reads=(
+                "IBM AMLworld CSV (`Timestamp,From Bank,Account,To Bank,Account,...`), "
+                "columns by position"
+            ),
+            maps=(
+                "Amount Paid/Payment Currency → amount/currency (currency *names* → ISO "
+                "codes, `cftwatch/ingest/currencies.csv`); banks → agents; accounts; "
+                "Payment Format → channel (ACH→ach, Bitcoin→crypto, Cash→cash_out, "
+                "Cheque→cheque, Credit Card→card, Wire→wire, Reinvestment→other) and "
+                "purpose; a different received amount → narrative"
+            ),
+            txn_id="`amlworld:<sha256[:12]>:<line>`",
+            labels="`Is Laundering` = 1 → `laundering`",
+        ),
+        samples=tuple(SAMPLES_DIR / f for f in ("amlworld.csv",)),
+    )
+)

@@ -8,14 +8,17 @@ set-based passes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError, Problem
-from cftwatch.ingest._core import Check, Source, derived_id_expr, sql_str
+from cftwatch.ingest._core import Check, Source, derived_id, sql_str
 from cftwatch.ingest._csv import raw_line_sql, read_csv_relation, read_header, too_many_fields
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 from cftwatch.ingest.mapping import Column, Mapping
+from cftwatch.vocab import CHANNELS
 
 TRUE_VALUES = ("1", "true", "t", "yes", "y")
 FALSE_VALUES = ("0", "false", "f", "no", "n")
@@ -73,15 +76,17 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     inner: list[str] = []
     checks: list[Check] = [too_many_fields(n)]
     columns: dict[str, str] = {}
+    params: dict[str, Any] = {"source_format": m.source_format}
 
     # Timestamps: strptime formats (or ISO 8601), local time in the mapping's zone.
     if m.timestamp_formats:
-        fmts = "[" + ", ".join(sql_str(f) for f in m.timestamp_formats) + "]"
-        parsed = f"try_strptime(trim({c('ts')}), {fmts})"
+        params["ts_formats"] = list(m.timestamp_formats)
+        parsed = f"try_strptime(trim({c('ts')}), $ts_formats)"
     else:
         parsed = f"TRY_CAST(trim({c('ts')}) AS TIMESTAMP)"
     if not m.has_offset:
-        parsed = f"timezone({sql_str(m.timezone)}, {parsed})"
+        params["timezone"] = m.timezone
+        parsed = f"timezone($timezone, {parsed})"
     inner.append(f"{parsed} AS _ts")
     columns["ts"] = "_ts"
     shown = " or ".join(m.timestamp_formats) or "ISO 8601"
@@ -91,7 +96,8 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     # Amounts: strip the thousands mark, then read the decimal separator.
     amount = f"trim({c('amount')})"
     if m.thousands:
-        amount = f"replace({amount}, {sql_str(m.thousands)}, '')"
+        params["thousands"] = m.thousands
+        amount = f"replace({amount}, $thousands, '')"
     if m.decimal == ",":
         amount = f"replace({amount}, ',', '.')"
     inner.append(f"TRY_CAST({amount} AS DECIMAL(24,8)) AS _amount")
@@ -102,7 +108,8 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     checks.append(Check(field_name("amount"), c("amount"), "_amount < 0", "negative amount"))
 
     if m.currency is not None:
-        columns["currency"] = sql_str(m.currency)
+        params["currency"] = m.currency
+        columns["currency"] = "CAST($currency AS VARCHAR)"
     else:
         inner.append(f"upper(trim({c('currency')})) AS _currency")
         columns["currency"] = "_currency"
@@ -117,12 +124,13 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
 
     if "channel" in pos:
         value = f"trim({c('channel')})"
-        whens = " ".join(
-            f"WHEN {value} = {sql_str(k)} THEN {sql_str(v)}" for k, v in m.channel_map.items()
-        )
-        known = ", ".join(sql_str(ch) for ch in cs.CHANNELS)
+        whens = ""
+        for i, (k, v) in enumerate(m.channel_map.items()):
+            params[f"channel_from_{i}"], params[f"channel_to_{i}"] = k, v
+            whens += f"WHEN {value} = $channel_from_{i} THEN CAST($channel_to_{i} AS VARCHAR) "
+        known = ", ".join(sql_str(ch) for ch in CHANNELS)
         inner.append(
-            f"CASE {whens} WHEN lower({value}) IN ({known}) THEN lower({value}) END AS _channel"
+            f"CASE {whens}WHEN lower({value}) IN ({known}) THEN lower({value}) END AS _channel"
         )
         columns["channel"] = "_channel"
         checks.append(
@@ -134,17 +142,19 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
             )
         )
     elif m.channel is not None:
-        columns["channel"] = sql_str(m.channel)
+        params["channel"] = m.channel
+        columns["channel"] = "CAST($channel AS VARCHAR)"
 
     own_ids = "txn_id" in pos
     if own_ids:
         # Prefixed with the source's name: two systems may both have a "TX-1".
-        columns["txn_id"] = f"{sql_str(m.source_format + ':')} || trim({c('txn_id')})"
+        columns["txn_id"] = f"$source_format || ':' || trim({c('txn_id')})"
         checks.append(
             Check(field_name("txn_id"), c("txn_id"), f"{c('txn_id')} IS NULL", "missing id")
         )
     else:
-        columns["txn_id"] = derived_id_expr(m.source_format, sha, "_line")
+        columns["txn_id"], id_params = derived_id(m.source_format, sha, "_line")
+        params.update(id_params)
 
     for name in pos:
         if name in _TEXT_COLUMNS and name not in columns:
@@ -165,20 +175,39 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
         )
 
     extra = ", ".join(inner)
+    stage, stage_params = read_csv_relation(
+        path, n, header=m.header, delimiter=m.delimiter, quote=m.quote, encoding=m.encoding
+    )
     return Source(
         relation=f"(SELECT r.*, {extra} FROM _ingest_stage AS r)",
-        stage=read_csv_relation(
-            path,
-            n,
-            header=m.header,
-            delimiter=m.delimiter,
-            quote=m.quote,
-            encoding=m.encoding,
-        ),
+        stage=stage,
         record="_line",
-        raw=raw_line_sql(n, m.delimiter),
-        columns={**columns, "source_format": sql_str(m.source_format)},
+        raw=raw_line_sql(n),
+        columns={**columns, "source_format": "CAST($source_format AS VARCHAR)"},
         checks=checks,
         labels=labels,
         own_ids=own_ids,
+        params={**params, **stage_params},
     )
+
+
+def _read(ctx: Context) -> Source:
+    assert ctx.mapping is not None  # ingest_files checks `needs_mapping`
+    return mapped_csv_source(ctx.path, ctx.sha, ctx.mapping)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="csv",
+        summary="any CSV through a YAML column mapping (--mapping)",
+        reader=_read,
+        doc=DocRow(
+            reads="any CSV, through a YAML mapping (`--mapping`)",
+            maps="as the mapping says",
+            txn_id="the mapped id column (prefixed with `source_format`), else derived as above",
+            labels="mapped `labels:` columns",
+        ),
+        needs_mapping=True,
+        samples=tuple(SAMPLES_DIR / f for f in ("wallet_export.csv",)),
+    )
+)

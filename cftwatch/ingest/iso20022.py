@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from lxml import etree
 
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import BATCH_ROWS, Check, Progress, Source, sql_str, stage_arrow
+from cftwatch.ingest._core import BATCH_ROWS, Check, Progress, Source, stage_arrow
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
+from cftwatch.workspace import Workspace
 
 NS_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 PACS008_VERSIONS = ("08", "09", "10", "11", "12", "13")
@@ -95,9 +96,7 @@ def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
     return InputError.at(f"malformed XML: {exc.msg}", file=str(path), record=line)
 
 
-def iso20022_source(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: str, progress: Progress | None
-) -> Source:
+def iso20022_source(ws: Workspace, path: Path, fmt: str, progress: Progress | None) -> Source:
     ns, message = detect_message(path)
     wanted, described = {
         "pacs008": ([m for m in SUPPORTED if m.startswith("pacs")], "pacs.008.001.08 to .13"),
@@ -112,13 +111,13 @@ def iso20022_source(
             value=ns,
         )
     kind = "pacs008" if message.startswith("pacs") else "pain001"
-    stage_arrow(con, "_ingest_xml", STAGE_SCHEMA, _batches(path, ns, kind, progress))
+    stage_arrow(ws, "_ingest_xml", STAGE_SCHEMA, _batches(path, ns, kind, progress))
     columns = {c: c for c in STAGE_COLUMNS if not c.startswith("_")}
     columns.update(
         {
             "ts": "_ts",
             "amount": "_amount",
-            "source_ref": f"{sql_str(path.name + ':')} || _where",
+            "source_ref": "$ref_prefix || _where",
         }
     )
     rel = (
@@ -333,3 +332,36 @@ def _row(
         "uetr": uetr.lower() if uetr else None,
         "source_format": kind,
     }
+
+
+def _read(ctx: Context) -> Source:
+    return iso20022_source(ctx.ws, ctx.path, ctx.fmt, ctx.progress)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="iso20022",
+        summary="ISO 20022 pacs.008.001.08-13 or pain.001.001.03-12 XML (by namespace)",
+        reader=_read,
+        doc=DocRow(
+            reads=(
+                "pacs.008.001.08–.13 and pain.001.001.03–.12 by namespace, streamed with "
+                "lxml `iterparse`"
+            ),
+            maps=(
+                "`Dbtr`/`DbtrAcct`/`DbtrAgt` → debtor_*, `Cdtr`/... → creditor_* (IBAN, "
+                "`Othr/Id` or proxy `Prxy/Id`; a TELE/MBNO/EWAL proxy makes the channel "
+                "`wallet`), `UltmtDbtr`/`UltmtCdtr`, `IntrBkSttlmAmt@Ccy` (pain: "
+                "`InstdAmt`), `AccptncDtTm` or `CreDtTm` (pain: `ReqdExctnDt`), "
+                "`PmtId/EndToEndId`, `UETR`, `Purp`, `RmtInf/Ustrd` → narrative"
+            ),
+            txn_id="`uetr:<UETR>`, else `<type>:<MsgId>:<TxId>`",
+            labels="—",
+        ),
+        aliases={
+            "pacs008": "ISO 20022 pacs.008 XML only",
+            "pain001": "ISO 20022 pain.001 XML only",
+        },
+        samples=tuple(SAMPLES_DIR / f for f in ("pacs008.xml", "pain001.xml")),
+    )
+)

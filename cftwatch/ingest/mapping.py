@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from cftwatch import schema as cs
 from cftwatch.errors import MappingError, Problem
+from cftwatch.vocab import CHANNELS
+from cftwatch.yamlconfig import load_yaml
 
 MAPPABLE = [
     c
@@ -80,24 +80,9 @@ class Mapping:
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file; MappingError lists every problem found."""
-    p = Path(path)
-    where = str(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise MappingError.at("mapping file not found", file=where) from exc
-    except UnicodeDecodeError as exc:
-        raise MappingError.at("mapping file is not UTF-8 text", file=where) from exc
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise MappingError.at(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            file=where,
-            record=mark.line + 1 if mark is not None else None,
-        ) from exc
-    return parse_mapping(raw, where)
+    # yamlconfig types its error as ConfigError; MappingError is its InputError sibling.
+    document = load_yaml(path, MappingError, "mapping file")  # type: ignore[arg-type]
+    return parse_mapping(document.data, document.source)
 
 
 def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
@@ -183,16 +168,16 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
         bad("columns.currency", "map a currency column or set a fixed top-level currency")
 
     channel = raw.get("channel")
-    if channel is not None and channel not in cs.CHANNELS:
-        bad("channel", f"not a channel (one of {', '.join(cs.CHANNELS)})", channel)
+    if channel is not None and channel not in CHANNELS:
+        bad("channel", f"not a channel (one of {', '.join(CHANNELS)})", channel)
     cmap_raw = raw.get("channel_map", {}) or {}
     channel_map: dict[str, str] = {}
     if not isinstance(cmap_raw, dict):
         bad("channel_map", "expected a mapping of source value -> channel", cmap_raw)
     else:
         for k, v in cmap_raw.items():
-            if v not in cs.CHANNELS:
-                bad(f"channel_map.{k}", f"not a channel (one of {', '.join(cs.CHANNELS)})", v)
+            if v not in CHANNELS:
+                bad(f"channel_map.{k}", f"not a channel (one of {', '.join(CHANNELS)})", v)
             else:
                 channel_map[str(k)] = str(v)
         if channel_map and "channel" not in columns:

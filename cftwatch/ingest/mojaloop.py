@@ -17,11 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
+from cftwatch import schema as cs
 from cftwatch.errors import InputError
 from cftwatch.ingest._core import BATCH_ROWS, Check, Progress, Source, sql_str, stage_arrow
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
+from cftwatch.jsontext import dumps
+from cftwatch.workspace import Workspace
 
 QUOTES_TABLE = "ingest_mojaloop_quotes"
 SCENARIOS = {
@@ -32,6 +35,17 @@ SCENARIOS = {
     "REFUND": "other",
 }
 """transactionType.scenario -> canonical channel."""
+
+QUOTES_SCHEMA = pa.schema(
+    [
+        ("transaction_id", pa.string()),
+        ("quote_id", pa.string()),
+        ("body", pa.string()),
+        ("file", pa.string()),
+        ("loaded_at", cs.TIMESTAMP_TYPE),
+    ]
+)
+"""`ingest_mojaloop_quotes`: every quote body seen, by transactionId (first one wins)."""
 
 STAGE_SCHEMA = pa.schema(
     [
@@ -99,23 +113,14 @@ def _is_transfer(obj: Any) -> bool:
     return isinstance(obj, dict) and "transferId" in obj
 
 
-def ensure_quotes_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {QUOTES_TABLE} (transaction_id VARCHAR NOT NULL, "
-        "quote_id VARCHAR, body VARCHAR NOT NULL, file VARCHAR, loaded_at TIMESTAMPTZ)"
-    )
-
-
-def store_quotes(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> int:
+def store_quotes(ws: Workspace, paths: list[Path]) -> int:
     """Keep every quote in the given files (first one per transactionId wins)."""
-    ensure_quotes_table(con)
+    ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
     rows: list[tuple[str, str | None, str, str]] = []
     for path in paths:
         for _, obj in records(path):
             if _is_quote(obj):
-                rows.append(
-                    (str(obj["transactionId"]), obj.get("quoteId"), json.dumps(obj), str(path))
-                )
+                rows.append((str(obj["transactionId"]), obj.get("quoteId"), dumps(obj), str(path)))
     if not rows:
         return 0
     table = pa.table(
@@ -126,17 +131,14 @@ def store_quotes(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> int:
             "file": [r[3] for r in rows],
         }
     )
-    con.register("_ingest_quotes", table)
-    try:
-        n = con.execute(
+    with ws.registered("_ingest_quotes", table) as quotes:
+        n = ws.scalar(
             f"INSERT INTO {QUOTES_TABLE} SELECT transaction_id, any_value(quote_id), "
-            "any_value(body), any_value(file), now() FROM _ingest_quotes "
+            f"any_value(body), any_value(file), now() FROM {quotes} "
             f"WHERE transaction_id NOT IN (SELECT transaction_id FROM {QUOTES_TABLE}) "
             "GROUP BY transaction_id"
-        ).fetchone()
-    finally:
-        con.unregister("_ingest_quotes")
-    return int(n[0]) if n else 0
+        )
+    return int(n or 0)
 
 
 def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
@@ -157,7 +159,7 @@ def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
             "payer_fsp": _s(t.get("payerFsp")),
             "payee_fsp": _s(t.get("payeeFsp")),
             "ts": _s(t.get("completedTimestamp") or t.get("expiration")),
-            "_raw": json.dumps(obj, ensure_ascii=False)[:2000],
+            "_raw": dumps(obj)[:2000],
         }
         for k, v in values.items():
             cols[k].append(v)
@@ -189,11 +191,9 @@ def _party_name(role: str) -> str:
     return f"coalesce({_q(f'$.{role}.name')}, {full})"
 
 
-def mojaloop_source(
-    con: duckdb.DuckDBPyConnection, path: Path, progress: Progress | None
-) -> Source:
-    ensure_quotes_table(con)
-    stage_arrow(con, "_ingest_mojaloop", STAGE_SCHEMA, _batches(path, progress))
+def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Source:
+    ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
+    stage_arrow(ws, "_ingest_mojaloop", STAGE_SCHEMA, _batches(path, progress))
     rel = (
         "(SELECT t.*, q.body AS _q, TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, "
         "TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts FROM _ingest_mojaloop AS t "
@@ -230,7 +230,7 @@ def mojaloop_source(
         "purpose": (f"{scenario} || coalesce('/' || {_q('$.transactionType.subScenario')}, '')"),
         "narrative": _q("$.note"),
         "end_to_end_id": "transaction_id",
-        "source_ref": f"{sql_str(path.name + ':')} || 'record ' || CAST(_rec AS VARCHAR)",
+        "source_ref": "$ref_prefix || 'record ' || CAST(_rec AS VARCHAR)",
     }
     checks = [
         Check("transferId", "_kind", "_kind IS NULL", "neither a quote nor a transfer"),
@@ -259,3 +259,33 @@ def mojaloop_source(
         own_ids=True,
         cleanup=["DROP TABLE IF EXISTS _ingest_mojaloop"],
     )
+
+
+def _read(ctx: Context) -> Source:
+    return mojaloop_source(ctx.ws, ctx.path, ctx.progress)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="mojaloop",
+        summary="Mojaloop FSPIOP quotes joined to transfers (JSON array or JSON lines)",
+        reader=_read,
+        doc=DocRow(
+            reads=(
+                "FSPIOP quotes and transfers (JSON array, JSON lines or one object per "
+                "file), in any files and calls"
+            ),
+            maps=(
+                "quote `payer`/`payee` partyIdInfo (MSISDN ...) → accounts, ids "
+                "`MSISDN:<number>`, names; `transactionType.scenario` → channel "
+                "(TRANSFER→wallet, DEPOSIT→cash_in, WITHDRAWAL→cash_out, "
+                "PAYMENT→merchant) and purpose; `note` → narrative; transfer amount, FSPs"
+                " → agents, `completedTimestamp` (else `expiration`)"
+            ),
+            txn_id="`mojaloop:<transactionId>`",
+            labels="—",
+        ),
+        prepare=store_quotes,
+        samples=tuple(SAMPLES_DIR / f for f in ("mojaloop.jsonl",)),
+    )
+)

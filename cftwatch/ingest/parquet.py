@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
 from cftwatch.ingest._core import Check, Source, duck_type, sql_str
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
+from cftwatch.vocab import CHANNELS
 
 
-def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+def parquet_source(path: Path) -> Source:
     try:
         found = pq.read_schema(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -50,7 +51,7 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
                 f"cannot be read as {duck_type(f.name)}",
             )
         )
-    ref = f"{sql_str(path.name + ':row ')} || CAST(file_row_number + 1 AS VARCHAR)"
+    ref = "$ref_prefix || 'row ' || CAST(file_row_number + 1 AS VARCHAR)"
     columns["source_format"] = (
         "coalesce(source_format, 'parquet')" if "source_format" in names else "'parquet'"
     )
@@ -68,15 +69,36 @@ def parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         ),
     ]
     if "channel" in names:
-        known = ", ".join(sql_str(c) for c in cs.CHANNELS)
+        known = ", ".join(sql_str(c) for c in CHANNELS)
         checks.append(
             Check("channel", "channel", f"channel NOT IN ({known})", "not a canonical channel")
         )
     return Source(
-        relation=f"read_parquet({sql_str(str(path))}, file_row_number=true)",
+        relation="read_parquet($parquet_path, file_row_number=true)",
         record="file_row_number + 1",
         raw="CAST(txn_id AS VARCHAR)",
         columns=columns,
         checks=checks,
         own_ids=True,
+        params={"parquet_path": str(path)},
     )
+
+
+def _read(ctx: Context) -> Source:
+    return parquet_source(ctx.path)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="parquet",
+        summary="Parquet already in the canonical transactions schema",
+        reader=_read,
+        doc=DocRow(
+            reads="Parquet already in the canonical schema",
+            maps="columns by name, cast and checked",
+            txn_id="the file's `txn_id`",
+            labels="—",
+        ),
+        samples=tuple(SAMPLES_DIR / f for f in ("canonical.parquet",)),
+    )
+)

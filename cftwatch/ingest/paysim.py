@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from cftwatch.ingest._core import Check, Source, derived_id_expr, sql_str
+from cftwatch.ingest._core import Check, Source, derived_id, sql_str
 from cftwatch.ingest._csv import (
     raw_line_sql,
     read_csv_relation,
@@ -19,6 +19,7 @@ from cftwatch.ingest._csv import (
     require_header,
     too_many_fields,
 )
+from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 
 HEADER = [
     "step",
@@ -54,12 +55,13 @@ def paysim_source(path: Path, sha: str, start: datetime, currency: str) -> Sourc
         "(SELECT r.*, TRY_CAST(c0 AS INTEGER) AS _step, TRY_CAST(c2 AS DECIMAL(24,8)) AS _amount, "
         f"{channel} END AS _channel FROM _ingest_stage AS r)"
     )
-    start_sql = f"CAST({sql_str(start.isoformat())} AS TIMESTAMPTZ)"
+    txn_id, id_params = derived_id("paysim", sha, "_line")
+    stage, stage_params = read_csv_relation(path, n)
     columns = {
-        "txn_id": derived_id_expr("paysim", sha, "_line"),
-        "ts": f"{start_sql} + to_hours(_step)",
+        "txn_id": txn_id,
+        "ts": "CAST($start AS TIMESTAMPTZ) + to_hours(_step)",
         "amount": "_amount",
-        "currency": sql_str(currency),
+        "currency": "CAST($currency AS VARCHAR)",
         "channel": "_channel",
         "debtor_id": "c3",
         "debtor_account": "c3",
@@ -80,10 +82,37 @@ def paysim_source(path: Path, sha: str, start: datetime, currency: str) -> Sourc
     ]
     return Source(
         relation=rel,
-        stage=read_csv_relation(path, n),
+        stage=stage,
         record="_line",
         raw=raw_line_sql(n),
         columns=columns,
         checks=checks,
         labels={"fraud": "c9 = '1'"},
+        params={**stage_params, **id_params, "start": start.isoformat(), "currency": currency},
     )
+
+
+def _read(ctx: Context) -> Source:
+    assert ctx.start is not None  # ingest_files checks `needs_start`
+    return paysim_source(ctx.path, ctx.sha, ctx.start, ctx.currency)
+
+
+FORMAT = register(
+    IngestFormat(
+        name="paysim",
+        summary="PaySim CSV (step = hours after --start; isFraud -> labels)",
+        reader=_read,
+        doc=DocRow(
+            reads="PaySim CSV",
+            maps=(
+                "`step` → `--start` + step hours; type → channel (TRANSFER→wallet, "
+                "PAYMENT→merchant, CASH_IN/OUT, DEBIT→ibft); nameOrig/nameDest → ids and "
+                "accounts; `--currency` (default the institution's)"
+            ),
+            txn_id="`paysim:<sha256[:12]>:<line>`",
+            labels="`isFraud` = 1 → `fraud`",
+        ),
+        needs_start=True,
+        samples=tuple(SAMPLES_DIR / f for f in ("paysim.csv",)),
+    )
+)

@@ -9,14 +9,18 @@ Public API (what other stages use):
 * `entity_fingerprint(row)`: hash of the matching-relevant fields
 * `update_lists(ws, sources, urls=None)`: download from the official URLs, verify, load
 * `export_ftm(ws, out)` / `import_ftm(ws, path)`: FollowTheMoney JSON lines
-* `find_entity(ws, ref_or_id)`, `list_clusters(ws)`
+* `find_entity(ws, ref_or_id)`, `list_clusters(ws)`, `entity_cluster(ws, entity_id)`
+* `LIST_SOURCES`: the source registry (`cftwatch.lists.sources`)
 """
 
 from __future__ import annotations
 
-from cftwatch.lists.api import SOURCES, load_list, load_list_samples, parse_list
+from cftwatch.fingerprints import entity_fingerprint
+from cftwatch.lists.api import load_list, load_list_samples, parse_list
+from cftwatch.lists.clusters import EntityCluster, entity_cluster, list_clusters
 from cftwatch.lists.ftm import export_ftm, import_ftm
-from cftwatch.lists.model import ASSOCIATE_PREFIX, Entity, ParsedList, entity_fingerprint
+from cftwatch.lists.model import ASSOCIATE_PREFIX, Entity, ParsedList
+from cftwatch.lists.sources import LIST_SOURCES, ListSource, find_source, source_ids
 from cftwatch.lists.store import (
     ListDiff,
     ListVersion,
@@ -24,27 +28,34 @@ from cftwatch.lists.store import (
     diff_versions,
     ensure_list_tables,
     find_entity,
-    list_clusters,
     list_versions,
     version_entities,
 )
 from cftwatch.lists.update import OFFICIAL_URLS, UpdateResult, update_lists
 
+SOURCES = tuple(source_ids())
+"""Values `--source` accepts (ids of `LIST_SOURCES`; aliases are accepted too)."""
+
 __all__ = [
     "ASSOCIATE_PREFIX",
+    "LIST_SOURCES",
     "OFFICIAL_URLS",
     "SOURCES",
     "Entity",
+    "EntityCluster",
     "ListDiff",
+    "ListSource",
     "ListVersion",
     "ParsedList",
     "UpdateResult",
     "active_entities",
     "diff_versions",
     "ensure_list_tables",
+    "entity_cluster",
     "entity_fingerprint",
     "export_ftm",
     "find_entity",
+    "find_source",
     "import_ftm",
     "list_clusters",
     "list_versions",

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cftwatch.errors import InputError, ListFormatError
+from cftwatch.jsontext import dumps
 from cftwatch.lists.model import (
     ASSOCIATE_PREFIX,
     Entity,
@@ -199,7 +200,7 @@ def export_ftm(ws: Workspace, out: str | Path | IO[str], sources: list[str] | No
             return export_ftm(ws, fh, sources)
     stream: IO[str] = sys.stdout if not hasattr(out, "write") else out  # type: ignore[assignment]
     for item in iter_ftm(ws, sources):
-        stream.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
+        stream.write(dumps(item, sort_keys=True) + "\n")
         count += 1
     return count
 

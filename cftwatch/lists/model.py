@@ -18,7 +18,6 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
-from cftwatch.fingerprints import MATCH_FIELDS, entity_fingerprint  # noqa: F401 - re-exported
 from cftwatch.lists.countries import country_code
 
 SCHEMAS = ("Person", "Organization", "LegalEntity", "Vessel", "CryptoWallet", "Airplane")
@@ -28,8 +27,6 @@ ASSOCIATE_PREFIX = "linked_to:"
 """`linked_refs` entries with this prefix name an associate (OFAC `Linked To:`), not the
 same subject; every other entry (`un:QDi.422`) is the same subject on another list and
 joins the two into one cluster."""
-
-"""Fields that screening compares; `entity_fingerprint` hashes exactly these."""
 
 
 @dataclass

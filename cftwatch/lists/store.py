@@ -24,14 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cftwatch import schema as cs
-from cftwatch.errors import ListFormatError, NotFoundError
-from cftwatch.lists.model import ASSOCIATE_PREFIX, ParsedList, entity_fingerprint
-from cftwatch.workspace import Workspace
+from cftwatch.errors import ConfigError, ListFormatError, NotFoundError
+from cftwatch.fingerprints import entity_fingerprint
+from cftwatch.jsontext import canonical_json, dumps
+from cftwatch.lists.model import ParsedList
+from cftwatch.lists.sources import list_ids_for
+from cftwatch.workspace import Workspace, quote_ident
 
 VERSIONS_TABLE = "list_versions"
 ROWS_TABLE = "list_entity_versions"
@@ -45,25 +46,33 @@ DEFAULT_MAX_SHRINK = 0.5
 forced: a list does not lose half its entries in one update, a broken download does.
 Override per workspace with `lists.max_shrink` (0..1)."""
 
-_VERSIONS_DDL = f"""
-CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} (
-    version_id VARCHAR PRIMARY KEY,
-    list_id VARCHAR NOT NULL,
-    seq INTEGER NOT NULL,
-    published TIMESTAMPTZ,
-    format VARCHAR,
-    files VARCHAR,
-    sha256 VARCHAR NOT NULL,
-    bytes BIGINT,
-    entities BIGINT NOT NULL,
-    warnings VARCHAR,
-    source_url VARCHAR,
-    loaded_at TIMESTAMPTZ NOT NULL,
-    active BOOLEAN NOT NULL,
-    superseded_at TIMESTAMPTZ,
-    superseded_by VARCHAR
+VERSIONS_SCHEMA = pa.schema(
+    [
+        ("version_id", pa.string()),
+        ("list_id", pa.string()),
+        ("seq", pa.int32()),
+        ("published", cs.TIMESTAMP_TYPE),
+        ("format", pa.string()),
+        ("files", pa.string()),
+        ("sha256", pa.string()),
+        ("bytes", pa.int64()),
+        ("entities", pa.int64()),
+        ("warnings", pa.string()),
+        ("source_url", pa.string()),
+        ("loaded_at", cs.TIMESTAMP_TYPE),
+        ("active", pa.bool_()),
+        ("superseded_at", cs.TIMESTAMP_TYPE),
+        ("superseded_by", pa.string()),
+    ]
 )
-"""
+"""`list_versions`: one row per stored snapshot (files and warnings as JSON text)."""
+
+ROWS_SCHEMA = cs.LIST_ENTITIES.append(pa.field("fingerprint", pa.string())).append(
+    pa.field("row_hash", pa.string())
+)
+"""`list_entity_versions`: `LIST_ENTITIES` plus the matching fingerprint and a row hash."""
+
+_ENTITY_SELECT = ", ".join(quote_ident(c) for c in ENTITY_COLUMNS)
 
 
 @dataclass
@@ -138,16 +147,15 @@ class ListDiff:
 
 def ensure_list_tables(ws: Workspace) -> None:
     """Create the stage's tables and the `list_entities` view (idempotent)."""
-    con = ws.con
-    con.execute(_VERSIONS_DDL)
-    if not ws.has_table(ROWS_TABLE):
-        empty = _with_hashes(cs.empty(cs.LIST_ENTITIES))  # noqa: F841 - DuckDB scans it
-        con.execute(f"CREATE TABLE {ROWS_TABLE} AS SELECT * FROM empty")
-    cols = ", ".join(f'e."{c}"' for c in ENTITY_COLUMNS)
-    con.execute(
-        f"CREATE VIEW IF NOT EXISTS {ACTIVE_VIEW} AS SELECT {cols} FROM {ROWS_TABLE} e "
-        f"JOIN {VERSIONS_TABLE} v ON e.source_version = v.version_id WHERE v.active"
-    )
+    ws.ensure_table(VERSIONS_TABLE, VERSIONS_SCHEMA)
+    ws.ensure_table(ROWS_TABLE, ROWS_SCHEMA)
+    if not ws.has_table(ACTIVE_VIEW):
+        cols = ", ".join(f"e.{quote_ident(c)}" for c in ENTITY_COLUMNS)
+        ws.ensure_view(
+            ACTIVE_VIEW,
+            f"SELECT {cols} FROM {ROWS_TABLE} e "
+            f"JOIN {VERSIONS_TABLE} v ON e.source_version = v.version_id WHERE v.active",
+        )
 
 
 def _with_hashes(table: pa.Table) -> pa.Table:
@@ -160,8 +168,7 @@ def _with_hashes(table: pa.Table) -> pa.Table:
 
 def _row_hash(row: dict[str, Any]) -> str:
     content = {k: row.get(k) for k in DIFF_FIELDS}
-    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 def files_sha256(paths: Sequence[str | Path]) -> tuple[str, int]:
@@ -196,8 +203,7 @@ def store_parsed(
             file=", ".join(parsed.files) or None,
         )
     sha, size = files_sha256(parsed.files) if parsed.files else ("", 0)
-    con = ws.con
-    current = _active_version(con, parsed.list_id)
+    current = _active_version(ws, parsed.list_id)
     if current is not None and sha and current.sha256 == sha:
         current.unchanged = True
         return current
@@ -210,11 +216,10 @@ def store_parsed(
                 "probably incomplete (use --force to load it anyway)",
                 file=", ".join(parsed.files) or None,
             )
-    row = con.execute(
-        f"SELECT coalesce(max(seq), 0) FROM {VERSIONS_TABLE} WHERE list_id = ?",
-        [parsed.list_id],
-    ).fetchone()
-    seq = int(row[0] if row else 0) + 1
+    last = ws.scalar(
+        f"SELECT coalesce(max(seq), 0) FROM {VERSIONS_TABLE} WHERE list_id = ?", [parsed.list_id]
+    )
+    seq = int(last or 0) + 1
     version_id = f"{parsed.list_id}-v{seq}"
     now = datetime.now(UTC)
     table = parsed.entities.set_column(
@@ -253,11 +258,11 @@ def store_parsed(
                 seq,
                 parsed.published,
                 parsed.format,
-                json.dumps(version.files),
+                dumps(version.files),
                 sha,
                 size,
                 parsed.count,
-                json.dumps(version.warnings, ensure_ascii=False),
+                dumps(version.warnings),
                 source_url,
                 now,
             ],
@@ -272,18 +277,11 @@ def _max_shrink(ws: Workspace) -> float:
     except (TypeError, ValueError):
         shrink = -1.0
     if not 0 <= shrink <= 1:
-        from cftwatch.errors import ConfigError
-
         raise ConfigError.at("must be a number from 0 to 1", field="lists.max_shrink", value=value)
     return shrink
 
 
 # -- reading ------------------------------------------------------------------------
-
-
-def _arrow(con: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> pa.Table:
-    """Run a query straight into Arrow (no DB-API row copy)."""
-    return con.sql(query, params=params).to_arrow_table()
 
 
 def _version_from_row(row: tuple[Any, ...]) -> ListVersion:
@@ -329,21 +327,11 @@ _VERSION_COLS = (
 )
 
 
-def _active_version(con: duckdb.DuckDBPyConnection, list_id: str) -> ListVersion | None:
-    row = con.execute(
+def _active_version(ws: Workspace, list_id: str) -> ListVersion | None:
+    row = ws.query_one(
         f"SELECT {_VERSION_COLS} FROM {VERSIONS_TABLE} WHERE list_id = ? AND active", [list_id]
-    ).fetchone()
+    )
     return _version_from_row(row) if row else None
-
-
-def list_ids_for(source: str) -> list[str] | None:
-    """List ids a `--source` value selects: `ofac` → both OFAC lists, `custom` → every
-    custom list; anything else is itself. None means all."""
-    if source in ("", "all"):
-        return None
-    if source == "ofac":
-        return ["ofac-sdn", "ofac-nonsdn"]
-    return [source]
 
 
 def _where_lists(sources: Iterable[str] | None, column: str = "list_id") -> tuple[str, list[str]]:
@@ -370,9 +358,9 @@ def list_versions(ws: Workspace, source: str | None = None) -> list[ListVersion]
     """Every stored snapshot (newest first per list), optionally of one source."""
     ensure_list_tables(ws)
     where, params = _where_lists([source] if source else None)
-    rows = ws.con.execute(
+    rows = ws.query(
         f"SELECT {_VERSION_COLS} FROM {VERSIONS_TABLE}{where} ORDER BY list_id, seq DESC", params
-    ).fetchall()
+    )
     return [_version_from_row(r) for r in rows]
 
 
@@ -381,18 +369,17 @@ def active_entities(ws: Workspace, sources: Iterable[str] | None = None) -> pa.T
     list ids such as `un`, `ofac-sdn`, or `ofac` / `custom` for a family)."""
     ensure_list_tables(ws)
     where, params = _where_lists(list(sources) if sources is not None else None)
-    cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
-    table = _arrow(ws.con, f"SELECT {cols} FROM {ACTIVE_VIEW}{where} ORDER BY entity_id", params)
+    table = ws.query_arrow(
+        f"SELECT {_ENTITY_SELECT} FROM {ACTIVE_VIEW}{where} ORDER BY entity_id", params
+    )
     return cs.conform(table, cs.LIST_ENTITIES)
 
 
 def version_entities(ws: Workspace, version_id: str) -> pa.Table:
     """The `LIST_ENTITIES` rows of one stored snapshot (active or superseded)."""
     ensure_list_tables(ws)
-    cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
-    table = _arrow(
-        ws.con,
-        f"SELECT {cols} FROM {ROWS_TABLE} WHERE source_version = ? ORDER BY entity_id",
+    table = ws.query_arrow(
+        f"SELECT {_ENTITY_SELECT} FROM {ROWS_TABLE} WHERE source_version = ? ORDER BY entity_id",
         [version_id],
     )
     return cs.conform(table, cs.LIST_ENTITIES)
@@ -402,11 +389,9 @@ def find_entity(ws: Workspace, ref_or_id: str) -> dict[str, Any] | None:
     """An active entity by `entity_id` (`un:QDi.422`) or list reference (`QDi.422`),
     case-insensitively; None when no active list has it."""
     ensure_list_tables(ws)
-    cols = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
     key = ref_or_id.strip().lower()
-    table = _arrow(
-        ws.con,
-        f"SELECT {cols} FROM {ACTIVE_VIEW} WHERE lower(entity_id) = ? OR lower(list_ref) = ? "
+    table = ws.query_arrow(
+        f"SELECT {_ENTITY_SELECT} FROM {ACTIVE_VIEW} WHERE lower(entity_id) = ? OR lower(list_ref) = ? "
         "ORDER BY (lower(entity_id) = ?) DESC, entity_id LIMIT 1",
         [key, key, key],
     )
@@ -419,14 +404,14 @@ def resolve_version(ws: Workspace, list_id: str, ref: str) -> ListVersion:
     ensure_list_tables(ws)
     key = ref.strip()
     if key.isdigit():
-        row = ws.con.execute(
+        row = ws.query_one(
             f"SELECT {_VERSION_COLS} FROM {VERSIONS_TABLE} WHERE list_id = ? AND seq = ?",
             [list_id, int(key)],
-        ).fetchone()
+        )
     else:
-        row = ws.con.execute(
+        row = ws.query_one(
             f"SELECT {_VERSION_COLS} FROM {VERSIONS_TABLE} WHERE version_id = ?", [key]
-        ).fetchone()
+        )
     if not row:
         raise NotFoundError(f"no version {ref!r} of list {list_id!r}")
     version = _version_from_row(row)
@@ -449,52 +434,37 @@ def diff_versions(
     ensure_list_tables(ws)
     list_id = _single_list_id(ws, source)
     if to_version is None:
-        active = _active_version(ws.con, list_id)
+        active = _active_version(ws, list_id)
         if active is None:
             raise NotFoundError(f"list {list_id!r} has no loaded version")
         to_v = active
     else:
         to_v = resolve_version(ws, list_id, to_version)
     if from_version is None:
-        row = ws.con.execute(
+        row = ws.query_one(
             f"SELECT {_VERSION_COLS} FROM {VERSIONS_TABLE} WHERE list_id = ? AND seq < ? "
             "ORDER BY seq DESC LIMIT 1",
             [list_id, to_v.seq],
-        ).fetchone()
+        )
         from_v = _version_from_row(row) if row else None
     else:
         from_v = resolve_version(ws, list_id, from_version)
-    con = ws.con
     old_id = from_v.version_id if from_v else ""
     new_id = to_v.version_id
-    added = [
-        r[0]
-        for r in con.execute(
-            f"SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ? AND entity_id NOT IN "
-            f"(SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ?) ORDER BY entity_id",
-            [new_id, old_id],
-        ).fetchall()
-    ]
-    removed = [
-        r[0]
-        for r in con.execute(
-            f"SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ? AND entity_id NOT IN "
-            f"(SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ?) ORDER BY entity_id",
-            [old_id, new_id],
-        ).fetchall()
-    ]
-    pairs = con.execute(
+    added = _ids_only_in(ws, new_id, old_id)
+    removed = _ids_only_in(ws, old_id, new_id)
+    pairs = ws.query(
         f"SELECT n.entity_id, n.fingerprint <> o.fingerprint FROM {ROWS_TABLE} n "
         f"JOIN {ROWS_TABLE} o ON n.entity_id = o.entity_id "
         "WHERE n.source_version = ? AND o.source_version = ? AND n.row_hash <> o.row_hash "
         "ORDER BY n.entity_id",
         [new_id, old_id],
-    ).fetchall()
+    )
     changed_ids = [p[0] for p in pairs]
     changed: dict[str, dict[str, FieldChange]] = {}
     if changed_ids:
-        old_rows = _rows_by_id(con, old_id, changed_ids)
-        new_rows = _rows_by_id(con, new_id, changed_ids)
+        old_rows = _rows_by_id(ws, old_id, changed_ids)
+        new_rows = _rows_by_id(ws, new_id, changed_ids)
         for eid in changed_ids:
             changed[eid] = _field_changes(old_rows[eid], new_rows[eid])
     return ListDiff(
@@ -508,6 +478,16 @@ def diff_versions(
     )
 
 
+def _ids_only_in(ws: Workspace, version_id: str, other_id: str) -> list[str]:
+    """Entity ids of one snapshot that another snapshot lacks."""
+    rows = ws.query(
+        f"SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ? AND entity_id NOT IN "
+        f"(SELECT entity_id FROM {ROWS_TABLE} WHERE source_version = ?) ORDER BY entity_id",
+        [version_id, other_id],
+    )
+    return [r[0] for r in rows]
+
+
 def _single_list_id(ws: Workspace, source: str) -> str:
     ids = list_ids_for(source)
     if ids is None or len(ids) != 1:
@@ -519,21 +499,15 @@ def _single_list_id(ws: Workspace, source: str) -> str:
     return ids[0]
 
 
-def _rows_by_id(
-    con: duckdb.DuckDBPyConnection, version_id: str, ids: list[str]
-) -> dict[str, dict[str, Any]]:
+def _rows_by_id(ws: Workspace, version_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     wanted = pa.table({"entity_id": pa.array(ids, pa.string())})
-    cols = ", ".join(f'r."{c}"' for c in ENTITY_COLUMNS)
-    con.register("_cftwatch_wanted_ids", wanted)
-    try:
-        table = _arrow(
-            con,
+    cols = ", ".join(f"r.{quote_ident(c)}" for c in ENTITY_COLUMNS)
+    with ws.registered("_cftwatch_wanted_ids", wanted) as rel:
+        table = ws.query_arrow(
             f"SELECT {cols} FROM {ROWS_TABLE} r "
-            "JOIN _cftwatch_wanted_ids w ON r.entity_id = w.entity_id WHERE r.source_version = ?",
+            f"JOIN {rel} w ON r.entity_id = w.entity_id WHERE r.source_version = ?",
             [version_id],
         )
-    finally:
-        con.unregister("_cftwatch_wanted_ids")
     return {r["entity_id"]: r for r in table.to_pylist()}
 
 
@@ -552,58 +526,3 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, FieldC
                 continue  # same items, new order: not a change worth re-screening
         out[name] = change
     return out
-
-
-# -- clusters -----------------------------------------------------------------------
-
-
-def list_clusters(ws: Workspace, sources: Iterable[str] | None = None) -> pa.Table:
-    """(cluster_id, entity_id) for every active entity: entries joined by a same-subject
-    `linked_refs` entry (an EU/UK entry's UN reference, a UN ref in OFAC remarks) share a
-    cluster. The cluster id is the UN entity id where there is one, else the smallest
-    member id."""
-    table = active_entities(ws, sources)
-    ids = table.column("entity_id").to_pylist()
-    refs = table.column("linked_refs").to_pylist()
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    for eid, linked in zip(ids, refs, strict=True):
-        parent.setdefault(eid, eid)
-        for ref in linked or []:
-            if ref.startswith(ASSOCIATE_PREFIX):
-                continue
-            parent.setdefault(ref, ref)
-            union(eid, ref)
-    members: dict[str, list[str]] = {}
-    for node in parent:
-        members.setdefault(find(node), []).append(node)
-    label: dict[str, str] = {}
-    for root, nodes in members.items():
-        un = sorted(n for n in nodes if n.startswith("un:"))
-        label[root] = un[0] if un else min(nodes)
-    clusters = [label[find(eid)] for eid in ids]
-    out = pa.table(
-        {
-            "cluster_id": pa.array(clusters, pa.string()),
-            "entity_id": pa.array(ids, pa.string()),
-            "list_id": table.column("list_id"),
-        }
-    )
-    counts = pc.value_counts(out.column("cluster_id"))
-    size = {c["values"]: c["counts"] for c in counts.to_pylist()}
-    return out.append_column(
-        "cluster_size", pa.array([size[c] for c in clusters], pa.int64())
-    ).sort_by([("cluster_id", "ascending"), ("entity_id", "ascending")])

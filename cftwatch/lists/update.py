@@ -1,7 +1,7 @@
 """`cftwatch lists update`: download each list from its official URL, verify, store,
 activate.
 
-URLs default to the official ones (`OFFICIAL_URLS`) and can be changed per workspace in
+URLs default to the official ones (`ListSource.url` in `cftwatch.lists.sources`) and can be changed per workspace in
 `cftwatch.yaml`:
 
 ```yaml
@@ -30,27 +30,14 @@ from pathlib import Path
 
 from cftwatch.errors import CftwatchError, ConfigError, InputError
 from cftwatch.lists.api import load_list
+from cftwatch.lists.sources import default_update_sources, find_source, official_urls
 from cftwatch.lists.store import ListVersion
 from cftwatch.workspace import Workspace
 
-OFFICIAL_URLS: dict[str, str] = {
-    "un": "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
-    "ofac": "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML",
-    "ofac-nonsdn": (
-        "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
-        "CONSOLIDATED.XML"
-    ),
-    "uk": "https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.xlsx",
-    "eu": (
-        "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content"
-        "?token=dG9rZW4tMjAxNw"
-    ),
-}
-"""Where each list is published. Pakistan's NACTA list has no machine-readable URL."""
+OFFICIAL_URLS: dict[str, str] = official_urls()
+"""Where each list is published (from the `ListSource` registry)."""
 
-DEFAULT_SOURCES = ("un", "ofac", "eu", "uk")
-_PARSE_AS = {"un": "un", "ofac": "ofac-sdn", "ofac-nonsdn": "ofac-nonsdn", "uk": "uk", "eu": "eu"}
-_SUFFIX = {"un": ".xml", "ofac": ".xml", "ofac-nonsdn": ".xml", "uk": ".xlsx", "eu": ".xml"}
+DEFAULT_SOURCES = tuple(default_update_sources())
 USER_AGENT = "cftwatch-lists/0.1 (+https://github.com/cftwatch)"
 
 
@@ -124,7 +111,7 @@ def update_lists(
             version = load_list(
                 ws,
                 files[0],
-                _PARSE_AS.get(source, source),
+                _parse_as(source),
                 alt=files[1] if len(files) > 1 else None,
                 add=files[2] if len(files) > 2 else None,
                 source_url=url,
@@ -139,6 +126,14 @@ def update_lists(
     return results
 
 
+def _parse_as(source: str) -> str:
+    """The source id a download of `source` is parsed as (`ofac` → `ofac-sdn`)."""
+    found = find_source(source)
+    if found is None:
+        return source
+    return found.update_as or found.id
+
+
 def _download_set(
     source: str,
     url: str,
@@ -147,19 +142,22 @@ def _download_set(
     timeout: float,
     on_progress: Callable[[str, int, int | None], None] | None,
 ) -> list[Path]:
-    """One file, or for an OFAC `SDN.CSV` URL the CSV set (SDN, ALT, ADD)."""
+    """One file, or for a CSV URL of a source with companions (OFAC `SDN.CSV`) the set
+    (SDN, ALT, ADD)."""
     path = urllib.parse.urlsplit(url).path
-    if source.startswith("ofac") and path.lower().endswith(".csv"):
+    found = find_source(source)
+    companions = found.companions if found else ()
+    if companions and path.lower().endswith(".csv"):
         name = path.rsplit("/", 1)[-1]
         out = []
-        for kind in ("sdn", "alt", "add"):
+        for kind in ("sdn", *companions):
             part = name.replace("sdn", kind).replace("SDN", kind.upper())
             part_url = url.replace(name, part) if kind != "sdn" else url
             target = folder / f"{source}-{stamp}-{kind}.csv"
             _download(part_url, target, timeout, on_progress, f"{source} {kind}")
             out.append(target)
         return out
-    suffix = Path(path).suffix.lower() or _SUFFIX.get(source, ".dat")
+    suffix = Path(path).suffix.lower() or (found.download_suffix if found else ".dat")
     target = folder / f"{source}-{stamp}{suffix}"
     _download(url, target, timeout, on_progress, source)
     return [target]

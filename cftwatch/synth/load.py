@@ -28,7 +28,9 @@ class SynthLoad:
 
 
 def config_hash(data: SynthData) -> str:
-    """Identifies a run: the same config (seed included) gives the same hash."""
+    """Identifies a run: the same config (seed included) gives the same hash.
+
+    Stored in `loads.sha256`: the JSON bytes (ASCII-escaped, sorted keys) must not change."""
     text = json.dumps(data.config.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -41,9 +43,9 @@ def load_synth_into(ws: Workspace, data: SynthData) -> SynthLoad:
     """
     sha = config_hash(data)
     file = f"synth:seed={data.config.seed}"
-    row = ws.con.execute(
+    row = ws.query_one(
         "SELECT load_id FROM loads WHERE sha256 = ? AND source_format = 'synth' LIMIT 1", [sha]
-    ).fetchone()
+    )
     if row:
         return SynthLoad(str(row[0]), 0, 0, 0, 0, 0, True)
     load_id = f"synth-{data.config.seed}-{sha[:12]}"

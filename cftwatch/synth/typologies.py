@@ -110,9 +110,6 @@ class Ctx:
         w = int(self.rng.binomial(k, wallet_share))
         return self.take("wallet", w) + self.take("bank", k - w)
 
-    def pkr(self, value: float) -> int:
-        return round(value * 100)
-
     def between(self, low: float, high: float, n: int | None = None) -> Any:
         """Log-uniform PKR cents in [low, high)."""
         size = 1 if n is None else n
@@ -161,10 +158,6 @@ def _new(
 def _window(ctx: Ctx, pat: int, start: int, end: int) -> None:
     ctx.patterns[pat].window_start = start
     ctx.patterns[pat].window_end = end
-
-
-def _hours(ctx: Ctx, low: float, high: float) -> int:
-    return int(ctx.rng.uniform(low, high) * US_PER_HOUR)
 
 
 # -- typologies -----------------------------------------------------------------------

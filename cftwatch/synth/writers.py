@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from lxml import etree
 
 from cftwatch.errors import ConfigError
-from cftwatch.ingest.amlworld import HEADER as AMLWORLD_HEADER
+from cftwatch.formats import AMLWORLD_HEADER
 from cftwatch.synth.generate import SynthData
 
 FORMATS = ("parquet", "amlworld", "pacs008")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from cftwatch import schema as cs
@@ -12,7 +15,9 @@ from cftwatch.lists import (
     list_clusters,
     list_versions,
     load_list,
+    parse_list,
 )
+from cftwatch.lists.store import DIFF_FIELDS, _row_hash
 from tests.lists.conftest import FIX
 
 
@@ -171,3 +176,15 @@ def test_clusters_join_un_uk_eu(workspace):
     assert members["ofac:19680"] == {"ofac:19680"}
     sizes = {c["entity_id"]: c["cluster_size"] for c in clusters}
     assert sizes["uk:13787"] == 3
+
+
+@pytest.mark.parametrize(
+    ("file", "source"), [("un_v1.xml", "un"), ("uk_conlist.xlsx", "uk"), ("ofac_sdn.csv", "ofac")]
+)
+def test_row_hash_bytes_unchanged_by_the_shared_encoder(file, source):
+    """Stored `row_hash` values were computed with json.dumps(default=str); the shared
+    canonical encoder must give the same hash, or every diff would report changes."""
+    for row in parse_list(FIX / file, source).entities.to_pylist():
+        content = {k: row.get(k) for k in DIFF_FIELDS}
+        old = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+        assert _row_hash(row) == hashlib.sha256(old.encode("utf-8")).hexdigest()
