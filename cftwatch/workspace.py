@@ -222,15 +222,33 @@ class Workspace:
         finally:
             self.con.unregister(name)
 
-    def ensure_table(self, name: str, schema: pa.Schema, *, temp: bool = False) -> bool:
+    def ensure_table(
+        self,
+        name: str,
+        schema: pa.Schema,
+        *,
+        temp: bool = False,
+        primary_key: Sequence[str] = (),
+    ) -> bool:
         """Create a (private or temporary) table from an Arrow schema if it is missing.
 
-        Returns True when it was created. The one way any stage makes its own tables."""
+        The one way any stage makes its own tables: non-nullable fields become NOT NULL
+        columns and `primary_key` a PRIMARY KEY, so the store refuses what the schema
+        forbids. Returns True when it was created."""
         if not temp and self.has_table(name):
             return False
+        table = quote_ident(name)
         with self.registered("_cftwatch_empty", cs.empty(schema)) as empty:
             kind = "TEMP TABLE IF NOT EXISTS" if temp else "TABLE IF NOT EXISTS"
-            self.con.execute(f"CREATE {kind} {quote_ident(name)} AS SELECT * FROM {empty}")
+            self.con.execute(f"CREATE {kind} {table} AS SELECT * FROM {empty}")
+        for f in schema:
+            if not f.nullable or f.name in primary_key:
+                self.con.execute(
+                    f"ALTER TABLE {table} ALTER COLUMN {quote_ident(f.name)} SET NOT NULL"
+                )
+        if primary_key:
+            cols = ", ".join(quote_ident(c) for c in primary_key)
+            self.con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({cols})")
         return True
 
     def ensure_view(self, name: str, select_sql: str) -> None:

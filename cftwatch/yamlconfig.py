@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cftwatch.errors import ConfigError, Problem
+from cftwatch.errors import ConfigError, InputError, Problem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,7 +36,7 @@ class YamlDocument:
         return self.lines.get(())
 
 
-def read_text(path: str | Path, error: type[ConfigError] = ConfigError, what: str = "file") -> str:
+def read_text(path: str | Path, error: type[InputError] = ConfigError, what: str = "file") -> str:
     """A config file's text, or `error` naming the file (missing, a folder, not UTF-8, a FIFO)."""
     p = Path(path)
     where = str(p)
@@ -52,7 +52,7 @@ def read_text(path: str | Path, error: type[ConfigError] = ConfigError, what: st
         raise error.at(f"cannot read the {what}: {exc.strerror or exc}", file=where) from exc
 
 
-def parse_yaml(text: str, source: str, error: type[ConfigError] = ConfigError) -> YamlDocument:
+def parse_yaml(text: str, source: str, error: type[InputError] = ConfigError) -> YamlDocument:
     """Parse YAML safely (no tags that build objects), keeping each key's line."""
     try:
         data = yaml.safe_load(text)
@@ -72,7 +72,7 @@ def parse_yaml(text: str, source: str, error: type[ConfigError] = ConfigError) -
 
 
 def load_yaml(
-    path: str | Path, error: type[ConfigError] = ConfigError, what: str = "file"
+    path: str | Path, error: type[InputError] = ConfigError, what: str = "file"
 ) -> YamlDocument:
     return parse_yaml(read_text(path, error, what), str(path), error)
 
@@ -130,7 +130,7 @@ def validate(
     model: type[M],
     data: Any,
     source: str | None,
-    error: type[ConfigError] = ConfigError,
+    error: type[InputError] = ConfigError,
     doc: YamlDocument | None = None,
     prefix: KeyPath = (),
 ) -> M:

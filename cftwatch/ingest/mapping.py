@@ -81,7 +81,7 @@ class Mapping:
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file; MappingError lists every problem found."""
     # yamlconfig types its error as ConfigError; MappingError is its InputError sibling.
-    document = load_yaml(path, MappingError, "mapping file")  # type: ignore[arg-type]
+    document = load_yaml(path, MappingError, "mapping file")
     return parse_mapping(document.data, document.source)
 
 

@@ -38,9 +38,9 @@ SCENARIOS = {
 
 QUOTES_SCHEMA = pa.schema(
     [
-        ("transaction_id", pa.string()),
+        pa.field("transaction_id", pa.string(), nullable=False),
         ("quote_id", pa.string()),
-        ("body", pa.string()),
+        pa.field("body", pa.string(), nullable=False),
         ("file", pa.string()),
         ("loaded_at", cs.TIMESTAMP_TYPE),
     ]

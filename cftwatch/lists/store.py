@@ -49,18 +49,18 @@ Override per workspace with `lists.max_shrink` (0..1)."""
 VERSIONS_SCHEMA = pa.schema(
     [
         ("version_id", pa.string()),
-        ("list_id", pa.string()),
-        ("seq", pa.int32()),
+        pa.field("list_id", pa.string(), nullable=False),
+        pa.field("seq", pa.int32(), nullable=False),
         ("published", cs.TIMESTAMP_TYPE),
         ("format", pa.string()),
         ("files", pa.string()),
-        ("sha256", pa.string()),
+        pa.field("sha256", pa.string(), nullable=False),
         ("bytes", pa.int64()),
-        ("entities", pa.int64()),
+        pa.field("entities", pa.int64(), nullable=False),
         ("warnings", pa.string()),
         ("source_url", pa.string()),
-        ("loaded_at", cs.TIMESTAMP_TYPE),
-        ("active", pa.bool_()),
+        pa.field("loaded_at", cs.TIMESTAMP_TYPE, nullable=False),
+        pa.field("active", pa.bool_(), nullable=False),
         ("superseded_at", cs.TIMESTAMP_TYPE),
         ("superseded_by", pa.string()),
     ]
@@ -147,7 +147,7 @@ class ListDiff:
 
 def ensure_list_tables(ws: Workspace) -> None:
     """Create the stage's tables and the `list_entities` view (idempotent)."""
-    ws.ensure_table(VERSIONS_TABLE, VERSIONS_SCHEMA)
+    ws.ensure_table(VERSIONS_TABLE, VERSIONS_SCHEMA, primary_key=("version_id",))
     ws.ensure_table(ROWS_TABLE, ROWS_SCHEMA)
     if not ws.has_table(ACTIVE_VIEW):
         cols = ", ".join(f"e.{quote_ident(c)}" for c in ENTITY_COLUMNS)
