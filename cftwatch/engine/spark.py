@@ -72,5 +72,10 @@ class SparkEngine(Engine):
             self._tables[name] = self._ibis.read_parquet(str(path), table_name=f"cftwatch_{name}")
         return self._tables[name]
 
+    def current_table(self, name: str) -> ir.Table:
+        """A new Parquet export of the workspace table, read under a name of its own."""
+        path = self._exporter(name)
+        return self._ibis.read_parquet(str(path), table_name=f"cftwatch_current_{name}")
+
     def register(self, name: str, data: pa.Table) -> ir.Table:
         return self._ibis.create_table(name, data, temp=True, overwrite=True)
