@@ -19,6 +19,13 @@ EDGE_COLUMNS = ("txn_id", "ts", "ts_s", "amount", "amt", "currency", "src", "dst
 as float64, currency, paying account (`src`) and receiving account (`dst`)."""
 
 
+def _named(edges: ir.Table, names: str) -> ir.Table:
+    """The edges' columns (src, dst, currency, ts_s, ts, amt, amount, txn_id), in that order,
+    under the space-separated `names`: the two sides of a self-join need distinct names."""
+    cols = ("src", "dst", "currency", "ts_s", "ts", "amt", "amount", "txn_id")
+    return edges.select(**{new: edges[old] for new, old in zip(names.split(), cols, strict=True)})
+
+
 def short_cycles(
     edges: ir.Table, max_hops: int, max_hop_s: int, window_s: int, max_fee: float
 ) -> ir.Table:
@@ -36,28 +43,10 @@ def short_cycles(
     timestamps and epoch seconds), `amount` (first payment) and `returned` (last payment).
     """
     keep = 1 - max_fee
-    path = edges.select(
-        n0=edges.src,
-        n1=edges.dst,
-        currency=edges.currency,
-        t1=edges.ts_s,
-        ts1=edges.ts,
-        a1=edges.amt,
-        v1=edges.amount,
-        x1=edges.txn_id,
-    )
+    path = _named(edges, "n0 n1 currency t1 ts1 a1 v1 x1")
     found: list[ir.Table] = []
     for k in range(2, max_hops + 1):
-        nxt = edges.select(
-            _s=edges.src,
-            _d=edges.dst,
-            _c=edges.currency,
-            _t=edges.ts_s,
-            _ts=edges.ts,
-            _a=edges.amt,
-            _v=edges.amount,
-            _x=edges.txn_id,
-        )
+        nxt = _named(edges, "_s _d _c _t _ts _a _v _x")
         prev_t, prev_a = path[f"t{k - 1}"], path[f"a{k - 1}"]
         j = path.join(
             nxt,
@@ -113,26 +102,8 @@ def scatter_gather(
     `window_start`/`window_end` (first and last payment), `txn_ids` (both legs), `amount`
     (paid out by `src`), `gathered` (received by `dst`) and `intermediaries`.
     """
-    a = edges.select(
-        src=edges.src,
-        mid=edges.dst,
-        currency=edges.currency,
-        t1=edges.ts_s,
-        ts1=edges.ts,
-        a1=edges.amt,
-        v1=edges.amount,
-        x1=edges.txn_id,
-    )
-    b = edges.select(
-        _m=edges.src,
-        dst=edges.dst,
-        _c=edges.currency,
-        t2=edges.ts_s,
-        ts2=edges.ts,
-        a2=edges.amt,
-        v2=edges.amount,
-        x2=edges.txn_id,
-    )
+    a = _named(edges, "src mid currency t1 ts1 a1 v1 x1")
+    b = _named(edges, "_m dst _c t2 ts2 a2 v2 x2")
     j = a.join(
         b,
         [
