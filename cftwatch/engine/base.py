@@ -22,6 +22,13 @@ class Engine(ABC):
     def table(self, name: str) -> ir.Table:
         """A canonical table of the workspace as an Ibis table expression."""
 
+    def current_table(self, name: str) -> ir.Table:
+        """The table as it is now, for a run that must see every row written so far.
+
+        Adapters that read copies of the workspace's tables (Spark reads Parquet exports)
+        refresh the copy; the embedded adapter reads the table itself."""
+        return self.table(name)
+
     @abstractmethod
     def register(self, name: str, data: pa.Table) -> ir.Table:
         """Make an Arrow table available to expressions under `name` (temporary)."""

@@ -72,5 +72,16 @@ class SparkEngine(Engine):
             self._tables[name] = self._ibis.read_parquet(str(path), table_name=f"cftwatch_{name}")
         return self._tables[name]
 
+    def current_table(self, name: str) -> ir.Table:
+        """A new Parquet export of the workspace table, read under a name of its own."""
+        path = self._exporter(name)
+        return self._ibis.read_parquet(str(path), table_name=f"cftwatch_current_{name}")
+
     def register(self, name: str, data: pa.Table) -> ir.Table:
-        return self._ibis.create_table(name, data, temp=True, overwrite=True)
+        """A session view over the Arrow data (Ibis's PySpark backend has no temporary
+        tables)."""
+        return self._ibis.table(self._view(name, data))
+
+    def _view(self, name: str, data: pa.Table) -> str:
+        self.session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        return name

@@ -1,24 +1,23 @@
-"""Ibis building blocks shared by the rules: sliding windows, distinct counts, episodes.
+"""Ibis building blocks the rules share: membership tests, the alert shape, the rows a
+family of rules starts from (fan-in payments, payment-graph edges), burst baselines.
 
-Everything here is portable Ibis (integer epoch seconds instead of interval arithmetic,
-RANGE frames over integers, `nunique` only in grouped aggregates, never in windows), so
-the same expression gives the same rows on DuckDB and on Spark.
-
-An *anchor* is a payment at which a window `[ts, ts + W]` starts; a key (an account and a
-currency) *qualifies* at an anchor when its window meets the rule's condition. Anchors of
-one key that lie within `W` of each other form one *episode*, reported as one alert that
-covers `[first anchor, last anchor + W]`, so overlapping windows never give two alerts.
+The sliding-window machinery (anchors, episodes) is `cftwatch.engine.windows`; graph
+motifs (cycles, scatter-gather, gather-scatter) are `cftwatch.network.motifs`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
-HOUR = 3600
-DAY = 86_400
+from cftwatch.engine.windows import DAY, HOUR, anchors_by_distinct, episodes, rows_in_episodes
+from cftwatch.monitoring.spec import RuleInput
+
+KEYS = ["acct", "currency"]
+"""What most rules group by: the account an alert is about and the payments' currency."""
 
 
 def not_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
@@ -34,98 +33,11 @@ def is_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
     return col.notnull() & col.isin(list(values))
 
 
-def without_same_ts(
-    reduction: ir.Scalar, keys: Sequence[str], preceding: int, following: int
-) -> ir.Value:
-    """`reduction` over the key's rows with ts_s in [ts - preceding, ts + following], less
-    the rows at ts itself: a portable way to say "strictly before" or "strictly after"."""
-    order = {"group_by": list(keys), "order_by": "ts_s"}
-    frame = ibis.range_window(preceding=preceding, following=following, **order)
-    now = ibis.range_window(preceding=0, following=0, **order)
-    return reduction.over(frame) - reduction.over(now)
-
-
-def anchors_by_count(
-    rows: ir.Table,
-    keys: Sequence[str],
-    window_s: int,
-    min_rows: int,
-    baseline_s: int = 0,
-    burst_factor: float = 0.0,
-) -> ir.Table:
-    """(keys, a_ts): payments at which at least `min_rows` rows of the key fall in [ts, ts+W].
-
-    With `burst_factor` > 0 the window must also hold that many times the key's usual number
-    of rows for a window of length W, the usual number taken from the `baseline_s` seconds
-    before the anchor; so an account that is always this busy does not qualify.
-    """
-    w = ibis.range_window(preceding=0, following=window_s, group_by=list(keys), order_by="ts_s")
-    counted = rows.mutate(_n=rows.txn_id.count().over(w))
-    cond = counted._n >= min_rows
-    if burst_factor > 0 and baseline_s > 0:
-        counted = counted.mutate(
-            _p=without_same_ts(counted.txn_id.count(), keys, preceding=baseline_s, following=0)
-        )
-        cond = cond & (counted._n >= counted._p * (window_s / baseline_s) * burst_factor)
-    return counted.filter(cond).select(*keys, a_ts=counted.ts_s).distinct()
-
-
-def anchors_by_distinct(
-    rows: ir.Table,
-    keys: Sequence[str],
-    who: str,
-    window_s: int,
-    min_distinct: int,
-    baseline_s: int = 0,
-    burst_factor: float = 0.0,
-) -> ir.Table:
-    """(keys, a_ts): anchors whose window holds at least `min_distinct` distinct `who`.
-
-    Exact. Spark has no DISTINCT in window frames, so the count is a grouped aggregate over
-    a range self-join; the row-count window (and the burst test, see `anchors_by_count`)
-    first prunes every anchor that cannot qualify, which keeps the join to the few busy
-    windows and keeps always-busy accounts out of it altogether.
-    """
-    cand = anchors_by_count(rows, keys, window_s, min_distinct, baseline_s, burst_factor)
-    b = rows.select(*[rows[k].name(f"_b_{k}") for k in keys], _b_ts=rows.ts_s, _who=rows[who])
-    preds = [cand[k] == b[f"_b_{k}"] for k in keys]
-    preds += [b._b_ts >= cand.a_ts, b._b_ts <= cand.a_ts + window_s]
-    j = cand.join(b, preds)
-    g = j.group_by([*keys, "a_ts"]).aggregate(_d=j._who.nunique())
-    return g.filter(g._d >= min_distinct).select(*keys, "a_ts")
-
-
-def episodes(anchors: ir.Table, keys: Sequence[str], window_s: int) -> ir.Table:
-    """(keys, ep_start, ep_end): qualifying anchors grouped into episodes.
-
-    Anchors of a key less than `W` apart form a chain; a chain is cut into segments of
-    length `W` from its first anchor, so a short burst gives one alert and an account that
-    stays busy for weeks gives one alert per `W` rather than one that never ends.
-    An episode covers [first anchor, last anchor + W].
-    """
-    a = anchors.select(*keys, "a_ts").distinct()
-    prev = a.a_ts.lag().over(group_by=list(keys), order_by="a_ts")
-    a = a.mutate(_new=ibis.ifelse(prev.isnull() | (a.a_ts - prev > window_s), 1, 0))
-    a = a.mutate(
-        _chain=a._new.sum().over(ibis.cumulative_window(group_by=list(keys), order_by="a_ts"))
+def in_high_risk_area(t: ir.Table, side: str, p: dict[str, Any]) -> ir.BooleanValue:
+    """The `side` (debtor or creditor) is in a high-risk country or region."""
+    return is_in(t[f"{side}_country"], p["high_risk_countries"]) | is_in(
+        t[f"{side}_region"], p["high_risk_regions"]
     )
-    a = a.mutate(_c0=a.a_ts.min().over(group_by=[*keys, "_chain"]))
-    a = a.mutate(_seg=((a.a_ts - a._c0) // window_s).cast("int64"))
-    return a.group_by([*keys, "_chain", "_seg"]).aggregate(
-        ep_start=a.a_ts.min(), ep_end=a.a_ts.max() + window_s
-    )
-
-
-def rows_in_episodes(
-    eps: ir.Table, rows: ir.Table, keys: Sequence[str], end_extra_s: int = 0
-) -> ir.Table:
-    """The rows of each episode's key inside [ep_start, ep_end + end_extra], tagged with the
-    episode (`ep_start`, `ep_end`)."""
-    e = eps.select(*[eps[k].name(f"_e_{k}") for k in keys], "ep_start", "ep_end")
-    preds = [rows[k] == e[f"_e_{k}"] for k in keys]
-    preds += [rows.ts_s >= e.ep_start, rows.ts_s <= e.ep_end + end_extra_s]
-    j = rows.join(e, preds)
-    return j.drop(*[f"_e_{k}" for k in keys])
 
 
 def base_aggregates(t: ir.Table) -> dict[str, ir.Value]:
@@ -136,6 +48,20 @@ def base_aggregates(t: ir.Table) -> dict[str, ir.Value]:
         "txn_ids": t.txn_id.collect(),
         "amount": t.amount.sum(),
     }
+
+
+def alert_shape(g: ir.Table, subject: str = "acct", **metrics: Any) -> ir.Table:
+    """Project an aggregate onto the alert shape (ALERT_COLUMNS + metrics); a metric given
+    as None is the aggregate's column of that name."""
+    return g.select(
+        subject_id=g[subject],
+        window_start=g.window_start,
+        window_end=g.window_end,
+        txn_ids=g.txn_ids,
+        amount=g.amount,
+        currency=g.currency,
+        **{k: (g[k] if v is None else v) for k, v in metrics.items()},
+    )
 
 
 def with_prior_count(g: ir.Table, rows: ir.Table, keys: Sequence[str], baseline_s: int) -> ir.Table:
@@ -152,3 +78,56 @@ def with_prior_count(g: ir.Table, rows: ir.Table, keys: Sequence[str], baseline_
     out = g.left_join(c, [*[g[k] == c[f"_p_{k}"] for k in keys], g.ep_start == c._p_s])
     out = out.mutate(prior=ibis.coalesce(out._prior, 0))
     return out.drop("_prior", "_p_s", *[f"_p_{k}" for k in keys])
+
+
+def fan_in_rows(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
+    """Small person-to-person payments into accounts that are not NPOs, merchants or agents."""
+    t = inp.txns
+    return t.filter(
+        is_in(t.channel, p["channels"]),
+        t.amt <= p["max_payment"],
+        not_in(t.creditor_party_type, p["exclude_party_types"]),
+        not_in(t.creditor_account_type, p["exclude_party_types"]),
+        t.debtor_account.notnull(),
+    ).mutate(acct=t.creditor_account, who=t.debtor_account)
+
+
+def fan_in_episode_rows(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
+    """The fan-in payments of each collection episode (crowdfunding and its cash-out)."""
+    r = fan_in_rows(inp, p)
+    w = p["window_hours"] * HOUR
+    anchors = anchors_by_distinct(
+        r, KEYS, "who", w, p["min_senders"], p["baseline_days"] * DAY, p["burst_factor"]
+    )
+    return rows_in_episodes(episodes(anchors, KEYS, w), r, KEYS)
+
+
+def payment_edges(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
+    """The payments of at least `min_amount` between two different accounts, none of an
+    excluded party or account type, as a `cftwatch.network.motifs` edges table."""
+    t = inp.txns
+    t = t.filter(
+        t.amt >= p["min_amount"],
+        t.debtor_account.notnull(),
+        t.creditor_account.notnull(),
+        t.debtor_account != t.creditor_account,
+        not_in(t.debtor_party_type, p["exclude_party_types"]),
+        not_in(t.creditor_party_type, p["exclude_party_types"]),
+        not_in(t.debtor_account_type, p["exclude_party_types"]),
+        not_in(t.creditor_account_type, p["exclude_party_types"]),
+    )
+    return as_edges(t)
+
+
+def as_edges(t: ir.Table) -> ir.Table:
+    """Payments as a `cftwatch.network.motifs` edges table (`src` pays `dst`)."""
+    return t.select(
+        "txn_id",
+        "ts",
+        "ts_s",
+        "amt",
+        "amount",
+        "currency",
+        src=t.debtor_account,
+        dst=t.creditor_account,
+    )

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cftwatch import schema as cs
 from cftwatch.errors import Problem, RuleConfigError
-from cftwatch.monitoring.pack import BUILTIN_RULES
+from cftwatch.monitoring.registry import builtin_rules
 from cftwatch.monitoring.spec import ParamSpec, RuleSpec, params_hash
+from cftwatch.vocab import SEVERITIES
+from cftwatch.yamlconfig import KeyPath, parse_yaml, read_text
 
 DEFAULT_HIGH_RISK_COUNTRIES = ["AF", "IQ", "IR", "KP", "LY", "ML", "MM", "SO", "SS", "SY", "YE"]
 """Conflict zones and FATF call-for-action jurisdictions; add transit hubs as your risk
@@ -70,11 +70,6 @@ SETTINGS: dict[str, ParamSpec] = {
 TOP_KEYS = ("version", "settings", "exclude", "rules")
 RULE_KEYS = ("enabled", "severity", "params", "exclude")
 TXN_COLUMNS = tuple(cs.column_names(cs.TRANSACTIONS))
-
-
-def builtin_rules() -> list[RuleSpec]:
-    """The built-in rule pack, in its documented order."""
-    return list(BUILTIN_RULES)
 
 
 @dataclass(frozen=True)
@@ -127,27 +122,16 @@ def default_rules_config() -> RuleConfig:
 def load_rules_config(path: str | Path) -> RuleConfig:
     """Read and validate a rules file; raise `RuleConfigError` listing every problem."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleConfigError(
-            Problem(f"cannot read the rules file: {exc.strerror}", file=file)
-        ) from exc
-    try:
-        raw = yaml.safe_load(text)
-        lines = _line_index(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise RuleConfigError(Problem(f"not valid YAML: {exc}", file=file, record=line)) from exc
-    return resolve_rules_config(raw if raw is not None else {}, file=file, lines=lines)
+    doc = parse_yaml(read_text(path, RuleConfigError, "rules file"), file, RuleConfigError)
+    data = doc.data if doc.data is not None else {}
+    return resolve_rules_config(data, file=file, lines=doc.lines)
 
 
 def resolve_rules_config(
     raw: Any,
     *,
     file: str | None = None,
-    lines: dict[tuple[str, ...], int] | None = None,
+    lines: dict[KeyPath, int] | None = None,
     prefix: tuple[str, ...] = (),
 ) -> RuleConfig:
     """Validate a parsed rules mapping (from a file or the workspace's `monitoring:` section)."""
@@ -217,8 +201,8 @@ def resolve_rules_config(
             bad("expected true or false", ("rules", rid, "enabled"), enabled)
             enabled = True
         severity = entry.get("severity", spec.severity)
-        if severity not in cs.SEVERITIES:
-            bad(f"expected one of {', '.join(cs.SEVERITIES)}", ("rules", rid, "severity"), severity)
+        if severity not in SEVERITIES:
+            bad(f"expected one of {', '.join(SEVERITIES)}", ("rules", rid, "severity"), severity)
             severity = spec.severity
         params = spec.defaults()
         for name, value in _mapping(entry.get("params"), ("rules", rid, "params"), bad).items():
@@ -274,19 +258,4 @@ def _exclude(value: Any, path: tuple[str, ...], bad: Any) -> dict[str, list[str]
             bad("expected a list of values", where, values)
             continue
         out[str(col)] = sorted({str(v) for v in values})
-    return out
-
-
-def _line_index(node: yaml.Node | None, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """Key path -> 1-based line of the key, for error messages."""
-    out: dict[tuple[str, ...], int] = {}
-    if node is None:
-        return out
-    if not path:
-        out[()] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = (*path, str(key.value))
-            out[sub] = key.start_mark.line + 1
-            out.update(_line_index(value, sub))
     return out

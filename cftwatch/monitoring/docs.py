@@ -15,7 +15,7 @@ from cftwatch.monitoring.config import SETTINGS, builtin_rules
 from cftwatch.monitoring.spec import RuleSpec, _num
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
-HEADER = "<!-- generated from cftwatch/monitoring/pack.py by `python -m cftwatch.monitoring.docs`; do not edit -->"
+HEADER = "<!-- generated from cftwatch/monitoring/rules/ by `python -m cftwatch.monitoring.docs`; do not edit -->"
 
 
 def _value(v: object) -> str:

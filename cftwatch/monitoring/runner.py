@@ -17,16 +17,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib.metadata import version
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from cftwatch import __version__
 from cftwatch import schema as cs
 from cftwatch.engine.base import Engine
 from cftwatch.errors import ConfigError, Problem
+from cftwatch.jsontext import dumps
 from cftwatch.monitoring.blocks import not_in
 from cftwatch.monitoring.config import (
     RuleConfig,
@@ -35,8 +36,9 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
-from cftwatch.monitoring.spec import ALERT_COLUMNS, RuleInput, RuleSpec, params_hash
-from cftwatch.workspace import CONFIG_NAME, Workspace
+from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
+from cftwatch.vocab import lower_severity, severity_rank_sql
+from cftwatch.workspace import CONFIG_NAME, Workspace, quote_ident
 
 Progress = Callable[[str, int, int], None]
 """progress(rule_id, done, total): called before each rule and once at the end ("done")."""
@@ -71,8 +73,9 @@ RUNS = pa.schema(
 def rules_version() -> str:
     """Package version plus a hash of the built-in specs (ids, defaults, descriptions)."""
     specs = [s.model_dump(mode="json") for s in builtin_rules()]
+    # hashed bytes: plain json.dumps, as when the stored versions were computed
     digest = hashlib.sha256(json.dumps(specs, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{__version__}+{digest}"
+    return f"{version('cftwatch')}+{digest}"
 
 
 @dataclass(frozen=True)
@@ -143,15 +146,7 @@ def workspace_rules_config(ws: Workspace) -> RuleConfig:
 
 
 def ensure_runs_table(ws: Workspace) -> None:
-    if not ws.has_table(RUNS_TABLE):
-        _drain(ws)
-        ws.con.register("_monitoring_runs_empty", cs.empty(RUNS))
-        try:
-            ws.con.execute(
-                f'CREATE TABLE IF NOT EXISTS "{RUNS_TABLE}" AS SELECT * FROM _monitoring_runs_empty'
-            )
-        finally:
-            ws.con.unregister("_monitoring_runs_empty")
+    ws.ensure_table(RUNS_TABLE, RUNS)
 
 
 def run_rules(
@@ -183,14 +178,17 @@ def run_rules(
     run_id = f"mon-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     eng = ws.engine(engine)
     ensure_runs_table(ws)
-    _drain(ws)
+    ws.release_memory()
 
-    txns = _table(ws, eng, "transactions")
-    accounts = _table(ws, eng, "accounts")
-    parties = _table(ws, eng, "parties")
+    txns = eng.current_table("transactions")
+    accounts = eng.current_table("accounts")
+    parties = eng.current_table("parties")
     prepared = _prepare(txns, accounts, parties)
     cached = prepared.cache() if settings else prepared
     screening = _screening_alerts(ws, eng)
+    missing_input: dict[Need, str | None] = {
+        "screening_alerts": None if screening is not None else "no screening alerts yet"
+    }
     since_s = int(since_dt.timestamp()) if since_dt else None
     data_start, data_end, n_txns = _data_range(eng, txns, since_s)
 
@@ -202,10 +200,9 @@ def run_rules(
                 progress(setting.spec.id, i, len(settings))
             r0 = time.perf_counter()
             spec = setting.spec
-            if spec.id == "screened_party_transaction" and screening is None:
-                results.append(
-                    RuleResult(spec.id, spec.typology, 0, 0, 0.0, "no screening alerts yet")
-                )
+            skipped = next((why for n in spec.needs if (why := missing_input[n])), None)
+            if skipped:
+                results.append(RuleResult(spec.id, spec.typology, 0, 0, 0.0, skipped))
                 continue
             t = _restrict(cached, setting, since_s)
             expr = spec.builder(RuleInput(t, accounts, parties, screening), setting.params)
@@ -283,15 +280,6 @@ def _since(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
-def _table(ws: Workspace, eng: Engine, name: str) -> ir.Table:
-    """A fresh view of a canonical table (Spark reads a new Parquet export every run)."""
-    if eng.name == "spark":
-        path = ws.export_parquet(name)
-        backend: Any = eng.backend
-        return backend.read_parquet(str(path), table_name=f"cftwatch_monitoring_{name}")
-    return eng.table(name)
-
-
 def _prepare(txns: ir.Table, accounts: ir.Table, parties: ir.Table) -> ir.Table:
     """Transactions plus epoch seconds, a float amount and the holders' types."""
     acc = accounts.group_by("account_id").aggregate(
@@ -349,10 +337,9 @@ def _restrict(t: ir.Table, setting: RuleSetting, since_s: int | None) -> ir.Tabl
 
 
 def _screening_alerts(ws: Workspace, eng: Engine) -> ir.Table | None:
-    rows = ws.con.execute("SELECT count(*) FROM alerts WHERE source = 'screening'").fetchall()
-    if not rows or not rows[0][0]:
+    if not ws.scalar("SELECT count(*) FROM alerts WHERE source = ?", ["screening"]):
         return None
-    a = _table(ws, eng, "alerts")
+    a = eng.current_table("alerts")
     a = a.filter(a.source == "screening")
     return a.select("subject_type", "subject_id", "entity_id", "score", "severity")
 
@@ -375,11 +362,6 @@ def _release(t: ir.Table) -> None:
 # -- alerts ------------------------------------------------------------------------
 
 
-def _drain(ws: Workspace) -> None:
-    """Finish any half-read result: DuckDB 2 refuses to register Arrow data until then."""
-    ws.con.execute("SELECT 1").fetchall()
-
-
 def _utc(value: Any) -> dt.datetime | None:
     if value is None:
         return None
@@ -389,9 +371,8 @@ def _utc(value: Any) -> dt.datetime | None:
 
 
 def _plain(value: Any) -> Any:
-    """Metric values as JSON-friendly, engine-independent numbers."""
-    if isinstance(value, Decimal):
-        return float(round(value, 2))
+    """Metric values as engine-independent JSON values: floats rounded to four places
+    (engines differ in the last digits), money kept exact as `Decimal`."""
     if isinstance(value, float):
         return round(value, 4)
     if isinstance(value, dt.datetime):
@@ -414,16 +395,13 @@ def _subjects(ws: Workspace, ids: list[str]) -> dict[str, tuple[str, str | None]
     if not ids:
         return {}
     wanted = pa.table({"account_id": pa.array(sorted(set(ids)), pa.string())})
-    _drain(ws)
-    ws.con.register("_monitoring_subjects", wanted)
-    try:
-        rows = ws.con.execute(
-            "SELECT w.account_id, max(a.account_type), max(p.name) FROM _monitoring_subjects w "
+    ws.release_memory()
+    with ws.registered("_monitoring_subjects", wanted) as w:
+        rows = ws.query(
+            f"SELECT w.account_id, max(a.account_type), max(p.name) FROM {w} w "
             "LEFT JOIN accounts a ON a.account_id = w.account_id "
             "LEFT JOIN parties p ON p.party_id = a.party_id GROUP BY w.account_id"
-        ).fetchall()
-    finally:
-        ws.con.unregister("_monitoring_subjects")
+        )
     out: dict[str, tuple[str, str | None]] = {}
     for acc, kind, name in rows:
         word = _TYPE_WORD.get(kind or "", "account")
@@ -439,9 +417,7 @@ def _alerts_from(
     rows = found.to_pylist()
     subjects = _subjects(ws, [r["subject_id"] for r in rows if r["subject_id"]])
     p_hash = setting.params_hash
-    params_json = json.dumps(
-        {"params": setting.params, "exclude": setting.exclude}, sort_keys=True, default=str
-    )
+    params_json = dumps({"params": setting.params, "exclude": setting.exclude}, sort_keys=True)
     out: list[dict[str, Any]] = []
     for r in rows:
         subject = r["subject_id"]
@@ -482,13 +458,11 @@ def _alerts_from(
                 "params": params_json,
                 "params_hash": p_hash,
                 "explanation": spec.explain(ctx, setting.params),
-                "details": json.dumps(
+                "details": dumps(
                     {"rule": spec.title, **{k: _plain(v) for k, v in metrics.items()}},
                     sort_keys=True,
                 ),
-                "entity_id": metrics.get("entity")
-                if spec.id == "screened_party_transaction"
-                else None,
+                "entity_id": metrics.get(spec.entity_metric) if spec.entity_metric else None,
                 "created_at": now,
             }
         )
@@ -500,7 +474,7 @@ def _capped(severity: str, spec: RuleSpec, ctx: dict[str, Any], params: dict[str
     if spec.severity_cap is None:
         return severity
     cap = spec.severity_cap(ctx, params)
-    return min(severity, cap, key=cs.SEVERITIES.index)
+    return lower_severity(severity, cap)
 
 
 def _dedupe(alerts: pa.Table) -> pa.Table:
@@ -516,18 +490,11 @@ def _new_ids(ws: Workspace, alerts: pa.Table) -> set[str]:
     ids = alerts.column("alert_id").to_pylist()
     if not ids:
         return set()
-    _drain(ws)
-    ws.con.register("_monitoring_ids", pa.table({"alert_id": pa.array(ids, pa.string())}))
-    try:
-        existing = {
-            r[0]
-            for r in ws.con.execute(
-                "SELECT a.alert_id FROM alerts a JOIN _monitoring_ids w ON a.alert_id = w.alert_id"
-            ).fetchall()
-        }
-    finally:
-        ws.con.unregister("_monitoring_ids")
-    return set(ids) - existing
+    ws.release_memory()
+    wanted = pa.table({"alert_id": pa.array(ids, pa.string())})
+    with ws.registered("_monitoring_ids", wanted) as w:
+        rows = ws.query(f"SELECT a.alert_id FROM alerts a JOIN {w} w ON a.alert_id = w.alert_id")
+    return set(ids) - {r[0] for r in rows}
 
 
 def _run_row(run: MonitoringRun, cfg: RuleConfig) -> pa.Table:
@@ -542,14 +509,14 @@ def _run_row(run: MonitoringRun, cfg: RuleConfig) -> pa.Table:
                 "rules_version": run.rules_version,
                 "config_source": cfg.source,
                 "config_hash": params_hash(config),
-                "config": json.dumps(config, sort_keys=True, default=str),
+                "config": dumps(config, sort_keys=True),
                 "since": run.since,
                 "data_start": run.data_start,
                 "data_end": run.data_end,
                 "transactions": run.transactions,
                 "alerts_found": run.alerts.num_rows,
                 "alerts_new": run.new_alerts,
-                "per_rule": json.dumps(run.to_dict()["rules"]),
+                "per_rule": dumps(run.to_dict()["rules"]),
             }
         ],
         schema=RUNS,
@@ -558,7 +525,7 @@ def _run_row(run: MonitoringRun, cfg: RuleConfig) -> pa.Table:
 
 def read_runs(ws: Workspace) -> pa.Table:
     ensure_runs_table(ws)
-    return ws.con.sql(f'SELECT * FROM "{RUNS_TABLE}" ORDER BY started_at').to_arrow_table()
+    return ws.query_arrow(f"SELECT * FROM {quote_ident(RUNS_TABLE)} ORDER BY started_at")
 
 
 __all__ = [
@@ -576,20 +543,15 @@ __all__ = [
 ]
 
 
-_SEVERITY_RANK = (
-    "CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
-)
-
-
 def top_alerts(ws: Workspace, limit: int = 10, run_id: str | None = None) -> list[dict[str, Any]]:
     """The strongest monitoring alerts (severity, then score, then amount), for the demo."""
     where = "source = 'monitoring'" + (" AND run_id = ?" if run_id else "")
-    _drain(ws)
-    table = ws.con.sql(
+    ws.release_memory()
+    table = ws.query_arrow(
         "SELECT alert_id, rule_id, typology, subject_id, subject_name, severity, score, "
         "amount, currency, window_start, window_end, explanation FROM alerts "
-        f"WHERE {where} ORDER BY {_SEVERITY_RANK} DESC, score DESC, amount DESC NULLS LAST, "
-        "alert_id LIMIT ?",
-        params=[run_id, limit] if run_id else [limit],
-    ).to_arrow_table()
-    return table.to_pylist() if table is not None else []
+        f"WHERE {where} ORDER BY {severity_rank_sql()} DESC, score DESC, "
+        "amount DESC NULLS LAST, alert_id LIMIT ?",
+        [run_id, limit] if run_id else [limit],
+    )
+    return table.to_pylist()

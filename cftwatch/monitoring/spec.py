@@ -19,7 +19,8 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
-from cftwatch.schema import SEVERITIES
+from cftwatch.jsontext import json_default
+from cftwatch.vocab import SeverityName
 
 ParamKind = Literal["int", "float", "str", "str_list", "country_list"]
 
@@ -127,6 +128,9 @@ Explainer = Callable[[dict[str, Any], dict[str, Any]], str]
 Scorer = Callable[[dict[str, Any], dict[str, Any]], float]
 Lookback = Callable[[dict[str, Any]], dt.timedelta | None]
 SeverityCap = Callable[[dict[str, Any], dict[str, Any]], str]
+Need = Literal["screening_alerts"]
+"""Optional inputs a rule may need: `screening_alerts` is `RuleInput.screening`."""
+DEFAULT_POSITION = 1000
 
 
 class RuleSpec(BaseModel):
@@ -147,7 +151,7 @@ class RuleSpec(BaseModel):
     title: str
     description: str
     why: str = Field(description="Why the pattern matters for terrorist financing.")
-    severity: Literal["low", "medium", "high", "critical"]
+    severity: SeverityName
     params: tuple[ParamSpec, ...]
     settings: tuple[str, ...] = Field(
         (), description="Shared settings the rule uses (high_risk_countries, ...)."
@@ -159,6 +163,21 @@ class RuleSpec(BaseModel):
     score: Scorer = Field(exclude=True)
     lookback: Lookback = Field(exclude=True)
     severity_cap: SeverityCap | None = Field(None, exclude=True)
+    needs: tuple[Need, ...] = Field(
+        (),
+        exclude=True,
+        description="Inputs beyond the transactions the rule cannot run without; the runner "
+        "skips it (and says why) while one is empty.",
+    )
+    entity_metric: str | None = Field(
+        None, exclude=True, description="The metric that names the list entity behind an alert."
+    )
+    position: int = Field(
+        DEFAULT_POSITION,
+        exclude=True,
+        description="Place in the pack's documented order (docs index, `rules list`, runs); "
+        "ties are ordered by id.",
+    )
 
     def param(self, name: str) -> ParamSpec:
         for p in self.params:
@@ -181,13 +200,12 @@ def _span(span: dt.timedelta) -> str:
 
 def params_hash(params: dict[str, Any]) -> str:
     """Stable short hash of a parameter set (keys sorted, lists sorted)."""
-    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), default=json_default)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 __all__ = [
     "ALERT_COLUMNS",
-    "SEVERITIES",
     "ParamSpec",
     "RuleInput",
     "RuleSpec",

@@ -43,3 +43,8 @@ def day(value: dt.datetime | dt.date) -> str:
 
 def times(x: float) -> str:
     return f"{float(x):.1f}x"
+
+
+def capital(text: str) -> str:
+    """The sentence-initial form: `wallet W1` -> `Wallet W1` (the rest untouched)."""
+    return text[:1].upper() + text[1:]

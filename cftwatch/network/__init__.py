@@ -3,3 +3,7 @@ scatter/gather), and later exposure, components and graph features. Built on Ibi
 same function runs on DuckDB and Spark."""
 
 from __future__ import annotations
+
+from cftwatch.network.motifs import EDGE_COLUMNS, gather_scatter, scatter_gather, short_cycles
+
+__all__ = ["EDGE_COLUMNS", "gather_scatter", "scatter_gather", "short_cycles"]

@@ -110,10 +110,12 @@ def alerts_of(
     params: dict[str, Any] | None = None,
     settings: dict[str, Any] | None = None,
     since: str | None = None,
+    engine: str = "duckdb",
 ) -> list[dict[str, Any]]:
-    """Run one rule without recording anything; its alerts as dicts."""
+    """Run one rule on `engine` without recording anything; its alerts as dicts."""
     raw: dict[str, Any] = {"rules": {rule_id: {"params": params or {}}}}
     if settings:
         raw["settings"] = settings
-    run = run_rules(ws, resolve_rules_config(raw), rule_ids=[rule_id], since=since, record=False)
+    cfg = resolve_rules_config(raw)
+    run = run_rules(ws, cfg, engine=engine, rule_ids=[rule_id], since=since, record=False)
     return run.alerts.to_pylist()

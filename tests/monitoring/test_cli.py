@@ -57,7 +57,7 @@ def test_bad_rules_file_lists_every_problem_and_runs_nothing(tmp_path):
     }
     assert "Traceback" not in result.output
     with Workspace.open(ws) as w:
-        assert w.con.execute("SELECT count(*) FROM alerts").fetchall()[0][0] == 0
+        assert w.scalar("SELECT count(*) FROM alerts") == 0
 
 
 def test_rules_list_show_and_check(tmp_path):

@@ -129,10 +129,10 @@ def test_every_builtin_rule_has_a_case():
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
-def test_rule_fires_on_its_pattern(workspace, book, rule_id):
+def test_rule_fires_on_its_pattern(workspace, book, rule_id, engine):
     expected = CASES[rule_id](book, False)
     book.load(workspace)
-    alerts = alerts_of(workspace, rule_id)
+    alerts = alerts_of(workspace, rule_id, engine=engine)
     assert len(alerts) == 1, [a["explanation"] for a in alerts]
     alert = alerts[0]
     assert set(alert["txn_ids"]) >= expected - {None}
@@ -142,10 +142,10 @@ def test_rule_fires_on_its_pattern(workspace, book, rule_id):
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
-def test_rule_stays_quiet_on_a_near_miss(workspace, book, rule_id):
+def test_rule_stays_quiet_on_a_near_miss(workspace, book, rule_id, engine):
     CASES[rule_id](book, True)
     book.load(workspace)
-    assert alerts_of(workspace, rule_id) == []
+    assert alerts_of(workspace, rule_id, engine=engine) == []
 
 
 OVERRIDES = {

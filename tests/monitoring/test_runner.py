@@ -27,7 +27,7 @@ def structuring(book: Book, days: tuple[int, ...] = (0, 2, 4)) -> list[str]:
 
 
 def count(ws, table: str, where: str = "TRUE") -> int:
-    return ws.con.execute(f'SELECT count(*) FROM "{table}" WHERE {where}').fetchall()[0][0]
+    return ws.scalar(f'SELECT count(*) FROM "{table}" WHERE {where}')
 
 
 def test_alert_row_is_complete_and_recorded(workspace, book):

@@ -1,0 +1,44 @@
+"""Short constructors for the rules' parameters and lookbacks, so a rule module reads as a
+table of names, defaults, bounds and sentences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from cftwatch.monitoring.spec import ParamSpec
+from cftwatch.vocab import CHANNELS, PARTY_TYPES
+
+
+def int_param(name: str, default: int, lo: int, hi: int, unit: str, doc: str) -> ParamSpec:
+    return ParamSpec(
+        name=name, kind="int", default=default, minimum=lo, maximum=hi, unit=unit, description=doc
+    )
+
+
+def float_param(name: str, default: float, lo: float, hi: float, unit: str, doc: str) -> ParamSpec:
+    return ParamSpec(
+        name=name, kind="float", default=default, minimum=lo, maximum=hi, unit=unit, description=doc
+    )
+
+
+def list_param(
+    name: str, default: list[str], choices: tuple[str, ...] | None, doc: str
+) -> ParamSpec:
+    return ParamSpec(name=name, kind="str_list", default=default, choices=choices, description=doc)
+
+
+def channels_param(name: str, default: list[str], doc: str) -> ParamSpec:
+    """A list of canonical channels (`cftwatch.vocab.CHANNELS`)."""
+    return list_param(name, default, CHANNELS, doc)
+
+
+def party_types_param(name: str, default: list[str], doc: str) -> ParamSpec:
+    """A list of party types (`cftwatch.vocab.PARTY_TYPES`)."""
+    return list_param(name, default, PARTY_TYPES, doc)
+
+
+def days_lookback(name: str) -> Callable[[dict[str, Any]], dt.timedelta]:
+    """A lookback of parameter `name` days."""
+    return lambda p: dt.timedelta(days=p[name])

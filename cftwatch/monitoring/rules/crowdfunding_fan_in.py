@@ -1,0 +1,96 @@
+"""Rule `crowdfunding_fan_in`: crowdfunding fan-in into a personal account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis.expr.types as ir
+
+from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.blocks import (
+    KEYS,
+    alert_shape,
+    base_aggregates,
+    fan_in_episode_rows,
+)
+from cftwatch.monitoring.params import (
+    channels_param,
+    float_param,
+    int_param,
+    party_types_param,
+)
+from cftwatch.monitoring.scores import ratio_score
+from cftwatch.monitoring.spec import RuleInput, RuleSpec
+
+
+def _fan_in(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
+    rows = fan_in_episode_rows(inp, p)
+    g = rows.group_by([*KEYS, "ep_start"]).aggregate(
+        **base_aggregates(rows),
+        senders=rows.who.nunique(),
+        payments=rows.count(),
+        largest=rows.amount.max(),
+    )
+    return alert_shape(g, senders=None, payments=None, largest=None)
+
+
+def _fan_in_text(m: dict[str, Any], p: dict[str, Any]) -> str:
+    c = m["currency"]
+    return (
+        f"{tx.count(m['senders'], 'sender')} paid {tx.money(m['amount'], c)} in total into "
+        f"{m['subject']} in {tx.count(m['payments'], 'small payment')} (none above "
+        f"{tx.money(m['largest'], c)}) within {tx.duration(m['span_s'])}."
+    )
+
+
+_FAN_IN_PARAMS = (
+    int_param("min_senders", 15, 2, 10_000, "accounts", "Distinct senders needed in the window."),
+    int_param("window_hours", 72, 1, 24 * 31, "hours", "Length of the sliding window."),
+    float_param(
+        "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
+    ),
+    channels_param(
+        "channels", ["wallet", "ibft", "crypto"], "Person-to-person channels that count."
+    ),
+    party_types_param(
+        "exclude_party_types",
+        ["npo", "merchant", "agent", "business"],
+        "Receivers of these party or account types are expected to collect many payments.",
+    ),
+    int_param("baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."),
+    float_param(
+        "burst_factor",
+        3,
+        0,
+        1000,
+        "times",
+        "Payments in the window must be this many times the account's usual number for a "
+        "window of that length (0 turns the comparison off).",
+    ),
+)
+
+RULE = RuleSpec(
+    id="crowdfunding_fan_in",
+    position=2,
+    typology="crowdfunding_fan_in",
+    title="Crowdfunding fan-in into a personal account",
+    description=(
+        "Many distinct senders pay small amounts into one personal account or wallet within "
+        "a sliding window (`min_senders` within `window_hours`, each payment at most "
+        "`max_payment`). Registered NPOs, merchants and agents are left to other rules."
+    ),
+    why=(
+        "Terrorist groups raise money through appeals whose donations land in a promoter's "
+        "personal wallet: a conspicuous number of small transfers from unrelated people is "
+        "FATF's first crowdfunding risk indicator."
+    ),
+    severity="medium",
+    params=_FAN_IN_PARAMS,
+    false_positives="Personal appeals (medical bills, funerals, flood relief) and busy traders' wallets.",
+    sources=("FATF Crowdfunding for Terrorism Financing 2023",),
+    builder=_fan_in,
+    explain=_fan_in_text,
+    score=lambda m, p: ratio_score(m["senders"], p["min_senders"]),
+    lookback=lambda p: dt.timedelta(hours=p["window_hours"], days=p["baseline_days"]),
+)
