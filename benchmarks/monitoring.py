@@ -40,7 +40,7 @@ def build(size: int, folder: Path) -> None:
     data = generate_synth(cfg)
     with Workspace.init(folder) as ws:
         load_synth_into(ws, data)
-        ws.con.execute("CHECKPOINT")
+        ws.execute("CHECKPOINT")
     print(json.dumps({"transactions": data.transactions.num_rows}))
 
 
