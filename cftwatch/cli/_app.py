@@ -7,7 +7,9 @@ Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,14 +29,16 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
-from cftwatch.errors import CftwatchError
+from cftwatch.errors import CftwatchError, InputError
 from cftwatch.workspace import DEFAULT_DIR, Workspace
 
 __all__ = [
     "DEFAULT_DIR",
+    "USER_ENV",
     "EngineOpt",
     "JsonOpt",
     "WorkspaceOpt",
+    "acting_user",
     "app",
     "console",
     "err_console",
@@ -86,6 +90,25 @@ EngineOpt = Annotated[
         "--engine", help="Analytical engine: duckdb (default) or spark (needs cftwatch[spark])."
     ),
 ]
+
+
+USER_ENV = "CFTWATCH_USER"
+
+
+def acting_user(user: str | None) -> str:
+    """Who is acting, for the audit log: --user, else $CFTWATCH_USER, else the OS login
+    name. The one definition every command that changes something uses."""
+    if user and user.strip():
+        return user.strip()
+    env = os.environ.get(USER_ENV, "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as exc:
+        raise InputError.at(
+            f"cannot tell who you are: pass --user or set ${USER_ENV}", field="user"
+        ) from exc
 
 
 def open_workspace(path: Path, engine: str | None = None) -> Workspace:
