@@ -15,7 +15,14 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from cftwatch.cases import Case, CaseService, alerts_to_triage, case_service, workflow_table
+from cftwatch.cases import (
+    Case,
+    CaseBundle,
+    CaseService,
+    alerts_to_triage,
+    case_service,
+    workflow_table,
+)
 from cftwatch.cli._app import (
     DEFAULT_DIR,
     USER_ENV,
@@ -177,6 +184,11 @@ def show_cmd(
             ["transactions", len(bundle.txn_ids)],
         ],
     )
+    _print_alerts_and_matches(bundle)
+    _print_notes_decisions_reports(bundle)
+
+
+def _print_alerts_and_matches(bundle: CaseBundle) -> None:
     print_table(
         "Alerts",
         ["alert", "source", "rule", "typology", "severity", "score", "explanation"],
@@ -199,6 +211,9 @@ def show_cmd(
             ["entity", "alert", "explanation"],
             [[m.ref, m.alert_id or "", m.explanation or ""] for m in bundle.screening_matches],
         )
+
+
+def _print_notes_decisions_reports(bundle: CaseBundle) -> None:
     if bundle.notes:
         print_table(
             "Notes",

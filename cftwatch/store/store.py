@@ -336,33 +336,7 @@ class OperationalStore:
         )
         session.add(row)
         session.flush()
-        self.write_audit(
-            session,
-            [
-                {
-                    "case_id": case_number,
-                    "entity_type": "match_judgement",
-                    "entity_id": f"{party_key}|{entity_id}",
-                    "action": "judge",
-                    "field": "verdict",
-                    "before": None
-                    if previous is None
-                    else {
-                        "id": previous.id,
-                        "verdict": previous.verdict,
-                        "entity_fingerprint": previous.entity_fingerprint,
-                    },
-                    "after": {
-                        "id": row.id,
-                        "verdict": verdict,
-                        "entity_fingerprint": entity_fingerprint,
-                        "note": note,
-                    },
-                }
-            ],
-            user=user,
-            at=row.created_at,
-        )
+        self.write_audit(session, [_judgement_audit(previous, row)], user=user, at=row.created_at)
         return Judgement.model_validate(row)
 
     def latest_judgements(
@@ -449,6 +423,30 @@ class OperationalStore:
             stmt = stmt.where(ReportRow.case_id == parse_case_id(case_id))
         with self.session(readonly=True) as s:
             return [ReportRecord.model_validate(r) for r in s.scalars(stmt)]
+
+
+def _judgement_audit(previous: JudgementRow | None, row: JudgementRow) -> dict[str, Any]:
+    """The audit row of a judgement: the pair's previous verdict (if any) → the new one."""
+    return {
+        "case_id": row.case_id,
+        "entity_type": "match_judgement",
+        "entity_id": f"{row.party_key}|{row.entity_id}",
+        "action": "judge",
+        "field": "verdict",
+        "before": None
+        if previous is None
+        else {
+            "id": previous.id,
+            "verdict": previous.verdict,
+            "entity_fingerprint": previous.entity_fingerprint,
+        },
+        "after": {
+            "id": row.id,
+            "verdict": row.verdict,
+            "entity_fingerprint": row.entity_fingerprint,
+            "note": row.note,
+        },
+    }
 
 
 def _require_text(**values: str) -> None:
