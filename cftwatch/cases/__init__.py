@@ -1,9 +1,16 @@
 """Case management: alerts triaged into cases by subject, the status workflow, notes,
 decisions (status and screening-match verdicts) and evidence, all audited in the
-operational store. The reporting stage reads a case through `CaseService.case_bundle`."""
+operational store. The reporting stage reads a case through `CaseService.case_bundle`.
+
+`CaseService` is the facade; the work lives in one module per job: `triage`, `fields`
+(versioned case fields), `decisions` (status moves), `notes`, `evidence`, `matches`
+(match verdicts), `reading`, and `alerts` (the workspace alerts triage reads). The
+store is reached only through `cftwatch.store`'s public API."""
 
 from __future__ import annotations
 
+from cftwatch.cases.alerts import alerts_to_triage
+from cftwatch.cases.matches import match_keys
 from cftwatch.cases.records import (
     Case,
     CaseAlert,
@@ -13,7 +20,8 @@ from cftwatch.cases.records import (
     Note,
     Subject,
 )
-from cftwatch.cases.service import DEFAULT_DUE_DAYS, CaseService
+from cftwatch.cases.service import CaseService, case_service
+from cftwatch.cases.triage import DEFAULT_DUE_DAYS, REQUIRED_ALERT_COLUMNS
 from cftwatch.cases.workflow import (
     OPEN_STATUSES,
     STATUSES,
@@ -25,6 +33,7 @@ from cftwatch.cases.workflow import (
 __all__ = [
     "DEFAULT_DUE_DAYS",
     "OPEN_STATUSES",
+    "REQUIRED_ALERT_COLUMNS",
     "STATUSES",
     "TERMINAL_STATUSES",
     "TRANSITIONS",
@@ -36,5 +45,8 @@ __all__ = [
     "Evidence",
     "Note",
     "Subject",
+    "alerts_to_triage",
+    "case_service",
+    "match_keys",
     "workflow_table",
 ]

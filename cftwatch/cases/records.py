@@ -1,27 +1,23 @@
-"""Immutable records handed out by `CaseService` (and the bundle the reporting stage reads)."""
+"""Immutable records handed out by `CaseService` (and the bundle the reporting stage reads).
+
+Each is read from its ORM row by attribute (`Model.model_validate(row)`); the row's case
+number becomes the `CASE-000042` id through `CaseId`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, Field
 
-from cftwatch.store.records import ReportRecord
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+from cftwatch.store import CaseId, CaseRow, NoteRow, Record, ReportRecord
 
 
-class Case(_Record):
+class Case(Record):
     """A case about one subject. `version` grows by one with every change to these fields;
     pass the version you saw as `expected_version` so a stale write is refused."""
 
-    case_id: str
+    case_id: CaseId = Field(validation_alias=AliasChoices("case_id", "id"))
     subject_type: str
     subject_id: str
     subject_name: str | None
@@ -37,11 +33,15 @@ class Case(_Record):
     version: int
     alert_count: int = 0
 
+    @classmethod
+    def from_row(cls, row: CaseRow, alert_count: int) -> Case:
+        return cls.model_validate(row).model_copy(update={"alert_count": alert_count})
 
-class CaseAlert(_Record):
+
+class CaseAlert(Record):
     """An alert in a case; `snapshot` is the alert row as it was when it joined."""
 
-    case_id: str
+    case_id: CaseId
     alert_id: str
     source: str
     rule_id: str
@@ -53,11 +53,11 @@ class CaseAlert(_Record):
     added_by: str
 
 
-class Evidence(_Record):
+class Evidence(Record):
     """A transaction, a screening match (with its explanation) or a document on a case."""
 
     id: int
-    case_id: str
+    case_id: CaseId
     kind: str
     ref: str
     alert_id: str | None
@@ -67,23 +67,32 @@ class Evidence(_Record):
     added_by: str
 
 
-class Note(_Record):
+class Note(Record):
     """A note. A correction is a new note whose `supersedes_id` names the one it replaces."""
 
     id: int
-    case_id: str
+    case_id: CaseId
     text: str
     supersedes_id: int | None
-    superseded_by_id: int | None
+    superseded_by_id: int | None = None
     created_at: dt.datetime
     created_by: str
 
+    @classmethod
+    def from_row(cls, row: NoteRow, superseded_by: int | None) -> Note:
+        note = cls.model_validate(row)
+        return (
+            note
+            if superseded_by is None
+            else note.model_copy(update={"superseded_by_id": superseded_by})
+        )
 
-class Decision(_Record):
+
+class Decision(Record):
     """A status transition (`kind="status"`) or a screening-match verdict (`kind="match"`)."""
 
     id: int
-    case_id: str
+    case_id: CaseId
     kind: str
     from_status: str | None
     to_status: str | None
@@ -95,13 +104,13 @@ class Decision(_Record):
     created_by: str
 
 
-class Subject(_Record):
+class Subject(Record):
     subject_type: str
     subject_id: str
     subject_name: str | None
 
 
-class CaseBundle(_Record):
+class CaseBundle(Record):
     """Everything the reporting stage needs about a case, read in one transaction."""
 
     case: Case

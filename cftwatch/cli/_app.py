@@ -96,7 +96,8 @@ USER_ENV = "CFTWATCH_USER"
 
 
 def acting_user(user: str | None) -> str:
-    """--user, else $CFTWATCH_USER, else the OS login name."""
+    """Who is acting, for the audit log: --user, else $CFTWATCH_USER, else the OS login
+    name. The one definition every command that changes something uses."""
     if user and user.strip():
         return user.strip()
     env = os.environ.get(USER_ENV, "").strip()

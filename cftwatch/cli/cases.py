@@ -9,22 +9,26 @@ transitions to those users.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-import pyarrow as pa
 import typer
 
-from cftwatch.cases import CaseService, workflow_table
-from cftwatch.cases.records import Case
+from cftwatch.cases import (
+    Case,
+    CaseBundle,
+    CaseService,
+    alerts_to_triage,
+    case_service,
+    workflow_table,
+)
 from cftwatch.cli._app import (
     DEFAULT_DIR,
+    USER_ENV,
     JsonOpt,
     WorkspaceOpt,
+    acting_user,
     app,
     console,
     open_workspace,
@@ -32,13 +36,10 @@ from cftwatch.cli._app import (
     print_table,
     progress,
 )
-from cftwatch.errors import InputError, WorkspaceError
-from cftwatch.store import OperationalStore, Verdict
-from cftwatch.store.models import PRIORITIES
-from cftwatch.workspace import CONFIG_NAME, Workspace, load_config
+from cftwatch.errors import InputError
+from cftwatch.store import VERDICTS, Verdict
 
 SUPERVISORS_ENV = "CFTWATCH_SUPERVISORS"
-USER_ENV = "CFTWATCH_USER"
 
 cases_app = typer.Typer(
     help="Cases: triage alerts, review, decide, and read the audit log.",
@@ -61,42 +62,9 @@ VersionOpt = Annotated[
 CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. CASE-000042 (or 42).")]
 
 
-def acting_user(user: str | None) -> str:
-    """--user, else $CFTWATCH_USER, else the OS login name."""
-    if user and user.strip():
-        return user.strip()
-    env = os.environ.get(USER_ENV, "").strip()
-    if env:
-        return env
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError) as exc:
-        raise InputError.at(
-            f"cannot tell who you are: pass --user or set ${USER_ENV}", field="user"
-        ) from exc
-
-
 def _supervisors() -> set[str] | None:
     names = {u.strip() for u in os.environ.get(SUPERVISORS_ENV, "").split(",") if u.strip()}
     return names or None
-
-
-@contextmanager
-def _service(workspace: Path) -> Iterator[CaseService]:
-    """The case service of a workspace. Opens only the operational store, not DuckDB, so
-    several analysts can work cases while the analytical store is busy."""
-    config_path = workspace / CONFIG_NAME
-    if not config_path.is_file():
-        raise WorkspaceError(
-            f"{workspace} is not a cftwatch workspace (no {CONFIG_NAME}); "
-            f"run `cftwatch init {workspace}`"
-        )
-    ws = Workspace(workspace, load_config(config_path))
-    store = OperationalStore.for_workspace(ws)
-    try:
-        yield CaseService(store, supervisors=_supervisors())
-    finally:
-        store.close()
 
 
 def _version(service: CaseService, case_id: str, version: int | None) -> int:
@@ -154,13 +122,9 @@ def triage_cmd(
 ) -> None:
     """Open cases from the workspace's alerts, one per subject (idempotent)."""
     who = acting_user(user)
-    if min_severity not in PRIORITIES:
-        raise InputError.at(
-            f"choose one of {', '.join(PRIORITIES)}", field="--min-severity", value=min_severity
-        )
     with open_workspace(workspace) as ws:
-        alerts = _read_alerts(ws, PRIORITIES[PRIORITIES.index(min_severity) :], source)
-    with _service(workspace) as service, progress() as bar:
+        alerts = alerts_to_triage(ws, min_severity, source)
+    with case_service(workspace, supervisors=_supervisors()) as service, progress() as bar:
         task = bar.add_task("Triaging alerts", total=alerts.num_rows)
         cases = service.triage(alerts, who)
         bar.update(task, completed=alerts.num_rows)
@@ -177,23 +141,6 @@ def triage_cmd(
     )
 
 
-def _read_alerts(ws: Workspace, severities: tuple[str, ...], source: str | None) -> pa.Table:
-    """The workspace's alerts with these severities (and source), oldest first."""
-    where = "severity IN ({})".format(", ".join(_sql_text(s) for s in severities))
-    if source is not None:
-        where += f" AND source = {_sql_text(source)}"
-    cursor = ws.con.cursor()  # its own result set, whatever the workspace connection holds
-    try:
-        query = f'SELECT * FROM "alerts" WHERE {where} ORDER BY created_at, alert_id'
-        return cursor.sql(query).to_arrow_table()
-    finally:
-        cursor.close()
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 @cases_app.command("list")
 def list_cmd(
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
@@ -202,7 +149,7 @@ def list_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """List cases, newest first."""
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         cases = service.list(status=status, assignee=assignee)
     if json_:
         print_json([c.to_json() for c in cases])
@@ -215,7 +162,7 @@ def show_cmd(
     case_id: CaseArg, workspace: WorkspaceOpt = Path(DEFAULT_DIR), json_: JsonOpt = False
 ) -> None:
     """Show a case: fields, alerts, evidence, notes, decisions and reports."""
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         bundle = service.case_bundle(case_id)
     if json_:
         print_json(bundle.to_json())
@@ -237,6 +184,11 @@ def show_cmd(
             ["transactions", len(bundle.txn_ids)],
         ],
     )
+    _print_alerts_and_matches(bundle)
+    _print_notes_decisions_reports(bundle)
+
+
+def _print_alerts_and_matches(bundle: CaseBundle) -> None:
     print_table(
         "Alerts",
         ["alert", "source", "rule", "typology", "severity", "score", "explanation"],
@@ -259,6 +211,9 @@ def show_cmd(
             ["entity", "alert", "explanation"],
             [[m.ref, m.alert_id or "", m.explanation or ""] for m in bundle.screening_matches],
         )
+
+
+def _print_notes_decisions_reports(bundle: CaseBundle) -> None:
     if bundle.notes:
         print_table(
             "Notes",
@@ -320,7 +275,7 @@ def assign_cmd(
 ) -> None:
     """Assign a case to an analyst."""
     who = acting_user(user)
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         case = service.assign(
             case_id, who, None if assignee == "-" else assignee, _version(service, case_id, version)
         )
@@ -342,7 +297,7 @@ def priority_cmd(
 ) -> None:
     """Set a case's priority."""
     who = acting_user(user)
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         case = service.set_priority(case_id, who, level, _version(service, case_id, version))
     _print_case(case, json_, f"{case.case_id} priority {case.priority} (version {case.version}).")
 
@@ -362,7 +317,7 @@ def due_cmd(
         due = None if date == "-" else dt.date.fromisoformat(date)
     except ValueError as exc:
         raise InputError.at("not a date (YYYY-MM-DD)", field="date", value=date) from exc
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         case = service.set_due(case_id, who, due, _version(service, case_id, version))
     _print_case(
         case, json_, f"{case.case_id} due {case.due_date or 'never'} (version {case.version})."
@@ -384,7 +339,7 @@ def note_cmd(
 ) -> None:
     """Add a note to a case (or a correction of an earlier note)."""
     who = acting_user(user)
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         note = service.note(case_id, who, text, version, corrects=corrects)
     if json_:
         print_json(note.to_json())
@@ -434,7 +389,7 @@ def decide_cmd(
     who = acting_user(user)
     if (to is None) == (match is None):
         raise InputError.at("give either --to STATUS or --match ENTITY_ID", field="decide")
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         if to is not None:
             case = service.transition(
                 case_id, who, to, reason or "", _version(service, case_id, version)
@@ -444,11 +399,11 @@ def decide_cmd(
             )
             return
         assert match is not None
-        if verdict not in ("true_match", "false_match"):
+        if verdict not in VERDICTS:
             raise InputError.at(
                 "--verdict must be true_match or false_match", field="verdict", value=verdict
             )
-        party_key, entity_fp = _match_keys(service, case_id, match, party, fingerprint)
+        party_key, entity_fp = service.match_keys(case_id, match, party, fingerprint)
         judgement = service.decide_match(
             case_id, who, party_key, match, cast(Verdict, verdict), entity_fp, note=reason
         )
@@ -462,37 +417,6 @@ def decide_cmd(
         )
 
 
-def _match_keys(
-    service: CaseService, case_id: str, entity_id: str, party: str | None, fingerprint: str | None
-) -> tuple[str, str]:
-    """Party key and entity fingerprint for a match verdict: as given, else from the
-    screening-match evidence (the alert's `details` JSON: `party_key`, `entity_fingerprint`)."""
-    found = [m for m in service.evidence(case_id, kind="screening_match") if m.ref == entity_id]
-    details: dict[str, Any] = {}
-    subject_id: str | None = None
-    if found:
-        detail = found[0].detail or {}
-        subject_id = detail.get("subject_id")
-        inner = detail.get("details")
-        if isinstance(inner, dict):
-            details = inner
-    party_key = party or details.get("party_key") or subject_id
-    entity_fp = fingerprint or details.get("entity_fingerprint")
-    if not party_key:
-        raise InputError.at(
-            "no screening match for this entity on the case: pass --party",
-            field="party",
-            value=entity_id,
-        )
-    if not entity_fp:
-        raise InputError.at(
-            "the match evidence has no entity_fingerprint: pass --fingerprint",
-            field="fingerprint",
-            value=entity_id,
-        )
-    return str(party_key), str(entity_fp)
-
-
 @cases_app.command("reopen")
 def reopen_cmd(
     case_id: CaseArg,
@@ -504,7 +428,7 @@ def reopen_cmd(
 ) -> None:
     """Supervisor action: take a reported or closed case back to in_review."""
     who = acting_user(user)
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         case = service.reopen(case_id, who, reason, _version(service, case_id, version))
     _print_case(
         case, json_, f"{case.case_id} reopened: now {case.status} (version {case.version})."
@@ -523,7 +447,7 @@ def evidence_cmd(
 ) -> None:
     """Attach evidence to a case (adding the same item twice keeps one)."""
     who = acting_user(user)
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         ev = service.add_evidence(case_id, who, kind, ref, explanation=explanation)
     if json_:
         print_json(ev.to_json())
@@ -536,7 +460,7 @@ def history_cmd(
     case_id: CaseArg, workspace: WorkspaceOpt = Path(DEFAULT_DIR), json_: JsonOpt = False
 ) -> None:
     """The case's audit log: every change, who made it, when, and the value before and after."""
-    with _service(workspace) as service:
+    with case_service(workspace, supervisors=_supervisors()) as service:
         entries = service.history(case_id)
     if json_:
         print_json([e.to_json() for e in entries])

@@ -1,28 +1,66 @@
 """The operational store (SQLAlchemy 2 + Alembic): cases, decisions, match judgements,
 the append-only audit log and report metadata. SQLite in the workspace by default,
-PostgreSQL from `CFTWATCH_DB_URL`."""
+PostgreSQL from `CFTWATCH_DB_URL`.
+
+This module is the store's whole public face: the case domain (`cftwatch.cases`) and
+every other caller import from here, never from `store.models` or `store.store`. The
+store sits below the stages and knows nothing of them.
+"""
 
 from __future__ import annotations
 
+from cftwatch.store.models import (
+    CASE_STATUSES,
+    DECISION_KINDS,
+    EVIDENCE_KINDS,
+    VERDICTS,
+    CaseAlertRow,
+    CaseRow,
+    DecisionRow,
+    EvidenceRow,
+    NoteRow,
+    ReportRow,
+)
 from cftwatch.store.records import (
     AuditEntry,
+    CaseId,
     Judgement,
+    Record,
     ReportRecord,
     Verdict,
     format_case_id,
     parse_case_id,
 )
-from cftwatch.store.store import OperationalStore, StoreError, head_revision, utcnow
+from cftwatch.store.store import (
+    OperationalStore,
+    StoreError,
+    head_revision,
+    in_chunks,
+    utcnow,
+)
 
 __all__ = [
+    "CASE_STATUSES",
+    "DECISION_KINDS",
+    "EVIDENCE_KINDS",
+    "VERDICTS",
     "AuditEntry",
+    "CaseAlertRow",
+    "CaseId",
+    "CaseRow",
+    "DecisionRow",
+    "EvidenceRow",
     "Judgement",
+    "NoteRow",
     "OperationalStore",
+    "Record",
     "ReportRecord",
+    "ReportRow",
     "StoreError",
     "Verdict",
     "format_case_id",
     "head_revision",
+    "in_chunks",
     "parse_case_id",
     "utcnow",
 ]

@@ -28,6 +28,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from cftwatch.vocab import SEVERITIES
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,8 +38,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-STATUSES = ("new", "in_review", "escalated", "reported", "closed_no_action")
-PRIORITIES = ("low", "medium", "high", "critical")
+CASE_STATUSES = ("new", "in_review", "escalated", "reported", "closed_no_action")
+"""Case statuses the database accepts (the workflow in `cftwatch.cases.workflow` moves
+between them; a test keeps the two equal)."""
 VERDICTS = ("true_match", "false_match")
 EVIDENCE_KINDS = ("transaction", "screening_match", "document", "other")
 DECISION_KINDS = ("status", "match")
@@ -80,8 +83,8 @@ class CaseRow(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        CheckConstraint(_in("priority", SEVERITIES), name="priority"),
         Index("ix_cases_subject", "subject_type", "subject_id"),
         Index("ix_cases_status", "status"),
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from cftwatch.errors import NotFoundError
 
@@ -31,14 +31,26 @@ def parse_case_id(case_id: str | int) -> int:
     return int(match.group(1))
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True)
+def _case_label(value: Any) -> Any:
+    """A row's case number as the id analysts see; an id given as text stays as it is."""
+    return format_case_id(value) if isinstance(value, int) else value
+
+
+CaseId = Annotated[str, BeforeValidator(_case_label)]
+"""`CASE-000042`, read from a row's case number (records are built with `model_validate(row)`)."""
+
+
+class Record(BaseModel):
+    """Base of the store's and the case domain's records: frozen, and built from an ORM row
+    by attribute (`Model.model_validate(row)`), so no hand-written copier can drift."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
 
-class Judgement(_Record):
+class Judgement(Record):
     """An analyst's verdict on one (party, list entity) pair. The newest per pair is the one
     screening reuses, and only while `entity_fingerprint` still matches the list entry."""
 
@@ -50,17 +62,17 @@ class Judgement(_Record):
     created_at: dt.datetime
     note: str | None = None
     id: int | None = None
-    case_id: str | None = None
+    case_id: CaseId | None = None
     supersedes_id: int | None = None
 
 
-class AuditEntry(_Record):
+class AuditEntry(Record):
     """One line of the audit log. `before`/`after` are JSON text (None where there was none)."""
 
     id: int
     at: dt.datetime
     user: str
-    case_id: str | None
+    case_id: CaseId | None
     entity_type: str
     entity_id: str
     action: str
@@ -69,11 +81,11 @@ class AuditEntry(_Record):
     after: str | None
 
 
-class ReportRecord(_Record):
+class ReportRecord(Record):
     """Metadata of a report file written for a case (the file itself lives where it was written)."""
 
     id: int
-    case_id: str
+    case_id: CaseId
     file_sha256: str
     profile: str
     report_code: str | None

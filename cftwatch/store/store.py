@@ -10,7 +10,6 @@ writer always reads the latest committed version before it checks it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +32,7 @@ from cftwatch.errors import (
     InputError,
     NotFoundError,
 )
+from cftwatch.jsontext import canonical_json
 from cftwatch.store.models import VERDICTS, AuditRow, CaseRow, JudgementRow, ReportRow
 from cftwatch.store.records import (
     AuditEntry,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_IN_CHUNK = 500  # bound on IN-list sizes (SQLite's variable limit, PostgreSQL plan cost)
+IN_CHUNK = 500  # bound on IN-list sizes (SQLite's variable limit, PostgreSQL plan cost)
 _READONLY = "cftwatch_readonly"  # execution option: a reading transaction (SQLite: deferred)
 _MIGRATE_LOCK = 0x0CF7_CA5E  # pg_advisory_xact_lock key: one migrator at a time
 
@@ -62,10 +62,15 @@ def utcnow() -> dt.datetime:
 
 
 def to_json_text(value: Any) -> str | None:
-    """Audit values as JSON text: readable by people, comparable by machines."""
-    if value is None:
-        return None
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+    """Audit values as JSON text: readable by people, comparable by machines (sorted keys,
+    the project's one encoder; None stays None, meaning there was no value)."""
+    return None if value is None else canonical_json(value)
+
+
+def in_chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """`values` in slices short enough for an `IN (...)` list on SQLite and PostgreSQL."""
+    for i in range(0, len(values), IN_CHUNK):
+        yield values[i : i + IN_CHUNK]
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -273,7 +278,7 @@ class OperationalStore:
         if entity_id is not None:
             stmt = stmt.where(AuditRow.entity_id == entity_id)
         with self.session(readonly=True) as s:
-            return [audit_record(r) for r in s.scalars(stmt)]
+            return [AuditEntry.model_validate(r) for r in s.scalars(stmt)]
 
     # -- judgement memory (screening reuses these) -----------------------------------
 
@@ -331,34 +336,8 @@ class OperationalStore:
         )
         session.add(row)
         session.flush()
-        self.write_audit(
-            session,
-            [
-                {
-                    "case_id": case_number,
-                    "entity_type": "match_judgement",
-                    "entity_id": f"{party_key}|{entity_id}",
-                    "action": "judge",
-                    "field": "verdict",
-                    "before": None
-                    if previous is None
-                    else {
-                        "id": previous.id,
-                        "verdict": previous.verdict,
-                        "entity_fingerprint": previous.entity_fingerprint,
-                    },
-                    "after": {
-                        "id": row.id,
-                        "verdict": verdict,
-                        "entity_fingerprint": entity_fingerprint,
-                        "note": note,
-                    },
-                }
-            ],
-            user=user,
-            at=row.created_at,
-        )
-        return judgement_record(row)
+        self.write_audit(session, [_judgement_audit(previous, row)], user=user, at=row.created_at)
+        return Judgement.model_validate(row)
 
     def latest_judgements(
         self, party_keys: Iterable[str] | None = None
@@ -368,9 +347,7 @@ class OperationalStore:
         if keys is not None and not keys:
             return {}
         chunks: list[list[str] | None] = (
-            [None]
-            if keys is None
-            else [keys[i : i + _IN_CHUNK] for i in range(0, len(keys), _IN_CHUNK)]
+            [None] if keys is None else [list(c) for c in in_chunks(keys)]
         )
         out: dict[tuple[str, str], Judgement] = {}
         with self.session(readonly=True) as s:
@@ -381,7 +358,7 @@ class OperationalStore:
                 if chunk is not None:
                     newest = newest.where(JudgementRow.party_key.in_(chunk))
                 for row in s.scalars(select(JudgementRow).where(JudgementRow.id.in_(newest))):
-                    out[(row.party_key, row.entity_id)] = judgement_record(row)
+                    out[(row.party_key, row.entity_id)] = Judgement.model_validate(row)
         return out
 
     def judgement_history(self, party_key: str, entity_id: str) -> list[Judgement]:
@@ -392,7 +369,7 @@ class OperationalStore:
                 .where(JudgementRow.party_key == party_key, JudgementRow.entity_id == entity_id)
                 .order_by(JudgementRow.id)
             )
-            return [judgement_record(r) for r in rows]
+            return [Judgement.model_validate(r) for r in rows]
 
     # -- reports (written by the reporting stage) ------------------------------------
 
@@ -423,7 +400,7 @@ class OperationalStore:
             )
             s.add(row)
             s.flush()
-            record = report_record(row)
+            record = ReportRecord.model_validate(row)
             self.write_audit(
                 s,
                 [
@@ -445,53 +422,34 @@ class OperationalStore:
         if case_id is not None:
             stmt = stmt.where(ReportRow.case_id == parse_case_id(case_id))
         with self.session(readonly=True) as s:
-            return [report_record(r) for r in s.scalars(stmt)]
+            return [ReportRecord.model_validate(r) for r in s.scalars(stmt)]
+
+
+def _judgement_audit(previous: JudgementRow | None, row: JudgementRow) -> dict[str, Any]:
+    """The audit row of a judgement: the pair's previous verdict (if any) → the new one."""
+    return {
+        "case_id": row.case_id,
+        "entity_type": "match_judgement",
+        "entity_id": f"{row.party_key}|{row.entity_id}",
+        "action": "judge",
+        "field": "verdict",
+        "before": None
+        if previous is None
+        else {
+            "id": previous.id,
+            "verdict": previous.verdict,
+            "entity_fingerprint": previous.entity_fingerprint,
+        },
+        "after": {
+            "id": row.id,
+            "verdict": row.verdict,
+            "entity_fingerprint": row.entity_fingerprint,
+            "note": row.note,
+        },
+    }
 
 
 def _require_text(**values: str) -> None:
     for name, value in values.items():
         if not isinstance(value, str) or not value.strip():
             raise InputError.at("must be a non-empty string", field=name, value=value)
-
-
-def judgement_record(row: JudgementRow) -> Judgement:
-    return Judgement(
-        id=row.id,
-        party_key=row.party_key,
-        entity_id=row.entity_id,
-        verdict=row.verdict,
-        entity_fingerprint=row.entity_fingerprint,
-        user=row.user,
-        note=row.note,
-        created_at=row.created_at,
-        case_id=None if row.case_id is None else format_case_id(row.case_id),
-        supersedes_id=row.supersedes_id,
-    )
-
-
-def audit_record(row: AuditRow) -> AuditEntry:
-    return AuditEntry(
-        id=row.id,
-        at=row.at,
-        user=row.user,
-        case_id=None if row.case_id is None else format_case_id(row.case_id),
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        action=row.action,
-        field=row.field,
-        before=row.before,
-        after=row.after,
-    )
-
-
-def report_record(row: ReportRow) -> ReportRecord:
-    return ReportRecord(
-        id=row.id,
-        case_id=format_case_id(row.case_id),
-        file_sha256=row.file_sha256,
-        profile=row.profile,
-        report_code=row.report_code,
-        path=row.path,
-        created_at=row.created_at,
-        created_by=row.created_by,
-    )

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
 from cftwatch.errors import InputError
 from cftwatch.store import Judgement, OperationalStore
+from cftwatch.store.store import to_json_text
 
 
 def test_latest_judgement_supersedes_older_without_deleting(store: OperationalStore):
@@ -75,3 +78,14 @@ def test_bad_judgement_is_refused(store: OperationalStore, args, field):
         store.record_judgement(*args)
     assert err.value.problems[0].field == field
     assert store.latest_judgements() == {}
+
+
+def test_audit_json_text_is_byte_stable():
+    """Stored audit values keep the bytes the store has always written (sorted keys, UTF-8
+    kept, dates ISO, money as decimal text), so existing logs compare equal."""
+    value = {"b": dt.date(2026, 1, 31), "a": Decimal("12500.50"), "n": "حافظ", "l": [1, None]}
+    assert to_json_text(value) == (
+        '{"a": "12500.50", "b": "2026-01-31", "l": [1, null], "n": "حافظ"}'
+    )
+    assert to_json_text(None) is None
+    assert to_json_text("in_review") == '"in_review"'
