@@ -81,12 +81,13 @@ def run_demo(
     Running it again on the same folder adds nothing twice: loads, list versions, alerts
     and cases are idempotent; a new report is written and recorded each time.
     """
-    from cftwatch.app.screening import screen_parties, screen_transactions
+    from cftwatch.app.screening import screen_parties
     from cftwatch.cases import CaseService
     from cftwatch.ingest import ingest_samples
     from cftwatch.lists import load_list_samples
     from cftwatch.monitoring import run_rules, top_alerts
     from cftwatch.reporting import write_case_report
+    from cftwatch.screening import screen_transactions
     from cftwatch.store import OperationalStore
     from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
 

@@ -1,6 +1,7 @@
 """Screening with the workspace's operational store wired in: the screening stage reuses
 analysts' verdicts through its `JudgementStore` protocol; this module passes the real one
-(`OperationalStore.for_workspace`). The CLI and the server call these."""
+(`OperationalStore.for_workspace`). The CLI and the server call these; runs that need no
+judgements (`screening.screen_transactions`) are called on the stage itself."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ __all__ = [
     "judgement_store",
     "rescreen_on_list_change",
     "screen_parties",
-    "screen_transactions",
     "screen_workspace",
 ]
 
@@ -44,19 +44,6 @@ def screen_parties(
         screener=screener,
         threshold=threshold,
         run_id=run_id,
-    )
-
-
-def screen_transactions(
-    ws: Workspace,
-    *,
-    screener: Screener | None = None,
-    threshold: float | None = None,
-    narratives: bool = True,
-) -> dict[str, int]:
-    """Screen the transactions' counterparties, account identifiers and narratives."""
-    return screening.screen_transactions(
-        ws, screener=screener, threshold=threshold, narratives=narratives
     )
 
 
@@ -96,7 +83,9 @@ def screen_workspace(
     if parties:
         summary["parties"] = screen_parties(ws, screener=screener, threshold=threshold)
     if transactions:
-        summary["transactions"] = screen_transactions(ws, screener=screener, threshold=threshold)
+        summary["transactions"] = screening.screen_transactions(
+            ws, screener=screener, threshold=threshold
+        )
     if rescreen:
         summary["rescreen"] = rescreen_on_list_change(ws, threshold=threshold)
     return summary
