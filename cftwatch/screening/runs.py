@@ -182,8 +182,8 @@ def _known_parties(ws: Workspace, ids: set[str]) -> dict[str, dict[str, Any]]:
         return {}
     wanted = pa.table({"party_id": pa.array(sorted(ids), pa.string())})
     with ws.registered("_screening_wanted", wanted) as rel:
-        rows = ws.query_arrow(f"SELECT p.* FROM parties p JOIN {rel} w USING (party_id)")
-    return {str(r["party_id"]): r for r in rows.to_pylist()}
+        rows = ws.query_dicts(f"SELECT p.* FROM parties p JOIN {rel} w USING (party_id)")
+    return {str(r["party_id"]): r for r in rows}
 
 
 class _Counterparties:

@@ -93,11 +93,10 @@ def find_list_entity(ws: Workspace, entity_id: str) -> dict[str, Any]:
     """One active list entity by id, or NotFoundError."""
     rows: list[dict[str, Any]] = []
     if ws.has_table(ENTITIES_VIEW):
-        table = ws.query_arrow(
+        rows = ws.query_dicts(
             f"SELECT {_ENTITY_COLUMNS} FROM {quote_ident(ENTITIES_VIEW)} WHERE entity_id = ?",
             [entity_id],
         )
-        rows = S.conform(table, S.LIST_ENTITIES).to_pylist()
     if not rows:
         raise NotFoundError(f"no list entity {entity_id!r}")
     return rows[0]
