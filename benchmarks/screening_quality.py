@@ -4,7 +4,7 @@
 
 Every list file in `../shared/data/lists/` is loaded through the lists stage
 (`cftwatch.lists.load_list`) into a temporary workspace, and the screener is built the way the
-product builds it (`Screener.from_workspace`). Two kinds of positives per seed:
+product builds it (`load_screener`). Two kinds of positives per seed:
 
 * cross-list: a name or alias of an entry on one list screened against the *other* lists'
   entries (hits on the query's own list are ignored); the truth is the entries the lists
@@ -35,7 +35,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from cftwatch.lists import active_entities, list_clusters, load_list
-from cftwatch.screening import DEFAULT_THRESHOLD, Screener, normalize_name
+from cftwatch.screening import DEFAULT_THRESHOLD, Screener, load_screener, normalize_name
 from cftwatch.screening.normalize import _families, fold_text
 from cftwatch.workspace import Workspace
 
@@ -488,7 +488,7 @@ def main() -> None:
             + f"; {sum(counts.values()):,} entities"
         )
         t0 = time.perf_counter()
-        screener = Screener.from_workspace(loaded.ws)
+        screener = load_screener(loaded.ws)
         print(
             f"index: {len(screener.index.names):,} names in {time.perf_counter() - t0:.1f} s; "
             f"{sum(len(m) > 1 for m in loaded.members.values())} linked clusters"

@@ -4,7 +4,7 @@
 
 Every list file in `../shared/data/lists/` is loaded through `cftwatch.lists.load_list` into a
 temporary workspace (as in `screening_quality.py`). Each run builds the index from the active
-entities (`Screener.from_workspace` on an empty index cache: build and persist), then reloads the
+entities (`load_screener` on an empty index cache: build and persist), then reloads the
 persisted index, times one name at a time (warm) and batches on 1 and 2 processes. Prints each
 run and the medians.
 """
@@ -23,17 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from screening_quality import LISTS, Loaded, _reverse_families, decoys, loaded_lists, variant
 
-from cftwatch.screening import Screener
-from cftwatch.screening.screener import make_query
+from cftwatch.screening import load_screener, make_query
 
 
 def one_run(loaded: Loaded, names: list[str], single: int) -> dict[str, float]:
     shutil.rmtree(Path(loaded.ws.path) / "screening", ignore_errors=True)
     t0 = time.perf_counter()
-    Screener.from_workspace(loaded.ws)
+    load_screener(loaded.ws)
     build = time.perf_counter() - t0
     t0 = time.perf_counter()
-    screener = Screener.from_workspace(loaded.ws)
+    screener = load_screener(loaded.ws)
     reload = time.perf_counter() - t0
     for q in names[:200]:  # warm caches
         screener.screen_name(q)
@@ -73,7 +72,7 @@ def main() -> None:
             + ", ".join(f"{k} {v:,}" for k, v in counts.items())
             + f"; {sum(counts.values()):,} entities"
         )
-        screener = Screener.from_workspace(loaded.ws)
+        screener = load_screener(loaded.ws)
         print(f"{len(screener.index.names):,} listed names (unique normalised per entity)")
         rev = _reverse_families()
         listed = [ln.name.original for ln in screener.index.names]

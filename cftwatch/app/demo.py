@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from cftwatch.app.reporting import CaseReport, write_case_report
+from cftwatch.app.screening import screen_parties
 from cftwatch.cases import Case, CaseService
 from cftwatch.ingest import ingest_samples
 from cftwatch.jsontext import to_jsonable
 from cftwatch.lists import load_list_samples
 from cftwatch.monitoring import run_rules, top_alerts
-from cftwatch.screening import screen_parties, screen_transactions
+from cftwatch.screening import screen_transactions
 from cftwatch.store import OperationalStore
 from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
 from cftwatch.workspace import Workspace

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-import yaml
 
+from cftwatch.app.screening import judge, screen_workspace
 from cftwatch.cli._app import (
     DEFAULT_DIR,
     JsonOpt,
@@ -20,51 +19,15 @@ from cftwatch.cli._app import (
     print_table,
     progress,
 )
-from cftwatch.errors import ConfigError, InputError
-
-QUERY_FIELDS = ("name", "kind", "birth_date", "country", "identifiers", "father_name", "id")
-
-
-def _read_mapping(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {"name": "name"}
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError.at(f"cannot read mapping: {exc}", file=str(path)) from None
-    if not isinstance(data, dict) or "name" not in data:
-        raise ConfigError.at("mapping needs a `name:` column", file=str(path), field="name")
-    unknown = set(data) - set(QUERY_FIELDS)
-    if unknown:
-        raise ConfigError.at(
-            f"unknown mapping keys; allowed: {', '.join(QUERY_FIELDS)}",
-            file=str(path),
-            field=",".join(sorted(unknown)),
-        )
-    return data
-
-
-def _read_queries(path: Path, mapping: dict[str, Any]) -> list[dict[str, Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError.at(f"cannot read CSV: {exc}", file=str(path)) from None
-    if rows and mapping["name"] not in rows[0]:
-        raise InputError.at(
-            "name column not in the file", file=str(path), field="name", value=mapping["name"]
-        )
-    out = []
-    for row in rows:
-        query: dict[str, Any] = {}
-        for key, column in mapping.items():
-            if key == "identifiers":
-                cols = column if isinstance(column, list) else [column]
-                query[key] = [row[c] for c in cols if row.get(c)]
-            else:
-                query[key] = row.get(str(column)) or None
-        out.append(query)
-    return out
+from cftwatch.errors import InputError
+from cftwatch.screening import (
+    Match,
+    NameQuery,
+    load_screener,
+    read_name_mapping,
+    read_name_queries,
+    screen_queries,
+)
 
 
 @app.command("screen")
@@ -99,62 +62,36 @@ def screen_command(
     json_: JsonOpt = False,
 ) -> None:
     """Screen names against the loaded sanctions and proscription lists, with reasons."""
-    from cftwatch.screening import Screener, rescreen_on_list_change
-    from cftwatch.screening import screen_parties as run_parties
-    from cftwatch.screening import screen_transactions as run_transactions
-
     ws = open_workspace(workspace)
-    screener = Screener.from_workspace(ws)
     if transactions or parties or rescreen:
-        summary: dict[str, Any] = {}
-        if parties:
-            summary["parties"] = run_parties(ws, screener=screener, threshold=threshold)
-        if transactions:
-            summary["transactions"] = run_transactions(ws, screener=screener, threshold=threshold)
-        if rescreen:
-            summary["rescreen"] = rescreen_on_list_change(ws, threshold=threshold)
+        summary = screen_workspace(
+            ws, parties=parties, transactions=transactions, rescreen=rescreen, threshold=threshold
+        )
         if json_:
             print_json(summary)
         else:
             for part, counts in summary.items():
                 console.print(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         return
-    queries: list[dict[str, Any]]
+    screener = load_screener(ws)
+    queries: list[NameQuery]
     if file is not None:
-        queries = _read_queries(file, _read_mapping(mapping))
+        queries = read_name_queries(file, read_name_mapping(mapping))
     elif narrative is not None:
-        results = screener.screen_narrative(narrative, threshold)
-        _emit(narrative, results, json_)
+        _emit(narrative, screener.screen_narrative(narrative, threshold), json_)
         return
     elif name is not None:
-        queries = [
-            {
-                "name": name,
-                "kind": kind,
-                "birth_date": birth_date,
-                "country": country,
-                "identifiers": identifier or [],
-            }
-        ]
+        queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()))]
     else:
         raise InputError.at("give a NAME, --file, --narrative, --parties or --transactions")
     with progress() as bar:
         task = bar.add_task("screening", total=len(queries))
-        for q in queries:
-            matches = screener.screen_name(
-                q.get("name") or "",
-                q.get("kind"),
-                q.get("birth_date"),
-                q.get("country"),
-                q.get("identifiers") or (),
-                q.get("father_name"),
-                threshold,
-            )
+        for query, matches in screen_queries(screener, queries, threshold):
             bar.advance(task)
-            _emit(q.get("name") or "", matches, json_)
+            _emit(query.name or "", matches, json_)
 
 
-def _emit(query: str, matches: list[Any], json_: bool) -> None:
+def _emit(query: str, matches: list[Match], json_: bool) -> None:
     if json_:
         print_json({"query": query, "results": [m.to_dict() for m in matches]})
         return
@@ -176,8 +113,6 @@ def judge_command(
     json_: JsonOpt = False,
 ) -> None:
     """Remember an analyst's verdict; a false match stays suppressed until the entry changes."""
-    from cftwatch.screening import judge
-
     ws = open_workspace(workspace)
     j = judge(ws, party, entity, verdict, user, note)
     out = {"party_key": j.party_key, "entity_id": j.entity_id, "verdict": j.verdict}

@@ -159,20 +159,13 @@ def _weight(kind: str, idf: float) -> float:
     return idf
 
 
-def name_score(
-    query: NormalizedName,
-    listed: NormalizedName,
-    idf: Callable[[str], float],
-    common_cap: bool = True,
-    listed_is_org: bool = False,
-    explain: bool = True,
-) -> tuple[float, list[Feature]]:
-    """Name score and its features; `explain=False` gives the same score with the main
-    feature's sentence left empty (the screener explains only the matches it returns)."""
-    q = list(zip(query.tokens, query.kinds, strict=True))
-    c = list(zip(listed.tokens, listed.kinds, strict=True))
-    qw = [_weight(k, idf(t)) for t, k in q]
-    cw = [_weight(k, idf(t)) for t, k in c]
+Tokens = list[tuple[str, str]]
+"""A name's (token, kind) pairs."""
+
+
+def _align(q: Tokens, c: Tokens, qw: list[float], cw: list[float]) -> dict[int, tuple[int, float]]:
+    """Query part -> (listed part, similarity): greedy, strongest weighted agreement first,
+    each part used once."""
     pairs = []
     for i, (qt, _) in enumerate(q):
         for j, (ct, _) in enumerate(c):
@@ -187,6 +180,13 @@ def name_score(
             continue
         used_q[i] = (j, sim)
         used_c.add(j)
+    return used_q
+
+
+def _coverages(
+    q: Tokens, c: Tokens, qw: list[float], cw: list[float], used_q: dict[int, tuple[int, float]]
+) -> tuple[float, float]:
+    """Shares of the query's and of the listed name's rarity that the aligned parts cover."""
     q_total, c_total = sum(qw) or 1.0, sum(cw) or 1.0
     q_credit = c_credit = 0.0
     for i, (j, sim) in used_q.items():
@@ -197,45 +197,57 @@ def name_score(
         else:
             q_credit += qw[i] * sim
             c_credit += cw[j] * sim
-    q_cov, c_cov = q_credit / q_total, c_credit / c_total
-    score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
-    missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
-    why = ""
-    if explain:
-        matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
-        why = (
-            f"name parts agree ({', '.join(matched) or 'none'}); covers {q_cov:.0%} of the "
-            f"query and {c_cov:.0%} of the listed name by rarity"
-        )
-    features = [Feature("name", score, why)]
+    return q_credit / q_total, c_credit / c_total
+
+
+def _generic_conflict(q: Tokens, c: Tokens) -> Feature | None:
     q_generic = {t for t, k in q if k == "generic"}
     c_generic = {t for t, k in c if k == "generic"}
-    if q_generic and c_generic and not (q_generic & c_generic):
-        score += WEIGHTS["generic_conflict"]
-        features.append(
-            Feature(
-                "generic_words",
-                WEIGHTS["generic_conflict"],
-                f"organisation words differ ({', '.join(sorted(q_generic))} vs "
-                f"{', '.join(sorted(c_generic))})",
-            )
-        )
+    if not (q_generic and c_generic) or q_generic & c_generic:
+        return None
+    return Feature(
+        "generic_words",
+        WEIGHTS["generic_conflict"],
+        f"organisation words differ ({', '.join(sorted(q_generic))} vs "
+        f"{', '.join(sorted(c_generic))})",
+    )
+
+
+def _single_word(
+    q: Tokens, c: Tokens, used_q: dict[int, tuple[int, float]], score: float
+) -> Feature | None:
+    """The cut when a one-word listed name meets a query with further name parts."""
     listed_core = [t for t, k in c if k == "name"]
     extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
-    if len(listed_core) == 1 and extra and score > WEIGHTS["single_word_cap"]:
-        features.append(
-            Feature(
-                "single_word",
-                WEIGHTS["single_word_cap"] - score,
-                f"the listed name is the single word {listed_core[0]}; the query's "
-                f"{', '.join(extra)} is not on the list",
-            )
-        )
-        score = WEIGHTS["single_word_cap"]
+    if len(listed_core) != 1 or not extra or score <= WEIGHTS["single_word_cap"]:
+        return None
+    return Feature(
+        "single_word",
+        WEIGHTS["single_word_cap"] - score,
+        f"the listed name is the single word {listed_core[0]}; the query's "
+        f"{', '.join(extra)} is not on the list",
+    )
+
+
+def _common_name(
+    q: Tokens,
+    c: Tokens,
+    used_q: dict[int, tuple[int, float]],
+    coverage: float,
+    listed_is_org: bool,
+    score: float,
+) -> Feature | None:
+    """The cut when only common name parts matched (`coverage`: the smaller of the two)."""
+    if score <= WEIGHTS["common_cap"]:
+        return None
     commons = common_parts()
     # a matched part counts as common when either spelling is: "Raja" matched to a listed
     # "Raza" says no more than "Raza" itself
     matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
+    if not matched_core or not all(a in commons or b in commons for a, b in matched_core):
+        return None
+    used_c = {j for j, _ in used_q.values()}
+    missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
     # parts of the query the listed name does not explain; a title such as Haji added to a
     # listed person's name does not make it another name (next to an organisation's it does)
@@ -244,35 +256,69 @@ def name_score(
     # a listed name of three or more common parts ("Mohammad Khan Haqqani"), matched whole
     # and nearly letter for letter: rare enough as a combination to stand on its own
     whole = (
-        min(q_cov, c_cov) >= WEIGHTS["whole_name_coverage"]
+        coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
         and sum(k == "name" for _, k in c) >= 3
     )
-    if (
-        common_cap
-        and matched_core
-        and all(a in commons or b in commons for a, b in matched_core)
-        and (distinctive_missing or unexplained or not (listed_is_org or whole))
-        and score > WEIGHTS["common_cap"]
-    ):
-        cut = WEIGHTS["common_cap"] - score
+    if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
+        return None
+    if distinctive_missing:
+        why = (
+            f"only common name parts matched; the listed name also has "
+            f"{', '.join(distinctive_missing)}"
+        )
+    elif listed_is_org:
+        why = (
+            f"only common name parts matched; the query's {', '.join(unexplained)} "
+            "is not in the listed name"
+        )
+    else:
+        why = (
+            "a name made only of common parts needs a father's name or identifier to "
+            "agree (a date of birth alone adds too little)"
+        )
+    return Feature("common_name", WEIGHTS["common_cap"] - score, why)
+
+
+def name_score(
+    query: NormalizedName,
+    listed: NormalizedName,
+    idf: Callable[[str], float],
+    common_cap: bool = True,
+    listed_is_org: bool = False,
+    explain: bool = True,
+) -> tuple[float, list[Feature]]:
+    """Name score and its features; `explain=False` gives the same score with the main
+    feature's sentence left empty (the screener explains only the matches it returns)."""
+    q = list(zip(query.tokens, query.kinds, strict=True))
+    c = list(zip(listed.tokens, listed.kinds, strict=True))
+    qw = [_weight(k, idf(t)) for t, k in q]
+    cw = [_weight(k, idf(t)) for t, k in c]
+    used_q = _align(q, c, qw, cw)
+    q_cov, c_cov = _coverages(q, c, qw, cw, used_q)
+    score = WEIGHTS["query_coverage"] * q_cov + WEIGHTS["listed_coverage"] * c_cov
+    why = ""
+    if explain:
+        matched = [f"{q[i][0]}~{c[j][0]}" if sim < 1 else q[i][0] for i, (j, sim) in used_q.items()]
+        why = (
+            f"name parts agree ({', '.join(matched) or 'none'}); covers {q_cov:.0%} of the "
+            f"query and {c_cov:.0%} of the listed name by rarity"
+        )
+    features = [Feature("name", score, why)]
+    generic = _generic_conflict(q, c)
+    if generic is not None:
+        score += WEIGHTS["generic_conflict"]
+        features.append(generic)
+    single = _single_word(q, c, used_q, score)
+    if single is not None:
+        features.append(single)
+        score = WEIGHTS["single_word_cap"]
+    common = (
+        _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
+    )
+    if common is not None:
+        features.append(common)
         score = WEIGHTS["common_cap"]
-        if distinctive_missing:
-            why = (
-                f"only common name parts matched; the listed name also has "
-                f"{', '.join(distinctive_missing)}"
-            )
-        elif listed_is_org:
-            why = (
-                f"only common name parts matched; the query's {', '.join(unexplained)} "
-                "is not in the listed name"
-            )
-        else:
-            why = (
-                "a name made only of common parts needs a father's name or identifier to "
-                "agree (a date of birth alone adds too little)"
-            )
-        features.append(Feature("common_name", cut, why))
     return score, features
 
 

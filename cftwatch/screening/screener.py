@@ -1,26 +1,25 @@
-"""The Screener and the workspace operations built on it (parties, transactions, re-screening)."""
+"""The matcher: a blocking index over a list-entities Arrow table plus the explainable scorer.
+
+Pure: no workspace, no store. Build once per list version, screen many names. The workspace
+operations that read `list_entities` and write hits and alerts live in `screening.runs`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
-import importlib
-import json
 import multiprocessing as mp
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from cftwatch import schema as S
 from cftwatch.errors import InputError, NotFoundError
-from cftwatch.screening.index import NameIndex, build_index, table_version
+from cftwatch.fingerprints import entity_fingerprint
+from cftwatch.screening.index import NameIndex, build_index
 from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
@@ -31,19 +30,13 @@ from cftwatch.screening.score import (
     score,
 )
 
-if TYPE_CHECKING:
-    from cftwatch.workspace import Workspace
-
 __all__ = [
-    "HITS",
     "Match",
     "Screener",
-    "judge",
-    "rescreen_on_list_change",
-    "screen_name",
+    "counterparty_query",
+    "make_query",
+    "party_query",
     "screen_narrative",
-    "screen_parties",
-    "screen_transactions",
 ]
 
 #: Listed names scored per query after blocking.
@@ -52,27 +45,6 @@ MAX_CANDIDATES = 150
 MAX_SCORED = 15
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
-
-HITS = pa.schema(
-    [
-        ("hit_id", pa.string()),
-        ("party_key", pa.string()),
-        ("party_name", pa.string()),
-        ("entity_id", pa.string()),
-        ("list_version", pa.string()),
-        ("entity_fingerprint", pa.string()),
-        ("score", pa.float64()),
-        ("status", pa.string()),  # open | closed | suppressed
-        ("reason", pa.string()),
-        ("recorded_at", pa.timestamp("us", tz="UTC")),
-    ]
-)
-_HITS_DDL = """CREATE TABLE IF NOT EXISTS screening_hits (
- hit_id VARCHAR, party_key VARCHAR, party_name VARCHAR, entity_id VARCHAR, list_version VARCHAR,
- entity_fingerprint VARCHAR, score DOUBLE, status VARCHAR, reason VARCHAR,
- recorded_at TIMESTAMPTZ)"""
-_STATE_DDL = """CREATE TABLE IF NOT EXISTS screening_entity_state (
- entity_id VARCHAR, entity_fingerprint VARCHAR, list_version VARCHAR, recorded_at TIMESTAMPTZ)"""
 
 
 @dataclass(frozen=True)
@@ -104,27 +76,6 @@ class Match:
             "score": round(self.score, 4),
             "explanation": self.explanation,
         }
-
-
-def _lists_function(name: str) -> Any:
-    """A public function of the lists stage, or None where that stage is not installed."""
-    try:
-        module = importlib.import_module("cftwatch.lists")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
-
-
-def entity_fingerprint(entity: dict[str, Any]) -> str:
-    """Digest of what screening compares; the lists stage's own one is used when present."""
-    lists_fingerprint = _lists_function("entity_fingerprint")
-    if lists_fingerprint is not None:
-        return str(lists_fingerprint(entity))
-    keys = ("schema", "primary_name", "names", "birth_dates", "nationalities", "countries")
-    payload = {k: entity.get(k) for k in (*keys, "father_names", "identifiers")}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[
-        :16
-    ]
 
 
 def _kind(value: str | None) -> str | None:
@@ -162,17 +113,6 @@ class Screener:
         """Entity id -> fingerprint of what was screened, so a verdict can name the version."""
         return {e["entity_id"]: entity_fingerprint(e) for e in self.index.entities}
 
-    @classmethod
-    def from_workspace(cls, ws: Workspace, sources: Sequence[str] | None = None) -> Screener:
-        entities = _active_entities(ws, sources)
-        version = table_version(entities)
-        path = Path(ws.path) / "screening" / f"index-{version}.pkl"
-        index = NameIndex.load(path)
-        if index is None:
-            index = build_index(entities)
-            index.save(path)
-        return cls(entities, index)
-
     def _shortlist(self, name: NormalizedName) -> list[int]:
         """Blocked candidates, cut to the best few by a fast order-free string similarity."""
         rows = self.index.candidates(name, MAX_CANDIDATES)
@@ -206,26 +146,8 @@ class Screener:
         """Matches at or above `threshold`, best first, one per entity."""
         cut = DEFAULT_THRESHOLD if threshold is None else threshold
         if query.kind is None and "generic" in query.name.kinds and len(query.name.tokens) > 1:
-            query = Query(
-                query.name,
-                "organization",
-                query.birth_date,
-                query.country,
-                query.identifiers,
-                query.father_name,
-            )
-        variants = [query]
-        for expansion in query.name.expansions:
-            variants.append(
-                Query(
-                    expansion,
-                    query.kind,
-                    query.birth_date,
-                    query.country,
-                    query.identifiers,
-                    query.father_name,
-                )
-            )
+            query = replace(query, kind="organization")
+        variants = [query, *(replace(query, name=e) for e in query.name.expansions)]
         rows = [] if query.name.is_empty else list(dict.fromkeys(self._shortlist(query.name)))
         # first pass: scores only; the matches returned are explained afterwards
         best: dict[int, tuple[float, int, int]] = {}  # entity row -> (score, name row, variant)
@@ -382,6 +304,7 @@ def make_query(
     identifiers: Iterable[str] = (),
     father_name: str | None = None,
 ) -> Query:
+    """A query from plain values; `kind` must be person or organization (or None)."""
     return Query(
         normalize_name(name),
         _kind(kind),
@@ -392,281 +315,15 @@ def make_query(
     )
 
 
-def _active_entities(ws: Workspace, sources: Sequence[str] | None = None) -> pa.Table:
-    active_entities = _lists_function("active_entities")
-    if active_entities is not None:
-        return active_entities(ws, sources=sources)
-    if not ws.has_table("list_entities"):
-        raise NotFoundError("no lists loaded: run `cftwatch lists load` first")
-    _finish(ws)
-    table = ws.read("list_entities")
-    if sources:
-        rows = [r for r in table.to_pylist() if r["list_id"] in set(sources)]
-        table = pa.Table.from_pylist(rows, schema=table.schema)
-    return table
-
-
-_DEFAULT: dict[str, Screener] = {}
-
-
-def screen_name(
-    name: str,
-    kind: str | None = None,
-    birth_date: str | None = None,
-    country: str | None = None,
-    identifiers: Iterable[str] = (),
-    father_name: str | None = None,
-    threshold: float | None = None,
-    *,
-    workspace: Workspace | None = None,
-    screener: Screener | None = None,
-) -> list[Match]:
-    """Screen one name against the workspace's active lists (or a given Screener)."""
-    if screener is None:
-        if workspace is None:
-            from cftwatch.workspace import Workspace
-
-            workspace = Workspace.open()
-        key = str(workspace.path)
-        screener = _DEFAULT.get(key)
-        if screener is None or screener.version != table_version(_active_entities(workspace)):
-            screener = _DEFAULT[key] = Screener.from_workspace(workspace)
-    return screener.screen_name(
-        name, kind, birth_date, country, identifiers, father_name, threshold
-    )
-
-
-# ---------------------------------------------------------------- workspace operations
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _ensure_tables(ws: Workspace) -> None:
-    ws.con.execute(_HITS_DDL)
-    ws.con.execute(_STATE_DDL)
-    ws.ensure_tables({"alerts": S.ALERTS})
-    _finish(ws)
-
-
-def _finish(ws: Workspace) -> None:
-    """Drain any half-read result so DuckDB 2 lets the connection register Arrow data."""
-    ws.con.execute("SELECT 1").fetchall()
-
-
-def _alert_id(rule_id: str, subject_id: str, entity_id: str, version: str) -> str:
-    raw = f"{rule_id}|{subject_id}|{entity_id}|{version}"
-    return "scr-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
-
-
-def _existing_alert_ids(ws: Workspace, ids: Iterable[str]) -> set[str]:
-    wanted = list(set(ids))
-    if not wanted:
-        return set()
-    rows = ws.con.execute(
-        "SELECT alert_id FROM alerts WHERE alert_id IN (SELECT unnest(?))", [wanted]
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def _alert_row(
-    rule_id: str,
-    subject_type: str,
-    subject_id: str,
-    subject_name: str | None,
-    match: Match,
-    screener: Screener,
-    run_id: str,
-    txn_ids: list[str] | None = None,
-) -> dict[str, Any]:
-    version = screener.version
-    severity = "critical" if match.score >= 0.95 else "high" if match.score >= 0.88 else "medium"
-    if rule_id == "screening.narrative" and severity == "critical":
-        severity = "high"  # a listed name in free text is a lead, not an identified party
-    return {
-        "alert_id": _alert_id(rule_id, subject_id, match.entity_id, version),
-        "run_id": run_id,
-        "source": "screening",
-        "rule_id": rule_id,
-        "typology": "sanctions_match",
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "subject_name": subject_name,
-        "severity": severity,
-        "score": round(match.score, 4),
-        "txn_ids": txn_ids or [],
-        "params": json.dumps({"list_version": version}),
-        "explanation": f"{subject_name or subject_id} " + match.sentence() + ".",
-        "details": json.dumps(
-            {
-                "features": [f.to_dict() for f in match.features],
-                "list": match.list_id,
-                "list_ref": match.list_ref,
-                "party_key": subject_id,
-                "entity_fingerprint": screener.fingerprints.get(match.entity_id),
-            }
-        ),
-        "entity_id": match.entity_id,
-        "created_at": _now(),
-    }
-
-
-def _write_alerts(ws: Workspace, rows: list[dict[str, Any]]) -> int:
-    if not rows:
-        return 0
-    unique = {r["alert_id"]: r for r in rows}
-    fresh = [r for k, r in unique.items() if k not in _existing_alert_ids(ws, unique)]
-    if fresh:
-        ws.append("alerts", S.conform(pa.Table.from_pylist(fresh), S.ALERTS))
-    return len(fresh)
-
-
-def _suppressed(
-    ws: Workspace, screener: Screener, party_keys: Iterable[str]
-) -> dict[tuple[str, str], str]:
-    """(party, entity) pairs an analyst marked false match, still valid for this entity state."""
-    try:
-        from cftwatch.store import OperationalStore
-    except ImportError:
-        return {}
-    store = OperationalStore.for_workspace(ws)
-    out = {}
-    fingerprints = screener.fingerprints
-    for (party, entity_id), judgement in store.latest_judgements(list(party_keys)).items():
-        if judgement.verdict == "false_match" and judgement.entity_fingerprint == fingerprints.get(
-            entity_id
-        ):
-            out[(party, entity_id)] = f"false match remembered ({judgement.user})"
-    return out
-
-
-def judge(
-    ws: Workspace, party_key: str, entity_id: str, verdict: str, user: str, note: str | None = None
-) -> Any:
-    """Record an analyst's verdict on a (party, entity) pair, tied to the entity's current state."""
-    from cftwatch.store import OperationalStore
-
-    screener = Screener.from_workspace(ws)
-    entity = screener.entity(entity_id)
-    store = OperationalStore.for_workspace(ws)
-    return store.record_judgement(
-        party_key,
-        entity_id,
-        cast(Any, verdict),
-        user,
-        entity_fingerprint(entity),
-        note,
-    )
-
-
-def screen_parties(
-    ws: Workspace,
-    parties: pa.Table | None = None,
-    *,
-    screener: Screener | None = None,
-    threshold: float | None = None,
-    entity_ids: set[str] | None = None,
-    run_id: str | None = None,
-) -> dict[str, int]:
-    """Screen a party table (default: the workspace's `parties`); write hits and alerts."""
-    _ensure_tables(ws)
-    screener = screener or Screener.from_workspace(ws)
-    if parties is None:
-        parties = ws.read("parties") if ws.has_table("parties") else S.empty(S.PARTIES)
-    _finish(ws)
-    rows = parties.to_pylist()
-    queries = [_party_query(r) for r in rows]
-    results = screener.screen_many(queries, threshold)
-    run_id = run_id or "screen-" + _now().strftime("%Y%m%dT%H%M%S")
-    keys = [str(r.get("party_id") or r.get("name") or "") for r in rows]
-    suppressed = _suppressed(ws, screener, keys)
-    fingerprints = screener.fingerprints
-    hits, alerts, n_suppressed = [], [], 0
-    for row, key, matches in zip(rows, keys, results, strict=True):
-        for match in matches:
-            if entity_ids is not None and match.entity_id not in entity_ids:
-                continue
-            reason = suppressed.get((key, match.entity_id))
-            status = "suppressed" if reason else "open"
-            hits.append(
-                {
-                    "hit_id": f"{key}|{match.entity_id}",
-                    "party_key": key,
-                    "party_name": row.get("name"),
-                    "entity_id": match.entity_id,
-                    "list_version": screener.version,
-                    "entity_fingerprint": fingerprints.get(match.entity_id),
-                    "score": match.score,
-                    "status": status,
-                    "reason": reason or match.sentence(),
-                    "recorded_at": _now(),
-                }
-            )
-            if reason:
-                n_suppressed += 1
-                continue
-            alerts.append(
-                _alert_row(
-                    "screening.name"
-                    if not any(f.name == "identifier" for f in match.features)
-                    else "screening.identifier",
-                    "party",
-                    key,
-                    row.get("name"),
-                    match,
-                    screener,
-                    run_id,
-                )
-            )
-    with ws.atomic():
-        if hits:
-            ws.append("screening_hits", pa.Table.from_pylist(hits, schema=HITS))
-        written = _write_alerts(ws, alerts)
-        _record_state(ws, screener)
-    return {"screened": len(rows), "hits": len(hits), "alerts": written, "suppressed": n_suppressed}
-
-
-def _known_parties(ws: Workspace, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """The `parties` rows (the institution's customers) among these counterparty ids."""
-    if not ids or not ws.has_table("parties"):
-        return {}
-    wanted = pa.table({"party_id": pa.array(sorted(ids), pa.string())})  # noqa: F841
-    rows = ws.con.sql("SELECT p.* FROM parties p JOIN wanted w USING (party_id)").to_arrow_table()
-    return {str(r["party_id"]): r for r in rows.to_pylist()}
-
-
-def _counterparty_query(
-    name: str, country: str | None, ids: set[str], known: dict[str, dict[str, Any]]
-) -> Query:
-    """A counterparty as a query: where it is one known customer, with what KYC holds on it
-    (kind, date of birth, father's name, identifiers), under the name the payment carried."""
-    country_code = (country or "").upper() or None
-    rows = [known[i] for i in ids if i in known]
-    if len(ids) == 1 and rows:
-        base = _party_query(rows[0])
-        return Query(
-            normalize_name(name),
-            base.kind,
-            base.birth_date,
-            country_code or base.country,
-            base.identifiers,
-            base.father_name,
-        )
-    kinds = {_party_query(r).kind for r in rows}
-    kind = kinds.pop() if len(kinds) == 1 and len(rows) == len(ids) else None
-    return Query(normalize_name(name), kind, None, country_code)
-
-
-def _party_query(row: dict[str, Any]) -> Query:
+def party_query(row: Mapping[str, Any]) -> Query:
+    """A `parties` row (a customer's KYC) as a query; an unreadable kind is left open."""
     idents: list[str] = []
     for item in row.get("identifiers") or []:
         value = item.get("value") if isinstance(item, dict) else item
         if value:
             idents.append(str(value))
-    kind = row.get("kind") or row.get("party_type")
     try:
-        parsed_kind = _kind(kind)
+        parsed_kind = _kind(row.get("kind") or row.get("party_type"))
     except InputError:
         parsed_kind = None
     return Query(
@@ -679,163 +336,21 @@ def _party_query(row: dict[str, Any]) -> Query:
     )
 
 
-def _record_state(ws: Workspace, screener: Screener) -> None:
-    now = _now()
-    rows = [
-        (e["entity_id"], entity_fingerprint(e), screener.version, now)
-        for e in screener.index.entities
-    ]
-    seen = ws.con.execute(
-        "SELECT count(*) FROM screening_entity_state WHERE list_version = ?", [screener.version]
-    ).fetchall()
-    if seen and seen[0][0]:
-        return
-    ws.con.executemany("INSERT INTO screening_entity_state VALUES (?, ?, ?, ?)", rows)
-
-
-def rescreen_on_list_change(ws: Workspace, threshold: float | None = None) -> dict[str, int]:
-    """Screen only added/changed entries against all parties; close hits of removed entries."""
-    _ensure_tables(ws)
-    screener = Screener.from_workspace(ws)
-    last = ws.con.execute(
-        "SELECT list_version FROM screening_entity_state ORDER BY recorded_at DESC LIMIT 1"
-    ).fetchall()
-    previous: dict[str, str] = {}
-    if last:
-        previous = dict(
-            ws.con.execute(
-                "SELECT entity_id, entity_fingerprint FROM screening_entity_state WHERE list_version=?",
-                [last[0][0]],
-            ).fetchall()
-        )
-    current = {e["entity_id"]: entity_fingerprint(e) for e in screener.index.entities}
-    changed = {k for k, v in current.items() if previous.get(k) != v}
-    removed = set(previous) - set(current)
-    result = {"changed": len(changed), "removed": len(removed), "closed": 0}
-    if removed:
-        cursor = ws.con.execute(
-            f"""SELECT {", ".join(HITS.names)} FROM (SELECT *, row_number() OVER
-               (PARTITION BY hit_id ORDER BY recorded_at DESC) rn FROM screening_hits)
-               WHERE rn = 1 AND status = 'open' AND entity_id IN (SELECT unnest(?))""",
-            [sorted(removed)],
-        )
-        closing = [dict(zip(HITS.names, r, strict=True)) for r in cursor.fetchall()]
-        for hit in closing:
-            hit.update(
-                status="closed",
-                reason="list entry removed",
-                recorded_at=_now(),
-                list_version=screener.version,
-            )
-        if closing:
-            with ws.atomic():
-                ws.append("screening_hits", pa.Table.from_pylist(closing, schema=HITS))
-        result["closed"] = len(closing)
-    if changed:
-        counts = screen_parties(ws, screener=screener, threshold=threshold, entity_ids=changed)
-        result.update(counts)
-    else:
-        with ws.atomic():
-            _record_state(ws, screener)
-    return result
-
-
-def screen_transactions(
-    ws: Workspace,
-    *,
-    screener: Screener | None = None,
-    threshold: float | None = None,
-    narratives: bool = True,
-) -> dict[str, int]:
-    """Screen debtor/creditor names (deduplicated), account identifiers and narratives."""
-    _ensure_tables(ws)
-    screener = screener or Screener.from_workspace(ws)
-    if not ws.has_table("transactions"):
-        raise NotFoundError("no transactions in the workspace: run `cftwatch ingest` first")
-    _finish(ws)
-    cols = [
-        "txn_id",
-        "debtor_id",
-        "debtor_name",
-        "debtor_account",
-        "debtor_country",
-        "creditor_id",
-        "creditor_name",
-        "creditor_account",
-        "creditor_country",
-        "narrative",
-    ]
-    txns = ws.con.sql(f"SELECT {', '.join(cols)} FROM transactions").to_arrow_table()
-    assert txns is not None
-    parties: dict[tuple[str, str | None], dict[str, Any]] = {}
-    accounts: dict[str, list[str]] = defaultdict(list)
-    narrative_rows: list[tuple[str, str]] = []
-    for t in txns.to_pylist():
-        for side in ("debtor", "creditor"):
-            name = t.get(f"{side}_name")
-            if name and name.strip():
-                key = (name.strip(), t.get(f"{side}_country"))
-                entry = parties.setdefault(key, {"ids": set(), "txns": []})
-                entry["ids"].add(t.get(f"{side}_id") or name.strip())
-                entry["txns"].append(t["txn_id"])
-            if t.get(f"{side}_account"):
-                accounts[t[f"{side}_account"]].append(t["txn_id"])
-        if narratives and t.get("narrative"):
-            narrative_rows.append((t["txn_id"], t["narrative"]))
-    keys = list(parties)
-    known = _known_parties(ws, {i for entry in parties.values() for i in entry["ids"]})
-    queries = [_counterparty_query(n, c, parties[(n, c)]["ids"], known) for n, c in keys]
-    results = screener.screen_many(queries, threshold)
-    run_id = "screen-txn-" + _now().strftime("%Y%m%dT%H%M%S")
-    alerts = []
-    for (name, _), matches in zip(keys, results, strict=True):
-        entry = parties[(name, _)]
-        subject = sorted(entry["ids"])[0]
-        for match in matches:
-            alerts.append(
-                _alert_row(
-                    "screening.name",
-                    "party",
-                    subject,
-                    name,
-                    match,
-                    screener,
-                    run_id,
-                    sorted(set(entry["txns"])),
-                )
-            )
-    for account, txn_ids in accounts.items():
-        for match in screener.screen_identifier(account):
-            alerts.append(
-                _alert_row(
-                    "screening.identifier",
-                    "account",
-                    account,
-                    None,
-                    match,
-                    screener,
-                    run_id,
-                    sorted(set(txn_ids)),
-                )
-            )
-    for txn_id, text in narrative_rows:
-        for match in screener.screen_narrative(text, threshold):
-            alerts.append(
-                _alert_row(
-                    "screening.narrative",
-                    "transaction",
-                    txn_id,
-                    None,
-                    match,
-                    screener,
-                    run_id,
-                    [txn_id],
-                )
-            )
-    with ws.atomic():
-        written = _write_alerts(ws, alerts)
-    return {"counterparties": len(keys), "accounts": len(accounts), "alerts": written}
+def counterparty_query(
+    name: str, country: str | None, ids: set[str], known: Mapping[str, Mapping[str, Any]]
+) -> Query:
+    """A counterparty as a query: where it is one known customer, with what KYC holds on it
+    (kind, date of birth, father's name, identifiers), under the name the payment carried."""
+    country_code = (country or "").upper() or None
+    rows = [known[i] for i in ids if i in known]
+    if len(ids) == 1 and rows:
+        base = party_query(rows[0])
+        return replace(base, name=normalize_name(name), country=country_code or base.country)
+    kinds = {party_query(r).kind for r in rows}
+    kind = kinds.pop() if len(kinds) == 1 and len(rows) == len(ids) else None
+    return Query(normalize_name(name), kind, None, country_code)
 
 
 def screen_narrative(text: str, screener: Screener, threshold: float | None = None) -> list[Match]:
+    """Listed names inside free text (see `Screener.screen_narrative`)."""
     return screener.screen_narrative(text, threshold)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from cftwatch import schema as S
+from cftwatch.lists import ParsedList
+from cftwatch.lists.store import store_parsed
 from cftwatch.screening import Screener
+from cftwatch.workspace import Workspace
 
 
 def entity(
@@ -99,6 +103,16 @@ ENTITIES = [
 def entities_table(rows: list[dict[str, Any]] | None = None) -> pa.Table:
     full = [{c: r.get(c) for c in S.LIST_ENTITIES.names} for r in rows or ENTITIES]
     return pa.Table.from_pylist(full, schema=S.LIST_ENTITIES)
+
+
+def store_entities(ws: Workspace, rows: Iterable[dict[str, Any]]) -> None:
+    """Load entities the way the lists stage does: one new snapshot per list id, which
+    becomes the active one (`list_entities`), superseding that list's previous snapshot."""
+    by_list: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_list.setdefault(row["list_id"], []).append(row)
+    for list_id, group in by_list.items():
+        store_parsed(ws, ParsedList(list_id, entities_table(group)))
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from conftest import ENTITIES, entities_table, entity
+from conftest import ENTITIES, entity, store_entities
 from typer.testing import CliRunner
 
 from cftwatch import schema as S
 from cftwatch.cli import app
-from cftwatch.screening import judge, rescreen_on_list_change, screen_parties, screen_transactions
+from cftwatch.screening import (
+    JudgementStore,
+    judge,
+    rescreen_on_list_change,
+    screen_parties,
+    screen_transactions,
+)
+from cftwatch.store import OperationalStore
 from cftwatch.workspace import Workspace
 
 
@@ -29,21 +36,24 @@ def _parties() -> pa.Table:
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     workspace = Workspace.init(tmp_path / "ws")
-    workspace.ensure_tables({**S.ALL_TABLES, "list_entities": S.LIST_ENTITIES})
-    workspace.con.execute("SELECT 1").fetchall()
-    workspace.append("list_entities", entities_table())
+    store_entities(workspace, ENTITIES)
     workspace.append("parties", _parties())
     return workspace
+
+
+@pytest.fixture
+def judgements(ws: Workspace) -> JudgementStore:
+    return OperationalStore.for_workspace(ws)
 
 
 def _alerts(ws: Workspace) -> list[dict]:
     return ws.read("alerts").to_pylist()
 
 
-def test_screen_parties_writes_alerts_once(ws: Workspace) -> None:
-    first = screen_parties(ws)
+def test_screen_parties_writes_alerts_once(ws: Workspace, judgements: JudgementStore) -> None:
+    first = screen_parties(ws, judgements=judgements)
     assert first["alerts"] == 2
-    again = screen_parties(ws)
+    again = screen_parties(ws, judgements=judgements)
     assert again["alerts"] == 0 and len(_alerts(ws)) == 2
     alert = next(a for a in _alerts(ws) if a["subject_id"] == "P1")
     assert alert["entity_id"] == "un:QDi.422" and alert["rule_id"] == "screening.name"
@@ -51,9 +61,11 @@ def test_screen_parties_writes_alerts_once(ws: Workspace) -> None:
     assert json.loads(alert["details"])["features"][0]["feature"] == "name"
 
 
-def test_false_match_is_suppressed_until_entry_changes(ws: Workspace) -> None:
-    judge(ws, "P3", "un:QDi.001", "false_match", "analyst1")
-    counts = screen_parties(ws)
+def test_false_match_is_suppressed_until_entry_changes(
+    ws: Workspace, judgements: JudgementStore
+) -> None:
+    judge(ws, "P3", "un:QDi.001", "false_match", "analyst1", judgements=judgements)
+    counts = screen_parties(ws, judgements=judgements)
     assert counts["suppressed"] == 1
     assert {a["subject_id"] for a in _alerts(ws)} == {"P1"}
     # the listed entry changes: the old judgement no longer applies
@@ -61,23 +73,21 @@ def test_false_match_is_suppressed_until_entry_changes(ws: Workspace) -> None:
     changed.append(
         entity("un", "QDi.001", ["Abdul Rehman Makki", "Abdul Rahman Makki"], source_version="v2")
     )
-    ws.con.execute("DELETE FROM list_entities")
-    ws.append("list_entities", entities_table(changed))
-    result = rescreen_on_list_change(ws)
+    store_entities(ws, changed)  # a new snapshot of each list supersedes the active one
+    result = rescreen_on_list_change(ws, judgements=judgements)
     assert result["changed"] == 1
     assert "P3" in {a["subject_id"] for a in _alerts(ws)}
 
 
-def test_removed_entry_closes_open_hits(ws: Workspace) -> None:
-    screen_parties(ws)
+def test_removed_entry_closes_open_hits(ws: Workspace, judgements: JudgementStore) -> None:
+    screen_parties(ws, judgements=judgements)
     remaining = [e for e in ENTITIES if e["entity_id"] != "un:QDi.422"]
-    ws.con.execute("DELETE FROM list_entities")
-    ws.append("list_entities", entities_table(remaining))
-    result = rescreen_on_list_change(ws)
+    store_entities(ws, [e for e in remaining if e["list_id"] == "un"])  # supersedes `un` only
+    result = rescreen_on_list_change(ws, judgements=judgements)
     assert result["removed"] == 1 and result["closed"] == 1
-    statuses = ws.con.execute(
+    statuses = ws.query(
         "SELECT status FROM screening_hits WHERE entity_id = 'un:QDi.422' ORDER BY recorded_at"
-    ).fetchall()
+    )
     assert [s[0] for s in statuses] == ["open", "closed"]
 
 
