@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from cftwatch.reporting.build import build_goaml_report, case_transactions, referenced_ids
 from cftwatch.reporting.builders.person import split_name
+from cftwatch.reporting.config import ReportingSettings, reporting_settings, save_reporting_config
 from cftwatch.reporting.fiu_profile import (
     FiuProfile,
     bundled_xsd,
@@ -77,6 +78,7 @@ __all__ = [
     "ReportType",
     "ReportValidationError",
     "ReportingPerson",
+    "ReportingSettings",
     "Signatory",
     "Transaction",
     "TransactionParty",
@@ -92,7 +94,9 @@ __all__ = [
     "project_xsd_path",
     "referenced_ids",
     "report_to_bytes",
+    "reporting_settings",
     "safe_parser",
+    "save_reporting_config",
     "shipped_profiles",
     "source_of_field",
     "split_name",

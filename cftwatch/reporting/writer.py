@@ -37,6 +37,7 @@ from cftwatch.reporting.model import (
 )
 
 _CENT = Decimal("0.01")
+DRAFT_COMMENT = " DRAFT: built by cftwatch for review; not filed and not recorded on the case "
 
 
 def format_datetime(value: dt.datetime | dt.date) -> str:
@@ -355,8 +356,9 @@ class GoamlWriter:
     ...     w.write_indicators(report.indicators)
     """
 
-    def __init__(self, target: str | Path | IO[bytes]) -> None:
+    def __init__(self, target: str | Path | IO[bytes], *, draft: bool = False) -> None:
         self._target = str(target) if isinstance(target, Path) else target
+        self._draft = draft
         self._stack = ExitStack()
         self._xf: Any = None
         self.transactions_written = 0
@@ -364,6 +366,8 @@ class GoamlWriter:
     def __enter__(self) -> GoamlWriter:
         self._xf = self._stack.enter_context(etree.xmlfile(self._target, encoding="utf-8"))
         self._xf.write_declaration()
+        if self._draft:
+            self._xf.write(etree.Comment(DRAFT_COMMENT))
         self._stack.enter_context(self._xf.element("report"))
         self._xf.write("\n")
         return self

@@ -68,6 +68,12 @@ def _alerts() -> pa.Table:
     return cs.conform(pa.Table.from_pylist(rows), cs.ALERTS)
 
 
+def escalate(service: CaseService, case_id: str) -> None:
+    """Move a new case to `escalated`, the status a filed report needs."""
+    case = service.transition(case_id, "analyst", "in_review", "review", 1)
+    service.transition(case_id, "analyst", "escalated", "Escalated to MLRO", case.version)
+
+
 @pytest.fixture
 def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("CFTWATCH_DB_URL", raising=False)
@@ -94,8 +100,10 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
             yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
         )
         with OperationalStore.for_workspace(ws) as store:
-            (case,) = CaseService(store).triage(_alerts(), "analyst")
+            service = CaseService(store)
+            (case,) = service.triage(_alerts(), "analyst")
             assert case.case_id == "CASE-000001"
+            escalate(service, case.case_id)
     return path
 
 
