@@ -279,3 +279,7 @@ class Report(ReportHeader):
     activity: Activity | None = None
     indicators: list[str] = Field(default_factory=list)
     notes: dict[str, str] = Field(default_factory=dict)
+    placeholders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Field path → what stands in for data the tables lack (not written).",
+    )

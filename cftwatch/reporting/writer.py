@@ -235,7 +235,8 @@ def entity_element(name: str, entity: Entity) -> etree._Element:
 
 def signatory_element(signatory: Signatory) -> etree._Element:
     el = etree.Element("signatory")
-    _leaf(el, "is_primary", signatory.is_primary)
+    if signatory.is_primary:
+        _leaf(el, "is_primary", "1")  # fixed="1" in goAML: the lexical form must be 1
     el.append(person_element("t_person", signatory.person))
     _leaf(el, "role", signatory.role)
     return el
