@@ -229,6 +229,10 @@ def entity_element(name: str, entity: Entity) -> etree._Element:
     _leaves(el, entity, _ENTITY_HEAD)
     _phones_addresses(el, entity.phones, entity.addresses)
     _leaves(el, entity, ("email", "url", "incorporation_state", "incorporation_country_code"))
+    for director in entity.directors:
+        director_el = person_element("director_id", director.person)
+        _leaf(director_el, "role", director.role)
+        el.append(director_el)
     _leaves(el, entity, _ENTITY_TAIL)
     return el
 
@@ -294,6 +298,9 @@ def _subject(parent: etree._Element, subject: InvolvedParty | ReportParty) -> No
 def transaction_element(txn: Transaction) -> etree._Element:
     el = etree.Element("transaction")
     _leaves(el, txn, _TXN_HEAD)
+    if txn.transaction_location is None:  # mandatory in goAML 5.0.1, but may be empty
+        before = sum(1 for c in el if c.tag in ("transactionnumber", "internal_ref_number"))
+        el.insert(before, etree.Element("transaction_location"))
     if txn.amount_local is not None:
         etree.SubElement(el, "amount_local").text = format_amount(txn.amount_local)
     if txn.involved_parties:

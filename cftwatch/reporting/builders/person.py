@@ -91,6 +91,10 @@ def _client_kyc(ctx: BuildContext, path: str, person: Person, party: Row) -> Non
             if (ident.get("type") or "").lower() in wanted and ident.get("value"):
                 person.ssn = str(ident["value"])[:25]
                 break
+        else:
+            ctx.notes[f"{path}.ssn"] = (
+                f"parties.identifiers has none of {sorted(wanted)} (profile ssn_identifier_types)"
+            )
     kyc = ctx.profile.missing_kyc
     if kyc is None:
         return
