@@ -151,6 +151,35 @@ def configure_reporting(
     ws.config = load_config(path)
 
 
+def init_reporting(
+    ws: Workspace,
+    *,
+    reporting_entity_id: str | None = None,
+    branch: str | None = None,
+    reporting_user_code: str | None = None,
+    institution_code: str | None = None,
+    swift: str | None = None,
+    location: dict[str, str | None] | None = None,
+) -> bool:
+    """`cftwatch init`'s reporting options into the workspace config; False when none was
+    given (nothing written). All of them are validated together, naming each key."""
+    institution = {"reporting_entity_id": reporting_entity_id} if reporting_entity_id else {}
+    given = {
+        "branch": branch,
+        "reporting_user_code": reporting_user_code,
+        "institution_code": institution_code,
+        "swift": swift,
+    }
+    reporting: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    where = {k: v for k, v in (location or {}).items() if v is not None}
+    if where:
+        reporting["location"] = {**(ws.config.reporting or {}).get("location", {}), **where}
+    if not institution and not reporting:
+        return False
+    configure_reporting(ws, institution=institution, reporting=reporting)
+    return True
+
+
 def report_case_from_bundle(bundle: CaseBundle) -> ReportCase:
     """What the report needs of a case: its fields, alerts (with the explanation and
     transaction ids their snapshots hold), current notes and decisions."""

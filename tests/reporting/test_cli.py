@@ -79,6 +79,12 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("CFTWATCH_DB_URL", raising=False)
     monkeypatch.setenv("CFTWATCH_USER", "mlro")
     monkeypatch.setattr(console, "width", 200)
+    return build_workspace(tmp_path)
+
+
+def build_workspace(tmp_path: Path, *, escalated: bool = True) -> Path:
+    """A workspace with the fixture tables, complete reporting settings and one case
+    (escalated, the status a filed report needs, unless `escalated=False`)."""
     path = tmp_path / "ws"
     with Workspace.init(path) as ws:
         with ws.atomic() as tx:
@@ -103,7 +109,8 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
             service = CaseService(store)
             (case,) = service.triage(_alerts(), "analyst")
             assert case.case_id == "CASE-000001"
-            escalate(service, case.case_id)
+            if escalated:
+                escalate(service, case.case_id)
     return path
 
 
