@@ -146,7 +146,7 @@ class FiuProfile(_Strict):
 
 
 def bundled_xsd(name: str = "goaml-structure.xsd") -> Path:
-    """Path of an XSD shipped in the package (the project's structure-only goAML XSD)."""
+    """Path of an XSD shipped in the package (the goAML 5.0.1 structure XSD, lookup codes removed)."""
     path = Path(str(resources.files(XSD_PACKAGE).joinpath(name)))
     if not path.is_file():
         raise ProfileError.at("no such bundled XSD", field="xsd.bundled", value=name)
@@ -154,7 +154,7 @@ def bundled_xsd(name: str = "goaml-structure.xsd") -> Path:
 
 
 def project_xsd_path() -> Path:
-    """The project's own structure-only goAML 5.x XSD."""
+    """The structure XSD derived from the published goAML 5.0.1 schema (docs/reporting.md)."""
     return bundled_xsd("goaml-structure.xsd")
 
 
