@@ -54,6 +54,7 @@ class CaseReport:
             **self.written.to_dict(),
             "report_id": self.report_id,
             "draft": self.draft,
+            "placeholders": len(self.report.placeholders),
             "indicators": self.report.indicators,
         }
 
