@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cftwatch.app.reporting import CaseReport, write_case_report
+from cftwatch.app.reporting import (
+    REPORTABLE_STATUSES,
+    CaseReport,
+    configure_reporting,
+    write_case_report,
+)
 from cftwatch.app.screening import screen_parties
 from cftwatch.cases import Case, CaseService
 from cftwatch.ingest import ingest_samples
@@ -90,7 +95,7 @@ def run_demo(
     """Run every stage on demo data in a workspace at `out` (created if missing).
 
     Running it again on the same folder adds nothing twice: loads, list versions, alerts
-    and cases are idempotent; a new report is written and recorded each time.
+    and cases are idempotent; a rerun writes a draft report (the case is already reported).
     """
     path = Path(out)
     ws = Workspace.open(path) if (path / "cftwatch.yaml").exists() else Workspace.init(path)
@@ -102,6 +107,8 @@ def run_demo(
             on_step(name)
 
     with ws:
+        if not ws.config.reporting:
+            configure_reporting(ws, institution=DEMO_INSTITUTION, reporting=DEMO_REPORTING)
         step(STEPS[0])
         ingested = [
             {"format": r.format, "rows": r.rows, "rejects": r.rejects, "labels": r.labels}
@@ -169,7 +176,11 @@ def _case_to_report(
 
         step(STEPS[7])
         report = write_case_report(
-            ws, case.case_id, path / "reports" / _report_name(case.case_id), user=DEMO_USER
+            ws,
+            case.case_id,
+            path / "reports" / _report_name(case.case_id),
+            user=DEMO_USER,
+            draft=case.status not in REPORTABLE_STATUSES,  # a rerun: already reported
         )
         if case.status == "escalated":
             case = service.transition(
@@ -200,6 +211,23 @@ def _work_case(service: CaseService, case_id: str, status: str, version: int) ->
             case.version,
         )
     return case
+
+
+DEMO_INSTITUTION: dict[str, Any] = {"name": "Demo Wallet Ltd", "reporting_entity_id": "90001"}
+"""A fictitious institution: 90001 is a made-up (valid) reporting entity id."""
+
+DEMO_REPORTING: dict[str, Any] = {
+    "branch": "Head Office Karachi",
+    "institution_code": "DEMOWLT",
+    "reporting_user_code": "DEMO-MLRO",
+    "location": {
+        "address_type": "BUS",
+        "address": "1 Demo Road, Clifton",
+        "city": "Karachi",
+        "country_code": "PK",
+    },
+}
+"""The demo institution's goAML details: everything the goAML 5.0.x schema makes mandatory."""
 
 
 def _report_name(case_id: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch.cases import CaseBundle, CaseService
+from cftwatch.errors import WorkflowError
 from cftwatch.reporting import (
     FiuProfile,
     InstitutionInfo,
@@ -24,12 +25,16 @@ from cftwatch.reporting import (
     build_goaml_report,
     load_profile,
     referenced_ids,
+    save_reporting_config,
     write_goaml_report,
 )
 from cftwatch.store import OperationalStore
-from cftwatch.workspace import Workspace, quote_ident
+from cftwatch.workspace import CONFIG_NAME, Workspace, load_config, quote_ident
 
 DEFAULT_PROFILE = "generic"
+REPORTABLE_STATUSES = ("escalated",)
+"""A case is filed only once a supervisor has escalated it; `draft=True` builds one for
+any status, marked as a draft and never recorded as filed."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,8 @@ class CaseReport:
     written: WrittenReport
     report: Report
     profile: FiuProfile
-    report_id: int
+    report_id: int | None
+    draft: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +53,8 @@ class CaseReport:
             "profile": self.profile.name,
             **self.written.to_dict(),
             "report_id": self.report_id,
+            "draft": self.draft,
+            "placeholders": len(self.report.placeholders),
             "indicators": self.report.indicators,
         }
 
@@ -69,16 +77,23 @@ def write_case_report(
     profile: str | Path | None = None,
     xsd: str | Path | None = None,
     report_type: ReportType | None = None,
+    draft: bool = False,
 ) -> CaseReport:
     """Build, validate and write the goAML report of a case, then record it on the case.
     `profile` defaults to the workspace's `reporting.default_profile`, else `generic`.
-    Raises `ReportValidationError` (nothing written, nothing recorded) when invalid."""
-    institution = InstitutionInfo.from_workspace(ws)
-    fiu = load_profile(profile or institution.default_profile or DEFAULT_PROFILE)
+    The workspace's reporting settings are checked first (ConfigError naming each key);
+    a case not in REPORTABLE_STATUSES is refused (WorkflowError) unless `draft`, which
+    writes a file marked DRAFT and records nothing. Raises `ReportValidationError`
+    (nothing written, nothing recorded) when invalid."""
+    chosen = profile or (ws.config.reporting or {}).get("default_profile") or DEFAULT_PROFILE
+    fiu = load_profile(chosen)
+    institution = InstitutionInfo.from_workspace(ws, fiu)
     xsd_path = fiu.xsd_path(xsd)  # fails early when the FIU's own XSD is needed
     store = OperationalStore.for_workspace(ws)
     try:
-        rcase = report_case_from_bundle(CaseService(store).case_bundle(case_id))
+        bundle = CaseService(store).case_bundle(case_id)
+        _check_reportable(bundle, draft)
+        rcase = report_case_from_bundle(bundle)
         tables = case_tables(ws, rcase)
         report = build_goaml_report(
             rcase,
@@ -89,18 +104,81 @@ def write_case_report(
             profile=fiu,
             report_type=report_type,
         )
-        written = write_goaml_report(report, output, profile=fiu, xsd=xsd_path)
-        record = store.record_report(
-            rcase.case_id,
-            user,
-            written.sha256,
-            fiu.name,
-            report_code=written.report_code,
-            path=str(written.path.resolve()),
-        )
+        target = draft_path(output) if draft else Path(output)
+        written = write_goaml_report(report, target, profile=fiu, xsd=xsd_path, draft=draft)
+        report_id = None
+        if not draft:
+            report_id = store.record_report(
+                rcase.case_id,
+                user,
+                written.sha256,
+                fiu.name,
+                report_code=written.report_code,
+                path=str(written.path.resolve()),
+            ).id
     finally:
         store.close()
-    return CaseReport(written=written, report=report, profile=fiu, report_id=record.id)
+    return CaseReport(written=written, report=report, profile=fiu, report_id=report_id, draft=draft)
+
+
+def _check_reportable(bundle: CaseBundle, draft: bool) -> None:
+    status = bundle.case.status
+    if draft or status in REPORTABLE_STATUSES:
+        return
+    raise WorkflowError(
+        f"case {bundle.case.case_id} is {status!r}: a report is filed only for a case that "
+        f"is {' or '.join(REPORTABLE_STATUSES)}; use --draft for a draft that is not filed"
+    )
+
+
+def draft_path(output: str | Path) -> Path:
+    """`report.xml` → `report-DRAFT.xml` (unchanged when the name already says DRAFT)."""
+    path = Path(output)
+    if "DRAFT" in path.name:
+        return path
+    return path.with_name(f"{path.stem}-DRAFT{path.suffix}")
+
+
+def configure_reporting(
+    ws: Workspace,
+    *,
+    institution: dict[str, Any] | None = None,
+    reporting: dict[str, Any] | None = None,
+) -> None:
+    """Write the institution's goAML details into the workspace config (validated first:
+    ConfigError names every missing key) and reload it."""
+    path = Path(ws.path) / CONFIG_NAME
+    save_reporting_config(path, institution=institution, reporting=reporting)
+    ws.config = load_config(path)
+
+
+def init_reporting(
+    ws: Workspace,
+    *,
+    reporting_entity_id: str | None = None,
+    branch: str | None = None,
+    reporting_user_code: str | None = None,
+    institution_code: str | None = None,
+    swift: str | None = None,
+    location: dict[str, str | None] | None = None,
+) -> bool:
+    """`cftwatch init`'s reporting options into the workspace config; False when none was
+    given (nothing written). All of them are validated together, naming each key."""
+    institution = {"reporting_entity_id": reporting_entity_id} if reporting_entity_id else {}
+    given = {
+        "branch": branch,
+        "reporting_user_code": reporting_user_code,
+        "institution_code": institution_code,
+        "swift": swift,
+    }
+    reporting: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    where = {k: v for k, v in (location or {}).items() if v is not None}
+    if where:
+        reporting["location"] = {**(ws.config.reporting or {}).get("location", {}), **where}
+    if not institution and not reporting:
+        return False
+    configure_reporting(ws, institution=institution, reporting=reporting)
+    return True
 
 
 def report_case_from_bundle(bundle: CaseBundle) -> ReportCase:

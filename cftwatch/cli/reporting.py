@@ -86,10 +86,19 @@ def report_command(
         str | None,
         typer.Option("--user", "-u", help=f"Who files it (default ${USER_ENV}, else the OS user)."),
     ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft",
+            help="Build a draft for a case in any status: marked DRAFT (file name and an XML "
+            "comment) and never recorded as filed.",
+        ),
+    ] = False,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
-    """Write a case as a goAML report, only if it validates; record it on the case."""
+    """Write a case as a goAML report, only if it validates and the case is escalated;
+    record it on the case (a --draft is never recorded)."""
     kind: ReportType | None = None
     if report_type is not None:
         upper = report_type.strip().upper()
@@ -105,7 +114,14 @@ def report_command(
             bar.add_task("Building, validating and writing the report", total=None)
             try:
                 done = write_case_report(
-                    ws, case_id, output, user=who, profile=profile, xsd=xsd, report_type=kind
+                    ws,
+                    case_id,
+                    output,
+                    user=who,
+                    profile=profile,
+                    xsd=xsd,
+                    report_type=kind,
+                    draft=draft,
                 )
             except ReportValidationError as exc:
                 if not json_:
@@ -118,8 +134,9 @@ def report_command(
     if json_:
         print_json(result)
         return
+    what = "DRAFT, not filed" if done.draft else "valid"
     print_table(
-        f"goAML {written.report_type} for {done.report.case_id} (valid)",
+        f"goAML {written.report_type} for {done.report.case_id} ({what})",
         ["field", "value"],
         [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in result.items()],
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from cftwatch.reporting.build import build_goaml_report, case_transactions, referenced_ids
 from cftwatch.reporting.builders.person import split_name
+from cftwatch.reporting.config import ReportingSettings, reporting_settings, save_reporting_config
 from cftwatch.reporting.fiu_profile import (
     FiuProfile,
     bundled_xsd,
@@ -27,6 +28,7 @@ from cftwatch.reporting.model import (
     Account,
     Activity,
     Address,
+    Director,
     Entity,
     ForeignCurrency,
     Identification,
@@ -59,6 +61,7 @@ __all__ = [
     "Account",
     "Activity",
     "Address",
+    "Director",
     "Entity",
     "FiuProfile",
     "ForeignCurrency",
@@ -77,6 +80,7 @@ __all__ = [
     "ReportType",
     "ReportValidationError",
     "ReportingPerson",
+    "ReportingSettings",
     "Signatory",
     "Transaction",
     "TransactionParty",
@@ -92,7 +96,9 @@ __all__ = [
     "project_xsd_path",
     "referenced_ids",
     "report_to_bytes",
+    "reporting_settings",
     "safe_parser",
+    "save_reporting_config",
     "shipped_profiles",
     "source_of_field",
     "split_name",

@@ -59,6 +59,7 @@ def build_goaml_report(
             ctx.notes["transactions"] = _no_transactions_note(case, chosen)
     report.indicators = report_indicators(ctx, case)
     report.notes = dict(ctx.notes)
+    report.placeholders = dict(ctx.placeholders)
     return report
 
 

@@ -57,6 +57,18 @@ class CtrRule(_Strict):
     channels: list[str] = Field(default_factory=lambda: ["cash_in", "cash_out"])
 
 
+class MissingKyc(_Strict):
+    """What to write, per the FIU's guidance, where goAML makes a my-client KYC field
+    mandatory (occupation, a phone) and the canonical data has none. Unset: the report
+    fails validation naming the field. Every use is listed in the report's placeholders."""
+
+    text: str = Field(min_length=1, max_length=100, description="E.g. the FIU's 'UNKNOWN'.")
+    tph_contact_type: str = Field(min_length=1, max_length=20)
+    tph_communication_type: str = Field(min_length=1, max_length=20)
+    tph_country_prefix: str = Field(pattern=r"^[0-9]{1,4}$")
+    tph_number: str = Field(min_length=1, max_length=50)
+
+
 class FiuProfile(_Strict):
     """An FIU's goAML profile. See docs/reporting.md for every key."""
 
@@ -82,6 +94,16 @@ class FiuProfile(_Strict):
     typology_indicators: dict[str, list[str]] = Field(default_factory=dict)
     default_indicators: dict[str, list[str]] = Field(default_factory=dict)
     ctr: CtrRule = Field(default_factory=CtrRule)
+    account_status_code: str | None = Field(
+        None, description="account_status_type code of an own account (accounts has none)."
+    )
+    signatory_role: str | None = Field(
+        None, description="account_person_role_type code of an account holder."
+    )
+    ssn_identifier_types: list[str] = Field(
+        default_factory=list, description="parties.identifiers types written as a client's ssn."
+    )
+    missing_kyc: MissingKyc | None = None
     mandatory: list[str] = Field(default_factory=list)
     default_action: str | None = None
     source: str | None = Field(None, description="Where the profile was read from.")
@@ -124,7 +146,7 @@ class FiuProfile(_Strict):
 
 
 def bundled_xsd(name: str = "goaml-structure.xsd") -> Path:
-    """Path of an XSD shipped in the package (the project's structure-only goAML XSD)."""
+    """Path of an XSD shipped in the package (the goAML 5.0.1 structure XSD, lookup codes removed)."""
     path = Path(str(resources.files(XSD_PACKAGE).joinpath(name)))
     if not path.is_file():
         raise ProfileError.at("no such bundled XSD", field="xsd.bundled", value=name)
@@ -132,7 +154,7 @@ def bundled_xsd(name: str = "goaml-structure.xsd") -> Path:
 
 
 def project_xsd_path() -> Path:
-    """The project's own structure-only goAML 5.x XSD."""
+    """The structure XSD derived from the published goAML 5.0.1 schema (docs/reporting.md)."""
     return bundled_xsd("goaml-structure.xsd")
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cftwatch.errors import ConfigError
+from cftwatch.reporting.config import location_model, reporting_person_model, reporting_settings
+from cftwatch.reporting.fiu_profile import FiuProfile
 from cftwatch.reporting.model import Address, ReportingPerson
 from cftwatch.workspace import Workspace
-from cftwatch.yamlconfig import validate
 
 
 class ReportAlert(BaseModel):
@@ -89,9 +89,23 @@ class InstitutionInfo(BaseModel):
     default_profile: str | None = Field(None, description="Profile `cftwatch report` uses.")
 
     @classmethod
-    def from_workspace(cls, ws: Workspace) -> InstitutionInfo:
-        """From a `Workspace`: `institution` plus the `reporting` section (validated here)."""
+    def from_workspace(cls, ws: Workspace, profile: FiuProfile | None = None) -> InstitutionInfo:
+        """From a `Workspace`: `institution` plus the `reporting` section, validated for
+        everything goAML makes mandatory (ConfigError names each key) before any XML."""
         base = ws.config.institution.model_dump()
-        section = dict(ws.config.reporting or {})
         source = str(Path(ws.path) / "cftwatch.yaml")
-        return validate(cls, {**base, **section}, source, ConfigError, prefix=("reporting",))
+        settings = reporting_settings(
+            ws.config.reporting,
+            base,
+            source,
+            profile_entity_id=profile.reporting_entity_id if profile else None,
+            profile_has_filer=bool(
+                profile and (profile.reporting_user_code or profile.reporting_person)
+            ),
+        )
+        section = settings.model_dump(exclude={"reporting_person", "location"})
+        return cls(
+            **{**base, **section},
+            reporting_person=reporting_person_model(settings.reporting_person),
+            location=location_model(settings.location),
+        )

@@ -98,6 +98,13 @@ class Person(_Model):
     comments: str | None = None
 
 
+class Director(_Model):
+    """goAML `director_id`: a person who directs an entity, with the FIU's role code."""
+
+    person: Person
+    role: str | None = None
+
+
 class Entity(_Model):
     """goAML `t_entity` (`t_entity_my_client` when `my_client`)."""
 
@@ -114,6 +121,7 @@ class Entity(_Model):
     url: str | None = None
     incorporation_state: str | None = None
     incorporation_country_code: str | None = None
+    directors: list[Director] = Field(default_factory=list)
     incorporation_date: dt.datetime | None = None
     business_closed: bool | None = None
     date_business_closed: dt.datetime | None = None
@@ -279,3 +287,7 @@ class Report(ReportHeader):
     activity: Activity | None = None
     indicators: list[str] = Field(default_factory=list)
     notes: dict[str, str] = Field(default_factory=dict)
+    placeholders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Field path → what stands in for data the tables lack (not written).",
+    )

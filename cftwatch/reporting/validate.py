@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -304,6 +304,7 @@ def validate_report(
                     continue  # the walk below lists it, with everything libxml2 skipped
             violations.extend(_xsd_violations(entry, report, index))
         violations.extend(complete)
+    violations.extend(code_violations(doc, report))
     if report is not None and profile is not None:
         violations.extend(mandatory_violations(report, profile))
     return violations
@@ -538,6 +539,46 @@ def record_of_field(report: Report | None, field: str) -> str | None:
 
 
 # -- profile mandatory fields ---------------------------------------------------------
+
+
+_COUNTRY_ELEMENTS = frozenset(
+    {
+        "country_code",
+        "nationality1",
+        "nationality2",
+        "nationality3",
+        "residence",
+        "passport_country",
+        "issue_country",
+        "incorporation_country_code",
+        "from_country",
+        "to_country",
+        "country",
+    }
+)
+_CURRENCY_ELEMENTS = frozenset({"currency_code", "currency_code_local", "foreign_currency_code"})
+_ISO_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def code_violations(doc: Any, report: Report | None) -> list[Violation]:
+    """Country and currency values that are not ISO codes. The structure XSD leaves the
+    FIU's code lists out, so without this an FIU would be the first to see 'Pakistan'."""
+    found = []
+    for el in doc.iter():
+        name = el.tag if isinstance(el.tag, str) else ""
+        text = (el.text or "").strip()
+        if name in _COUNTRY_ELEMENTS and not _ISO_COUNTRY.match(text):
+            what = "an ISO 3166 alpha-2 country code"
+        elif name in _CURRENCY_ELEMENTS and not _ISO_CURRENCY.match(text):
+            what = "an ISO 4217 currency code"
+        else:
+            continue
+        line = el.sourceline or None
+        found.append(
+            _located(report, doc.getpath(el), f"invalid value: {text!r} is not {what}", text, line)
+        )
+    return [replace(v, check="codes") for v in found]
 
 
 def mandatory_violations(report: Report, profile: FiuProfile) -> list[Violation]:

@@ -28,6 +28,7 @@ class WrittenReport:
     report_type: str
     transactions: int
     xsd: Path
+    draft: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,10 +48,12 @@ def write_goaml_report(
     *,
     profile: FiuProfile,
     xsd: str | Path | None = None,
+    draft: bool = False,
 ) -> WrittenReport:
     """Write `report` to `target` only if it validates against the XSD (`xsd`, else the
     profile's bundled one) and the profile's mandatory fields. Otherwise nothing is written
-    and `ReportValidationError` lists every violation, mapped to its field."""
+    and `ReportValidationError` lists every violation, mapped to its field. A `draft`
+    starts with an XML comment saying it is a draft, not a filed report."""
     xsd_path = profile.xsd_path(xsd)
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
@@ -59,7 +62,7 @@ def write_goaml_report(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            with GoamlWriter(handle) as writer:
+            with GoamlWriter(handle, draft=draft) as writer:
                 writer.write_report(report)
             handle.flush()
             os.fsync(handle.fileno())
@@ -79,6 +82,7 @@ def write_goaml_report(
         report_type=report.report_type,
         transactions=len(report.transactions),
         xsd=xsd_path,
+        draft=draft,
     )
 
 

@@ -37,6 +37,7 @@ from cftwatch.reporting.model import (
 )
 
 _CENT = Decimal("0.01")
+DRAFT_COMMENT = " DRAFT: built by cftwatch for review; not filed and not recorded on the case "
 
 
 def format_datetime(value: dt.datetime | dt.date) -> str:
@@ -228,13 +229,18 @@ def entity_element(name: str, entity: Entity) -> etree._Element:
     _leaves(el, entity, _ENTITY_HEAD)
     _phones_addresses(el, entity.phones, entity.addresses)
     _leaves(el, entity, ("email", "url", "incorporation_state", "incorporation_country_code"))
+    for director in entity.directors:
+        director_el = person_element("director_id", director.person)
+        _leaf(director_el, "role", director.role)
+        el.append(director_el)
     _leaves(el, entity, _ENTITY_TAIL)
     return el
 
 
 def signatory_element(signatory: Signatory) -> etree._Element:
     el = etree.Element("signatory")
-    _leaf(el, "is_primary", signatory.is_primary)
+    if signatory.is_primary:
+        _leaf(el, "is_primary", "1")  # fixed="1" in goAML: the lexical form must be 1
     el.append(person_element("t_person", signatory.person))
     _leaf(el, "role", signatory.role)
     return el
@@ -292,6 +298,9 @@ def _subject(parent: etree._Element, subject: InvolvedParty | ReportParty) -> No
 def transaction_element(txn: Transaction) -> etree._Element:
     el = etree.Element("transaction")
     _leaves(el, txn, _TXN_HEAD)
+    if txn.transaction_location is None:  # mandatory in goAML 5.0.1, but may be empty
+        before = sum(1 for c in el if c.tag in ("transactionnumber", "internal_ref_number"))
+        el.insert(before, etree.Element("transaction_location"))
     if txn.amount_local is not None:
         etree.SubElement(el, "amount_local").text = format_amount(txn.amount_local)
     if txn.involved_parties:
@@ -355,8 +364,9 @@ class GoamlWriter:
     ...     w.write_indicators(report.indicators)
     """
 
-    def __init__(self, target: str | Path | IO[bytes]) -> None:
+    def __init__(self, target: str | Path | IO[bytes], *, draft: bool = False) -> None:
         self._target = str(target) if isinstance(target, Path) else target
+        self._draft = draft
         self._stack = ExitStack()
         self._xf: Any = None
         self.transactions_written = 0
@@ -364,6 +374,8 @@ class GoamlWriter:
     def __enter__(self) -> GoamlWriter:
         self._xf = self._stack.enter_context(etree.xmlfile(self._target, encoding="utf-8"))
         self._xf.write_declaration()
+        if self._draft:
+            self._xf.write(etree.Comment(DRAFT_COMMENT))
         self._stack.enter_context(self._xf.element("report"))
         self._xf.write("\n")
         return self

@@ -209,7 +209,12 @@ def institution(**extra: Any) -> InstitutionInfo:
             email="compliance@demowallet.pk",
             occupation="Money Laundering Reporting Officer",
             phones=[
-                Phone(tph_contact_type="BUS", tph_communication_type="M", tph_number="+92515550100")
+                Phone(
+                    tph_contact_type="BUS",
+                    tph_communication_type="M",
+                    tph_country_prefix="92",
+                    tph_number="515550100",
+                )
             ],
         ),
         "reporting_user_code": "DEMO_MLRO",

@@ -68,11 +68,23 @@ def _alerts() -> pa.Table:
     return cs.conform(pa.Table.from_pylist(rows), cs.ALERTS)
 
 
+def escalate(service: CaseService, case_id: str) -> None:
+    """Move a new case to `escalated`, the status a filed report needs."""
+    case = service.transition(case_id, "analyst", "in_review", "review", 1)
+    service.transition(case_id, "analyst", "escalated", "Escalated to MLRO", case.version)
+
+
 @pytest.fixture
 def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("CFTWATCH_DB_URL", raising=False)
     monkeypatch.setenv("CFTWATCH_USER", "mlro")
     monkeypatch.setattr(console, "width", 200)
+    return build_workspace(tmp_path)
+
+
+def build_workspace(tmp_path: Path, *, escalated: bool = True) -> Path:
+    """A workspace with the fixture tables, complete reporting settings and one case
+    (escalated, the status a filed report needs, unless `escalated=False`)."""
     path = tmp_path / "ws"
     with Workspace.init(path) as ws:
         with ws.atomic() as tx:
@@ -94,8 +106,11 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
             yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
         )
         with OperationalStore.for_workspace(ws) as store:
-            (case,) = CaseService(store).triage(_alerts(), "analyst")
+            service = CaseService(store)
+            (case,) = service.triage(_alerts(), "analyst")
             assert case.case_id == "CASE-000001"
+            if escalated:
+                escalate(service, case.case_id)
     return path
 
 

@@ -10,10 +10,13 @@ from lxml import etree
 
 from cftwatch.reporting import (
     Account,
+    Address,
+    Director,
     Entity,
     GoamlWriter,
     InvolvedParty,
     Person,
+    Phone,
     Report,
     Transaction,
     field_for_path,
@@ -23,11 +26,33 @@ from cftwatch.reporting import (
     validate_report,
 )
 
+_PHONE = Phone(
+    tph_contact_type="BUS", tph_communication_type="M", tph_country_prefix="92", tph_number="1"
+)
+
+
+def _client(first: str, last: str) -> Person:
+    """A my-client person with what goAML 5.0.1 makes mandatory for one."""
+    return Person(
+        my_client=True,
+        first_name=first,
+        last_name=last,
+        birthdate=dt.datetime(1980, 1, 1),
+        ssn="35202-1234567-1",
+        nationality1="PK",
+        residence="PK",
+        phones=[_PHONE],
+        occupation="Director",
+    )
+
 
 def _report(**extra) -> Report:
     data = {
         "rentity_id": "12",
+        "rentity_branch": "Head office",
         "report_code": "STR",
+        "reporting_user_code": "MLRO1",
+        "location": Address(address_type="BUS", address="1 Road", city="Lahore", country_code="PK"),
         "submission_date": dt.datetime(2025, 1, 10, tzinfo=dt.UTC),
         "currency_code_local": "PKR",
         "indicators": ["TF-GEN"],
@@ -39,21 +64,36 @@ def _report(**extra) -> Report:
 def test_multi_party_transaction_validates(xsd):
     txn = Transaction(
         transactionnumber="M1",
+        transaction_description="Cash collected by an agent",
         date_transaction=dt.datetime(2025, 1, 10, 12, 0, 0, 123456),
         transmode_code="CASH",
         amount_local=Decimal("1000.005"),
         involved_parties=[
-            InvolvedParty(role="SENDER", person=Person(last_name="Khan")),
+            InvolvedParty(
+                role="SENDER", person=Person(first_name="Ali", last_name="Khan"), country="PK"
+            ),
             InvolvedParty(
                 role="AGENT",
                 entity=Entity(
                     name="Agent Co",
                     my_client=True,
+                    commercial_name="Agent Co",
+                    incorporation_legal_form="LLC",
+                    incorporation_number="0012345",
                     business="Agent",
+                    phones=[_PHONE],
                     incorporation_country_code="PK",
+                    directors=[Director(person=_client("Sara", "Malik"), role="DIR")],
+                    incorporation_date=dt.datetime(2015, 3, 1),
                 ),
+                country="PK",
             ),
-            InvolvedParty(role="RECEIVER", account=Account(account="PK00X"), significance=3),
+            InvolvedParty(
+                role="RECEIVER",
+                account=Account(account="PK00X", institution_name="Bank", swift="ABCDPKKA"),
+                significance=3,
+                country="PK",
+            ),
         ],
     )
     xml = report_to_bytes(_report(transactions=[txn]))
@@ -71,10 +111,13 @@ def test_writer_streams_to_a_file_handle(xsd):
     buffer = io.BytesIO()
     txn = Transaction(
         transactionnumber="S1",
+        transaction_description="Payment",
         date_transaction=dt.datetime(2025, 1, 1),
         transmode_code="X",
         amount_local=Decimal(1),
-        involved_parties=[InvolvedParty(role="R", person=Person(last_name="A"))],
+        involved_parties=[
+            InvolvedParty(role="R", person=Person(first_name="B", last_name="A"), country="PK")
+        ],
     )
     with GoamlWriter(buffer) as writer:
         writer.write_header(_report())

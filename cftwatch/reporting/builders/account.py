@@ -27,6 +27,9 @@ ORIGINS = Origins(
         "currency_code": "accounts.currency, else transactions.currency",
         "personal_account_type": "accounts.account_type via profile account_type_codes",
         "opened": "accounts.opened_on",
+        "client_number": "accounts.party_id (the holder's customer number)",
+        "status_code": "profile account_status_code",
+        "branch": "workspace reporting.branch (own accounts)",
     },
 )
 
@@ -65,11 +68,17 @@ def build_account(
         ctx.notes[f"{path}.personal_account_type"] = (
             f"account {account_id} is not in the accounts table"
         )
+    if my_client:
+        account.client_number = (account_row or {}).get("party_id") or (holder or {}).get(
+            "party_id"
+        )
+        account.status_code = ctx.profile.account_status_code
     if holder is not None and is_organization(holder):
         account.entity = build_entity(holder, my_client)
     elif holder is not None or name:
         person = build_person(ctx, f"{path}.signatories[0].person", holder, name, my_client)
-        account.signatories.append(Signatory(is_primary=True, person=person))
+        role = ctx.profile.signatory_role if my_client else None
+        account.signatories.append(Signatory(is_primary=True, person=person, role=role))
     return account
 
 
@@ -80,6 +89,7 @@ def _institution(ctx: BuildContext, path: str, account: Account, agent: str | No
     agent_code = agent if agent and not agent_bic else None
     if not account.my_client:
         account.institution_code, account.swift = agent_code, agent_bic
+        account.institution_name = agent  # goAML needs a name; the data has only the code
         return
     institution = ctx.institution
     account.institution_name = institution.name

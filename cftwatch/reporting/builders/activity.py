@@ -4,7 +4,7 @@ then every counterparty its transactions name."""
 from __future__ import annotations
 
 from cftwatch.reporting.builders.account import build_account
-from cftwatch.reporting.builders.base import BuildContext, Origins, Row
+from cftwatch.reporting.builders.base import BuildContext, Origins, Row, client_flag
 from cftwatch.reporting.builders.entity import build_person_or_entity, hold
 from cftwatch.reporting.inputs import ReportCase
 from cftwatch.reporting.model import Activity, ReportParty
@@ -47,7 +47,7 @@ def build_activity(
                 reason="Counterparty of the subject",
             )
             path = f"activity.report_parties[{len(parties)}]"
-            my_client = bool(party and party.get("is_customer"))
+            my_client = client_flag(ctx, path, party, bool(party and party.get("is_customer")))
             hold(rp, build_person_or_entity(ctx, path, party, row.get(f"{role}_name"), my_client))
             parties.append(rp)
     return Activity(report_parties=parties)
@@ -60,8 +60,12 @@ def _subject_party(ctx: BuildContext, rcase: ReportCase, path: str) -> ReportPar
     if rcase.subject_type == "account":
         account_row = ctx.account(sid)
         holder = ctx.party((account_row or {}).get("party_id"))
-        my_client = bool(account_row and account_row.get("is_own")) or bool(
-            holder and holder.get("is_customer")
+        my_client = client_flag(
+            ctx,
+            path,
+            holder,
+            bool(account_row and account_row.get("is_own"))
+            or bool(holder and holder.get("is_customer")),
         )
         account = build_account(
             ctx,
@@ -77,6 +81,6 @@ def _subject_party(ctx: BuildContext, rcase: ReportCase, path: str) -> ReportPar
         return ReportParty(party_id=(holder or {}).get("party_id"), account=account)
     party = ctx.party(sid)
     rp = ReportParty(party_id=sid)
-    my_client = bool(party and party.get("is_customer"))
+    my_client = client_flag(ctx, path, party, bool(party and party.get("is_customer")))
     hold(rp, build_person_or_entity(ctx, path, party, rcase.subject_name, my_client))
     return rp

@@ -47,6 +47,8 @@ class BuildContext:
     accounts: dict[str, Row]
     report_type: ReportType
     notes: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict)
+    """Field path → what stands in for data the canonical tables do not hold."""
 
     @property
     def local(self) -> str:
@@ -62,6 +64,20 @@ class BuildContext:
 
 def is_organization(party: Row | None) -> bool:
     return party is not None and party.get("kind") == "organization"
+
+
+def client_flag(ctx: BuildContext, path: str, party: Row | None, my_client: bool) -> bool:
+    """Whether to write `path` as `*_my_client`. goAML 5.0.1's my-client entity needs a
+    director, legal form and incorporation date (and its account a signatory) that the
+    canonical data never holds, so an own-customer organisation is written as a
+    non-client entity, and the report's placeholders say so."""
+    if my_client and is_organization(party):
+        ctx.placeholders[path] = (
+            "own-customer organisation written as a non-client: the data has no director, "
+            "legal form or incorporation date for goAML's my-client entity"
+        )
+        return False
+    return my_client
 
 
 def naive(ts: Any) -> dt.datetime | None:

@@ -23,7 +23,9 @@ ORIGINS = Origins(
         "submission_date": "time the report was built",
         "currency_code_local": "profile local_currency, else workspace institution.currency",
         "reporting_person": "workspace reporting.reporting_person, else profile reporting_person",
-        "reporting_user_code": "workspace reporting.reporting_user_code, else profile",
+        "reporting_user_code": (
+            "workspace reporting.reporting_user_code, else profile (when no reporting_person)"
+        ),
         "location": "workspace reporting.location",
         "reason": "case title, alert explanations and analyst notes",
         "action": "case decisions, else profile default_action",
@@ -42,6 +44,9 @@ def build_header(
         ctx.notes["report_code"] = (
             f"profile {profile.name} has no report code for {ctx.report_type}"
         )
+    # goAML: reporting_person OR reporting_user_code (a choice), the person when both are set
+    person = institution.reporting_person or profile.reporting_person
+    user_code = institution.reporting_user_code or profile.reporting_user_code
     return Report(
         report_type=ctx.report_type,
         case_id=rcase.case_id,
@@ -52,8 +57,8 @@ def build_header(
         entity_reference=rcase.case_id,
         submission_date=naive(submission_date or dt.datetime.now(dt.UTC)),
         currency_code_local=ctx.local,
-        reporting_person=institution.reporting_person or profile.reporting_person,
-        reporting_user_code=institution.reporting_user_code or profile.reporting_user_code,
+        reporting_person=person,
+        reporting_user_code=None if person else user_code,
         location=institution.location,
         reason=report_reason(ctx, rcase),
         action=report_action(ctx, rcase),

@@ -4,7 +4,7 @@ with its funds code, country and the account, entity or person behind it."""
 from __future__ import annotations
 
 from cftwatch.reporting.builders.account import build_account
-from cftwatch.reporting.builders.base import BuildContext, Origins, Row
+from cftwatch.reporting.builders.base import BuildContext, Origins, Row, client_flag
 from cftwatch.reporting.builders.entity import build_person_or_entity, hold
 from cftwatch.reporting.fiu_profile import ChannelCodes
 from cftwatch.reporting.model import ForeignCurrency, TransactionParty
@@ -33,8 +33,11 @@ def build_transaction_party(
     party = ctx.party(party_id)
     account_id = row.get(f"{role}_account")
     account_row = ctx.account(account_id)
-    my_client = bool(party and party.get("is_customer")) or bool(
-        account_row and account_row.get("is_own")
+    my_client = client_flag(
+        ctx,
+        path,
+        party,
+        bool(party and party.get("is_customer")) or bool(account_row and account_row.get("is_own")),
     )
     country = row.get(f"{role}_country") or (party or {}).get("country")
     if not country and account_row:

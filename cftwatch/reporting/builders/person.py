@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from cftwatch.reporting.builders.base import BuildContext, Origins, Row
-from cftwatch.reporting.model import Identification, Person
+from cftwatch.reporting.model import Identification, Person, Phone
 
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NATIONAL_IDS = ("cnic", "national_id", "nid", "nicop")
@@ -31,6 +31,8 @@ ORIGINS = Origins(
         "residence": "parties.country",
         "comments": "parties.father_name",
         "tax_number": "parties.identifiers (ntn / tax_id)",
+        "occupation": "KYC (none in the canonical parties), else profile missing_kyc.text",
+        "phones": "KYC (none in the canonical parties), else profile missing_kyc",
     },
 )
 
@@ -73,7 +75,42 @@ def build_person(
     _identifiers(ctx, person, party)
     if my_client and not (person.id_number or person.passport_number or person.ssn):
         ctx.notes[f"{path}.id_number"] = "parties.identifiers has no CNIC, national id or passport"
+    if my_client:
+        _client_kyc(ctx, path, person, party)
     return person
+
+
+def _client_kyc(ctx: BuildContext, path: str, person: Person, party: Row) -> None:
+    """What goAML 5.0.1 makes mandatory for a my-client person beyond the name: the ssn
+    (the profile's `ssn_identifier_types`), and occupation and a phone, which the
+    canonical data does not hold: the profile's `missing_kyc` fills those, listed in
+    `placeholders`; without it they stay empty and validation names them."""
+    if person.ssn is None:
+        wanted = {t.lower() for t in ctx.profile.ssn_identifier_types}
+        for ident in party.get("identifiers") or []:
+            if (ident.get("type") or "").lower() in wanted and ident.get("value"):
+                person.ssn = str(ident["value"])[:25]
+                break
+        else:
+            ctx.notes[f"{path}.ssn"] = (
+                f"parties.identifiers has none of {sorted(wanted)} (profile ssn_identifier_types)"
+            )
+    kyc = ctx.profile.missing_kyc
+    if kyc is None:
+        return
+    if person.occupation is None:
+        person.occupation = kyc.text
+        ctx.placeholders[f"{path}.occupation"] = "profile missing_kyc.text"
+    if not person.phones:
+        person.phones.append(
+            Phone(
+                tph_contact_type=kyc.tph_contact_type,
+                tph_communication_type=kyc.tph_communication_type,
+                tph_country_prefix=kyc.tph_country_prefix,
+                tph_number=kyc.tph_number,
+            )
+        )
+        ctx.placeholders[f"{path}.phones"] = "profile missing_kyc (phone)"
 
 
 def _birthdate(ctx: BuildContext, path: str, person: Person, birth: str | None) -> None:
