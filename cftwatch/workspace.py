@@ -40,7 +40,9 @@ class InstitutionSettings(BaseModel):
     name: str = Field("Demo Wallet Ltd", description="Reporting institution's name.")
     country: str = Field("PK", description="ISO alpha-2 country of the institution.")
     currency: str = Field("PKR", description="Local currency (ISO 4217).")
-    reporting_entity_id: str = Field("0000", description="Id the FIU assigned to the institution.")
+    reporting_entity_id: str | None = Field(
+        None, description="Id the FIU assigned (a positive integer; checked by reporting)."
+    )
 
 
 class WorkspaceConfig(BaseModel):
