@@ -147,6 +147,7 @@ def iso20022_source(ws: Workspace, path: Path, fmt: str, progress: Progress | No
         columns=columns,
         checks=checks,
         own_ids=True,
+        ts_field=("CreDtTm", "ts"),
         cleanup=["DROP TABLE IF EXISTS _ingest_xml"],
     )
 

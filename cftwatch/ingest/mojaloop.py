@@ -257,6 +257,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         columns=columns,
         checks=checks,
         own_ids=True,
+        ts_field=("completedTimestamp", "ts"),
         cleanup=["DROP TABLE IF EXISTS _ingest_mojaloop"],
     )
 

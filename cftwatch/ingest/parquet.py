@@ -80,7 +80,7 @@ def parquet_source(path: Path) -> Source:
         columns=columns,
         checks=checks,
         own_ids=True,
-        params={"parquet_path": str(path)},
+        params={"parquet_path": literal_path(path)},
     )
 
 
