@@ -22,8 +22,8 @@ from cftwatch.ingest import amlworld, paysim, csv_mapped, iso20022, mojaloop, pa
 
 # isort: on
 from cftwatch.ingest._core import (
-    FileLoad,
     TS_RANGE,
+    FileLoad,
     IngestResult,
     Progress,
     file_sha256,

@@ -415,9 +415,7 @@ def _new_by_fingerprint(ws: Workspace, run: _Passes) -> int:
     number among identical records of the file: two identical payments in one file stay
     two, and a re-saved copy of the file matches each of them once."""
     ws.ensure_table(FINGERPRINTS_TABLE, FINGERPRINTS_SCHEMA)
-    fields = ", ".join(
-        f"coalesce(CAST({c} AS VARCHAR), chr(1))" for c in FINGERPRINT_COLUMNS
-    )
+    fields = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(1))" for c in FINGERPRINT_COLUMNS)
     run.execute(
         "CREATE OR REPLACE TEMP TABLE _ingest_new AS "
         + run.over_view(

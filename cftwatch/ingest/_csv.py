@@ -45,7 +45,9 @@ def read_header(path: Path, delimiter: str = ",", encoding: str = "utf-8") -> li
     return next(csv.reader(io.StringIO(first), delimiter=delimiter))
 
 
-def check_csv_bytes(path: Path, encoding: str = "utf-8", max_record: int = MAX_RECORD_BYTES) -> None:
+def check_csv_bytes(
+    path: Path, encoding: str = "utf-8", max_record: int = MAX_RECORD_BYTES
+) -> None:
     """Refuse, naming the line, a file that is not text in `encoding` or that has a line
     longer than `max_record` bytes: one streaming pass before DuckDB reads it."""
     codec = _CODECS[encoding.lower()]
