@@ -21,7 +21,7 @@ MAX_RECORD_BYTES = 1_000_000
 line is refused by name (DuckDB's reader would fail with the whole line in its message, or
 silently drop a huge last record)."""
 
-_SCAN_CHUNK = 1 << 24
+_SCAN_CHUNK = 1 << 22
 _CODECS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1", "utf-16": "utf-16"}
 
 
