@@ -132,7 +132,11 @@ def ingest_files(
     files = [Path(p) for p in paths]
     if not files:
         raise InputError.at("no input files given")
-    missing = [Problem("no such file", file=str(p)) for p in files if not p.is_file()]
+    missing = [
+        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
+        for p in files
+        if not p.is_file()
+    ]
     if missing:
         raise InputError(missing)
     the_mapping: Mapping | None = None

@@ -341,15 +341,28 @@ def load_source(
     """Run one file's SQL passes inside the caller's transaction.
 
     Returns the problems found (for `fail` the caller raises; for `skip` they are already in
-    the rejects table). Rows, labels, rejects and duplicates are recorded on `load`.
+    the rejects table). Rows, labels, rejects and duplicates are recorded on `load`. A DuckDB
+    failure (a value its reader or a cast cannot take) is an InputError naming the file.
     """
+    try:
+        return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
+    except duckdb.Error as exc:
+        raise reader_error(exc, file_label) from exc
+
+
+def _load_passes(
+    ws: Workspace,
+    src: Source,
+    fmt: str,
+    file_label: str,
+    load: FileLoad,
+    on_error: str,
+    ts_range: tuple[str, str],
+) -> list[Problem]:
     assert load.load_id is not None
     if src.stage is not None:
         stage = f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}"
-        try:
-            _Passes(ws, "", src.params).execute(stage)
-        except duckdb.Error as exc:
-            raise reader_error(exc, file_label) from exc
+        _Passes(ws, "", src.params).execute(stage)
         src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
     view, params = _view_sql(src, fmt, file_label, load.load_id, ts_range)
     run = _Passes(ws, view, params)

@@ -126,7 +126,7 @@ def _check_depth(path: Path) -> None:
     depth, rec = 0, 0
     with path.open("rb") as fh:
         try:
-            for _, event, _ in ijson.parse(fh, multiple_values=True):
+            for event, _ in ijson.basic_parse(fh, multiple_values=True):  # no prefixes
                 if event in ("start_map", "start_array"):
                     depth += 1
                     if depth > MAX_JSON_DEPTH:

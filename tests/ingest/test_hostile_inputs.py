@@ -5,13 +5,22 @@ back to the behaviour observed on main."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from cftwatch.cli import app
 from cftwatch.errors import InputError
 from cftwatch.ingest import ingest_files
-from tests.ingest.conftest import FIXTURES, PAYSIM_START, snapshot
+from cftwatch.workspace import Workspace
+from tests.ingest.conftest import FIXTURES, PAYSIM_START, canonical_rows, snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
 
 runner = CliRunner()
 AMLWORLD = FIXTURES / "amlworld_20.csv"
@@ -193,3 +202,97 @@ def test_cli_bad_inputs_one_line_exit_2(workspace, tmp_path):
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
     assert "two_mb.csv, record 3, field 'record'" in r.output
+
+
+MAPPING = FIXTURES / "wallet_export.mapping.yaml"
+WALLET = FIXTURES / "wallet_export.csv"
+
+
+def _cli(ws_path: str, *args: str):
+    r = runner.invoke(app, ["ingest", *args, "-w", ws_path])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1, r.output
+    return r.output
+
+
+def test_cli_bad_mappings_one_line_exit_2(workspace, tmp_path):
+    ws_path = str(workspace.path)
+    workspace.close()
+    text = MAPPING.read_text()
+    tz = tmp_path / "tz.yaml"
+    tz.write_text(text.replace("timezone: Asia/Karachi", "timezone: posixrules"))
+    assert "field 'timezone' (value 'posixrules')" in _cli(
+        ws_path, "csv", str(WALLET), "--mapping", str(tz)
+    )
+    quote = tmp_path / "quote.yaml"
+    quote.write_text(text.replace('delimiter: ";"', 'delimiter: ";"\nquote: ";"'))
+    assert "field 'quote'" in _cli(ws_path, "csv", str(WALLET), "--mapping", str(quote))
+    folder = tmp_path / "mapping_dir"
+    folder.mkdir()
+    assert "mapping_dir" in _cli(ws_path, "csv", str(WALLET), "--mapping", str(folder))
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
+    assert "loop_a" in _cli(ws_path, "csv", str(WALLET), "--mapping", str(tmp_path / "loop_a"))
+
+
+def test_cli_fifo_mapping_and_input_do_not_block(workspace, tmp_path):
+    ws_path = str(workspace.path)
+    workspace.close()
+    fifo = tmp_path / "mapping.fifo"
+    os.mkfifo(fifo)
+    data_fifo = tmp_path / "data.csv"
+    os.mkfifo(data_fifo)
+    for args in (
+        ["csv", str(WALLET), "--mapping", str(fifo)],
+        ["amlworld", str(data_fifo)],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cftwatch", "ingest", *args, "-w", ws_path],
+            capture_output=True,
+            text=True,
+            timeout=60,  # a blocking open would hang here, not pass
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert done.returncode == 2, done.stderr
+        assert "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_mojaloop_deep_and_utf16_one_line_exit_2(workspace, tmp_path):
+    ws_path = str(workspace.path)
+    workspace.close()
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested deeper than 64 levels" in _cli(ws_path, "mojaloop", str(deep))
+    deep_lines = tmp_path / "deep.jsonl"
+    deep_lines.write_text('{"transferId": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    assert "deep.jsonl, record 1" in _cli(ws_path, "mojaloop", str(deep_lines))
+    utf16 = tmp_path / "utf16.json"
+    utf16.write_text((FIXTURES / "mojaloop.jsonl").read_text(), encoding="utf-16")
+    assert "field 'encoding'" in _cli(ws_path, "mojaloop", str(utf16))
+
+
+def test_on_error_skip_skips_what_it_can(workspace, tmp_path):
+    lines = AMLWORLD.read_text().splitlines()
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("\n".join([lines[0], "2999" + lines[1][4:], *lines[2:]]) + "\n")
+    result = ingest_files(workspace, "amlworld", [mixed], on_error="skip")
+    assert (result.rows, result.rejects) == (19, 1)
+    assert workspace.query("SELECT record, field FROM rejects") == [(2, "Timestamp")]
+
+
+def test_mojaloop_array_streams_like_json_lines(workspace, tmp_path):
+    objs = [json.loads(x) for x in (FIXTURES / "mojaloop.jsonl").read_text().splitlines()]
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps(objs, indent=1, ensure_ascii=False))
+    result = ingest_files(workspace, "mojaloop", [array])
+    ws2 = Workspace.init(tmp_path / "ws2")
+    try:
+        lines = ingest_files(ws2, "mojaloop", [FIXTURES / "mojaloop.jsonl"])
+        assert result.rows == lines.rows > 0
+
+        def without_ref(ws: Workspace) -> list[dict]:
+            return [{k: v for k, v in r.items() if k != "source_ref"} for r in canonical_rows(ws)]
+
+        assert without_ref(workspace) == without_ref(ws2)
+    finally:
+        ws2.close()

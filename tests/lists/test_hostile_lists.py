@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -153,3 +157,58 @@ def test_cli_allow_older(workspace):
         app, ["lists", "load", str(FIX / "un_v1.xml"), "-s", "un", "--allow-older", "-w", ws_path]
     )
     assert allowed.exit_code == 0, allowed.output
+
+
+def _shared_strings_xlsx(src: Path, dst: Path, *, entity: bool) -> None:
+    """`src` (inline strings, as openpyxl writes) rewritten with a sharedStrings.xml, as
+    Excel writes; with `entity`, that part declares an entity and uses it in a name."""
+    strings: list[str] = []
+
+    def to_shared(m: re.Match) -> str:
+        strings.append(m.group(2))
+        return f'<c r="{m.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    ss_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    ss_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w") as out:
+        for name in z.namelist():
+            data = z.read(name).decode()
+            if name == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>(.*?)</t></is></c>', to_shared, data
+                )
+            elif name == "[Content_Types].xml":
+                part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ss_type}"/>'
+                data = data.replace("</Types>", part + "</Types>")
+            elif name == "xl/_rels/workbook.xml.rels":
+                rel = f'<Relationship Id="rIdSS" Type="{ss_rel}" Target="sharedStrings.xml"/>'
+                data = data.replace("</Relationships>", rel + "</Relationships>")
+            out.writestr(name, data)
+        items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+        dtd = ""
+        if entity:
+            items = items.replace("<si><t>", "<si><t>&az; ", 1)
+            dtd = '<!DOCTYPE sst [<!ENTITY az "Azhar">]>'
+        out.writestr(
+            "xl/sharedStrings.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?>{dtd}<sst xmlns="http://schemas.openxml'
+            f'formats.org/spreadsheetml/2006/main" count="{len(strings)}">{items}</sst>',
+        )
+
+
+def test_uk_xlsx_with_entity_in_shared_strings_refused(workspace, tmp_path):
+    inline = tmp_path / "inline.xlsx"
+    openpyxl.load_workbook(FIX / "uk_conlist.xlsx").save(inline)
+    plain, hostile = tmp_path / "plain.xlsx", tmp_path / "hostile.xlsx"
+    _shared_strings_xlsx(inline, plain, entity=False)
+    _shared_strings_xlsx(inline, hostile, entity=True)
+    ws_path = str(workspace.path)
+    workspace.close()
+    r = runner.invoke(app, ["lists", "load", str(hostile), "-s", "uk", "-w", ws_path])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert "hostile.xlsx:xl/sharedStrings.xml, record 1, field 'DOCTYPE'" in r.output
+    # the same workbook without the DTD loads (so the refusal is the entity's)
+    r = runner.invoke(app, ["lists", "load", str(plain), "-s", "uk", "-w", ws_path, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["entities"] == 4
