@@ -30,6 +30,10 @@ lists_app = typer.Typer(
 )
 app.add_typer(lists_app, name="lists")
 
+AllowOlderOpt = Annotated[
+    bool,
+    typer.Option("--allow-older", help="Load a file published before the list's active version."),
+]
 SourceOpt = Annotated[
     str,
     typer.Option(
@@ -82,6 +86,7 @@ def load_cmd(
         bool,
         typer.Option("--force", help="Load even if the list shrank by more than lists.max_shrink."),
     ] = False,
+    allow_older: AllowOlderOpt = False,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
@@ -92,7 +97,9 @@ def load_cmd(
     try:
         with progress() as bar:
             task = bar.add_task(f"parsing {path.name}", total=None)
-            version = load_list(ws, path, source, name=name, alt=alt, add=add, force=force)
+            version = load_list(
+                ws, path, source, name=name, alt=alt, add=add, force=force, allow_older=allow_older
+            )
             bar.update(task, completed=1, total=1)
     finally:
         ws.close()
@@ -124,6 +131,7 @@ def update_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Accept a list that shrank a lot.")
     ] = False,
+    allow_older: AllowOlderOpt = False,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
@@ -148,7 +156,14 @@ def update_cmd(
                     tasks[label] = bar.add_task(f"downloading {label}", total=total)
                 bar.update(tasks[label], completed=done, total=total)
 
-            results = update_lists(ws, sources, overrides, on_progress=on_progress, force=force)
+            results = update_lists(
+                ws,
+                sources,
+                overrides,
+                on_progress=on_progress,
+                force=force,
+                allow_older=allow_older,
+            )
     finally:
         ws.close()
     if json_:

@@ -22,6 +22,7 @@ from cftwatch.ingest import amlworld, paysim, csv_mapped, iso20022, mojaloop, pa
 
 # isort: on
 from cftwatch.ingest._core import (
+    TS_RANGE,
     FileLoad,
     IngestResult,
     Progress,
@@ -114,11 +115,13 @@ def ingest_files(
     start: str | datetime | None = None,
     currency: str | None = None,
     progress: Progress | None = None,
+    ts_range: tuple[str, str] = TS_RANGE,
 ) -> IngestResult:
     """Load files of one format into the workspace, atomically, skipping files already loaded.
 
     `mapping` is required for `csv`, `start` for `paysim` (the time of step 0); `currency`
-    (PaySim, default the institution's currency) is the currency of amounts that name none.
+    (PaySim, default the institution's currency) is the currency of amounts that name none;
+    `ts_range` bounds every timestamp (default `TS_RANGE`, 1970 to 2100).
     Raises InputError (nothing loaded) for a file that cannot be read at all, or, with
     `on_error="fail"`, for any bad record.
     """
@@ -129,7 +132,11 @@ def ingest_files(
     files = [Path(p) for p in paths]
     if not files:
         raise InputError.at("no input files given")
-    missing = [Problem("no such file", file=str(p)) for p in files if not p.is_file()]
+    missing = [
+        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
+        for p in files
+        if not p.is_file()
+    ]
     if missing:
         raise InputError(missing)
     the_mapping: Mapping | None = None
@@ -162,7 +169,13 @@ def ingest_files(
             ctx = Context(path, sha, fmt, ws, the_mapping, start_at, money, progress)
             src = the_format.reader(ctx)
             problems = load_source(
-                ws, src, fmt=fmt, file_label=str(path), load=load, on_error=on_error
+                ws,
+                src,
+                fmt=fmt,
+                file_label=str(path),
+                load=load,
+                on_error=on_error,
+                ts_range=ts_range,
             )
             for stmt in src.cleanup:
                 ws.execute(stmt)

@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from cftwatch import schema as cs
-from cftwatch.errors import Problem
+from cftwatch.errors import InputError, Problem
 from cftwatch.workspace import Workspace, quote_ident
 
 MAX_LISTED_PROBLEMS = 20
@@ -33,7 +34,26 @@ MAX_LISTED_PROBLEMS = 20
 BATCH_ROWS = 50_000
 """Rows per Arrow batch for the streaming (XML/JSON) readers: bounds their memory."""
 
+TS_RANGE = ("1970-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00")
+"""Timestamps accepted by every reader: [first, second). A date outside them (year 10000, a
+lost century) is a bad record naming its field, not a value that breaks `monitor` later.
+`ingest_files(ts_range=...)` changes it for one call."""
+
+FINGERPRINTS_TABLE = "ingest_fingerprints"
+FINGERPRINTS_SCHEMA = pa.schema(
+    [
+        pa.field("fingerprint", pa.string(), nullable=False),
+        pa.field("txn_id", pa.string(), nullable=False),
+        ("load_id", pa.string()),
+    ]
+)
+"""`ingest_fingerprints`: the content fingerprint of every transaction loaded from a source
+without its own ids. A re-saved or re-exported file (CRLF, a BOM, another quote style) has
+another sha256 and other derived ids, but the same fingerprints, so it adds nothing."""
+
 TXN_COLUMNS = cs.column_names(cs.TRANSACTIONS)
+FINGERPRINT_COLUMNS = [c for c in TXN_COLUMNS if c not in ("txn_id", "source_ref", "load_id")]
+"""The payment fields a content fingerprint covers (typed, so `10.0` and `10.00` agree)."""
 _TXN_TYPES = {f.name: f.type for f in cs.TRANSACTIONS}
 
 Progress = Callable[[str, int, bool], None]
@@ -85,6 +105,8 @@ class Source:
     own_ids: bool = False
     """True when txn ids come from the source (dedupe needed); False when derived from the
     file's hash and the record number (unique by construction)."""
+    ts_field: tuple[str, str] = ("ts", "NULL")
+    """(field name, SQL of the raw value) that `TS_RANGE` errors name."""
     cleanup: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     """Values of the `$name` parameters the SQL above refers to. `load_source` adds
@@ -166,6 +188,16 @@ class IngestResult:
         }
 
 
+_GLOB_CHARS = re.compile(r"([*?\[])")
+
+
+def literal_path(path: Path) -> str:
+    """`path` for DuckDB's file readers, which expand `*`, `?` and `[...]` like a shell:
+    each such character is escaped as a one-character class (`[*]`), so a file named
+    `pay*.csv` is read alone and never its neighbours."""
+    return _GLOB_CHARS.sub(r"[\1]", str(path))
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -240,15 +272,30 @@ def _flag_columns(checks: list[Check], params: dict[str, Any]) -> str:
     )
 
 
-def _view_sql(src: Source, fmt: str, file_label: str, load_id: str) -> tuple[str, dict[str, Any]]:
+def _ts_range_check(src: Source, ts_range: tuple[str, str]) -> Check:
+    ts = f"CAST({src.columns.get('ts', 'NULL')} AS TIMESTAMPTZ)"
+    name, value = src.ts_field
+    return Check(
+        name,
+        value,
+        f"({ts} < CAST($ts_min AS TIMESTAMPTZ) OR {ts} >= CAST($ts_max AS TIMESTAMPTZ))",
+        f"date/time outside {ts_range[0][:10]} .. {ts_range[1][:10]}",
+    )
+
+
+def _view_sql(
+    src: Source, fmt: str, file_label: str, load_id: str, ts_range: tuple[str, str]
+) -> tuple[str, dict[str, Any]]:
     """The per-record relation every pass reads, and its parameters."""
     params: dict[str, Any] = {
         **src.params,
         "load_id": load_id,
         "fmt": fmt,
         "ref_prefix": Path(file_label).name + ":",
+        "ts_min": ts_range[0],
+        "ts_max": ts_range[1],
     }
-    flags = _flag_columns(src.checks, params)
+    flags = _flag_columns([*src.checks, _ts_range_check(src, ts_range)], params)
     cols = ", ".join(
         f"CAST({src.columns.get(name, 'NULL')} AS {duck_type(name)}) AS {name}"
         for name in TXN_COLUMNS
@@ -265,6 +312,22 @@ def _view_sql(src: Source, fmt: str, file_label: str, load_id: str) -> tuple[str
     return view, params
 
 
+_ERROR_LINE = re.compile(r"on Line: (\d+)")
+
+
+def reader_error(exc: Exception, file_label: str) -> InputError:
+    """A DuckDB reader's failure as one short line naming the file (and the line when DuckDB
+    says it), never the whole record DuckDB quotes."""
+    text = str(exc)
+    found = _ERROR_LINE.search(text)
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
+    return InputError.at(
+        f"unreadable: {first[:200]}",
+        file=file_label,
+        record=int(found.group(1)) if found else None,
+    )
+
+
 def load_source(
     ws: Workspace,
     src: Source,
@@ -273,18 +336,35 @@ def load_source(
     file_label: str,
     load: FileLoad,
     on_error: str,
+    ts_range: tuple[str, str] = TS_RANGE,
 ) -> list[Problem]:
     """Run one file's SQL passes inside the caller's transaction.
 
     Returns the problems found (for `fail` the caller raises; for `skip` they are already in
-    the rejects table). Rows, labels, rejects and duplicates are recorded on `load`.
+    the rejects table). Rows, labels, rejects and duplicates are recorded on `load`. A DuckDB
+    failure (a value its reader or a cast cannot take) is an InputError naming the file.
     """
+    try:
+        return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
+    except duckdb.Error as exc:
+        raise reader_error(exc, file_label) from exc
+
+
+def _load_passes(
+    ws: Workspace,
+    src: Source,
+    fmt: str,
+    file_label: str,
+    load: FileLoad,
+    on_error: str,
+    ts_range: tuple[str, str],
+) -> list[Problem]:
     assert load.load_id is not None
     if src.stage is not None:
         stage = f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}"
         _Passes(ws, "", src.params).execute(stage)
         src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
-    view, params = _view_sql(src, fmt, file_label, load.load_id)
+    view, params = _view_sql(src, fmt, file_label, load.load_id, ts_range)
     run = _Passes(ws, view, params)
     problems: list[Problem] = []
     names = ", ".join(TXN_COLUMNS)
@@ -305,6 +385,9 @@ def load_source(
         )
         good += " AND _record IN (SELECT _record FROM _ingest_new)"
         load.duplicates = run.scalar(run.over_view("SELECT count(*) FROM _ingest_v WHERE NOT _bad"))
+    else:
+        good += " AND _record IN (SELECT _record FROM _ingest_new)"
+        load.duplicates = _new_by_fingerprint(ws, run)
     load.rows = run.scalar(
         f"INSERT INTO transactions ({names}) "
         + run.over_view(f"SELECT {names} FROM _ingest_v WHERE {good}")
@@ -312,10 +395,14 @@ def load_source(
     if src.own_ids:
         load.duplicates -= load.rows
     else:
-        # Ids derived from (file, record) are unique, so every good record was inserted:
-        # a cheap count (no checks computed) says whether any record was bad.
+        ws.execute(
+            f"INSERT INTO {FINGERPRINTS_TABLE} SELECT fingerprint, txn_id, ? FROM _ingest_new",
+            [load.load_id],
+        )
+        # Ids derived from (file, record) are unique, so every good record was inserted or
+        # a duplicate: a cheap count (no checks computed) says whether any record was bad.
         total = run.scalar(f"SELECT count(*) FROM {src.relation}")
-        if total > load.rows:
+        if total > load.rows + load.duplicates:
             problems = _refuse(run, on_error, file_label, load)
             if on_error == "fail":
                 return problems
@@ -329,9 +416,33 @@ def load_source(
                 f"load_id FROM _ingest_v WHERE {good} AND _label_{i}"
             )
         )
-    if src.own_ids:
-        ws.execute("DROP TABLE IF EXISTS _ingest_new")
+    ws.execute("DROP TABLE IF EXISTS _ingest_new")
     return problems
+
+
+def _new_by_fingerprint(ws: Workspace, run: _Passes) -> int:
+    """Keep in `_ingest_new` the good records whose content fingerprint is not stored yet;
+    return how many good records were duplicates.
+
+    The fingerprint is sha256 over the typed payment fields plus the record's occurrence
+    number among identical records of the file: two identical payments in one file stay
+    two, and a re-saved copy of the file matches each of them once."""
+    ws.ensure_table(FINGERPRINTS_TABLE, FINGERPRINTS_SCHEMA)
+    fields = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(1))" for c in FINGERPRINT_COLUMNS)
+    run.execute(
+        "CREATE OR REPLACE TEMP TABLE _ingest_new AS "
+        + run.over_view(
+            "SELECT _record, txn_id, _content || ':' || CAST(row_number() OVER "
+            "(PARTITION BY _content ORDER BY _record) AS VARCHAR) AS fingerprint FROM "
+            f"(SELECT _record, txn_id, sha256(concat_ws(chr(31), {fields})) AS _content "
+            "FROM _ingest_v WHERE NOT _bad)"
+        )
+    )
+    total = run.scalar("SELECT count(*) FROM _ingest_new")
+    run.execute(
+        f"DELETE FROM _ingest_new WHERE fingerprint IN (SELECT fingerprint FROM {FINGERPRINTS_TABLE})"
+    )
+    return total - run.scalar("SELECT count(*) FROM _ingest_new")
 
 
 def _refuse(run: _Passes, on_error: str, file_label: str, load: FileLoad) -> list[Problem]:

@@ -104,6 +104,7 @@ def amlworld_source(path: Path, sha: str) -> Source:
         columns=columns,
         checks=checks,
         labels={"laundering": "c10 = '1'"},
+        ts_field=("Timestamp", "c0"),
         params={**stage_params, **id_params},
     )
 

@@ -187,6 +187,7 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
         checks=checks,
         labels=labels,
         own_ids=own_ids,
+        ts_field=(field_name("ts"), c("ts")),
         params={**params, **stage_params},
     )
 

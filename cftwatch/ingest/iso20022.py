@@ -1,6 +1,8 @@
 """ISO 20022 credit transfers: pacs.008 (FIToFICstmrCdtTrf) and pain.001 (CstmrCdtTrfInitn).
 
-The message version comes from the document's namespace. Files are parsed with lxml's
+The message version comes from the document's namespace. Entities are never resolved: an
+entity reference in a text (`<Nm>Masood &az;</Nm>`) is kept verbatim, so a name is never
+silently empty and nothing outside the file is read. Files are parsed with lxml's
 streaming `iterparse` (no entity resolution, no network, no huge trees): each `CdtTrfTxInf`
 is read, turned into one staged row, and freed, so memory stays bounded by the batch size.
 Amounts, currencies and dates are checked in SQL like every other reader.
@@ -147,6 +149,7 @@ def iso20022_source(ws: Workspace, path: Path, fmt: str, progress: Progress | No
         columns=columns,
         checks=checks,
         own_ids=True,
+        ts_field=("CreDtTm", "ts"),
         cleanup=["DROP TABLE IF EXISTS _ingest_xml"],
     )
 
@@ -164,11 +167,11 @@ def _flatten(elem: Any, nslen: int, skip: str | None = None) -> dict[str, Any]:
                 continue
             local = tag[nslen:]
             key = prefix + local
-            if len(ch):
+            if len(ch) and any(type(sub.tag) is str for sub in ch):
                 if key != skip:
                     walk(ch, key + "/")
                 continue
-            text = ch.text
+            text = _leaf_text(ch) if len(ch) else ch.text
             if text is not None:
                 text = text.strip() or None
             if local == "Ustrd":
@@ -180,6 +183,16 @@ def _flatten(elem: Any, nslen: int, skip: str | None = None) -> dict[str, Any]:
 
     walk(elem, "")
     return out
+
+
+def _leaf_text(el: Any) -> str:
+    """A leaf's text with its unresolved entity references written out (`Masood &az;`)."""
+    parts = [el.text or ""]
+    for sub in el:
+        if isinstance(sub, etree._Entity):
+            parts.append(sub.text or "")
+        parts.append(sub.tail or "")
+    return "".join(parts)
 
 
 def _batches(path: Path, ns: str, kind: str, progress: Progress | None) -> Iterator[pa.Table]:

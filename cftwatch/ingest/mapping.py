@@ -9,11 +9,12 @@ file, the YAML key path and the value.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cftwatch import schema as cs
 from cftwatch.errors import MappingError, Problem
@@ -47,6 +48,12 @@ TOP_KEYS = {
 ENCODINGS = ("utf-8", "latin-1", "utf-16")
 _ISO_CCY = re.compile(r"^[A-Z][A-Z0-9]{2,4}$")
 _DIRECTIVE = re.compile(r"%[a-zA-Z]")
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones() - {"Factory", "localtime"}) | {"UTC"}
+
 
 Column = str | int
 """A CSV column: its header name, or its 0-based position."""
@@ -121,6 +128,8 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     quote = raw.get("quote", '"')
     if not isinstance(quote, str) or len(quote) != 1:
         bad("quote", "expected one character", quote)
+    elif quote == delimiter:
+        bad("quote", "the quote character must differ from the delimiter", quote)
     header = raw.get("header", True)
     if not isinstance(header, bool):
         bad("header", "expected true or false", header)
@@ -156,7 +165,10 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     tz = raw.get("timezone", "UTC")
     try:
         ZoneInfo(str(tz))
+        known = str(tz) in _time_zones()  # not `posixrules`, a tz file but no zone
     except (ZoneInfoNotFoundError, ValueError):
+        known = False
+    if not known:
         bad("timezone", "unknown IANA time zone (e.g. Asia/Karachi)", tz)
 
     currency = raw.get("currency")

@@ -17,16 +17,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import ijson
+import numpy as np
 import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import BATCH_ROWS, Check, Progress, Source, sql_str, stage_arrow
+from cftwatch.ingest._core import Check, Progress, Source, sql_str, stage_arrow
 from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 from cftwatch.jsontext import dumps
 from cftwatch.workspace import Workspace
 
 QUOTES_TABLE = "ingest_mojaloop_quotes"
+BATCH_RECORDS = 5_000
+"""Records per staged Arrow batch: each keeps its JSON text (up to 2 kB), so batches stay
+small enough for a bounded memory whatever the file's size."""
 SCENARIOS = {
     "TRANSFER": "wallet",
     "DEPOSIT": "cash_in",
@@ -64,43 +69,124 @@ STAGE_SCHEMA = pa.schema(
 
 
 def records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(record number, object) from a JSON array, JSON lines, or one pretty-printed object
-    (1-based numbers; lines for JSON lines)."""
-    with path.open(encoding="utf-8") as fh:
-        head = fh.read(4096).lstrip()
+    """(record number, object) from a JSON array, JSON lines, or pretty-printed objects
+    (1-based numbers; lines for JSON lines).
+
+    Arrays and objects are streamed with ijson (memory bounded by one record, whatever the
+    file's size); UTF-8 only (a UTF-16 file is refused by name), a UTF-8 BOM is skipped."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
         fh.seek(0)
-        first = fh.readline().strip()
-    if head.startswith("{") and not _is_json(first):
-        head = "[" + head  # one object spread over lines: read it whole, as a 1-item list
-    if head.startswith("["):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError.at(
-                f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-                file=str(path),
-                record=exc.lineno,
-            ) from exc
-        yield from enumerate(data if isinstance(data, list) else [data], start=1)
+        first = fh.readline(1 << 20).strip()
+    _check_utf8(path, head)
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    first = first.removeprefix(b"\xef\xbb\xbf")
+    if text.startswith(b"["):
+        yield from _streamed(path, "item", multiple=False)
+    elif text.startswith(b"{") and not _is_json(first):
+        yield from _streamed(path, "", multiple=True)  # objects spread over lines
+    else:
+        yield from _json_lines(path)
+
+
+def _check_utf8(path: Path, head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]:
+        raise InputError.at(
+            "not UTF-8 JSON (UTF-16 or UTF-32 text); re-save it as UTF-8",
+            file=str(path),
+            record=1,
+            field="encoding",
+        )
+
+
+MAX_JSON_DEPTH = 64
+"""The deepest nesting a Mojaloop file may have (FSPIOP bodies nest about 6 levels); a
+deeper file is refused before any object is built (a 100k-deep array would exhaust memory)."""
+
+
+def _bracket_depth_bound(path: Path) -> int:
+    """An upper bound of the file's nesting depth: brackets counted, strings not skipped
+    (one vectorised pass; brackets inside texts can only raise it)."""
+    deepest, level = 0, 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):  # 1 MB: the int arrays below are 8x that
+            a = np.frombuffer(chunk, dtype=np.uint8)
+            step = ((a == 91) | (a == 123)).astype(np.int32) - ((a == 93) | (a == 125))
+            running = np.cumsum(step, dtype=np.int64) + level
+            deepest = max(deepest, int(running.max()))
+            level = int(running[-1])
+    return deepest
+
+
+def _check_depth(path: Path) -> None:
+    """Refuse a file nested deeper than MAX_JSON_DEPTH (exactly: ijson events, only for a
+    file whose bracket count says it might be)."""
+    if _bracket_depth_bound(path) <= MAX_JSON_DEPTH:
         return
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError.at(
-                    f"not valid JSON: {exc.msg} (column {exc.colno})",
-                    file=str(path),
-                    record=lineno,
-                ) from exc
+    depth, rec = 0, 0
+    with path.open("rb") as fh:
+        try:
+            for event, _ in ijson.basic_parse(fh, multiple_values=True):  # no prefixes
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                    if depth > MAX_JSON_DEPTH:
+                        raise _json_error(
+                            path, max(rec, 1), f"nested deeper than {MAX_JSON_DEPTH} levels"
+                        )
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                    rec += depth == 1
+        except ijson.JSONError:
+            return  # malformed: the streaming read names it
 
 
-def _is_json(text: str) -> bool:
+def _streamed(path: Path, prefix: str, *, multiple: bool) -> Iterator[tuple[int, Any]]:
+    rec = 0
+    _check_depth(path)
+    with path.open("rb") as fh:
+        if fh.read(3) != b"\xef\xbb\xbf":
+            fh.seek(0)
+        try:
+            for rec, obj in enumerate(
+                ijson.items(fh, prefix, use_float=True, multiple_values=multiple), start=1
+            ):
+                yield rec, obj
+        except ijson.JSONError as exc:
+            raise _json_error(path, rec + 1, str(exc).strip().splitlines()[0][:200]) from exc
+        except (RecursionError, MemoryError) as exc:
+            raise _json_error(path, rec + 1, "nested too deeply") from exc
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open(encoding="utf-8-sig", errors="strict") as fh:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise _json_error(path, lineno, f"{exc.msg} (column {exc.colno})") from exc
+                except RecursionError as exc:
+                    raise _json_error(path, lineno, "nested too deeply") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError.at(
+                f"not UTF-8 text ({exc.reason})",
+                file=str(path),
+                record=lineno + 1,
+                field="encoding",
+            ) from exc
+
+
+def _json_error(path: Path, record: int, why: str) -> InputError:
+    return InputError.at(f"not valid JSON: {why}", file=str(path), record=record)
+
+
+def _is_json(text: bytes) -> bool:
     try:
         json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
     return True
 
@@ -114,13 +200,29 @@ def _is_transfer(obj: Any) -> bool:
 
 
 def store_quotes(ws: Workspace, paths: list[Path]) -> int:
-    """Keep every quote in the given files (first one per transactionId wins)."""
+    """Keep every quote in the given files (first one per transactionId wins), in batches
+    so that memory stays bounded."""
     ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
+    stored = 0
     rows: list[tuple[str, str | None, str, str]] = []
     for path in paths:
         for _, obj in records(path):
             if _is_quote(obj):
-                rows.append((str(obj["transactionId"]), obj.get("quoteId"), dumps(obj), str(path)))
+                rows.append((str(obj["transactionId"]), obj.get("quoteId"), _body(obj), str(path)))
+                if len(rows) >= BATCH_RECORDS:
+                    stored += _insert_quotes(ws, rows)
+                    rows = []
+    return stored + _insert_quotes(ws, rows)
+
+
+def _body(obj: Any) -> str:
+    try:
+        return dumps(obj)
+    except RecursionError as exc:
+        raise InputError.at("not valid JSON: nested too deeply") from exc
+
+
+def _insert_quotes(ws: Workspace, rows: list[tuple[str, str | None, str, str]]) -> int:
     if not rows:
         return 0
     table = pa.table(
@@ -159,11 +261,11 @@ def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
             "payer_fsp": _s(t.get("payerFsp")),
             "payee_fsp": _s(t.get("payeeFsp")),
             "ts": _s(t.get("completedTimestamp") or t.get("expiration")),
-            "_raw": dumps(obj)[:2000],
+            "_raw": _body(obj)[:2000],
         }
         for k, v in values.items():
             cols[k].append(v)
-        if len(cols["_rec"]) >= BATCH_ROWS:
+        if len(cols["_rec"]) >= BATCH_RECORDS:
             yield pa.Table.from_pydict(cols, schema=STAGE_SCHEMA)
             cols = {k: [] for k in cols}
             if progress is not None:
@@ -257,6 +359,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         columns=columns,
         checks=checks,
         own_ids=True,
+        ts_field=("completedTimestamp", "ts"),
         cleanup=["DROP TABLE IF EXISTS _ingest_mojaloop"],
     )
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import Check, Source, duck_type, sql_str
+from cftwatch.ingest._core import Check, Source, duck_type, literal_path, sql_str
 from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 from cftwatch.vocab import CHANNELS
 
@@ -80,7 +80,7 @@ def parquet_source(path: Path) -> Source:
         columns=columns,
         checks=checks,
         own_ids=True,
-        params={"parquet_path": str(path)},
+        params={"parquet_path": literal_path(path)},
     )
 
 

@@ -71,7 +71,12 @@ def paysim_source(path: Path, sha: str, start: datetime, currency: str) -> Sourc
     }
     checks = [
         too_many_fields(n),
-        Check("step", "c0", "_step IS NULL", "not a whole number of hours"),
+        Check(
+            "step",
+            "c0",
+            "_step IS NULL OR NOT regexp_full_match(trim(c0), '-?[0-9]+')",
+            "not a whole number of hours",
+        ),
         Check("step", "c0", "_step < 0", "negative step"),
         Check("type", "c1", "_channel IS NULL", f"unknown type (one of {', '.join(CHANNELS)})"),
         Check("amount", "c2", "_amount IS NULL", "not a decimal amount"),
@@ -88,6 +93,7 @@ def paysim_source(path: Path, sha: str, start: datetime, currency: str) -> Sourc
         columns=columns,
         checks=checks,
         labels={"fraud": "c9 = '1'"},
+        ts_field=("step", "c0"),
         params={**stage_params, **id_params, "start": start.isoformat(), "currency": currency},
     )
 

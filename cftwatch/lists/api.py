@@ -46,11 +46,13 @@ def load_list(
     add: str | Path | None = None,
     source_url: str | None = None,
     force: bool = False,
+    allow_older: bool = False,
 ) -> ListVersion:
     """Parse a list file completely, then store it as a new snapshot and activate it in one
-    transaction. A file already active (same hash) is not stored twice (`unchanged`)."""
+    transaction. A file already active (same hash) is not stored twice (`unchanged`); one
+    published before the active version is refused unless `allow_older`."""
     parsed = parse_list(path, source, name=name, alt=alt, add=add)
-    return store_parsed(ws, parsed, source_url=source_url, force=force)
+    return store_parsed(ws, parsed, source_url=source_url, force=force, allow_older=allow_older)
 
 
 SAMPLES = resources.files("cftwatch.lists") / "samples"

@@ -194,8 +194,13 @@ def store_parsed(
     *,
     source_url: str | None = None,
     force: bool = False,
+    allow_older: bool = False,
 ) -> ListVersion:
-    """Store a fully parsed list as a new snapshot and make it the active one, atomically."""
+    """Store a fully parsed list as a new snapshot and make it the active one, atomically.
+
+    A file published before the active version (UN `dateGenerated`, OFAC `Publish_Date`, EU
+    `generationDate`, UK date) is refused unless `allow_older`: a stale mirror or a replayed
+    download must not silently undo delistings and new designations."""
     ensure_list_tables(ws)
     if parsed.count == 0:
         raise ListFormatError.at(
@@ -207,6 +212,8 @@ def store_parsed(
     if current is not None and sha and current.sha256 == sha:
         current.unchanged = True
         return current
+    if current is not None and not allow_older:
+        _refuse_older(parsed, current)
     if current is not None and not force:
         max_shrink = _max_shrink(ws)
         if parsed.count < current.entities * (1 - max_shrink):
@@ -268,6 +275,25 @@ def store_parsed(
             ],
         )
     return version
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _refuse_older(parsed: ParsedList, current: ListVersion) -> None:
+    if parsed.published is None or current.published is None:
+        return
+    new, old = _utc(parsed.published), _utc(current.published)
+    if new < old:
+        raise ListFormatError.at(
+            f"this file was published {new.isoformat()}, before the active version "
+            f"{current.version_id} (published {old.isoformat()}); use --allow-older to load "
+            "an older list anyway",
+            file=", ".join(parsed.files) or None,
+            field="published",
+            value=new.isoformat(),
+        )
 
 
 def _max_shrink(ws: Workspace) -> float:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from cftwatch.errors import ListFormatError
 from cftwatch.lists.model import Entity, ParsedList, birth_date, entities_to_table, parse_day
 
@@ -38,12 +40,52 @@ def _split(value: Any) -> list[str]:
     return [p for p in parts if p]
 
 
+def refuse_xml_declarations(file: Path) -> None:
+    """Refuse a workbook whose XML parts declare a DTD (entities): openpyxl's parser would
+    expand them, so `&az;` in sharedStrings.xml would change a name. Only each part's
+    prolog is read (up to its root element)."""
+    try:
+        with zipfile.ZipFile(file) as zf:
+            for member in zf.namelist():
+                if not member.endswith((".xml", ".rels")):
+                    continue
+                with zf.open(member) as fh:
+                    doctype = _doctype(fh)
+                if doctype is not None:
+                    raise ListFormatError.at(
+                        "an XML part of the workbook declares a DTD (entities are not allowed)",
+                        file=f"{file}:{member}",
+                        record=1,
+                        field="DOCTYPE",
+                        value=doctype,
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ListFormatError.at(
+            f"not a readable .xlsx workbook (truncated or wrong format): {exc}", file=str(file)
+        ) from exc
+
+
+def _doctype(fh: Any) -> str | None:
+    try:
+        for _, elem in etree.iterparse(
+            fh, events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+        ):
+            info = elem.getroottree().docinfo
+            if info.doctype or info.internalDTD is not None:
+                return str(info.doctype or "<!DOCTYPE>")
+            return None
+    except etree.XMLSyntaxError:
+        return None  # malformed: openpyxl reports it
+    return None
+
+
 def parse_uk(path: str | Path) -> ParsedList:
     """Parse the OFSI ConList workbook."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     file = Path(path)
+    refuse_xml_declarations(file)
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, EOFError) as exc:
