@@ -158,6 +158,7 @@ class Workspace:
         self.read_only = read_only
         self.command = command or command_line()
         self.snapshot: SnapshotInfo | None = None
+        """Set when this read-only workspace reads the state before a write in progress."""
         self._con: duckdb.DuckDBPyConnection | None = None
         self._engines: dict[str, Engine] = {}
         self._writing = False
@@ -266,9 +267,8 @@ class Workspace:
                 if pid is None:
                     raise WorkspaceError(f"cannot open {path}: {exc}") from exc
                 if time.monotonic() >= deadline:
-                    raise WorkspaceBusy(
-                        self.path, read_lock_owner(self.path), pid=pid, store=ANALYTICAL_NAME
-                    ) from None
+                    # we hold the owner file: the holder is a reader or not cftwatch
+                    raise WorkspaceBusy(self.path, None, pid=pid, store=ANALYTICAL_NAME) from None
                 time.sleep(0.1)
 
     def _connect_reader(self) -> duckdb.DuckDBPyConnection:
@@ -277,7 +277,7 @@ class Workspace:
         snap = read_snapshot_info(self.path)
         main_stamp = file_stamp(self.analytical_path)
         if snap is not None and (owner is not None or snap.stamp == main_stamp):
-            return self._open_snapshot(snap)
+            return self._open_snapshot(snap, behind=owner is not None)
         if owner is not None:
             raise WorkspaceBusy(self.path, owner)
         try:
@@ -291,10 +291,14 @@ class Workspace:
                 raise WorkspaceBusy(
                     self.path, read_lock_owner(self.path), pid=pid, store=ANALYTICAL_NAME
                 ) from None
-            return self._open_snapshot(snap)
+            return self._open_snapshot(snap, behind=True)
 
-    def _open_snapshot(self, snap: SnapshotInfo) -> duckdb.DuckDBPyConnection:
-        self.snapshot = snap
+    def _open_snapshot(self, snap: SnapshotInfo, *, behind: bool) -> duckdb.DuckDBPyConnection:
+        """Read the snapshot: the same content as the store when no one writes (so readers
+        never hold the store's file and writers never wait), else the state before the write
+        in progress (`behind`: `self.snapshot` then says which state)."""
+        if behind:
+            self.snapshot = snap
         return self._connect(self.path / SNAPSHOT_NAME, True)
 
     def _snapshot_if_last(self) -> None:

@@ -91,8 +91,8 @@ def read_lock_owner(root: Path) -> LockOwner | None:
 
 def command_line() -> str:
     """This process's command as a user typed it (`cftwatch ingest …`), for the owner file."""
-    argv0 = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
-    name = "cftwatch" if argv0 in ("cftwatch", "__main__.py", "-m") else argv0
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("python")
+    name = argv0.parent.name if argv0.name == "__main__.py" else argv0.name  # python -m x
     return shlex.join([name, *sys.argv[1:]])[:300]
 
 
