@@ -162,6 +162,7 @@ class Workspace:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._engines: dict[str, Engine] = {}
         self._writing = False
+        self._abandoned: weakref.finalize[Any, Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -212,6 +213,8 @@ class Workspace:
         if self._writing:
             self._writing = False
             _OPEN_WRITERS.discard(self)
+            if self._abandoned is not None:
+                self._abandoned.detach()
             try:
                 if WRITER_LOCKS.holds(self.path) and self.config.duckdb.snapshot:
                     self._snapshot_if_last()
@@ -255,6 +258,8 @@ class Workspace:
             raise
         self._writing = True
         _OPEN_WRITERS.add(self)
+        # dropped without close(): free the lock when collected (no snapshot then)
+        self._abandoned = weakref.finalize(self, WRITER_LOCKS.release, self.path)
         return con
 
     def _retry_open(self, path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:

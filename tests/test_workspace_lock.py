@@ -247,3 +247,13 @@ def test_same_process_writers_share_the_lock(tmp_path):
     assert read_lock_owner(tmp_path / "ws") is not None  # still held by `first`
     first.close()
     assert read_lock_owner(tmp_path / "ws") is None
+
+
+def test_a_writer_dropped_without_close_frees_the_lock(tmp_path):
+    import gc
+
+    Workspace.init(tmp_path / "ws")  # never closed
+    gc.collect()
+    assert read_lock_owner(tmp_path / "ws") is None
+    with Workspace.open(tmp_path / "ws") as ws:
+        assert ws.has_table("transactions")
