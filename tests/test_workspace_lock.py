@@ -152,7 +152,7 @@ def test_second_writer_gets_one_line_naming_the_first(root):
     assert error["owner"]["command"].startswith("cftwatch ingest amlworld")
 
 
-def test_cases_and_single_name_screening_work_during_a_write(root):
+def test_cases_versions_and_single_name_screening_work_during_a_write(root):
     from typer.testing import CliRunner
 
     from cftwatch.cli import app
@@ -165,6 +165,9 @@ def test_cases_and_single_name_screening_work_during_a_write(root):
         screen = runner.invoke(app, ["screen", "Masood Azhar", "-w", str(root), "--json"])
         assert screen.exit_code == 0, screen.output
         assert "QDi.422" in screen.stdout
+        versions = runner.invoke(app, ["lists", "versions", "-w", str(root), "--json"])
+        assert versions.exit_code == 0, versions.output
+        assert [v["version_id"] for v in json.loads(versions.stdout)] == ["un-v1"]
         writes = runner.invoke(app, ["screen", "--parties", "-w", str(root)])
         assert writes.exit_code == 4  # screening the parties writes alerts: refused
     finally:
