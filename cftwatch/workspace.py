@@ -1,11 +1,24 @@
 """A workspace: one folder holding the analytical store (DuckDB), the operational store
-(SQLite by default) and the configuration that ties them together."""
+(SQLite by default) and the configuration that ties them together.
+
+One writer at a time: a process that writes the analytical store holds `analytics.lock`
+(an OS file lock, so a killed writer frees it; the file names the command, pid, host and
+start time for the busy message). When a writer closes, it copies the store to
+`analytics.snapshot.duckdb`; read-only opens read that copy while a writer is busy (DuckDB
+lets no other process open a file a writer holds, not even read-only).
+"""
 
 from __future__ import annotations
 
+import atexit
+import datetime as dt
+import json
 import os
+import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,13 +29,27 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch import schema as cs
 from cftwatch.engine.base import Engine
-from cftwatch.engine.duckdb import DuckDBEngine
+from cftwatch.engine.duckdb import (
+    DuckDBEngine,
+    connect,
+    copy_database,
+    file_stamp,
+    lock_conflict_pid,
+)
+from cftwatch.engine.writer_lock import (
+    WRITER_LOCKS,
+    WorkspaceBusy,
+    command_line,
+    read_lock_owner,
+)
 from cftwatch.errors import ConfigError, DependencyMissing, WorkspaceError
 from cftwatch.yamlconfig import load_yaml, validate
 
 CONFIG_NAME = "cftwatch.yaml"
 ANALYTICAL_NAME = "analytics.duckdb"
 STORE_NAME = "store.sqlite"
+SNAPSHOT_NAME = "analytics.snapshot.duckdb"
+SNAPSHOT_STAMP_NAME = "analytics.snapshot.json"
 DEFAULT_DIR = "cftwatch-data"
 STORE_URL_ENV = "CFTWATCH_DB_URL"
 
@@ -32,6 +59,17 @@ class DuckDBSettings(BaseModel):
 
     memory_limit: str = Field("4GB", description="DuckDB memory_limit; spills to disk beyond it.")
     threads: int = Field(2, ge=1, le=512, description="DuckDB worker threads.")
+    snapshot: bool = Field(
+        True,
+        description="Copy the store after each write, so read-only commands work during the"
+        " next one (costs one copy of analytics.duckdb on disk and per write).",
+    )
+    lock_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=3600,
+        description="How long a writer waits for short readers that hold the store open.",
+    )
 
 
 class InstitutionSettings(BaseModel):
@@ -72,15 +110,61 @@ def load_config(path: Path) -> WorkspaceConfig:
     return validate(WorkspaceConfig, raw, str(path), doc=doc)
 
 
-class Workspace:
-    """Open with `Workspace.open(dir)` or create with `Workspace.init(dir)`."""
+_OPEN_WRITERS: weakref.WeakSet[Workspace] = weakref.WeakSet()
 
-    def __init__(self, path: Path, config: WorkspaceConfig, engine: str | None = None) -> None:
+
+@atexit.register
+def _close_open_writers() -> None:
+    """A writer never closed still leaves a snapshot and frees its lock at exit."""
+    for ws in list(_OPEN_WRITERS):
+        ws.close()
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """The snapshot copy: the store's stamp when copied, when, and after which command."""
+
+    stamp: list[int]
+    taken_at: str
+    after: str
+
+
+def read_snapshot_info(root: Path) -> SnapshotInfo | None:
+    if not (root / SNAPSHOT_NAME).is_file():
+        return None
+    try:
+        raw = json.loads((root / SNAPSHOT_STAMP_NAME).read_text(encoding="utf-8"))
+        return SnapshotInfo([int(v) for v in raw["stamp"]], str(raw["taken_at"]), str(raw["after"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+class Workspace:
+    """Open with `Workspace.open(dir)` or create with `Workspace.init(dir)`.
+
+    `read_only=True` never takes the writer lock: it reads the store itself, or its last
+    snapshot while another process writes (`snapshot` then says which copy it reads)."""
+
+    def __init__(
+        self,
+        path: Path,
+        config: WorkspaceConfig,
+        engine: str | None = None,
+        *,
+        read_only: bool = False,
+        command: str | None = None,
+    ) -> None:
         self.path = path
         self.config = config
         self.engine_name = engine or config.engine
+        self.read_only = read_only
+        self.command = command or command_line()
+        self.snapshot: SnapshotInfo | None = None
+        """Set when this read-only workspace reads the state before a write in progress."""
         self._con: duckdb.DuckDBPyConnection | None = None
         self._engines: dict[str, Engine] = {}
+        self._writing = False
+        self._abandoned: weakref.finalize[Any, Any] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -104,15 +188,21 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_DIR, *, engine: str | None = None) -> Workspace:
+    def open(
+        cls, path: str | Path = DEFAULT_DIR, *, engine: str | None = None, read_only: bool = False
+    ) -> Workspace:
+        """Open a workspace; `read_only` for commands that only read (they work during a write)."""
         root = Path(path)
         config_path = root / CONFIG_NAME
         if not config_path.is_file():
             raise WorkspaceError(
                 f"{root} is not a cftwatch workspace (no {CONFIG_NAME}); run `cftwatch init {root}`"
             )
-        ws = cls(root, load_config(config_path), engine)
-        ws.ensure_tables()
+        ws = cls(root, load_config(config_path), engine, read_only=read_only)
+        if read_only:
+            ws.con  # noqa: B018 - open now, so a busy workspace is reported before any work
+        else:
+            ws.ensure_tables()
         return ws
 
     def close(self) -> None:
@@ -122,6 +212,16 @@ class Workspace:
         if self._con is not None:
             self._con.close()
             self._con = None
+        if self._writing:
+            self._writing = False
+            _OPEN_WRITERS.discard(self)
+            if self._abandoned is not None:
+                self._abandoned.detach()
+            try:
+                if WRITER_LOCKS.holds(self.path) and self.config.duckdb.snapshot:
+                    self._snapshot_if_last()
+            finally:
+                WRITER_LOCKS.release(self.path)
 
     def __enter__(self) -> Workspace:
         return self
@@ -139,16 +239,89 @@ class Workspace:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection of the analytical store (opened on first use)."""
         if self._con is None:
-            settings = self.config.duckdb
-            try:
-                self._con = duckdb.connect(str(self.analytical_path))
-            except duckdb.IOException as exc:
-                raise WorkspaceError(f"cannot open {self.analytical_path}: {exc}") from exc
-            self._con.execute("SET TimeZone = 'UTC'")
-            self._con.execute(f"SET memory_limit = '{_safe_setting(settings.memory_limit)}'")
-            self._con.execute(f"SET threads = {int(settings.threads)}")
-            self._con.execute("SET preserve_insertion_order = false")
+            if self.read_only and not WRITER_LOCKS.holds(self.path):
+                self._con = self._connect_reader()
+            else:
+                self._con = self._connect_writer()
         return self._con
+
+    def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        settings = self.config.duckdb
+        limit = _safe_setting(settings.memory_limit)
+        return connect(path, read_only=read_only, memory_limit=limit, threads=settings.threads)
+
+    def _connect_writer(self) -> duckdb.DuckDBPyConnection:
+        """Take the writer lock, then the file; wait a little for readers holding it."""
+        WRITER_LOCKS.acquire(self.path, self.command)
+        try:
+            con = self._retry_open(self.analytical_path, read_only=False)
+        except BaseException:
+            WRITER_LOCKS.release(self.path)
+            raise
+        self._writing = True
+        _OPEN_WRITERS.add(self)
+        # dropped without close(): free the lock when collected (no snapshot then)
+        self._abandoned = weakref.finalize(self, WRITER_LOCKS.release, self.path)
+        return con
+
+    def _retry_open(self, path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.config.duckdb.lock_wait_seconds
+        while True:
+            try:
+                return self._connect(path, read_only)
+            except duckdb.IOException as exc:
+                pid = lock_conflict_pid(exc)
+                if pid is None:
+                    raise WorkspaceError(f"cannot open {path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    # we hold the owner file: the holder is a reader or not cftwatch
+                    raise WorkspaceBusy(self.path, None, pid=pid, store=ANALYTICAL_NAME) from None
+                time.sleep(0.1)
+
+    def _connect_reader(self) -> duckdb.DuckDBPyConnection:
+        """The store itself when no writer holds it; else its last snapshot."""
+        owner = read_lock_owner(self.path)
+        snap = read_snapshot_info(self.path)
+        main_stamp = file_stamp(self.analytical_path)
+        if snap is not None and (owner is not None or snap.stamp == main_stamp):
+            return self._open_snapshot(snap, behind=owner is not None)
+        if owner is not None:
+            raise WorkspaceBusy(self.path, owner)
+        try:
+            return self._connect(self.analytical_path, True)
+        except duckdb.IOException as exc:
+            pid = lock_conflict_pid(exc)
+            if pid is None:
+                raise WorkspaceError(f"cannot open {self.analytical_path}: {exc}") from exc
+            snap = read_snapshot_info(self.path)  # a writer may have started just now
+            if snap is None:
+                raise WorkspaceBusy(
+                    self.path, read_lock_owner(self.path), pid=pid, store=ANALYTICAL_NAME
+                ) from None
+            return self._open_snapshot(snap, behind=True)
+
+    def _open_snapshot(self, snap: SnapshotInfo, *, behind: bool) -> duckdb.DuckDBPyConnection:
+        """Read the snapshot: the same content as the store when no one writes (so readers
+        never hold the store's file and writers never wait), else the state before the write
+        in progress (`behind`: `self.snapshot` then says which state)."""
+        if behind:
+            self.snapshot = snap
+        return self._connect(self.path / SNAPSHOT_NAME, True)
+
+    def _snapshot_if_last(self) -> None:
+        """After the last writer of this process closed: copy the store if it changed."""
+        stamp = file_stamp(self.analytical_path)
+        previous = read_snapshot_info(self.path)
+        if previous is not None and previous.stamp == stamp:
+            return
+        if not self.analytical_path.exists() or WRITER_LOCKS.holds_more_than_one(self.path):
+            return
+        copy_database(self.analytical_path, self.path / SNAPSHOT_NAME)
+        taken = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        info = {"stamp": stamp, "taken_at": taken, "after": self.command}
+        tmp = self.path / f"{SNAPSHOT_STAMP_NAME}.tmp-{os.getpid()}"
+        tmp.write_text(json.dumps(info), encoding="utf-8")
+        os.replace(tmp, self.path / SNAPSHOT_STAMP_NAME)
 
     def ensure_tables(self, schemas: dict[str, pa.Schema] | None = None) -> None:
         """Create any canonical table that is missing (idempotent)."""
@@ -236,9 +409,11 @@ class Workspace:
 
         The one way any stage makes its own tables: non-nullable fields become NOT NULL
         columns and `primary_key` a PRIMARY KEY, so the store refuses what the schema
-        forbids. Returns True when it was created."""
+        forbids. Returns True when it was created. A read-only workspace makes a missing
+        table a temporary (empty) one, so readers see no rows rather than an error."""
         if not temp and self.has_table(name):
             return False
+        temp = temp or self.read_only
         table = quote_ident(name)
         with self.registered("_cftwatch_empty", cs.empty(schema)) as empty:
             kind = "TEMP TABLE IF NOT EXISTS" if temp else "TABLE IF NOT EXISTS"
@@ -254,7 +429,12 @@ class Workspace:
         return True
 
     def ensure_view(self, name: str, select_sql: str) -> None:
-        """Create or replace a view (the SQL is the project's own, never user text)."""
+        """Create or replace a view (the SQL is the project's own, never user text); a
+        read-only workspace keeps an existing one and makes a missing one temporary."""
+        if self.read_only:
+            if not self.has_table(name):
+                self.con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS {select_sql}")
+            return
         self.con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {select_sql}")
 
     @contextmanager

@@ -1,7 +1,8 @@
 """The shared pieces of the `cftwatch` command: the Typer app, common options, output helpers.
 
 No business logic lives in `cftwatch.cli`: every command is a thin call into a stage.
-Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict (a stale
+version, or a workspace another command is writing);
 1 an unexpected failure (a bug: please report it).
 """
 
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -62,7 +64,9 @@ class _Group(TyperGroup):
         except CftwatchError as exc:
             if wants_json:
                 print(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
 
 
@@ -111,8 +115,21 @@ def acting_user(user: str | None) -> str:
         ) from exc
 
 
-def open_workspace(path: Path, engine: str | None = None) -> Workspace:
-    return Workspace.open(path, engine=engine)
+def open_workspace(path: Path, engine: str | None = None, *, read_only: bool = False) -> Workspace:
+    """`read_only` for commands that only read: they work while another command writes,
+    reading the snapshot its last write left (said on stderr)."""
+    ws = Workspace.open(path, engine=engine, read_only=read_only)
+    if ws.snapshot is not None:
+        err_console.print(
+            escape(
+                f"note: another command is writing {path}; showing it as of"
+                f" {ws.snapshot.taken_at} (after `{ws.snapshot.after}`)"
+            ),
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    return ws
 
 
 @contextmanager

@@ -193,7 +193,7 @@ def versions_cmd(
     """Every stored version of each list, newest first."""
     from cftwatch.lists import list_versions
 
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=True)
     try:
         versions = list_versions(ws, source)
     finally:
@@ -273,7 +273,7 @@ def show_cmd(
     """Print one active list entity in full."""
     from cftwatch.lists import entity_cluster, find_entity
 
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=True)
     try:
         row = find_entity(ws, ref)
         if row is None:

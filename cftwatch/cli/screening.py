@@ -62,7 +62,7 @@ def screen_command(
     json_: JsonOpt = False,
 ) -> None:
     """Screen names against the loaded sanctions and proscription lists, with reasons."""
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=not (transactions or parties or rescreen))
     if transactions or parties or rescreen:
         summary = screen_workspace(
             ws, parties=parties, transactions=transactions, rescreen=rescreen, threshold=threshold

@@ -76,7 +76,7 @@ def init(
 @app.command()
 def tables(workspace: WorkspaceOpt = Path(DEFAULT_DIR), json_: JsonOpt = False) -> None:
     """List the tables in the analytical store and their row counts."""
-    with open_workspace(workspace) as ws:
+    with open_workspace(workspace, read_only=True) as ws:
         counts = ws.table_counts()
     if json_:
         print_json(counts)

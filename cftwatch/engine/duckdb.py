@@ -1,4 +1,12 @@
+"""The DuckDB adapter: Ibis on the workspace's connection, and how that connection is
+opened (settings, lock conflicts, read-only snapshot copies)."""
+
 from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import ibis
@@ -6,6 +14,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cftwatch.engine.base import Engine
+
+_LOCK_CONFLICT = "Could not set lock on file"
+_HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 
 
 class DuckDBEngine(Engine):
@@ -26,3 +37,56 @@ class DuckDBEngine(Engine):
 
     def register(self, name: str, data: pa.Table) -> ir.Table:
         return self._ibis.create_table(name, data, temp=True, overwrite=True)
+
+
+def connect(
+    path: Path, *, read_only: bool, memory_limit: str, threads: int
+) -> duckdb.DuckDBPyConnection:
+    """A configured connection (UTC, memory limit, threads). `memory_limit` must already be
+    validated: settings cannot be parameters."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute("SET preserve_insertion_order = false")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def lock_conflict_pid(exc: BaseException) -> int | None:
+    """For DuckDB's "Could not set lock on file … (PID n)": n (0 when it names none);
+    None when `exc` is some other error."""
+    text = str(exc)
+    if _LOCK_CONFLICT not in text:
+        return None
+    found = _HOLDER_PID.search(text)
+    return int(found.group(1)) if found else 0
+
+
+def file_stamp(path: Path) -> list[int]:
+    """Size and mtime of a database file and its write-ahead log: equal stamps, same content
+    (DuckDB changes one of them on every checkpointed or logged write)."""
+    stamp: list[int] = []
+    for part in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = part.stat()
+        except FileNotFoundError:
+            stamp += [-1, -1]
+        else:
+            stamp += [st.st_size, st.st_mtime_ns]
+    return stamp
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a closed database file to `target` atomically (readers of the old copy keep it)."""
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -164,93 +164,7 @@ def parse_custom(path: str | Path, list_name: str) -> ParsedList:
     entities: list[Entity] = []
     seen: set[str] = set()
     for line, row in _read_rows(file):
-        primary = row.get("name")
-        if not primary:
-            raise ListFormatError.at(
-                "row without a name", file=str(file), record=line, field="name"
-            )
-        kind = (row.get("type") or "organization").lower()
-        if kind not in _SCHEMAS:
-            raise ListFormatError.at(
-                f"unknown type (choose {', '.join(sorted(set(_SCHEMAS)))})",
-                file=str(file),
-                record=line,
-                field="type",
-                value=kind,
-            )
-        schema = _SCHEMAS[kind]
-        ref = (
-            row.get("ref") or hashlib.sha1(f"{schema}|{primary.lower()}".encode()).hexdigest()[:12]
-        )
-        if ref in seen:
-            raise ListFormatError.at(
-                "duplicate ref", file=str(file), record=line, field="ref", value=ref
-            )
-        seen.add(ref)
-        entity = Entity(list_id, ref, schema, entity_id=f"{list_id}:{ref}")
-        entity.add_name(primary, "strong", "primary")
-        for alias in _multi(row.get("aliases")):
-            entity.add_name(alias, "strong", "alias")
-        for alias in _multi(row.get("weak_aliases")):
-            entity.add_name(alias, "weak", "alias")
-        for original in _multi(row.get("original_script")):
-            entity.add_name(original, "strong", "original_script")
-        for text in _multi(row.get("birth_date")):
-            circa = text.startswith("~")
-            text = text.lstrip("~").strip()
-            if "/" in text and not re.match(r"^\d{1,2}/", text):
-                start, end = text.split("/", 1)
-                value = birth_range(start, end, circa)
-            else:
-                value = birth_date(text, circa)
-            if value is None:
-                raise ListFormatError.at(
-                    "not a date (YYYY-MM-DD, YYYY-MM, YYYY or YYYY/YYYY)",
-                    file=str(file),
-                    record=line,
-                    field="birth_date",
-                    value=text,
-                )
-            entity.add_birth_date(value)
-        for place in _multi(row.get("birth_place")):
-            entity.add_birth_place(place)
-        for country in _multi(row.get("nationality")):
-            entity.add_nationality(country)
-        for country in _multi(row.get("country")):
-            entity.add_country(country)
-        for father in _multi(row.get("father_name")):
-            entity.add_father_name(father)
-        for cnic in _multi(row.get("cnic")):
-            digits, usable = normalize_cnic(cnic)
-            entity.add_identifier(
-                "cnic", cnic, country="PK", usable=usable, normalized=digits or cnic
-            )
-        for number in _multi(row.get("passport")):
-            entity.add_identifier("passport", number)
-        for number in _multi(row.get("national_id")):
-            entity.add_identifier("national_id", number)
-        for wallet in _multi(row.get("wallet")):
-            currency, _, address = wallet.rpartition(":")
-            entity.add_identifier("crypto_wallet", address, note=currency.upper() or None)
-        for address in _multi(row.get("address")):
-            entity.add_address(address)
-        for program in _multi(row.get("program")):
-            entity.add_program(program)
-        listed = row.get("listed_on")
-        if listed:
-            entity.listed_on = parse_day(listed)
-            if entity.listed_on is None:
-                raise ListFormatError.at(
-                    "not a date (YYYY-MM-DD)",
-                    file=str(file),
-                    record=line,
-                    field="listed_on",
-                    value=listed,
-                )
-        for un_ref in _multi(row.get("un_ref")):
-            entity.add_linked_ref(f"un:{un_ref}")
-        entity.remarks = row.get("remarks")
-        entities.append(entity)
+        entities.append(_custom_entity(file, list_id, line, row, seen))
     if not entities:
         raise ListFormatError.at("no rows: empty list", file=str(file))
     return ParsedList(
@@ -261,3 +175,101 @@ def parse_custom(path: str | Path, list_name: str) -> ParsedList:
         files=[str(file)],
         format="custom",
     )
+
+
+def _custom_entity(
+    file: Path, list_id: str, line: int, row: dict[str, str | None], seen: set[str]
+) -> Entity:
+    """One row of a custom list as an entity (ref from the `ref` column or a name hash,
+    unique in the file: `seen` collects them)."""
+    primary = row.get("name")
+    if not primary:
+        raise ListFormatError.at("row without a name", file=str(file), record=line, field="name")
+    kind = (row.get("type") or "organization").lower()
+    if kind not in _SCHEMAS:
+        raise ListFormatError.at(
+            f"unknown type (choose {', '.join(sorted(set(_SCHEMAS)))})",
+            file=str(file),
+            record=line,
+            field="type",
+            value=kind,
+        )
+    schema = _SCHEMAS[kind]
+    ref = row.get("ref") or hashlib.sha1(f"{schema}|{primary.lower()}".encode()).hexdigest()[:12]
+    if ref in seen:
+        raise ListFormatError.at(
+            "duplicate ref", file=str(file), record=line, field="ref", value=ref
+        )
+    seen.add(ref)
+    entity = Entity(list_id, ref, schema, entity_id=f"{list_id}:{ref}")
+    entity.add_name(primary, "strong", "primary")
+    for alias in _multi(row.get("aliases")):
+        entity.add_name(alias, "strong", "alias")
+    for alias in _multi(row.get("weak_aliases")):
+        entity.add_name(alias, "weak", "alias")
+    for original in _multi(row.get("original_script")):
+        entity.add_name(original, "strong", "original_script")
+    _add_birth_dates(entity, file, line, _multi(row.get("birth_date")))
+    for place in _multi(row.get("birth_place")):
+        entity.add_birth_place(place)
+    for country in _multi(row.get("nationality")):
+        entity.add_nationality(country)
+    for country in _multi(row.get("country")):
+        entity.add_country(country)
+    for father in _multi(row.get("father_name")):
+        entity.add_father_name(father)
+    _add_identifiers(entity, row)
+    for address in _multi(row.get("address")):
+        entity.add_address(address)
+    for program in _multi(row.get("program")):
+        entity.add_program(program)
+    listed = row.get("listed_on")
+    if listed:
+        entity.listed_on = parse_day(listed)
+        if entity.listed_on is None:
+            raise ListFormatError.at(
+                "not a date (YYYY-MM-DD)",
+                file=str(file),
+                record=line,
+                field="listed_on",
+                value=listed,
+            )
+    for un_ref in _multi(row.get("un_ref")):
+        entity.add_linked_ref(f"un:{un_ref}")
+    entity.remarks = row.get("remarks")
+    return entity
+
+
+def _add_birth_dates(entity: Entity, file: Path, line: int, texts: list[str]) -> None:
+    """`YYYY-MM-DD`, `YYYY-MM`, `YYYY` or a `YYYY/YYYY` range; a leading `~` means circa."""
+    for text in texts:
+        circa = text.startswith("~")
+        text = text.lstrip("~").strip()
+        if "/" in text and not re.match(r"^\d{1,2}/", text):
+            start, end = text.split("/", 1)
+            value = birth_range(start, end, circa)
+        else:
+            value = birth_date(text, circa)
+        if value is None:
+            raise ListFormatError.at(
+                "not a date (YYYY-MM-DD, YYYY-MM, YYYY or YYYY/YYYY)",
+                file=str(file),
+                record=line,
+                field="birth_date",
+                value=text,
+            )
+        entity.add_birth_date(value)
+
+
+def _add_identifiers(entity: Entity, row: dict[str, str | None]) -> None:
+    """CNICs (normalised, flagged when unusable), passports, national ids, crypto wallets."""
+    for cnic in _multi(row.get("cnic")):
+        digits, usable = normalize_cnic(cnic)
+        entity.add_identifier("cnic", cnic, country="PK", usable=usable, normalized=digits or cnic)
+    for number in _multi(row.get("passport")):
+        entity.add_identifier("passport", number)
+    for number in _multi(row.get("national_id")):
+        entity.add_identifier("national_id", number)
+    for wallet in _multi(row.get("wallet")):
+        currency, _, address = wallet.rpartition(":")
+        entity.add_identifier("crypto_wallet", address, note=currency.upper() or None)

@@ -95,6 +95,33 @@ def entity_to_ftm(row: dict[str, Any], source_url: str | None = None) -> list[di
     props: dict[str, list[str]] = defaultdict(list)
     eid = row["entity_id"]
     schema = row["schema"]
+    _name_props(row, props)
+    if schema == "Person":
+        props["birthDate"] = _ftm_dates(row.get("birth_dates") or [])
+        props["birthPlace"] = list(row.get("birth_places") or [])
+        props["fatherName"] = list(row.get("father_names") or [])
+        props["nationality"] = [c.lower() for c in row.get("nationalities") or [] if len(c) == 2]
+    props["country"] = [c.lower() for c in row.get("countries") or [] if len(c) == 2]
+    wallets = _identifier_props(row, props)
+    props["address"] = list(row.get("addresses") or [])
+    props["program"] = list(row.get("programs") or [])
+    props["topics"] = ["sanction"]
+    if row.get("remarks"):
+        props["notes"] = [row["remarks"]]
+    if source_url:
+        props["sourceUrl"] = [source_url]
+    thing = {
+        "id": eid,
+        "schema": schema,
+        "properties": {k: list(dict.fromkeys(v)) for k, v in props.items() if v},
+        "datasets": [row["list_id"]],
+        "target": True,
+    }
+    return [thing, _sanction(row, source_url), *wallets]
+
+
+def _name_props(row: dict[str, Any], props: dict[str, list[str]]) -> None:
+    """Names by FtM property: name, previousName, weakAlias, alias."""
     for n in row.get("names") or []:
         if n["name_type"] == "primary" or n["name"] == row["primary_name"]:
             key = "name"
@@ -107,18 +134,17 @@ def entity_to_ftm(row: dict[str, Any], source_url: str | None = None) -> list[di
         props[key].append(n["name"])
     if row["primary_name"] not in props["name"]:
         props["name"].insert(0, row["primary_name"])
-    if schema == "Person":
-        props["birthDate"] = _ftm_dates(row.get("birth_dates") or [])
-        props["birthPlace"] = list(row.get("birth_places") or [])
-        props["fatherName"] = list(row.get("father_names") or [])
-        props["nationality"] = [c.lower() for c in row.get("nationalities") or [] if len(c) == 2]
-    props["country"] = [c.lower() for c in row.get("countries") or [] if len(c) == 2]
+
+
+def _identifier_props(row: dict[str, Any], props: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Usable identifiers as properties; a non-wallet's crypto wallets as wallet entities."""
+    eid = row["entity_id"]
     wallets: list[dict[str, Any]] = []
     for ident in row.get("identifiers") or []:
         if ident.get("usable") is False:
             continue
         if ident["type"] == "crypto_wallet":
-            if schema == "CryptoWallet":
+            if row["schema"] == "CryptoWallet":
                 props["publicKey"].append(ident["value"])
                 if ident.get("note"):
                     props["currency"].append(ident["note"])
@@ -138,20 +164,12 @@ def entity_to_ftm(row: dict[str, Any], source_url: str | None = None) -> list[di
             )
             continue
         props[_ID_PROPERTY.get(ident["type"], "idNumber")].append(ident["value"])
-    props["address"] = list(row.get("addresses") or [])
-    props["program"] = list(row.get("programs") or [])
-    props["topics"] = ["sanction"]
-    if row.get("remarks"):
-        props["notes"] = [row["remarks"]]
-    if source_url:
-        props["sourceUrl"] = [source_url]
-    thing = {
-        "id": eid,
-        "schema": schema,
-        "properties": {k: list(dict.fromkeys(v)) for k, v in props.items() if v},
-        "datasets": [row["list_id"]],
-        "target": True,
-    }
+    return wallets
+
+
+def _sanction(row: dict[str, Any], source_url: str | None) -> dict[str, Any]:
+    """The FtM Sanction for a listed entity: authority, ids, programme, date, links."""
+    eid = row["entity_id"]
     un_refs = [r.split(":", 1)[1] for r in row.get("linked_refs") or [] if r.startswith("un:")]
     if row["list_id"] == "un":
         un_refs = [row["list_ref"], *un_refs]
@@ -174,13 +192,12 @@ def entity_to_ftm(row: dict[str, Any], source_url: str | None = None) -> list[di
     ]
     if associates:
         sanction_props["summary"] = ["Linked to: " + "; ".join(associates)]
-    sanction = {
+    return {
         "id": f"{eid}-sanction",
         "schema": "Sanction",
         "properties": sanction_props,
         "datasets": [row["list_id"]],
     }
-    return [thing, sanction, *wallets]
 
 
 def iter_ftm(ws: Workspace, sources: list[str] | None = None) -> Iterator[dict[str, Any]]:

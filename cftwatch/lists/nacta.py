@@ -55,6 +55,39 @@ def parse_nacta(path: str | Path) -> ParsedList:
         raise ListFormatError.at("empty file", file=str(file))
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
+    col = _header_columns(file, header)
+    people: list[tuple[int, Entity, str | None]] = []
+    warnings: list[str] = []
+    for fields in reader:
+        line = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) < len(header):
+            raise ListFormatError.at(
+                f"expected {len(header)} fields, found {len(fields)} (truncated file?)",
+                file=str(file),
+                record=line,
+                value=",".join(fields)[:80],
+            )
+        entity, cnic = _person(file, line, fields, col, warnings)
+        people.append((line, entity, cnic))
+    if not people:
+        raise ListFormatError.at("no persons in the file: empty list", file=str(file))
+    _assign_refs(file, people, warnings)
+    if len(warnings) > 50:
+        warnings = [*warnings[:50], f"... and {len(warnings) - 50} more"]
+    return ParsedList(
+        LIST_ID,
+        entities_to_table(e for _l, e, _c in people),
+        published=None,
+        warnings=warnings,
+        files=[str(file)],
+        format="pk-nacta-csv",
+    )
+
+
+def _header_columns(file: Path, header: list[str]) -> dict[str, int]:
+    """Field -> column index, matching header names loosely; the three key columns required."""
     keys = [_key(h) for h in header]
     col: dict[str, int] = {}
     for field, names in _COLUMNS.items():
@@ -71,56 +104,52 @@ def parse_nacta(path: str | Path) -> ParsedList:
             field=", ".join(missing),
             value=",".join(header)[:80],
         )
-    people: list[tuple[int, Entity, str | None, bool]] = []
-    warnings: list[str] = []
-    for fields in reader:
-        line = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if len(fields) < len(header):
-            raise ListFormatError.at(
-                f"expected {len(header)} fields, found {len(fields)} (truncated file?)",
-                file=str(file),
-                record=line,
-                value=",".join(fields)[:80],
-            )
+    return col
 
-        def get(field: str, row: list[str] = fields) -> str | None:
-            i = col.get(field)
-            return clean_text(row[i]) if i is not None and i < len(row) else None
 
-        name = get("name")
-        if not name:
-            raise ListFormatError.at(
-                "row without a name", file=str(file), record=line, field="name"
-            )
-        entity = Entity(LIST_ID, "", "Person")
-        parts = split_aliases(name)
-        entity.add_name(parts[0], "strong", "primary")
-        for alias in parts[1:]:
-            entity.add_name(alias, "strong", "alias")
-        entity.add_father_name(get("father"))
-        raw_cnic = get("cnic")
-        digits, usable = normalize_cnic(raw_cnic)
-        if raw_cnic:
-            entity.add_identifier(
-                "cnic", raw_cnic, country="PK", usable=usable, normalized=digits or raw_cnic
-            )
-            if not usable:
-                warnings.append(f"{file.name} line {line}: CNIC {raw_cnic!r} is not usable")
-        province, district = get("province"), get("district")
-        entity.add_address(", ".join(p for p in (district, province, "Pakistan") if p))
-        entity.add_country("PK")
-        entity.add_program(PROGRAM)
-        people.append((line, entity, digits if usable else None, usable))
-    if not people:
-        raise ListFormatError.at("no persons in the file: empty list", file=str(file))
+def _person(
+    file: Path, line: int, fields: list[str], col: dict[str, int], warnings: list[str]
+) -> tuple[Entity, str | None]:
+    """One row as a Person (id assigned later), with its CNIC when usable."""
+
+    def get(field: str) -> str | None:
+        i = col.get(field)
+        return clean_text(fields[i]) if i is not None and i < len(fields) else None
+
+    name = get("name")
+    if not name:
+        raise ListFormatError.at("row without a name", file=str(file), record=line, field="name")
+    entity = Entity(LIST_ID, "", "Person")
+    parts = split_aliases(name)
+    entity.add_name(parts[0], "strong", "primary")
+    for alias in parts[1:]:
+        entity.add_name(alias, "strong", "alias")
+    entity.add_father_name(get("father"))
+    raw_cnic = get("cnic")
+    digits, usable = normalize_cnic(raw_cnic)
+    if raw_cnic:
+        entity.add_identifier(
+            "cnic", raw_cnic, country="PK", usable=usable, normalized=digits or raw_cnic
+        )
+        if not usable:
+            warnings.append(f"{file.name} line {line}: CNIC {raw_cnic!r} is not usable")
+    province, district = get("province"), get("district")
+    entity.add_address(", ".join(p for p in (district, province, "Pakistan") if p))
+    entity.add_country("PK")
+    entity.add_program(PROGRAM)
+    return entity, digits if usable else None
+
+
+def _assign_refs(
+    file: Path, people: list[tuple[int, Entity, str | None]], warnings: list[str]
+) -> None:
+    """Ref = the CNIC when usable and unique in the file, else a hash of name, father, place."""
     seen_cnic: dict[str, int] = {}
-    for _line, _e, cnic, _ok in people:
+    for _line, _e, cnic in people:
         if cnic:
             seen_cnic[cnic] = seen_cnic.get(cnic, 0) + 1
     used: set[str] = set()
-    for line, entity, cnic, _ok in people:
+    for line, entity, cnic in people:
         if cnic and seen_cnic[cnic] == 1:
             ref = cnic
         else:
@@ -138,13 +167,3 @@ def parse_nacta(path: str | Path) -> ParsedList:
         used.add(ref)
         entity.list_ref = ref
         entity.entity_id = f"{LIST_ID}:{ref}"
-    if len(warnings) > 50:
-        warnings = [*warnings[:50], f"... and {len(warnings) - 50} more"]
-    return ParsedList(
-        LIST_ID,
-        entities_to_table(e for _l, e, _c, _ok in people),
-        published=None,
-        warnings=warnings,
-        files=[str(file)],
-        format="pk-nacta-csv",
-    )

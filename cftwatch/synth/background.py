@@ -230,6 +230,107 @@ SHARES = {
 }
 
 
+@dataclass
+class _Pools:
+    """The account pools background segments draw from (weighted by activity)."""
+
+    ind_wallet: Sampler
+    ind_any: Sampler
+    merchants: Sampler
+    agents: Sampler
+    businesses: Sampler
+    npos: Sampler
+    foreign: Sampler
+    billers: Sampler
+    banked: Sampler
+    shops: Sampler
+
+
+def _pools(pop: Population, act: np.ndarray) -> _Pools:
+    """Samplers per account kind; an all-idle pool falls back to uniform weights."""
+    kind = pop.kind
+
+    def pool(mask: np.ndarray) -> Sampler:
+        idx = np.flatnonzero(mask & (act > 0))
+        if idx.size == 0:
+            idx = np.flatnonzero(mask)
+            return Sampler(idx, np.ones(idx.size))
+        return Sampler(idx, act[idx])
+
+    ind = kind == IND
+    ind_wallet = pool(ind & pop.wallet)
+    pool(ind & ~pop.wallet)  # raises if the population has no banked individuals
+    ind_any = pool(ind)
+    merchants = pool(kind == MER)
+    agents = pool(kind == AGT)
+    businesses = pool(kind == BUS)
+    npos = pool(kind == NPO)
+    foreign = pool(kind == FOR)
+    # Billers: the 1% busiest businesses (utilities, telecoms, schools' fee accounts).
+    bus_idx = np.flatnonzero(kind == BUS)
+    bus_idx = bus_idx[act[bus_idx] > 0]
+    top = bus_idx[np.argsort(-act[bus_idx], kind="stable")][: max(3, bus_idx.size // 100)]
+    billers = Sampler(top, np.ones(top.size))
+    banked = pool((ind & ~pop.wallet) | (kind == BUS))
+    # Shops and firms banking their takings in cash: the structuring look-alike.
+    shops = pool(((kind == BUS) | (kind == MER)) & ~pop.wallet)
+    return _Pools(
+        ind_wallet, ind_any, merchants, agents, businesses, npos, foreign, billers, banked, shops
+    )
+
+
+@dataclass
+class _Segments:
+    """Draws one segment of background rows: `n[name]` payments from `debt` to `cred`."""
+
+    rng: np.random.Generator
+    rows: Rows
+    clock: Clock
+    n: dict[str, int]
+    progress: object | None
+
+    def seg(
+        self,
+        name: str,
+        debt: Sampler,
+        cred: Sampler,
+        median: float,
+        sigma: float,
+        channel: np.ndarray | int,
+        round_to: float = 0,
+        round_share: float = 0.0,
+        narrative: np.ndarray | int = -1,
+        friday: bool = False,
+        purpose: str | None = None,
+    ) -> None:
+        k = self.n[name]
+        if k <= 0:
+            return
+        rng = self.rng
+        d = debt.draw(rng, k)
+        c = _no_self(d, cred.draw(rng, k), cred.pool)
+        self.rows.add(
+            d,
+            c,
+            self.clock.draw(rng, k, friday),
+            amounts(rng, k, median, sigma, round_to, round_share),
+            channel,
+            PU[purpose or name],
+            narrative,
+        )
+        if self.progress is not None:
+            self.progress(k)  # type: ignore[operator]
+
+    def narratives(self, key: str, count: int) -> np.ndarray:
+        """`count` narrative codes drawn uniformly from the `key` family."""
+        codes = np.array([self.rows.code(t) for t in _narr(key)], np.int32)
+        return codes[self.rng.integers(0, codes.size, count)]
+
+    def either(self, count: int, share: float, first: str, second: str) -> np.ndarray:
+        """Channel codes: `first` with probability `share`, else `second`."""
+        return np.where(self.rng.random(count) < share, CH[first], CH[second]).astype(np.int8)
+
+
 def generate_background(
     pop: Population,
     rng: np.random.Generator,
@@ -243,136 +344,88 @@ def generate_background(
     clock = Clock(cfg.start, cfg.days)
     act = pop.activity.copy()
     act[excluded] = 0.0
-    kind = pop.kind
-
-    def pool(mask: np.ndarray) -> Sampler:
-        idx = np.flatnonzero(mask & (act > 0))
-        if idx.size == 0:
-            idx = np.flatnonzero(mask)
-            return Sampler(idx, np.ones(idx.size))
-        return Sampler(idx, act[idx])
-
-    domestic = pop.country == 0
-    ind = kind == IND
-    ind_wallet = pool(ind & pop.wallet)
-    pool(ind & ~pop.wallet)
-    ind_any = pool(ind)
-    merchants = pool(kind == MER)
-    agents = pool(kind == AGT)
-    businesses = pool(kind == BUS)
-    npos = pool(kind == NPO)
-    foreign = pool(kind == FOR)
-    # Billers: the 1% busiest businesses (utilities, telecoms, schools' fee accounts).
-    bus_idx = np.flatnonzero(kind == BUS)
-    bus_idx = bus_idx[act[bus_idx] > 0]
-    top = bus_idx[np.argsort(-act[bus_idx], kind="stable")][: max(3, bus_idx.size // 100)]
-    billers = Sampler(top, np.ones(top.size))
-    banked = pool((ind & ~pop.wallet) | (kind == BUS))
-    _ = domestic
-
+    p = _pools(pop, act)
     n = {k: round(total * s) for k, s in SHARES.items()}
-    p2p_narr = np.array([rows.code(t) for t in _narr("p2p")], np.int32)
+    s = _Segments(rng, rows, clock, n, progress)
+    _retail_segments(s, p)
+    _business_segments(s, p, cfg.threshold * PKR_PER_UNIT[cfg.currency])
+    _payroll(pop, act, rng, rows, clock, p.businesses, n["salary"])
+    _appeals(pop, rng, rows, clock, p.ind_wallet, p.merchants)
+    if progress is not None:
+        progress(n["salary"])  # type: ignore[operator]
 
-    def seg(
-        name: str,
-        debt: Sampler,
-        cred: Sampler,
-        median: float,
-        sigma: float,
-        channel: np.ndarray | int,
-        round_to: float = 0,
-        round_share: float = 0.0,
-        narrative: np.ndarray | int = -1,
-        friday: bool = False,
-        purpose: str | None = None,
-    ) -> None:
-        k = n[name]
-        if k <= 0:
-            return
-        d = debt.draw(rng, k)
-        c = _no_self(d, cred.draw(rng, k), cred.pool)
-        rows.add(
-            d,
-            c,
-            clock.draw(rng, k, friday),
-            amounts(rng, k, median, sigma, round_to, round_share),
-            channel,
-            PU[purpose or name],
-            narrative,
-        )
-        if progress is not None:
-            progress(k)  # type: ignore[operator]
 
-    seg(
+def _retail_segments(s: _Segments, p: _Pools) -> None:
+    """People: P2P, shops and cards, bills, agents, interbank, remittances, donations."""
+    n = s.n
+    s.seg(
         "p2p",
-        ind_wallet,
-        ind_wallet,
+        p.ind_wallet,
+        p.ind_wallet,
         2_500,
         1.1,
         CH["wallet"],
         100,
         0.6,
-        p2p_narr[rng.integers(0, p2p_narr.size, n["p2p"])],
+        s.narratives("p2p", n["p2p"]),
     )
-    card = np.where(rng.random(n["merchant"]) < 0.35, CH["card"], CH["merchant"]).astype(np.int8)
-    seg("merchant", ind_any, merchants, 1_400, 1.0, card, 10, 0.3)
-    seg("bill", ind_any, billers, 4_500, 0.8, CH["bill"])
-    seg("cash_in", agents, ind_wallet, 4_000, 0.9, CH["cash_in"], 500, 0.85)
-    seg("cash_out", ind_wallet, agents, 5_000, 0.9, CH["cash_out"], 500, 0.85)
-    seg("ibft", banked, banked, 20_000, 1.3, CH["ibft"], 1_000, 0.4)
-    seg(
+    card = s.either(n["merchant"], 0.35, "card", "merchant")
+    s.seg("merchant", p.ind_any, p.merchants, 1_400, 1.0, card, 10, 0.3)
+    s.seg("bill", p.ind_any, p.billers, 4_500, 0.8, CH["bill"])
+    s.seg("cash_in", p.agents, p.ind_wallet, 4_000, 0.9, CH["cash_in"], 500, 0.85)
+    s.seg("cash_out", p.ind_wallet, p.agents, 5_000, 0.9, CH["cash_out"], 500, 0.85)
+    s.seg("ibft", p.banked, p.banked, 20_000, 1.3, CH["ibft"], 1_000, 0.4)
+    s.seg(
         "remittance_in",
-        foreign,
-        ind_any,
+        p.foreign,
+        p.ind_any,
         40_000,
         0.8,
         CH["remittance"],
         1_000,
         0.3,
-        rows.code("home remittance"),
+        s.rows.code("home remittance"),
     )
-    seg(
+    s.seg(
         "remittance_out",
-        ind_any,
-        foreign,
+        p.ind_any,
+        p.foreign,
         60_000,
         0.9,
-        np.where(rng.random(n["remittance_out"]) < 0.5, CH["remittance"], CH["wire"]).astype(
-            np.int8
-        ),
+        s.either(n["remittance_out"], 0.5, "remittance", "wire"),
         1_000,
         0.5,
-        rows.code("family support"),
+        s.rows.code("family support"),
     )
-    don_narr = np.array([rows.code(t) for t in _narr("donation_legit")], np.int32)
-    seg(
+    s.seg(
         "donation",
-        ind_wallet,
-        npos,
+        p.ind_wallet,
+        p.npos,
         500,
         0.9,
         CH["wallet"],
         100,
         0.8,
-        don_narr[rng.integers(0, don_narr.size, n["donation"])],
+        s.narratives("donation_legit", n["donation"]),
         friday=True,
     )
-    seg("vendor", npos, businesses, 60_000, 1.0, CH["ibft"], 1_000, 0.3)
-    seg("b2b", businesses, businesses, 150_000, 1.4, CH["ibft"], 1_000, 0.3)
-    settle_ch = np.where(rng.random(n["settlement"]) < 0.7, CH["ibft"], CH["wire"]).astype(np.int8)
+
+
+def _business_segments(s: _Segments, p: _Pools, threshold_pkr: float) -> None:
+    """Firms and NPOs: vendors, B2B, settlements, and cash deposits of takings."""
+    n = s.n
+    s.seg("vendor", p.npos, p.businesses, 60_000, 1.0, CH["ibft"], 1_000, 0.3)
+    s.seg("b2b", p.businesses, p.businesses, 150_000, 1.4, CH["ibft"], 1_000, 0.3)
+    settle_ch = s.either(n["settlement"], 0.7, "ibft", "wire")
     half = n["settlement"] // 2
     n["settlement"] = half
-    seg("settlement", merchants, businesses, 250_000, 1.0, settle_ch[:half], 1_000, 0.5)
-    n["settlement"] = half
-    seg("settlement", agents, businesses, 300_000, 0.9, settle_ch[:half], 10_000, 0.7)
-    # Shops and firms banking their takings in cash: the structuring look-alike (some land
-    # just under the reporting threshold, as honest deposits do).
-    threshold_pkr = cfg.threshold * PKR_PER_UNIT[cfg.currency]
-    shops = pool(((kind == BUS) | (kind == MER)) & ~pop.wallet)
-    seg(
+    s.seg("settlement", p.merchants, p.businesses, 250_000, 1.0, settle_ch[:half], 1_000, 0.5)
+    s.seg("settlement", p.agents, p.businesses, 300_000, 0.9, settle_ch[:half], 10_000, 0.7)
+    # Some deposits land just under the reporting threshold, as honest deposits do.
+    s.seg(
         "cash_deposit",
-        agents,
-        shops,
+        p.agents,
+        p.shops,
         0.35 * threshold_pkr,
         0.9,
         CH["cash_in"],
@@ -380,10 +433,6 @@ def generate_background(
         0.5,
         purpose="cash_in",
     )
-    _payroll(pop, act, rng, rows, clock, businesses, n["salary"])
-    _appeals(pop, rng, rows, clock, ind_wallet, merchants)
-    if progress is not None:
-        progress(n["salary"])  # type: ignore[operator]
 
 
 def _narr(key: str) -> list[str]:

@@ -15,7 +15,7 @@ from cftwatch import schema as cs
 from cftwatch.schema import CHANNELS
 from cftwatch.synth.background import PURPOSES, Rows, generate_background
 from cftwatch.synth.config import PKR_PER_UNIT, TYPOLOGIES, SynthConfig
-from cftwatch.synth.population import account_ids, build_population, build_tables
+from cftwatch.synth.population import Population, account_ids, build_population, build_tables
 from cftwatch.synth.typologies import Ctx, inject_typologies
 
 SOURCE_FORMAT = "synth"
@@ -109,33 +109,55 @@ def generate_synth(config: SynthConfig, progress: Progress | None = None) -> Syn
     step("tables", total)
     account_id = account_ids(pop, r_ids)
     parties, accounts, party_names = build_tables(pop, r_ids, account_id)
-    cols = rows.concat()
+    cols, cents = _ordered_rows(config, rows, r_order)
+    txn_id = _txn_ids(config.seed, cents.size)
+    transactions = _transactions(config, pop, rows, cols, cents, txn_id, accounts, party_names)
+    acc = accounts.column("account_id").combine_chunks()
+    labels, patterns = _labels_and_patterns(config, ctx, cols["pattern"], txn_id, acc)
+    step("done", total)
+    return SynthData(config, transactions, parties, accounts, labels, patterns)
 
-    # Amounts into the configured currency; drop anything that rounded to zero.
+
+def _ordered_rows(
+    config: SynthConfig, rows: Rows, r_order: np.random.Generator
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Row columns in the configured currency, zero amounts dropped, in time order."""
+    cols = rows.concat()
     rate = PKR_PER_UNIT[config.currency]
     cents = np.floor(cols["cents"] / rate).astype(np.int64) if rate != 1 else cols["cents"]
     keep = cents > 0
     cols = {k: v[keep] for k, v in cols.items()}
     cents = cents[keep]
-
     # Deterministic order: by time, ties broken by a random key fixed by the seed.
     tie = r_order.permutation(cols["ts"].size)
     order = np.lexsort((tie, cols["ts"]))
     cols = {k: v[order] for k, v in cols.items()}
-    cents = cents[order]
-    n = cents.size
+    return cols, cents[order]
 
-    prefix = f"SYN{config.seed}-"
-    txn_id = pc.binary_join_element_wise(
-        _const(prefix, n),
+
+def _txn_ids(seed: int, n: int) -> pa.Array:
+    """`SYN<seed>-000000001` ... in row order."""
+    return pc.binary_join_element_wise(
+        _const(f"SYN{seed}-", n),
         pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), 9, "0"),
         "",
     )
-    d = pa.array(cols["debtor"])
-    c = pa.array(cols["creditor"])
+
+
+def _transactions(
+    config: SynthConfig,
+    pop: Population,
+    rows: Rows,
+    cols: dict[str, np.ndarray],
+    cents: np.ndarray,
+    txn_id: pa.Array,
+    accounts: pa.Table,
+    party_names: pa.Array,
+) -> pa.Table:
+    """The canonical transactions table: both sides looked up from the account rows."""
+    n = cents.size
     acc_party = pa.array(pop.party)
     party_id = accounts.column("party_id").combine_chunks()
-    names = party_names
     agent = accounts.column("agent").combine_chunks()
     country = accounts.column("country").combine_chunks()
     region = accounts.column("region").combine_chunks()
@@ -151,15 +173,13 @@ def generate_synth(config: SynthConfig, progress: Progress | None = None) -> Syn
     def side(ix: pa.Array) -> dict[str, pa.Array]:
         return {
             "id": pc.take(party_id, ix),
-            "name": pc.take(names, pc.take(acc_party, ix)),
+            "name": pc.take(party_names, pc.take(acc_party, ix)),
             "account": pc.take(acc, ix),
             "agent": pc.take(agent, ix),
             "country": pc.take(country, ix),
             "region": pc.take(region, ix),
         }
 
-    dcols = side(d)
-    ccols = side(c)
     ts = pa.array(cols["ts"], pa.int64()).cast(cs.TIMESTAMP_TYPE)
     data: dict[str, pa.Array] = {
         "txn_id": txn_id,
@@ -168,8 +188,8 @@ def generate_synth(config: SynthConfig, progress: Progress | None = None) -> Syn
         "currency": _const(config.currency, n),
         "channel": channel,
     }
-    data |= {f"debtor_{k}": v for k, v in dcols.items()}
-    data |= {f"creditor_{k}": v for k, v in ccols.items()}
+    data |= {f"debtor_{k}": v for k, v in side(pa.array(cols["debtor"])).items()}
+    data |= {f"creditor_{k}": v for k, v in side(pa.array(cols["creditor"])).items()}
     data |= {
         "purpose": purpose,
         "narrative": narrative,
@@ -178,10 +198,7 @@ def generate_synth(config: SynthConfig, progress: Progress | None = None) -> Syn
         "source_ref": _const(f"synth:seed={config.seed}", n),
         "load_id": _const(f"synth-{config.seed}", n),
     }
-    transactions = cs.conform(pa.table(data), cs.TRANSACTIONS)
-    labels, patterns = _labels_and_patterns(config, ctx, cols["pattern"], txn_id, acc)
-    step("done", total)
-    return SynthData(config, transactions, parties, accounts, labels, patterns)
+    return cs.conform(pa.table(data), cs.TRANSACTIONS)
 
 
 def _labels_and_patterns(

@@ -151,26 +151,71 @@ class Population:
 
 
 def build_population(cfg: SynthConfig, rng: np.random.Generator) -> Population:
+    """Accounts, their holders, places, providers and activity weights (draw order fixed)."""
     n = cfg.accounts
+    kind, wallet = _account_kinds(n, rng)
+    party, p_kind, person = _holders(kind, rng)
+    places = _places(p_kind, rng)
+    region = places.p_region[party]
+    country = places.p_country[party]
+    agents, agent = _providers(kind, wallet, country, rng)
+    opened = rng.integers(30, 3650, n).astype(np.int32)
+    activity = np.empty(n, dtype=np.float64)
+    for k, alpha in PARETO_ALPHA.items():
+        sel = np.flatnonzero(kind == k)
+        activity[sel] = np.minimum(rng.pareto(alpha, sel.size) + 1.0, 5_000.0)
+    p_pool, p_female, p_birth_year = _person_traits(p_kind, person, places, rng)
+    return Population(
+        cfg=cfg,
+        kind=kind,
+        wallet=wallet,
+        party=party,
+        region=region,
+        country=country,
+        agent=agent,
+        opened_days_ago=opened,
+        activity=activity,
+        p_kind=p_kind,
+        p_pool=p_pool,
+        p_female=p_female,
+        p_birth_year=p_birth_year,
+        regions=places.regions,
+        region_province=places.region_province,
+        countries=places.countries,
+        agents=agents,
+        person=person,
+        p_region=places.p_region,
+        p_country=places.p_country,
+    )
+
+
+def _account_kinds(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per account: its KINDS code and whether it is a mobile wallet."""
     counts = {k: max(KIND_MIN[k], round(n * s)) for k, s in KIND_SHARE.items()}
     counts[IND] = n - sum(counts.values())
     kind = np.concatenate([np.full(counts[k], k, dtype=np.int8) for k in range(6)])
     kind = kind[rng.permutation(n)]  # interleave kinds so ids and order reveal nothing
-
     wallet = np.zeros(n, dtype=bool)
     ind = kind == IND
     wallet[ind] = rng.random(int(ind.sum())) < 0.55
     wallet[kind == AGT] = True
     mer = kind == MER
     wallet[mer] = rng.random(int(mer.sum())) < 0.5
+    return kind, wallet
 
-    # Parties: ~15% of individuals hold a second account (bank + wallet).
+
+def _holders(
+    kind: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Holder party per account (~15% of individuals hold a second account, bank + wallet),
+    each party's kind, and which parties are natural persons."""
+    n = kind.size
     party = np.empty(n, dtype=np.int64)
-    ind_idx = np.flatnonzero(ind)
+    ind_idx = np.flatnonzero(kind == IND)
     n_ind_parties = max(1, int(ind_idx.size * 0.85))
     first = ind_idx[:n_ind_parties]
     second = ind_idx[n_ind_parties:]
-    other_idx = np.flatnonzero(~ind)
+    other_idx = np.flatnonzero(kind != IND)
     party[first] = np.arange(n_ind_parties)
     party[second] = rng.integers(0, n_ind_parties, second.size)
     party[other_idx] = n_ind_parties + np.arange(other_idx.size)
@@ -179,8 +224,24 @@ def build_population(cfg: SynthConfig, rng: np.random.Generator) -> Population:
     p_kind[party[first]] = IND
     p_kind[party[other_idx]] = kind[other_idx]
     person = (p_kind == IND) | ((p_kind == FOR) & (rng.random(n_parties) < 0.9))
+    return party, p_kind, person
 
-    # Regions and countries.
+
+@dataclass
+class _Places:
+    """Regions and countries, and each party's index into them."""
+
+    regions: list[str]
+    region_province: list[int]
+    countries: list[str]
+    p_region: np.ndarray
+    p_country: np.ndarray
+    foreign_parties: np.ndarray
+
+
+def _places(p_kind: np.ndarray, rng: np.random.Generator) -> _Places:
+    """Domestic parties by region weight; foreign ones by country share, then region."""
+    n_parties = p_kind.size
     regions = [r[0] for r in PK_REGIONS]
     region_province = [r[1] for r in PK_REGIONS]
     w = np.array([r[2] for r in PK_REGIONS])
@@ -200,28 +261,38 @@ def build_population(cfg: SynthConfig, rng: np.random.Generator) -> Population:
         region_province.extend([0] * len(regs))
         p_country[sel] = len(countries) - 1
         p_region[sel] = base + rng.integers(0, len(regs), sel.size)
-    region = p_region[party]
-    country = p_country[party]
+    return _Places(regions, region_province, countries, p_region, p_country, foreign_parties)
 
-    agents = PK_BANKS + PK_WALLETS + [FOREIGN[c][2] for c in fc]
+
+def _providers(
+    kind: np.ndarray, wallet: np.ndarray, country: np.ndarray, rng: np.random.Generator
+) -> tuple[list[str], np.ndarray]:
+    """Provider names and, per account, its bank, wallet provider or foreign bank."""
+    n = kind.size
+    agents = PK_BANKS + PK_WALLETS + [FOREIGN[c][2] for c in FOREIGN]
     agent = np.empty(n, dtype=np.int16)
     agent[:] = rng.choice(len(PK_BANKS), size=n, p=PK_BANK_SHARE)
     wal = np.flatnonzero(wallet)
     agent[wal] = len(PK_BANKS) + rng.choice(len(PK_WALLETS), size=wal.size, p=PK_WALLET_SHARE)
     for_acc = np.flatnonzero(kind == FOR)
     agent[for_acc] = len(PK_BANKS) + len(PK_WALLETS) + (country[for_acc] - 1)
+    return agents, agent
 
-    opened = rng.integers(30, 3650, n).astype(np.int32)
-    activity = np.empty(n, dtype=np.float64)
-    for k, alpha in PARETO_ALPHA.items():
-        sel = np.flatnonzero(kind == k)
-        activity[sel] = np.minimum(rng.pareto(alpha, sel.size) + 1.0, 5_000.0)
 
+def _person_traits(
+    p_kind: np.ndarray, person: np.ndarray, places: _Places, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per party: name pool, sex and birth year."""
+    n_parties = p_kind.size
+    foreign_parties = places.foreign_parties
     p_pool = rng.choice(len(pool_order()), size=n_parties, p=pool_weights()).astype(np.int8)
     # Foreign persons: mostly Pakistani diaspora, otherwise the local pool.
     order = pool_order()
     local = np.array(
-        [order.index(FOREIGN_POOL.get(countries[c], "other")) for c in p_country[foreign_parties]],
+        [
+            order.index(FOREIGN_POOL.get(places.countries[c], "other"))
+            for c in places.p_country[foreign_parties]
+        ],
         dtype=np.int8,
     )
     diaspora = rng.random(foreign_parties.size) < 0.7
@@ -229,30 +300,7 @@ def build_population(cfg: SynthConfig, rng: np.random.Generator) -> Population:
     p_pool[~person] = 0
     p_female = rng.random(n_parties) < 0.3
     p_birth_year = rng.integers(1950, 2006, n_parties).astype(np.int32)
-
-    pop = Population(
-        cfg=cfg,
-        kind=kind,
-        wallet=wallet,
-        party=party,
-        region=region,
-        country=country,
-        agent=agent,
-        opened_days_ago=opened,
-        activity=activity,
-        p_kind=p_kind,
-        p_pool=p_pool,
-        p_female=p_female,
-        p_birth_year=p_birth_year,
-        regions=regions,
-        region_province=region_province,
-        countries=countries,
-        agents=agents,
-        person=person,
-        p_region=p_region,
-        p_country=p_country,
-    )
-    return pop
+    return p_pool, p_female, p_birth_year
 
 
 # -- ids ------------------------------------------------------------------------------
@@ -364,16 +412,51 @@ def build_tables(
     pop: Population, rng: np.random.Generator, account_id: pa.Array
 ) -> tuple[pa.Table, pa.Table, pa.Array]:
     """The `parties` and `accounts` tables, plus party names (for transactions)."""
-    cfg = pop.cfg
-    seed = cfg.seed
     names, father = build_party_names(pop, rng)
-    pid = party_ids(seed, pop.n_parties)
+    pid = party_ids(pop.cfg.seed, pop.n_parties)
     p_region, p_country = party_region_country(pop)
     regions = pa.array(pop.regions, pa.string())
     countries = pa.array(pop.countries, pa.string())
-    p_region_s = pc.take(regions, pa.array(p_region))
     p_country_s = pc.take(countries, pa.array(p_country))
-    # CNIC for domestic persons: province digit from the region, last digit odd for men.
+    identifiers = _cnic_identifiers(pop, rng, p_region, p_country)
+    p_type_names = pa.array(["individual", "business", "merchant", "agent", "npo", "individual"])
+    p_type = pc.take(p_type_names, pa.array(pop.p_kind.astype(np.int64)))
+    p_type = pc.if_else(
+        pa.array((pop.p_kind == FOR) & ~pop.person), pa.array(["business"] * pop.n_parties), p_type
+    )
+    kind_s = pc.if_else(
+        pa.array(pop.person),
+        pa.array(["person"] * pop.n_parties),
+        pa.array(["organization"] * pop.n_parties),
+    )
+    parties = pa.table(
+        {
+            "party_id": pid,
+            "name": names,
+            "kind": kind_s,
+            "birth_date": _birth_dates(pop, rng),
+            "father_name": father,
+            "country": p_country_s,
+            "nationality": p_country_s,
+            "region": pc.take(regions, pa.array(p_region)),
+            "identifiers": identifiers,
+            "is_customer": pa.array(p_country == 0),
+            "party_type": p_type,
+            "source_ref": _const_strings(f"synth:seed={pop.cfg.seed}", pop.n_parties),
+        }
+    )
+    parties = cs.conform(parties, cs.PARTIES)
+    return parties, _accounts_table(pop, account_id, pid, regions, countries), names
+
+
+def _const_strings(value: str, n: int) -> pa.Array:
+    return pa.array(np.full(n, value, dtype=object), pa.string())
+
+
+def _cnic_identifiers(
+    pop: Population, rng: np.random.Generator, p_region: np.ndarray, p_country: np.ndarray
+) -> pa.Array:
+    """CNIC for domestic persons: province digit from the region, last digit odd for men."""
     province = np.array(pop.region_province, dtype=np.int64)[p_region]
     province = np.where(province == 0, 3, province)
     body = rng.integers(0, 10_000, pop.n_parties)
@@ -389,10 +472,14 @@ def build_tables(
     offsets = np.concatenate([[0], np.cumsum(is_domestic_person.astype(np.int32))]).astype(np.int32)
     cnic_values = pc.filter(cnic, pa.array(is_domestic_person))
     ident = pa.StructArray.from_arrays(
-        [pa.array(np.full(len(cnic_values), "cnic", dtype=object), pa.string()), cnic_values],
+        [_const_strings("cnic", len(cnic_values)), cnic_values],
         names=["type", "value"],
     )
-    identifiers = pa.ListArray.from_arrays(pa.array(offsets), ident)
+    return pa.ListArray.from_arrays(pa.array(offsets), ident)
+
+
+def _birth_dates(pop: Population, rng: np.random.Generator) -> pa.Array:
+    """Generated dates of birth where KYC holds one; listed parties keep the listed date."""
     birth = pc.if_else(
         _known_kyc(pop),
         pc.binary_join_element_wise(
@@ -403,43 +490,20 @@ def build_tables(
         ),
         pa.nulls(pop.n_parties, pa.string()),
     )
-    birth = _override(birth, pop.listed_parties)
-    p_type_names = pa.array(["individual", "business", "merchant", "agent", "npo", "individual"])
-    p_type = pc.take(p_type_names, pa.array(pop.p_kind.astype(np.int64)))
-    p_type = pc.if_else(
-        pa.array((pop.p_kind == FOR) & ~pop.person), pa.array(["business"] * pop.n_parties), p_type
-    )
-    kind_s = pc.if_else(
-        pa.array(pop.person),
-        pa.array(["person"] * pop.n_parties),
-        pa.array(["organization"] * pop.n_parties),
-    )
-    source = f"synth:seed={seed}"
-    parties = pa.table(
-        {
-            "party_id": pid,
-            "name": names,
-            "kind": kind_s,
-            "birth_date": birth,
-            "father_name": father,
-            "country": p_country_s,
-            "nationality": p_country_s,
-            "region": p_region_s,
-            "identifiers": identifiers,
-            "is_customer": pa.array(p_country == 0),
-            "party_type": p_type,
-            "source_ref": pa.array(np.full(pop.n_parties, source, dtype=object), pa.string()),
-        }
-    )
-    parties = cs.conform(parties, cs.PARTIES)
+    return _override(birth, pop.listed_parties)
+
+
+def _accounts_table(
+    pop: Population, account_id: pa.Array, pid: pa.Array, regions: pa.Array, countries: pa.Array
+) -> pa.Table:
+    cfg = pop.cfg
     acc_type_names = pa.array(["bank", "bank", "merchant", "agent", "npo", "bank"])
     acc_type = pc.take(acc_type_names, pa.array(pop.kind.astype(np.int64)))
     acc_type = pc.if_else(
         pa.array(pop.wallet & (pop.kind == IND)), pa.array(["wallet"] * pop.n_accounts), acc_type
     )
-    start = cfg.start
     opened = pa.array(
-        (np.datetime64(start.isoformat(), "D") - pop.opened_days_ago.astype("timedelta64[D]")),
+        (np.datetime64(cfg.start.isoformat(), "D") - pop.opened_days_ago.astype("timedelta64[D]")),
         pa.date32(),
     )
     accounts = pa.table(
@@ -448,16 +512,15 @@ def build_tables(
             "party_id": pc.take(pid, pa.array(pop.party)),
             "account_type": acc_type,
             "agent": pc.take(pa.array(pop.agents), pa.array(pop.agent.astype(np.int64))),
-            "currency": pa.array(np.full(pop.n_accounts, cfg.currency, dtype=object), pa.string()),
+            "currency": _const_strings(cfg.currency, pop.n_accounts),
             "country": pc.take(countries, pa.array(pop.country)),
             "region": pc.take(regions, pa.array(pop.region)),
             "opened_on": opened,
             "is_own": pa.array(pop.kind != FOR),
-            "source_ref": pa.array(np.full(pop.n_accounts, source, dtype=object), pa.string()),
+            "source_ref": _const_strings(f"synth:seed={cfg.seed}", pop.n_accounts),
         }
     )
-    accounts = cs.conform(accounts, cs.ACCOUNTS)
-    return parties, accounts, names
+    return cs.conform(accounts, cs.ACCOUNTS)
 
 
 def start_us(start: dt.date) -> int:
