@@ -18,16 +18,9 @@ BEING_SPLIT = {
     # interim: split on branches in flight; this set must be empty when they land
     "cftwatch/ingest/csv_mapped.py::mapped_csv_source",
     "cftwatch/ingest/mapping.py::parse_mapping",
-    "cftwatch/lists/custom.py::parse_custom",
     "cftwatch/lists/eu.py::_entry",
-    "cftwatch/lists/ftm.py::entity_to_ftm",
-    "cftwatch/lists/nacta.py::parse_nacta",
     "cftwatch/monitoring/config.py::resolve_rules_config",
     "cftwatch/monitoring/runner.py::run_rules",
-    "cftwatch/synth/background.py::generate_background",
-    "cftwatch/synth/generate.py::generate_synth",
-    "cftwatch/synth/population.py::build_population",
-    "cftwatch/synth/population.py::build_tables",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, cast
 import typer
 from rich.table import Table
 
-from cftwatch.app.reporting import write_case_report
+from cftwatch.app.reporting import CaseReport, write_case_report
 from cftwatch.cli._app import (
     DEFAULT_DIR,
     USER_ENV,
@@ -99,14 +99,7 @@ def report_command(
 ) -> None:
     """Write a case as a goAML report, only if it validates and the case is escalated;
     record it on the case (a --draft is never recorded)."""
-    kind: ReportType | None = None
-    if report_type is not None:
-        upper = report_type.strip().upper()
-        if upper not in REPORT_TYPES:
-            raise InputError.at(
-                f"not one of {', '.join(REPORT_TYPES)}", field="--type", value=report_type
-            )
-        kind = cast(ReportType, upper)
+    kind = _report_type(report_type)
     who = acting_user(user)
     ws = open_workspace(workspace)
     try:
@@ -129,6 +122,20 @@ def report_command(
                 raise
     finally:
         ws.close()
+    _print_written(done, json_)
+
+
+def _report_type(value: str | None) -> ReportType | None:
+    """`--type` as a report type (case-insensitive), or None for the default."""
+    if value is None:
+        return None
+    upper = value.strip().upper()
+    if upper not in REPORT_TYPES:
+        raise InputError.at(f"not one of {', '.join(REPORT_TYPES)}", field="--type", value=value)
+    return cast(ReportType, upper)
+
+
+def _print_written(done: CaseReport, json_: bool) -> None:
     result = done.to_dict()
     written = done.written
     if json_:

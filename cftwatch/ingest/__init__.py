@@ -129,21 +129,8 @@ def ingest_files(
     the_format = get_format(fmt)
     if on_error not in ON_ERROR:
         raise ConfigError.at("choose fail or skip", field="on_error", value=on_error)
-    files = [Path(p) for p in paths]
-    if not files:
-        raise InputError.at("no input files given")
-    missing = [
-        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
-        for p in files
-        if not p.is_file()
-    ]
-    if missing:
-        raise InputError(missing)
-    the_mapping: Mapping | None = None
-    if the_format.needs_mapping:
-        if mapping is None:
-            raise ConfigError.at("the csv format needs a column mapping (--mapping FILE)")
-        the_mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    files = _existing_files(paths)
+    the_mapping = _mapping_for(the_format, mapping)
     start_at = parse_start(start)
     if the_format.needs_start and start_at is None:
         raise ConfigError.at(
@@ -158,35 +145,65 @@ def ingest_files(
             the_format.prepare(ws, files)
         seen: set[str] = set()
         for path in files:
-            t0 = time.perf_counter()
             sha = file_sha256(path)
             row = ws.query_one("SELECT load_id FROM loads WHERE sha256 = ? LIMIT 1", [sha])
             if row is not None or sha in seen:
                 loads.append(FileLoad(str(path), sha, row[0] if row else None, skipped=True))
                 continue
             seen.add(sha)
-            load = FileLoad(str(path), sha, new_load_id())
             ctx = Context(path, sha, fmt, ws, the_mapping, start_at, money, progress)
-            src = the_format.reader(ctx)
-            problems = load_source(
-                ws,
-                src,
-                fmt=fmt,
-                file_label=str(path),
-                load=load,
-                on_error=on_error,
-                ts_range=ts_range,
-            )
-            for stmt in src.cleanup:
-                ws.execute(stmt)
-            if problems and on_error == "fail":
-                raise InputError(problems)
-            load.seconds = time.perf_counter() - t0
-            ws.execute(
-                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-                [load.load_id, fmt, str(path), sha, load.rows, load.labels, load.rejects],
-            )
-            loads.append(load)
-            if progress is not None:
-                progress(str(path), load.rows, True)
+            loads.append(_load_one(ctx, the_format, on_error, ts_range))
     return IngestResult(fmt, loads, time.perf_counter() - started)
+
+
+def _existing_files(paths: Sequence[str | Path]) -> list[Path]:
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError.at("no input files given")
+    missing = [
+        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
+        for p in files
+        if not p.is_file()
+    ]
+    if missing:
+        raise InputError(missing)
+    return files
+
+
+def _mapping_for(the_format: IngestFormat, mapping: str | Path | Mapping | None) -> Mapping | None:
+    if not the_format.needs_mapping:
+        return None
+    if mapping is None:
+        raise ConfigError.at("the csv format needs a column mapping (--mapping FILE)")
+    return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+
+
+def _load_one(
+    ctx: Context, the_format: IngestFormat, on_error: str, ts_range: tuple[str, str]
+) -> FileLoad:
+    """One new file into the open transaction, recorded in `loads`."""
+    t0 = time.perf_counter()
+    ws, path = ctx.ws, ctx.path
+    load = FileLoad(str(path), ctx.sha, new_load_id())
+    src = the_format.reader(ctx)
+    problems = load_source(
+        ws,
+        src,
+        fmt=ctx.fmt,
+        file_label=str(path),
+        load=load,
+        on_error=on_error,
+        ts_range=ts_range,
+    )
+    for stmt in src.cleanup:
+        ws.execute(stmt)
+    if problems and on_error == "fail":
+        raise InputError(problems)
+    load.seconds = time.perf_counter() - t0
+    ws.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [load.load_id, ctx.fmt, str(path), ctx.sha, load.rows, load.labels, load.rejects],
+    )
+    if ctx.progress is not None:
+        ctx.progress(str(path), load.rows, True)
+    return load

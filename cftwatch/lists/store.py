@@ -215,14 +215,7 @@ def store_parsed(
     if current is not None and not allow_older:
         _refuse_older(parsed, current)
     if current is not None and not force:
-        max_shrink = _max_shrink(ws)
-        if parsed.count < current.entities * (1 - max_shrink):
-            raise ListFormatError.at(
-                f"{parsed.count} entries against {current.entities} in the active version "
-                f"{current.version_id}: more than {max_shrink:.0%} fewer, so the file is "
-                "probably incomplete (use --force to load it anyway)",
-                file=", ".join(parsed.files) or None,
-            )
+        _refuse_shrunk(ws, parsed, current)
     last = ws.scalar(
         f"SELECT coalesce(max(seq), 0) FROM {VERSIONS_TABLE} WHERE list_id = ?", [parsed.list_id]
     )
@@ -250,31 +243,49 @@ def store_parsed(
         loaded_at=now,
         active=True,
     )
+    _activate(ws, version, table)
+    return version
+
+
+def _refuse_shrunk(ws: Workspace, parsed: ParsedList, current: ListVersion) -> None:
+    """A list does not lose half its entries in one update; a broken download does."""
+    max_shrink = _max_shrink(ws)
+    if parsed.count < current.entities * (1 - max_shrink):
+        raise ListFormatError.at(
+            f"{parsed.count} entries against {current.entities} in the active version "
+            f"{current.version_id}: more than {max_shrink:.0%} fewer, so the file is "
+            "probably incomplete (use --force to load it anyway)",
+            file=", ".join(parsed.files) or None,
+        )
+
+
+def _activate(ws: Workspace, version: ListVersion, table: pa.Table) -> None:
+    """Store the rows and make `version` the active one, in one transaction."""
+    now, version_id = version.loaded_at, version.version_id
     with ws.atomic() as tx:
         tx.append(ROWS_TABLE, table)
         tx.execute(
             f"UPDATE {VERSIONS_TABLE} SET active = false, superseded_at = ?, superseded_by = ? "
             "WHERE list_id = ? AND active",
-            [now, version_id, parsed.list_id],
+            [now, version_id, version.list_id],
         )
         tx.execute(
             f"INSERT INTO {VERSIONS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true, NULL, NULL)",
             [
                 version_id,
-                parsed.list_id,
-                seq,
-                parsed.published,
-                parsed.format,
+                version.list_id,
+                version.seq,
+                version.published,
+                version.format,
                 dumps(version.files),
-                sha,
-                size,
-                parsed.count,
+                version.sha256,
+                version.bytes,
+                version.entities,
                 dumps(version.warnings),
-                source_url,
+                version.source_url,
                 now,
             ],
         )
-    return version
 
 
 def _utc(value: datetime) -> datetime:
