@@ -12,11 +12,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from rapidfuzz.distance import OSA
 
 from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
+from cftwatch.screening.rarity import (
+    COMBINATION_SHARE,
+    combination_share,
+    common_parts,
+    known_names,
+)
 
 __all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Feature", "Query", "normalize_identifier", "score"]
 
@@ -49,18 +54,6 @@ WEIGHTS: dict[str, float] = {
 }
 
 ORG_SCHEMAS = {"Organization", "LegalEntity", "Company", "Vessel", "CryptoWallet"}
-
-
-@lru_cache(maxsize=1)
-def common_parts() -> frozenset[str]:
-    """Name parts so common among customers that sharing them says little."""
-    text = resources.files("cftwatch.screening").joinpath("data").joinpath("common.txt")
-    from cftwatch.screening.normalize import normalize_name
-
-    out: set[str] = set()
-    for line in text.read_text("utf-8").split():
-        out.update(normalize_name(line).tokens)
-    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -102,6 +95,8 @@ def token_similarity(a: str, b: str) -> float:
     heads = family_heads()
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
+    if _different_names(a, b):
+        return 0.0
     sim = _spelling_similarity(a, b)
     for known, other in ((a, b), (b, a)):
         if len(other) >= _MIN_FAMILY_TYPO:
@@ -109,6 +104,21 @@ def token_similarity(a: str, b: str) -> float:
                 if len(spelling) >= _MIN_FAMILY_TYPO:
                     sim = max(sim, _spelling_similarity(spelling, other))
     return sim if sim >= 0.75 else 0.0
+
+
+#: A name part this short, one letter from another, is a different name (Basit, Basir).
+_SHORT_PART = 5
+
+
+def _different_names(a: str, b: str) -> bool:
+    """Two differently sounding names of one length, both real or both short: Kamal and
+    Jamal, Ajmal and Jamal, Basit and Basir are different people, not a misspelling."""
+    if len(a) != len(b) or skeleton(a) == skeleton(b):
+        return False  # a dropped or doubled letter is how misspellings look (Rehan, Rehman)
+    known = known_names()
+    if a in known and b in known:
+        return True
+    return max(len(a), len(b)) <= _SHORT_PART and OSA.distance(a, b) <= 1
 
 
 #: Family spellings are compared with a typo only from this length: "abdu" is not "abu".
@@ -167,8 +177,10 @@ def _align(q: Tokens, c: Tokens, qw: list[float], cw: list[float]) -> dict[int, 
     """Query part -> (listed part, similarity): greedy, strongest weighted agreement first,
     each part used once."""
     pairs = []
-    for i, (qt, _) in enumerate(q):
-        for j, (ct, _) in enumerate(c):
+    for i, (qt, qk) in enumerate(q):
+        for j, (ct, ck) in enumerate(c):
+            if (qk == "honorific") != (ck == "honorific"):
+                continue  # a name part is never credited against a title (Saqib vs Sahib)
             sim = token_similarity(qt, ct)
             if sim > 0:
                 pairs.append((sim * min(qw[i], cw[j]), sim, i, j))
@@ -237,15 +249,16 @@ def _common_name(
     listed_is_org: bool,
     score: float,
 ) -> Feature | None:
-    """The cut when only common name parts matched (`coverage`: the smaller of the two)."""
+    """The cut when the matched parts are common in the population, alone or together
+    (`coverage`: the smaller of the two)."""
     if score <= WEIGHTS["common_cap"]:
         return None
     commons = common_parts()
     # a matched part counts as common when either spelling is: "Raja" matched to a listed
     # "Raza" says no more than "Raza" itself
     matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
-    if not matched_core or not all(a in commons or b in commons for a, b in matched_core):
-        return None
+    if not matched_core or combination_share(matched_core) < COMBINATION_SHARE:
+        return None  # the matched parts together are rare in the population
     used_c = {j for j, _ in used_q.values()}
     missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
@@ -253,12 +266,15 @@ def _common_name(
     # listed person's name does not make it another name (next to an organisation's it does)
     skip = ("initial",) if listed_is_org else ("initial", "honorific")
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] not in skip]
-    # a listed name of three or more common parts ("Mohammad Khan Haqqani"), matched whole
-    # and nearly letter for letter: rare enough as a combination to stand on its own
+    # the listed person's full name, every part and title as the list writes it, matched
+    # nearly letter for letter ("Hafiz Muhammad Saeed", "Zafar Iqbal"): an exact listed name
+    # alerts however common its parts; a query sharing only some of them does not
+    titles_missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "honorific"]
     whole = (
         coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
-        and sum(k == "name" for _, k in c) >= 3
+        and not titles_missing
+        and sum(k == "name" for _, k in c) >= 2
     )
     if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
         return None
