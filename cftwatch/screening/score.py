@@ -16,6 +16,12 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 
 from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
+from cftwatch.screening.policy import (
+    CONFIRMING_FEATURES,
+    POSSIBLE_SCORE,
+    list_policy,
+    possible_feature,
+)
 from cftwatch.screening.rarity import (
     COMBINATION_SHARE,
     combination_share,
@@ -270,10 +276,12 @@ def _common_name(
     # nearly letter for letter ("Hafiz Muhammad Saeed", "Zafar Iqbal"): an exact listed name
     # alerts however common its parts; a query sharing only some of them does not
     titles_missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "honorific"]
+    titles_extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "honorific"]
     whole = (
         coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
         and not titles_missing
+        and not titles_extra
         and sum(k == "name" for _, k in c) >= 2
     )
     if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
@@ -464,7 +472,8 @@ def score(
     idf: Callable[[str], float],
     explain: bool = True,
 ) -> tuple[float, list[Feature]]:
-    """0..1 score and the features that make it up."""
+    """0..1 score and the features that make it up; on a list applied by identity a match
+    that no identifier, father's name or birth date confirms is held as a possible."""
     is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
     total, features = name_score(query.name, listed, idf, listed_is_org=is_org, explain=explain)
     for feature in qualifiers(query, entity):
@@ -474,4 +483,10 @@ def score(
     if ident:
         features.append(ident)
         total = max(total, ident.contribution)
+    policy = list_policy(entity.get("list_id"))
+    confirmed = any(f.name in CONFIRMING_FEATURES and f.contribution > 0 for f in features)
+    held = None if confirmed else possible_feature(policy, total)
+    if held is not None:
+        features.append(Feature(*held))
+        total = POSSIBLE_SCORE
     return max(0.0, min(1.0, total)), features

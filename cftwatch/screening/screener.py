@@ -21,6 +21,7 @@ from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.index import NameIndex, build_index
 from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
+from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
     Feature,
@@ -56,6 +57,11 @@ class Match:
     matched_name: str
     score: float
     features: tuple[Feature, ...]
+
+    @property
+    def status(self) -> str:
+        """alert, or possible: a name-only match on a list applied by identity."""
+        return "possible" if any(f.name == POSSIBLE_FEATURE for f in self.features) else "alert"
 
     @property
     def explanation(self) -> list[str]:
