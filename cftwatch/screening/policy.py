@@ -49,7 +49,7 @@ def _policies() -> dict[str, ListPolicy]:
     for line in path.read_text("utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        list_id, basis, confirm = (line.split("\t") + ["", ""])[:3]
+        list_id, basis, confirm = [*line.split("\t"), "", ""][:3]
         if basis not in ("name", "identity"):
             raise ValueError(f"list_policies.tsv: {list_id}: basis must be name or identity")
         out[list_id] = ListPolicy(list_id, basis, "" if confirm == "-" else confirm)

@@ -17,6 +17,7 @@ from cftwatch.screening.normalize import normalize_name
 __all__ = [
     "COMBINATION_SHARE",
     "COMMON_SHARE",
+    "WHOLE_NAME_SHARE",
     "combination_share",
     "common_parts",
     "known_names",
@@ -30,6 +31,10 @@ COMMON_SHARE = 0.002
 #: 20,000) identify a person on their own: Masood Azhar, Amir Hamza are; Muhammad Iqbal,
 #: Zafar Iqbal, Muhammad Saqib are not.
 COMBINATION_SHARE = 5e-5
+#: A listed name of two common parts matched whole, title for title, alerts when the pair is
+#: carried by fewer than this share of names (one in 5,000): Zafar Iqbal, Tariq Aziz do;
+#: Muhammad Ibrahim, Saeed Ahmad (one in 1,000 or more) do not.
+WHOLE_NAME_SHARE = 2e-4
 #: A part never seen in the population counts as this fraction of one name.
 UNSEEN_COUNT = 0.1
 #: Parts seen at least this many times in the population are known, real names.

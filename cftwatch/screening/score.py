@@ -24,6 +24,7 @@ from cftwatch.screening.policy import (
 )
 from cftwatch.screening.rarity import (
     COMBINATION_SHARE,
+    WHOLE_NAME_SHARE,
     combination_share,
     common_parts,
     known_names,
@@ -277,12 +278,22 @@ def _common_name(
     # alerts however common its parts; a query sharing only some of them does not
     titles_missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "honorific"]
     titles_extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "honorific"]
+    # ... when the listed name has something beyond two common parts: a third part, the
+    # title the list writes, or a pair itself uncommon (one name in 5,000: Zafar Iqbal,
+    # not Muhammad Ibrahim)
+    n_parts = sum(k == "name" for _, k in c)
+    beyond = (
+        n_parts >= 3
+        or any(k == "honorific" for _, k in c)
+        or combination_share(matched_core) < WHOLE_NAME_SHARE
+    )
     whole = (
         coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
         and not titles_missing
         and not titles_extra
-        and sum(k == "name" for _, k in c) >= 2
+        and n_parts >= 2
+        and beyond
     )
     if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
         return None
