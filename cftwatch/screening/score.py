@@ -104,6 +104,12 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
     if _different_names(a, b):
         return 0.0
+    heads_of = _compound_heads(a, b)
+    if heads_of is not None and heads_of[0] != heads_of[1]:
+        # Maazullah and Faizullah share only the ending: compare what precedes it
+        head_a, head_b = heads_of
+        if _different_names(head_a, head_b) or _spelling_similarity(head_a, head_b) < 0.75:
+            return 0.0
     sim = _spelling_similarity(a, b)
     for known, other in ((a, b), (b, a)):
         if len(other) >= _MIN_FAMILY_TYPO:
@@ -118,14 +124,36 @@ _SHORT_PART = 5
 
 
 def _different_names(a: str, b: str) -> bool:
-    """Two differently sounding names of one length, both real or both short: Kamal and
-    Jamal, Ajmal and Jamal, Basit and Basir are different people, not a misspelling."""
-    if len(a) != len(b) or skeleton(a) == skeleton(b):
+    """Two different names of one length, both real or both short: Kamal and Jamal, Ajmal
+    and Jamal, Basit and Basir, Jamil and Jamal are different people, not a misspelling.
+    Spellings that differ only as o/u, e/i or a doubled letter (Umer, Umar) are one name."""
+    if len(a) != len(b) or _one_spelling(a, b):
         return False  # a dropped or doubled letter is how misspellings look (Rehan, Rehman)
     known = known_names()
     if a in known and b in known:
         return True
-    return max(len(a), len(b)) <= _SHORT_PART and OSA.distance(a, b) <= 1
+    # one letter replaced by another in a short part (a swapped pair is a typo: Azahr)
+    return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+_ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}
+
+
+def _one_spelling(a: str, b: str) -> bool:
+    """Letter by letter the same up to o/u, e/a, e/i, y/i, q/k, z/s (Umer, Umar; Shehzad,
+    Shahzad), as transliteration varies."""
+    return all(x == y or frozenset((x, y)) in _ALIKE for x, y in zip(a, b, strict=True))
+
+
+#: Endings of compound names (Faizullah, Saifuddin): the distinctive part is the head.
+_COMPOUND_ENDINGS = ("ullah", "uddin", "udin", "ulhaq", "urrahman", "zada", "zai")
+
+
+def _compound_heads(a: str, b: str) -> tuple[str, str] | None:
+    for end in _COMPOUND_ENDINGS:
+        if a.endswith(end) and b.endswith(end) and min(len(a), len(b)) > len(end) + 1:
+            return a[: -len(end)], b[: -len(end)]
+    return None
 
 
 #: Family spellings are compared with a typo only from this length: "abdu" is not "abu".
