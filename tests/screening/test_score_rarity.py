@@ -62,3 +62,22 @@ def test_common_parts_of_a_longer_listed_name_do_not_alert() -> None:
     assert _best(s, "Hafiz Muhammad Saeed")[1] >= DEFAULT_THRESHOLD
     for q in ["Muhammad Saeed", "Hafiz Saeed", "Muhammad Saeed Khan"]:
         assert _best(s, q)[1] < DEFAULT_THRESHOLD, q
+
+
+def test_compound_names_compare_their_heads() -> None:
+    assert token_similarity("maazullah", "faizullah") == 0.0
+    assert token_similarity("hamdullah", "saidullah") == 0.0
+    assert token_similarity("fazalullah", "fazlullah") >= 0.8  # one name, two spellings
+    assert token_similarity("umer", "umar") >= 0.75  # transliteration, not another name
+    assert token_similarity("azahr", "azhar") >= 0.75  # a swapped pair is a typo
+
+
+def test_shortlist_is_not_crowded_out_by_generic_words() -> None:
+    rows = [
+        entity("un", f"KPe.{i:03}", [f"Name{i}x Trading Corporation"], "Organization")
+        for i in range(60)
+    ]
+    rows.append(entity("un", "KPe.024", ["Hesong Trading Company"], "Organization"))
+    s = Screener(entities_table(rows))
+    name = s.screen_name("Hesong Trading Corporation", threshold=0.0, limit=3)
+    assert name and name[0].entity_id == "un:KPe.024"
