@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from cftwatch.screening import Screener
 from cftwatch.screening.normalize import fold_text
@@ -90,12 +90,18 @@ class TokenSortBaseline:
     def hits(self, query: str, cut: float = 85.0) -> dict[str, float]:
         """Entity id -> best score at or above `cut`."""
         q = fold_text(query)
-        rows = {i for t in set(q.split()) for i in self.postings.get(t, ())}
+        rows = sorted({i for t in set(q.split()) for i in self.postings.get(t, ())})
         out: dict[str, float] = {}
-        for i in rows:
-            value = fuzz.token_sort_ratio(q, self.names[i])
-            if value >= cut and value > out.get(self.owner[i], 0.0):
-                out[self.owner[i]] = value
+        found = process.extract(
+            q,
+            [self.names[i] for i in rows],
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=cut,
+            limit=None,
+        )
+        for _, value, k in found:
+            owner = self.owner[rows[k]]
+            out[owner] = max(out.get(owner, 0.0), float(value))
         return out
 
 
