@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,6 +34,10 @@ from pathlib import Path
 
 import pyarrow as pa
 from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from screening_real import DECOYS, report_real
 
 from cftwatch.lists import active_entities, list_clusters, load_list
 from cftwatch.screening import DEFAULT_THRESHOLD, Screener, load_screener, normalize_name
@@ -479,6 +484,8 @@ def main() -> None:
     ap.add_argument("--baseline-n", type=int, default=200, help="0 skips the baseline")
     ap.add_argument("--seeds", default="2,3,4")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--decoys", type=Path, default=DECOYS, help="real decoys (screening_real.py)")
+    ap.add_argument("--no-real", action="store_true", help="skip press spellings / real decoys")
     args = ap.parse_args()
     with loaded_lists(args.lists) as loaded:
         counts = loaded.counts()
@@ -493,6 +500,9 @@ def main() -> None:
             f"index: {len(screener.index.names):,} names in {time.perf_counter() - t0:.1f} s; "
             f"{sum(len(m) > 1 for m in loaded.members.values())} linked clusters"
         )
+        if not args.no_real:
+            print("press/KYC spellings and real decoys (screening_real.py; report split to quote):")
+            report_real(screener, args.threshold, args.decoys, baseline=bool(args.baseline_n))
         baseline = Baseline(screener) if args.baseline_n else None
         results = [
             run_seed(loaded, screener, baseline, int(s), args) for s in args.seeds.split(",")

@@ -12,11 +12,23 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from rapidfuzz.distance import OSA
 
 from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
+from cftwatch.screening.policy import (
+    CONFIRMING_FEATURES,
+    POSSIBLE_SCORE,
+    list_policy,
+    possible_feature,
+)
+from cftwatch.screening.rarity import (
+    COMBINATION_SHARE,
+    WHOLE_NAME_SHARE,
+    combination_share,
+    common_parts,
+    known_names,
+)
 
 __all__ = ["DEFAULT_THRESHOLD", "WEIGHTS", "Feature", "Query", "normalize_identifier", "score"]
 
@@ -49,18 +61,6 @@ WEIGHTS: dict[str, float] = {
 }
 
 ORG_SCHEMAS = {"Organization", "LegalEntity", "Company", "Vessel", "CryptoWallet"}
-
-
-@lru_cache(maxsize=1)
-def common_parts() -> frozenset[str]:
-    """Name parts so common among customers that sharing them says little."""
-    text = resources.files("cftwatch.screening").joinpath("data").joinpath("common.txt")
-    from cftwatch.screening.normalize import normalize_name
-
-    out: set[str] = set()
-    for line in text.read_text("utf-8").split():
-        out.update(normalize_name(line).tokens)
-    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,14 @@ def token_similarity(a: str, b: str) -> float:
     heads = family_heads()
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
+    if _different_names(a, b):
+        return 0.0
+    heads_of = _compound_heads(a, b)
+    if heads_of is not None and heads_of[0] != heads_of[1]:
+        # Maazullah and Faizullah share only the ending: compare what precedes it
+        head_a, head_b = heads_of
+        if _different_names(head_a, head_b) or _spelling_similarity(head_a, head_b) < 0.75:
+            return 0.0
     sim = _spelling_similarity(a, b)
     for known, other in ((a, b), (b, a)):
         if len(other) >= _MIN_FAMILY_TYPO:
@@ -109,6 +117,43 @@ def token_similarity(a: str, b: str) -> float:
                 if len(spelling) >= _MIN_FAMILY_TYPO:
                     sim = max(sim, _spelling_similarity(spelling, other))
     return sim if sim >= 0.75 else 0.0
+
+
+#: A name part this short, one letter from another, is a different name (Basit, Basir).
+_SHORT_PART = 5
+
+
+def _different_names(a: str, b: str) -> bool:
+    """Two different names of one length, both real or both short: Kamal and Jamal, Ajmal
+    and Jamal, Basit and Basir, Jamil and Jamal are different people, not a misspelling.
+    Spellings that differ only as o/u, e/i or a doubled letter (Umer, Umar) are one name."""
+    if len(a) != len(b) or _one_spelling(a, b):
+        return False  # a dropped or doubled letter is how misspellings look (Rehan, Rehman)
+    known = known_names()
+    if a in known and b in known:
+        return True
+    # one letter replaced by another in a short part (a swapped pair is a typo: Azahr)
+    return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+_ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}
+
+
+def _one_spelling(a: str, b: str) -> bool:
+    """Letter by letter the same up to o/u, e/a, e/i, y/i, q/k, z/s (Umer, Umar; Shehzad,
+    Shahzad), as transliteration varies."""
+    return all(x == y or frozenset((x, y)) in _ALIKE for x, y in zip(a, b, strict=True))
+
+
+#: Endings of compound names (Faizullah, Saifuddin): the distinctive part is the head.
+_COMPOUND_ENDINGS = ("ullah", "uddin", "udin", "ulhaq", "urrahman", "zada", "zai")
+
+
+def _compound_heads(a: str, b: str) -> tuple[str, str] | None:
+    for end in _COMPOUND_ENDINGS:
+        if a.endswith(end) and b.endswith(end) and min(len(a), len(b)) > len(end) + 1:
+            return a[: -len(end)], b[: -len(end)]
+    return None
 
 
 #: Family spellings are compared with a typo only from this length: "abdu" is not "abu".
@@ -167,8 +212,10 @@ def _align(q: Tokens, c: Tokens, qw: list[float], cw: list[float]) -> dict[int, 
     """Query part -> (listed part, similarity): greedy, strongest weighted agreement first,
     each part used once."""
     pairs = []
-    for i, (qt, _) in enumerate(q):
-        for j, (ct, _) in enumerate(c):
+    for i, (qt, qk) in enumerate(q):
+        for j, (ct, ck) in enumerate(c):
+            if (qk == "honorific") != (ck == "honorific"):
+                continue  # a name part is never credited against a title (Saqib vs Sahib)
             sim = token_similarity(qt, ct)
             if sim > 0:
                 pairs.append((sim * min(qw[i], cw[j]), sim, i, j))
@@ -237,15 +284,16 @@ def _common_name(
     listed_is_org: bool,
     score: float,
 ) -> Feature | None:
-    """The cut when only common name parts matched (`coverage`: the smaller of the two)."""
+    """The cut when the matched parts are common in the population, alone or together
+    (`coverage`: the smaller of the two)."""
     if score <= WEIGHTS["common_cap"]:
         return None
     commons = common_parts()
     # a matched part counts as common when either spelling is: "Raja" matched to a listed
     # "Raza" says no more than "Raza" itself
     matched_core = [(q[i][0], c[j][0]) for i, (j, _) in used_q.items() if q[i][1] == "name"]
-    if not matched_core or not all(a in commons or b in commons for a, b in matched_core):
-        return None
+    if not matched_core or combination_share(matched_core) < COMBINATION_SHARE:
+        return None  # the matched parts together are rare in the population
     used_c = {j for j, _ in used_q.values()}
     missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
     distinctive_missing = [t for t in missing if t not in commons]
@@ -253,12 +301,27 @@ def _common_name(
     # listed person's name does not make it another name (next to an organisation's it does)
     skip = ("initial",) if listed_is_org else ("initial", "honorific")
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] not in skip]
-    # a listed name of three or more common parts ("Mohammad Khan Haqqani"), matched whole
-    # and nearly letter for letter: rare enough as a combination to stand on its own
+    # the listed person's full name, every part and title as the list writes it, matched
+    # nearly letter for letter ("Hafiz Muhammad Saeed", "Zafar Iqbal"): an exact listed name
+    # alerts however common its parts; a query sharing only some of them does not
+    titles_missing = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "honorific"]
+    titles_extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "honorific"]
+    # ... when the listed name has something beyond two common parts: a third part, the
+    # title the list writes, or a pair itself uncommon (one name in 5,000: Zafar Iqbal,
+    # not Muhammad Ibrahim)
+    n_parts = sum(k == "name" for _, k in c)
+    beyond = (
+        n_parts >= 3
+        or any(k == "honorific" for _, k in c)
+        or combination_share(matched_core) < WHOLE_NAME_SHARE
+    )
     whole = (
         coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
-        and sum(k == "name" for _, k in c) >= 3
+        and not titles_missing
+        and not titles_extra
+        and n_parts >= 2
+        and beyond
     )
     if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
         return None
@@ -448,7 +511,8 @@ def score(
     idf: Callable[[str], float],
     explain: bool = True,
 ) -> tuple[float, list[Feature]]:
-    """0..1 score and the features that make it up."""
+    """0..1 score and the features that make it up; on a list applied by identity a match
+    that no identifier, father's name or birth date confirms is held as a possible."""
     is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
     total, features = name_score(query.name, listed, idf, listed_is_org=is_org, explain=explain)
     for feature in qualifiers(query, entity):
@@ -458,4 +522,10 @@ def score(
     if ident:
         features.append(ident)
         total = max(total, ident.contribution)
+    policy = list_policy(entity.get("list_id"))
+    confirmed = any(f.name in CONFIRMING_FEATURES and f.contribution > 0 for f in features)
+    held = None if confirmed else possible_feature(policy, total)
+    if held is not None:
+        features.append(Feature(*held))
+        total = POSSIBLE_SCORE
     return max(0.0, min(1.0, total)), features

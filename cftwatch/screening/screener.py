@@ -21,6 +21,7 @@ from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.index import NameIndex, build_index
 from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
+from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
     Feature,
@@ -41,8 +42,10 @@ __all__ = [
 
 #: Listed names scored per query after blocking.
 MAX_CANDIDATES = 150
-#: Of those, how many get the full explainable score.
+#: Of those, how many get the full explainable score by order-free string similarity ...
 MAX_SCORED = 15
+#: ... and how many more by the blocking order (rarest shared keys first).
+BY_BLOCKING = 10
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
 
@@ -56,6 +59,11 @@ class Match:
     matched_name: str
     score: float
     features: tuple[Feature, ...]
+
+    @property
+    def status(self) -> str:
+        """alert, or possible: a name-only match on a list applied by identity."""
+        return "possible" if any(f.name == POSSIBLE_FEATURE for f in self.features) else "alert"
 
     @property
     def explanation(self) -> list[str]:
@@ -98,7 +106,10 @@ class Screener:
         self.index = index or build_index(entities)
         self.version = self.index.version
         self._idf_cache: dict[str, float] = {}
-        self._keys = [listed.name.key for listed in self.index.names]
+        self._core_keys = [
+            " ".join(sorted(listed.name.core_tokens)) or listed.name.key
+            for listed in self.index.names
+        ]
         self._by_identifier: dict[str, list[int]] = defaultdict(list)
         for row, entity in enumerate(self.index.entities):
             for ident in entity.get("identifiers") or []:
@@ -114,20 +125,28 @@ class Screener:
         return {e["entity_id"]: entity_fingerprint(e) for e in self.index.entities}
 
     def _shortlist(self, name: NormalizedName) -> list[int]:
-        """Blocked candidates, cut to the best few by a fast order-free string similarity."""
+        """Blocked candidates cut to the few worth the full score, from two orders so that
+        neither can lose the right entry alone: the blocking order (summed rarity of shared
+        keys, which typos and transliteration survive) and a fast order-free similarity of
+        the identifying parts (generic words such as Trading or Company left out, so they
+        cannot crowd out the name that differs only in its distinctive word)."""
         rows = self.index.candidates(name, MAX_CANDIDATES)
-        if len(rows) <= MAX_SCORED:
+        if len(rows) <= MAX_SCORED + BY_BLOCKING:
             return rows
-        keys = [self._keys[r] for r in rows]
+        core = " ".join(sorted(name.core_tokens)) or name.key
+        keys = [self._core_keys[r] for r in rows]
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
         # "Muhammad Yusuf Ahmad Mansur")
-        wide = process.extract(name.key, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
-        wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(name.key, b[0]), b[2]))
-        best = wide[:MAX_SCORED]
+        wide = process.extract(core, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
+        wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(core, b[0]), b[2]))
+        best = [rows[b[2]] for b in wide[:MAX_SCORED]] + rows[:BY_BLOCKING]
         for expansion in name.expansions:
-            best += process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
-        return [rows[b[2]] for b in best]
+            best += [
+                rows[b[2]]
+                for b in process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
+            ]
+        return best
 
     def idf(self, token: str) -> float:
         value = self._idf_cache.get(token)

@@ -126,8 +126,10 @@ def test_one_word_listed_names_need_the_whole_query() -> None:
     assert best(s, "Noor")[1] >= DEFAULT_THRESHOLD
 
 
-def test_common_parts_listed_whole_need_three_parts() -> None:
-    """A listed name of three common parts matched whole alerts; two common parts do not."""
+def test_exact_listed_name_of_common_parts_alerts() -> None:
+    """Issue 17 (1): a listed name whose every part is common alerts when matched whole, as
+    the list writes it (titles included); a query sharing only some of its parts does not.
+    (Before issue 17 a two-part common name such as "Tariq Aziz" never alerted.)"""
     from tests.screening.conftest import entities_table, entity
 
     s = Screener(
@@ -135,13 +137,18 @@ def test_common_parts_listed_whole_need_three_parts() -> None:
             [
                 entity("un", "TAi.900", ["Mohammad Akhtar Khan"]),
                 entity("un", "TAi.901", ["Tariq Aziz"]),
+                entity("un", "QDi.263", ["Hafiz Muhammad Saeed"]),
             ]
         )
     )
     entity_id, value = best(s, "Muhammad Akhtar Khan")
     assert entity_id == "un:TAi.900" and value >= DEFAULT_THRESHOLD
     assert best(s, "Akhtar Khan")[1] < DEFAULT_THRESHOLD  # only part of it: still capped
-    assert best(s, "Tariq Aziz")[1] < DEFAULT_THRESHOLD
+    assert best(s, "Tariq Aziz")[1] >= DEFAULT_THRESHOLD
+    assert best(s, "Tariq Aziz Butt")[1] < DEFAULT_THRESHOLD  # an extra part is another name
+    assert best(s, "Hafiz Muhammad Saeed") == ("un:QDi.263", 1.0)
+    # without the title the list writes, "Muhammad Saeed" is one Pakistani name in 500
+    assert best(s, "Muhammad Saeed")[1] < DEFAULT_THRESHOLD
 
 
 def test_unvowelled_arabic_script_meets_the_vowelled_listed_name() -> None:

@@ -1,0 +1,95 @@
+"""How common a name part is among the people cftwatch's users serve.
+
+Rarity comes from a real population, not a hand-made list: `data/name_freq_pk.tsv` holds the
+share of Pakistani names (ECP 2024 candidate lists, aggregate counts) that contain each part.
+Titles and honorifics are marked there and never count as name parts. A part is *common* when
+at least `COMMON_SHARE` of names carry it; `known_names` are the parts seen in the population
+at all, used to tell two different real names (Kamal, Jamal) from a misspelling.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from cftwatch.screening.normalize import normalize_name
+
+__all__ = [
+    "COMBINATION_SHARE",
+    "COMMON_SHARE",
+    "WHOLE_NAME_SHARE",
+    "combination_share",
+    "common_parts",
+    "known_names",
+    "part_share",
+]
+
+#: A name part carried by at least this share of the population's names is common
+#: (about one name in 500: Muhammad, Saeed, Iqbal, Zafar, Hamza, Jamal are; Saqib is not).
+COMMON_SHARE = 0.002
+#: Matched parts whose combination is expected in fewer than this share of names (one in
+#: 20,000) identify a person on their own: Masood Azhar, Amir Hamza are; Muhammad Iqbal,
+#: Zafar Iqbal, Muhammad Saqib are not.
+COMBINATION_SHARE = 5e-5
+#: A listed name of two common parts matched whole, title for title, alerts when the pair is
+#: carried by fewer than this share of names (one in 5,000): Zafar Iqbal, Tariq Aziz do;
+#: Muhammad Ibrahim, Saeed Ahmad (one in 1,000 or more) do not.
+WHOLE_NAME_SHARE = 2e-4
+#: A part never seen in the population counts as this fraction of one name.
+UNSEEN_COUNT = 0.1
+#: Parts seen at least this many times in the population are known, real names.
+KNOWN_COUNT = 3
+
+
+@lru_cache(maxsize=1)
+def _population() -> tuple[int, dict[str, int], frozenset[str]]:
+    """(number of names, canonical part -> count, titles) from the frequency file."""
+    path = resources.files("cftwatch.screening").joinpath("data").joinpath("name_freq_pk.tsv")
+    total = 1
+    counts: dict[str, int] = {}
+    titles: set[str] = set()
+    for line in path.read_text("utf-8").splitlines():
+        if line.startswith("#names\t"):
+            total = int(line.split("\t")[1])
+            continue
+        if not line.strip() or line.startswith("#"):
+            continue
+        part, count, is_title = line.split("\t")
+        norm = normalize_name(part)
+        for token, kind in zip(norm.tokens, norm.kinds, strict=True):
+            if is_title == "1" or kind == "honorific":
+                titles.add(token)
+                continue
+            # spellings of one family (Ahmad, Ahmed) add up under the canonical part
+            counts[token] = counts.get(token, 0) + int(count)
+    return total, counts, frozenset(titles)
+
+
+def part_share(token: str) -> float:
+    """Share of the population's names that carry this canonical part (0 if unseen)."""
+    total, counts, _ = _population()
+    return min(1.0, counts.get(token, 0) / total)
+
+
+@lru_cache(maxsize=1)
+def common_parts() -> frozenset[str]:
+    """Name parts so common among customers that sharing them says little; never titles."""
+    total, counts, titles = _population()
+    return frozenset(t for t, n in counts.items() if n / total >= COMMON_SHARE and t not in titles)
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """Parts that are real names in the population (seen `KNOWN_COUNT` times or more)."""
+    _, counts, titles = _population()
+    return frozenset(t for t, n in counts.items() if n >= KNOWN_COUNT and len(t) >= 3) - titles
+
+
+def combination_share(parts: list[tuple[str, str]]) -> float:
+    """Expected share of names carrying all these matched parts, each pair (query spelling,
+    listed spelling) counted by its commoner spelling, parts taken as independent."""
+    total, _, _ = _population()
+    out = 1.0
+    for a, b in parts:
+        out *= max(part_share(a), part_share(b), UNSEEN_COUNT / total)
+    return out
