@@ -43,6 +43,10 @@ def screen_command(
     identifier: Annotated[
         list[str] | None, typer.Option("--id", help="Passport, CNIC or wallet address.")
     ] = None,
+    father: Annotated[
+        str | None,
+        typer.Option("--father", help="Father's name (also read from 'NAME S/O FATHER')."),
+    ] = None,
     threshold: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Alert threshold (default 0.85).")
     ] = None,
@@ -81,7 +85,7 @@ def screen_command(
         _emit(narrative, screener.screen_narrative(narrative, threshold), json_)
         return
     elif name is not None:
-        queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()))]
+        queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()), father)]
     else:
         raise InputError.at("give a NAME, --file, --narrative, --parties or --transactions")
     with progress() as bar:

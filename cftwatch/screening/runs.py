@@ -20,6 +20,7 @@ from cftwatch.screening.judgements import (
     Verdict,
     suppressed_pairs,
 )
+from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.screener import Match, Screener, counterparty_query, party_query
 from cftwatch.screening.tables import (
     alert_row,
@@ -294,6 +295,7 @@ def screen_name(
         screener = _DEFAULT.get(key)
         if screener is None or screener.version != table_version(entities):
             screener = _DEFAULT[key] = load_screener(ws, entities)
+    name, father_name = kyc_name_and_father(name, father_name, kind)
     return screener.screen_name(
         name, kind, birth_date, country, identifiers, father_name, threshold
     )
