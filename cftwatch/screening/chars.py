@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["clean_characters", "fold_arabic_letters"]
+__all__ = ["clean_characters", "fold_arabic_letters", "urdu_reading"]
 
 #: Invisible characters that split or hide a name without showing: zero-width space,
 #: non-joiner and joiner, word joiner, soft hyphen, BOM, bidi embeddings/isolates/marks,
@@ -114,6 +114,11 @@ _ARABIC_LETTERS = str.maketrans(
         "ؤ": "و",
     }
 )  # fmt: skip
+#: Letters read differently in Urdu, Persian and Pashto than in Arabic, read the way the
+#: lists' Latin spellings of South Asian and Afghan names write them: ث Saqib (not Thaqib),
+#: ذ ظ ض Zahir, Zakir, Zia (not Dh-), ص Sadiq.
+_URDU_READING = str.maketrans({"ث": "س", "ذ": "ز", "ظ": "ز", "ض": "ز", "ص": "س"})
+
 #: Short-vowel marks, shadda, izafat kasra, superscript alif and the tatweel stretch.
 _ARABIC_MARKS_RE = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 
@@ -122,3 +127,9 @@ def fold_arabic_letters(word: str) -> str:
     """An Arabic-script word with its letter variants folded and its vowel marks removed."""
     word = unicodedata.normalize("NFC", word)
     return _ARABIC_MARKS_RE.sub("", word).translate(_ARABIC_LETTERS)
+
+
+def urdu_reading(word: str) -> str:
+    """A folded word with the letters Urdu reads differently from Arabic replaced by the
+    letter of their Urdu sound (for letter-by-letter transliteration only)."""
+    return word.translate(_URDU_READING)

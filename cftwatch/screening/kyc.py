@@ -70,7 +70,7 @@ def split_kyc_name(text: str | None) -> KycName:
     bin/bint. Text with no marker, or with nothing on one side of it, comes back whole.
     "W/O" names a husband: kept as `relative` with `relation="wife"`, not as the father."""
     if not isinstance(text, str) or not text.strip():
-        return KycName(text or "", original=text or "")
+        return KycName("", original=text if isinstance(text, str) else "")
     m = _MARKER_RE.search(text)
     if m is None:
         m = _PATRONYM_RE.search(text)

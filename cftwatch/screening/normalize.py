@@ -15,7 +15,7 @@ from importlib import resources
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
-from cftwatch.screening.chars import clean_characters, fold_arabic_letters
+from cftwatch.screening.chars import clean_characters, fold_arabic_letters, urdu_reading
 
 __all__ = [
     "MAX_NAME_CHARS",
@@ -34,7 +34,9 @@ __all__ = [
 MAX_NAME_CHARS = 300
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
-_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
+_ARABIC_CHARS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+#: A run of Arabic-script words (with the spaces between them, for two-word table entries).
+_ARABIC_RE = re.compile(f"[{_ARABIC_CHARS}]+(?:[ \t]+[{_ARABIC_CHARS}]+)*")
 
 
 def _data_lines(name: str) -> list[list[str]]:
@@ -114,13 +116,15 @@ def _transliterate_word(word: str) -> str:
     words = _script_words()
     if word in words:
         return words[word]
+    if word.startswith("عبدال") and len(word) > 6:
+        return "abd " + _transliterate_word(word[5:])  # عبدالغفار: Abd al-Ghaffar
     if word.startswith("ال") and word[2:] in words:
         return words[word[2:]]
     if word.startswith("ال") and len(word) > 3:
         return "al " + _transliterate_word(word[2:])  # the article, written onto the word
     if word.endswith("اللہ") and len(word) > 4:
         return _transliterate_word(word[:-4]) + "ullah"  # a compound written as one word
-    latin = anyascii(word)
+    latin = anyascii(urdu_reading(word))
     if word.startswith(_INITIAL_VOWEL_LETTERS) and latin[:1].lower() not in "aeiou":
         latin = "a" + latin.lstrip("'`")
     return latin
@@ -242,7 +246,7 @@ def _split_joined(token: str) -> tuple[str, ...] | None:
 #: Connectors before "din" in a compound name (Jalal-ud-Din, Salah al-Din, Nasir ud Din).
 _DIN_CONNECTORS = frozenset({"ud", "ul", "al", "el", "ad", "ed", "u", "uddin"})
 _DIN_SUFFIX_RE = re.compile(
-    r"^([a-z]{3,}?)(?:uddin|uddeen|udeen|udin|uldin|aldin|eldin|eddin|eddine|addin)$"
+    r"^([a-z]{3,}?)(?:uddin|uddine|uddeen|udeen|udin|uldin|aldin|eldin|eddin|eddine|addin|oudine|oudin)$"
 )
 _ULLAH_SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(?:ullah|ulla|ullahh|allah|ollah)$")
 _ULLAH_WORDS = frozenset({"ullah", "ulla", "allah", "ullha"})
