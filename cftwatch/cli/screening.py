@@ -23,6 +23,7 @@ from cftwatch.errors import InputError
 from cftwatch.screening import (
     Match,
     NameQuery,
+    find_listed_names,
     load_screener,
     read_name_mapping,
     read_name_queries,
@@ -82,7 +83,7 @@ def screen_command(
     if file is not None:
         queries = read_name_queries(file, read_name_mapping(mapping))
     elif narrative is not None:
-        _emit(narrative, screener.screen_narrative(narrative, threshold), json_)
+        _emit(narrative, find_listed_names(narrative, screener, threshold), json_)
         return
     elif name is not None:
         queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()), father)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from cftwatch.errors import ConfigError, InputError
 from cftwatch.screening.kyc import kyc_name_and_father
+from cftwatch.screening.notes import with_query_notes
 from cftwatch.screening.screener import Match, Screener
 from cftwatch.yamlconfig import load_yaml
 
@@ -100,6 +101,7 @@ def screen_queries(
         matches = screener.screen_name(
             name, q.kind, q.birth_date, q.country, q.identifiers, father, threshold
         )
+        matches = with_query_notes(matches, name, father, father != q.father_name)
         yield q, matches
 
 
