@@ -50,15 +50,20 @@ _PACKED_RE = re.compile(
 _REMARK_WORDS = re.compile(
     r"\b(?:birth name|combat name|nom de guerre|formerly|previously|former|third|second|"
     r"junior|senior|false|identity|passport|number|issued|born|deceased|"
-    r"branch|office|nickname|kunya|maiden)\b",
+    r"branch|office|nickname|kunya|maiden|late|shaheed|marhoom)\b",
     re.I,
+)
+#: Bracketed words that belong in the name where they stand: legal forms ("ABC (Pvt) Ltd",
+#: "(SMC-Pvt)"), single letters ("Pakistan Muslim League (N)").
+_INLINE_RE = re.compile(
+    r"^(?:pvt|private|smc[- ]?pvt|ltd|limited|guarantee|gte|llc|plc|inc|[a-z0-9])\.?$", re.I
 )
 _LABEL_RE = re.compile(r"^\s*(?:original script|also|a\.?k\.?a\.?)\s*:?\s*", re.I)
 
 
 def _split_brackets(text: str) -> tuple[str, list[str]]:
     """The text outside top-level brackets, and each top-level bracketed part (nested
-    brackets stay inside their part)."""
+    brackets stay inside their part; a legal form or a letter stays in the text)."""
     outside, parts, depth, current = [], [], 0, []
     for ch in text:
         if ch in "([":
@@ -69,6 +74,9 @@ def _split_brackets(text: str) -> tuple[str, list[str]]:
             depth -= 1
             if depth:
                 current.append(ch)
+            elif _INLINE_RE.match("".join(current).strip()):
+                outside.append(" " + "".join(current).strip() + " ")
+                current = []
             else:
                 parts.append("".join(current))
                 current = []

@@ -119,3 +119,19 @@ def test_screening_no_longer_indexes_the_qualifier() -> None:
     screener = Screener(entities_table([row]))
     assert screener.screen_name("Pakistan Traders") == []
     assert screener.screen_name("Pakistan Welfare Society") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "remarks"),
+    [
+        ("ABC (Pvt) Ltd", ["ABC Pvt Ltd"], []),
+        ("Hilal Foods (Private) Limited", ["Hilal Foods Private Limited"], []),
+        ("Pakistan Muslim League (N)", ["Pakistan Muslim League N"], []),
+        ("Muhammad Ali (Late)", ["Muhammad Ali"], ["Late"]),
+    ],
+)
+def test_legal_forms_and_letters_in_brackets_stay_in_the_name(
+    text: str, names: list[str], remarks: list[str]
+) -> None:
+    cleaned = clean_listed_name(text)
+    assert cleaned.names == names and cleaned.remarks == remarks
