@@ -86,6 +86,40 @@ def run(screener: Screener, research: Path) -> dict[str, object]:
     return out
 
 
+#: The queries issue 17 quotes for list text, compounds and invisible characters, with the
+#: reference that must (or, with None, must not) come first.
+ISSUE_QUERIES = [
+    ("Pakistan Traders", None),
+    ("Pakistan Welfare Society", None),
+    ("Tanzania Trading Company", None),
+    ("HUM Network Limited", None),
+    ("Mohammad Ishaq Akhund", None),
+    ("Hayat Tahrir al-Sham", "un:QDe.137"),
+    ("Al-Nusra Front", "un:QDe.137"),
+    ("Sana Ullah Ghafari", "un:QDi.431"),
+    ("Jalal-ud-Din Haqqani", "un:TAi.040"),
+    ("Lashkaretaiba", "un:QDe.118"),
+    ("Jamaatuddawa", "un:QDe.118"),
+    ("Hizbulmujahideen", "uk:8803"),
+    ("Mas\u200bood Azhar", "un:QDi.422"),
+    ("Ma\u00adsood Azhar", "un:QDi.422"),
+    ("الاختر ٹرسٹ", "un:QDe.121"),
+    ("فلاح انسانیت فاؤنڈیشن", "un:QDe.118"),
+    ("لشکر جھنگوی", "un:QDe.096"),
+]
+
+
+def issue_examples(screener: Screener) -> list[str]:
+    out = []
+    for query, expected in ISSUE_QUERIES:
+        matches = screener.screen_name(query, threshold=0.0)
+        ranked = {m.entity_id: round(m.score, 2) for m in matches}
+        top = f"{matches[0].entity_id} {matches[0].score:.2f}" if matches else "none"
+        want = f"; {expected} {ranked.get(expected, 'not in top 10')}" if expected else ""
+        out.append(f"{query!a}: top {top}{want}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--research", type=Path, default=RESEARCH)
@@ -96,6 +130,8 @@ def main() -> None:
         screener = Screener(loaded.entities)
         find_listed_names("warm up", screener)
         print("index + automaton build s:", round(time.perf_counter() - t0, 1))
+        for line in issue_examples(screener):
+            print(line)
         for key, value in run(screener, args.research).items():
             print(f"{key}: {value}")
 
