@@ -23,6 +23,7 @@ from cftwatch.errors import InputError
 from cftwatch.screening import (
     Match,
     NameQuery,
+    find_listed_names,
     load_screener,
     read_name_mapping,
     read_name_queries,
@@ -42,6 +43,10 @@ def screen_command(
     country: Annotated[str | None, typer.Option(help="ISO alpha-2 country.")] = None,
     identifier: Annotated[
         list[str] | None, typer.Option("--id", help="Passport, CNIC or wallet address.")
+    ] = None,
+    father: Annotated[
+        str | None,
+        typer.Option("--father", help="Father's name (also read from 'NAME S/O FATHER')."),
     ] = None,
     threshold: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Alert threshold (default 0.85).")
@@ -78,10 +83,10 @@ def screen_command(
     if file is not None:
         queries = read_name_queries(file, read_name_mapping(mapping))
     elif narrative is not None:
-        _emit(narrative, screener.screen_narrative(narrative, threshold), json_)
+        _emit(narrative, find_listed_names(narrative, screener, threshold), json_)
         return
     elif name is not None:
-        queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()))]
+        queries = [NameQuery(name, kind, birth_date, country, tuple(identifier or ()), father)]
     else:
         raise InputError.at("give a NAME, --file, --narrative, --parties or --transactions")
     with progress() as bar:

@@ -109,42 +109,12 @@ def _entry(elem: etree._Element, file: Path) -> Entity:
             listed.append(_attr(regulation, "publicationDate") or "")
     if listed:
         entity.listed_on = parse_day(min(listed))
-    for alias in children(elem, "nameAlias"):
-        whole = _attr(alias, "wholeName") or " ".join(
-            p
-            for p in (
-                _attr(alias, "firstName"),
-                _attr(alias, "middleName"),
-                _attr(alias, "lastName"),
-            )
-            if p
-        )
-        strong = (_attr(alias, "strong") or "true").lower() != "false"
-        name_type = "primary" if not entity.primary_name else "alias"
-        if name_type == "alias" and script_of(whole) != "Latn":
-            name_type = "original_script"
-        entity.add_name(
-            whole, "strong" if strong else "weak", name_type, lang=_attr(alias, "nameLanguage")
-        )
+    _add_names(entity, elem)
     for citizenship in children(elem, "citizenship"):
         entity.add_nationality(
             _attr(citizenship, "countryIso2Code") or _attr(citizenship, "countryDescription")
         )
-    for born in children(elem, "birthdate"):
-        circa = (_attr(born, "circa") or "false").lower() == "true"
-        lo, hi = _attr(born, "yearRangeFrom"), _attr(born, "yearRangeTo")
-        if lo and hi:
-            entity.add_birth_date(birth_range(lo, hi, circa))
-        else:
-            entity.add_birth_date(
-                birth_date(_attr(born, "birthdate") or _attr(born, "year"), circa)
-            )
-        place = ", ".join(
-            p
-            for p in (_attr(born, "city"), _attr(born, "place"), _attr(born, "countryDescription"))
-            if p
-        )
-        entity.add_birth_place(place or None)
+    _add_births(entity, elem)
     for ident in children(elem, "identification"):
         kind = (_attr(ident, "identificationTypeCode") or "other").lower()
         entity.add_identifier(
@@ -163,3 +133,43 @@ def _entry(elem: etree._Element, file: Path) -> Entity:
             _attr(address, "countryIso2Code") or _attr(address, "countryDescription")
         )
     return entity
+
+
+def _add_names(entity: Entity, elem: etree._Element) -> None:
+    """Each nameAlias: the first is the primary name, non-Latin ones original script."""
+    for alias in children(elem, "nameAlias"):
+        whole = _attr(alias, "wholeName") or " ".join(
+            p
+            for p in (
+                _attr(alias, "firstName"),
+                _attr(alias, "middleName"),
+                _attr(alias, "lastName"),
+            )
+            if p
+        )
+        strong = (_attr(alias, "strong") or "true").lower() != "false"
+        name_type = "primary" if not entity.primary_name else "alias"
+        if name_type == "alias" and script_of(whole) != "Latn":
+            name_type = "original_script"
+        entity.add_name(
+            whole, "strong" if strong else "weak", name_type, lang=_attr(alias, "nameLanguage")
+        )
+
+
+def _add_births(entity: Entity, elem: etree._Element) -> None:
+    """Birth dates (a date, a year or a year range) and birth places."""
+    for born in children(elem, "birthdate"):
+        circa = (_attr(born, "circa") or "false").lower() == "true"
+        lo, hi = _attr(born, "yearRangeFrom"), _attr(born, "yearRangeTo")
+        if lo and hi:
+            entity.add_birth_date(birth_range(lo, hi, circa))
+        else:
+            entity.add_birth_date(
+                birth_date(_attr(born, "birthdate") or _attr(born, "year"), circa)
+            )
+        place = ", ".join(
+            p
+            for p in (_attr(born, "city"), _attr(born, "place"), _attr(born, "countryDescription"))
+            if p
+        )
+        entity.add_birth_place(place or None)

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.lists.countries import country_code
+from cftwatch.lists.names import clean_listed_name
 
 SCHEMAS = ("Person", "Organization", "LegalEntity", "Vessel", "CryptoWallet", "Airplane")
 """FtM schemata a list entity can have (Airplane is kept as LegalEntity in the table)."""
@@ -50,6 +51,8 @@ class Entity:
     listed_on: date | None = None
     linked_refs: list[str] = field(default_factory=list)
     remarks: str | None = None
+    #: Name fields as listed where `clean_listed_name` changed them (kept in the remarks).
+    listed_texts: list[str] = field(default_factory=list)
 
     # -- adders: each ignores empty values and duplicates -------------------------
 
@@ -64,6 +67,24 @@ class Entity:
         text = clean_text(name)
         if not text:
             return
+        cleaned = clean_listed_name(text)
+        if cleaned.changed:
+            _add_unique(self.listed_texts, text)
+        for country in cleaned.countries:
+            self.add_country(country)
+        for father in cleaned.father_names:
+            self.add_father_name(father)
+        for year in cleaned.birth_years:
+            self.add_birth_date(birth_date(year))
+        for i, part in enumerate(cleaned.names):
+            extra_type = "alias" if name_type == "primary" else name_type
+            self._add_one_name(
+                part, quality, name_type if i == 0 else extra_type, lang, script if i == 0 else None
+            )
+
+    def _add_one_name(
+        self, text: str, quality: str, name_type: str, lang: str | None, script: str | None
+    ) -> None:
         if not self.primary_name and name_type == "primary":
             self.primary_name = text
         for existing in self.names:
@@ -157,9 +178,13 @@ class Entity:
             "list_ref": self.list_ref,
             "listed_on": self.listed_on,
             "linked_refs": self.linked_refs,
-            "remarks": self.remarks,
+            "remarks": self._remarks_with_listed_texts(),
             "source_version": source_version,
         }
+
+    def _remarks_with_listed_texts(self) -> str | None:
+        notes = [f"Name as listed: {t}" for t in self.listed_texts]
+        return "\n".join(r for r in (self.remarks, *notes) if r) or None
 
 
 @dataclass

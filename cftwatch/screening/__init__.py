@@ -19,7 +19,9 @@ from cftwatch.screening.files import (
     screen_queries,
 )
 from cftwatch.screening.judgements import JudgementRecord, JudgementStore, Verdict
-from cftwatch.screening.normalize import NormalizedName, normalize_name
+from cftwatch.screening.kyc import KycName, split_kyc_name
+from cftwatch.screening.narrative import find_listed_names
+from cftwatch.screening.normalize import NormalizedName, normalize_name, split_place_words
 from cftwatch.screening.runs import (
     judge,
     rescreen_on_list_change,
@@ -37,11 +39,13 @@ __all__ = [
     "Feature",
     "JudgementRecord",
     "JudgementStore",
+    "KycName",
     "Match",
     "NameQuery",
     "NormalizedName",
     "Screener",
     "Verdict",
+    "find_listed_names",
     "judge",
     "load_screener",
     "make_query",
@@ -56,4 +60,6 @@ __all__ = [
     "screen_parties",
     "screen_queries",
     "screen_transactions",
+    "split_kyc_name",
+    "split_place_words",
 ]

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from cftwatch.errors import ConfigError, InputError
+from cftwatch.screening.kyc import kyc_name_and_father
+from cftwatch.screening.notes import with_query_notes
 from cftwatch.screening.screener import Match, Screener
 from cftwatch.yamlconfig import load_yaml
 
@@ -92,17 +94,14 @@ def read_name_queries(path: Path, mapping: Mapping[str, Any]) -> list[NameQuery]
 def screen_queries(
     screener: Screener, queries: Iterable[NameQuery], threshold: float | None = None
 ) -> Iterator[tuple[NameQuery, list[Match]]]:
-    """Each query with its matches at or above `threshold`, best first, in input order."""
+    """Each query with its matches at or above `threshold`, best first, in input order; a
+    father's name written into a person's name field (S/O, son of) is screened as one."""
     for q in queries:
+        name, father = kyc_name_and_father(q.name, q.father_name, q.kind)
         matches = screener.screen_name(
-            q.name or "",
-            q.kind,
-            q.birth_date,
-            q.country,
-            q.identifiers,
-            q.father_name,
-            threshold,
+            name, q.kind, q.birth_date, q.country, q.identifiers, father, threshold
         )
+        matches = with_query_notes(matches, name, father, father != q.father_name)
         yield q, matches
 
 

@@ -15,22 +15,28 @@ from importlib import resources
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
 
+from cftwatch.screening.chars import clean_characters, fold_arabic_letters, urdu_reading
+
 __all__ = [
     "MAX_NAME_CHARS",
     "NormalizedName",
     "acronym_expansions",
     "consonants",
     "fold_text",
+    "is_place_word",
     "name_forms",
     "normalize_name",
     "skeleton",
+    "split_place_words",
 ]
 
 #: Longer input is cut here: no real name is longer, and it bounds the work per query.
 MAX_NAME_CHARS = 300
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
-_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]+")
+_ARABIC_CHARS = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+#: A run of Arabic-script words (with the spaces between them, for two-word table entries).
+_ARABIC_RE = re.compile(f"[{_ARABIC_CHARS}]+(?:[ \t]+[{_ARABIC_CHARS}]+)*")
 
 
 def _data_lines(name: str) -> list[list[str]]:
@@ -62,7 +68,30 @@ def _word_kinds() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _script_words() -> dict[str, str]:
-    return {row[0].strip(): row[1].strip() for row in _data_lines("script_words.tsv")}
+    """Arabic-script word (letter variants folded) -> Latin; two-word entries too."""
+    return {
+        fold_arabic_letters(row[0].strip()): row[1].strip()
+        for row in _data_lines("script_words.tsv")
+        if len(row) > 1
+    }
+
+
+@lru_cache(maxsize=1)
+def _compound_words() -> frozenset[str]:
+    """Organisation words that are written joined to a connector or to the next word."""
+    text = resources.files("cftwatch.screening").joinpath("data").joinpath("compound_words.txt")
+    lines = [ln for ln in text.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    return frozenset(" ".join(lines).split())
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Words a joined token may be split into: spelling families, titles, common name
+    parts and organisation words (both sides of a split must be one of these)."""
+    text = resources.files("cftwatch.screening").joinpath("data").joinpath("common.txt")
+    words = set(_families()) | set(_word_kinds()) | set(text.read_text("utf-8").split())
+    words |= _compound_words()
+    return frozenset(w for w in words if len(w) >= 3 and w.isalpha())
 
 
 @lru_cache(maxsize=1)
@@ -78,25 +107,51 @@ def acronym_expansions(token: str) -> list[str]:
     return _acronyms().get(token.lower(), [])
 
 
+#: Arabic-script letters an initial vowel is written with: alif and ayn ("اسلم" Aslam,
+#: "عمران" Imran) are read as a vowel there, never dropped.
+_INITIAL_VOWEL_LETTERS = ("ا", "ع")
+
+
+def _transliterate_word(word: str) -> str:
+    words = _script_words()
+    if word in words:
+        return words[word]
+    if word.startswith("عبدال") and len(word) > 6:
+        return "abd " + _transliterate_word(word[5:])  # عبدالغفار: Abd al-Ghaffar
+    if word.startswith("ال") and word[2:] in words:
+        return words[word[2:]]
+    if word.startswith("ال") and len(word) > 3:
+        return "al " + _transliterate_word(word[2:])  # the article, written onto the word
+    if word.endswith("اللہ") and len(word) > 4:
+        return _transliterate_word(word[:-4]) + "ullah"  # a compound written as one word
+    latin = anyascii(urdu_reading(word))
+    if word.startswith(_INITIAL_VOWEL_LETTERS) and latin[:1].lower() not in "aeiou":
+        latin = "a" + latin.lstrip("'`")
+    return latin
+
+
 def _transliterate_arabic(match: re.Match[str]) -> str:
+    raw = [fold_arabic_letters(w) for w in match.group(0).split()]
     words = _script_words()
     out = []
-    for word in match.group(0).split():
-        if word in words:
-            out.append(words[word])
-        elif word.startswith(("ال", "أل")) and word[2:] in words:
-            out.append(words[word[2:]])
-        elif word.startswith(("ال", "أل")) and len(word) > 3:
-            out.append("al " + anyascii(word[2:]))  # the article, written onto the word
-        else:
-            out.append(anyascii(word))
+    i = 0
+    while i < len(raw):
+        pair = " ".join(raw[i : i + 2])
+        if i + 1 < len(raw) and pair in words:
+            out.append(words[pair])
+            i += 2
+            continue
+        out.append(_transliterate_word(raw[i]))
+        i += 1
     return " ".join(out)
 
 
 def fold_text(text: str) -> str:
     """Unicode-fold and transliterate to lower-case ASCII (Arabic script via a word table)."""
     text = unicodedata.normalize("NFKC", text)
-    # Symbols, emoji and control characters are not part of a name.
+    # Invisible format characters (zero-width, soft hyphen, bidi) join; symbols, emoji and
+    # control characters separate.
+    text = clean_characters(text)[0]
     text = "".join(" " if unicodedata.category(ch)[0] in "SC" else ch for ch in text)
     if _ARABIC_RE.search(text):
         text = _ARABIC_RE.sub(lambda m: " " + _transliterate_arabic(m) + " ", text)
@@ -150,9 +205,95 @@ def _split_attached(token: str) -> tuple[str, ...]:
     for prefix in _ATTACHED_PREFIXES:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             return ("abd", token[len(prefix) :])
-    if token[:2] in ("al", "el") and len(token) >= 6 and token[2:] in fam:
-        return (token[2:],)
-    return (token,)
+    if token[:2] in ("al", "el") and len(token) >= 6 and token[2:] in _known_words():
+        return _split_attached(token[2:])
+    return _split_joined(token) or (token,)
+
+
+#: Connectors written between the words of a joined organisation name ("Lashkar-e-Taiba"
+#: as "Lashkaretaiba", "Hizb-ul-Mujahideen" as "Hizbulmujahideen"); "" for plain joins.
+_JOINING_CONNECTORS = ("ul", "ud", "ur", "us", "ut", "un", "e", "i", "")
+
+
+def _split_joined(token: str) -> tuple[str, ...] | None:
+    """A joined token split where both sides are known words, or a known organisation word
+    with its connector attached ("hizbul" -> "hizb"); None when no such split exists."""
+    if token in _known_words() or len(token) < 5:
+        return None
+    compound, known = _compound_words(), _known_words()
+    for connector in ("ul", "ud", "ur", "e"):
+        stem = token[: -len(connector)]
+        if token.endswith(connector) and (stem in compound or (connector != "e" and stem in known)):
+            return (stem,)
+    if len(token) < 7:
+        return None
+    for cut in range(len(token) - 3, 2, -1):
+        left = token[:cut]
+        if left not in known:
+            continue
+        for connector in _JOINING_CONNECTORS:
+            right = token[cut + len(connector) :]
+            if not token.startswith(connector, cut) or len(right) < 3:
+                continue
+            if right in known:
+                return (left, right)
+            rest = _split_joined(right)
+            if rest is not None:
+                return (left, *rest)
+    return None
+
+
+#: Connectors before "din" in a compound name (Jalal-ud-Din, Salah al-Din, Nasir ud Din).
+_DIN_CONNECTORS = frozenset({"ud", "ul", "al", "el", "ad", "ed", "u", "uddin"})
+_DIN_SUFFIX_RE = re.compile(
+    r"^([a-z]{3,}?)(?:uddin|uddine|uddeen|udeen|udin|uldin|aldin|eldin|eddin|eddine|addin|oudine|oudin)$"
+)
+_ULLAH_SUFFIX_RE = re.compile(r"^([a-z]{3,}?)(?:ullah|ulla|ullahh|allah|ollah)$")
+_ULLAH_WORDS = frozenset({"ullah", "ulla", "allah", "ullha"})
+
+
+def _join_compounds(raw: list[str]) -> list[str]:
+    """Compound names written split or joined, to one token: "Sana Ullah" and "Sanaullah"
+    give sanaullah, "Jalal-ud-Din", "Jalal uddin" and "Jalaluddin" give jalaluddin."""
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        token = raw[i]
+        prev = out[-1] if out else ""
+        nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        if prev.isalpha() and len(prev) >= 2 and token in _ULLAH_WORDS:
+            out[-1] = "abdullah" if prev in ("abd", "abdul", "abdu") else prev + "ullah"
+        elif (
+            prev.isalpha()
+            and len(prev) >= 3
+            and token in _DIN_CONNECTORS
+            and nxt in ("din", "deen", "dine")
+        ):
+            out[-1] = prev + "uddin"
+            i += 1
+        elif (
+            prev.isalpha()
+            and len(prev) >= 3
+            and token in ("uddin", "uddeen", "aldin", "eddin", "eddine")
+        ):
+            out[-1] = prev + "uddin"
+        else:
+            out.append(_compound_suffix(token))
+        i += 1
+    return out
+
+
+def _compound_suffix(token: str) -> str:
+    """One spelling for the -uddin and -ullah endings of a joined compound."""
+    if token in _families():
+        return token
+    m = _DIN_SUFFIX_RE.match(token)
+    if m:
+        return m.group(1) + "uddin"
+    m = _ULLAH_SUFFIX_RE.match(token)
+    if m and m.group(1) not in ("abd", "abdul", "abdu"):
+        return m.group(1) + "ullah"
+    return token
 
 
 @lru_cache(maxsize=1)
@@ -187,6 +328,11 @@ def name_forms(name: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f and f != name and _TOKEN_RE.search(fold_text(f))]
 
 
+#: A capital inside a word after two small letters starts a new word: "LashkareTayyaba",
+#: "HafizSaeed" (not "McDonald").
+_CAMEL_RE = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")
+
+
 def _canonical(token: str) -> str:
     return _families().get(token, token)
 
@@ -200,6 +346,9 @@ class NormalizedName:
     kinds: tuple[str, ...]  # name | honorific | generic | initial
     acronym: str = ""
     expansions: tuple[NormalizedName, ...] = field(default=(), compare=False)
+    #: What character cleaning removed or replaced ("1 zero-width space removed"), for the
+    #: explanation; empty for a clean name.
+    stripped: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -227,12 +376,13 @@ def normalize_name(name: object) -> NormalizedName:
 
 @lru_cache(maxsize=131072)
 def _normalize(name: str, expand: bool = True) -> NormalizedName:
-    folded = fold_text(name)[:MAX_NAME_CHARS]
+    name, stripped = clean_characters(name)
+    folded = fold_text(_CAMEL_RE.sub(" ", name))[:MAX_NAME_CHARS]
     kinds_table = _word_kinds()
     tokens: list[str] = []
     kinds: list[str] = []
     raw = _TOKEN_RE.findall(folded)
-    for raw_token in raw:
+    for raw_token in _join_compounds(raw):
         for part in _split_attached(raw_token):
             canon = _canonical(part)
             kind = kinds_table.get(canon, "name")
@@ -252,4 +402,34 @@ def _normalize(name: str, expand: bool = True) -> NormalizedName:
         for form in name_forms(name):
             alt = _normalize(form, True)
             expansions += tuple(e for e in (alt, *alt.expansions) if not e.is_empty)
-    return NormalizedName(name, tuple(tokens), tuple(kinds), acronym, expansions)
+    return NormalizedName(name, tuple(tokens), tuple(kinds), acronym, expansions, stripped)
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    text = resources.files("cftwatch.screening").joinpath("data").joinpath("places.txt")
+    lines = [ln for ln in text.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    return frozenset(" ".join(lines).split())
+
+
+def is_place_word(word: str) -> bool:
+    """A country, region or city word (places.txt) as written in a name."""
+    tokens = _TOKEN_RE.findall(fold_text(word))
+    return bool(tokens) and all(t in _place_words() for t in tokens)
+
+
+def split_place_words(name: str) -> tuple[str, tuple[str, ...]]:
+    """An organisation query without the place words it ends with, and those words:
+    "Al Rasheed Trust Karachi" -> ("Al Rasheed Trust", ("Karachi",)). A name that is only
+    place words, whose rest has no name part or ends in "of", is returned whole."""
+    words = name.split()
+    places: list[str] = []
+    while len(words) > 1 and is_place_word(words[-1]):
+        places.insert(0, words.pop())
+    rest = " ".join(words)
+    tail = _TOKEN_RE.findall(fold_text(words[-1]))
+    if tail and tail[-1] in ("of", "the", "and", "for", "in", "de", "du", "e", "i"):
+        return name, ()  # "Bank of Punjab": the place is the name's own
+    if not places or not normalize_name(rest).core_tokens:
+        return name, ()
+    return rest, tuple(places)

@@ -20,6 +20,9 @@ from cftwatch.screening.judgements import (
     Verdict,
     suppressed_pairs,
 )
+from cftwatch.screening.kyc import kyc_name_and_father
+from cftwatch.screening.narrative import find_listed_names
+from cftwatch.screening.notes import with_query_notes
 from cftwatch.screening.screener import Match, Screener, counterparty_query, party_query
 from cftwatch.screening.tables import (
     alert_row,
@@ -252,7 +255,7 @@ def screen_transactions(
                 )
             )
     for txn_id, text in sides.narratives:
-        for match in screener.screen_narrative(text, threshold):
+        for match in find_listed_names(text, screener, threshold):
             alerts.append(
                 alert_row(
                     "screening.narrative",
@@ -294,6 +297,6 @@ def screen_name(
         screener = _DEFAULT.get(key)
         if screener is None or screener.version != table_version(entities):
             screener = _DEFAULT[key] = load_screener(ws, entities)
-    return screener.screen_name(
-        name, kind, birth_date, country, identifiers, father_name, threshold
-    )
+    name, father = kyc_name_and_father(name, father_name, kind)
+    matches = screener.screen_name(name, kind, birth_date, country, identifiers, father, threshold)
+    return with_query_notes(matches, name, father, father != father_name)

@@ -59,8 +59,10 @@ def test_jaish_i_mohammed_and_lashkar_e_tayyiba(un):
     let = refs["QDe.118"]
     assert let["primary_name"] == "LASHKAR-E-TAYYIBA"
     let_names = names(let)
-    assert len(let_names) == 1 + 27  # primary + every ENTITY_ALIAS in the file
-    for alias in ("Lashkar-e-Toiba", "Jamaat-ud-Dawa", "Falah-i-Insaniat Foundation (FIF)", "LET"):
+    # primary + every ENTITY_ALIAS in the file, one of which carries a bracketed acronym that
+    # parse-time cleaning (issue 17) makes a name of its own
+    assert len(let_names) == 1 + 27 + 1
+    for alias in ("Lashkar-e-Toiba", "Jamaat-ud-Dawa", "Falah-i-Insaniat Foundation", "FIF", "LET"):
         assert let_names[alias] == ("strong", "alias")
 
 
