@@ -66,6 +66,16 @@ SETTINGS: dict[str, ParamSpec] = {
         default=DEFAULT_HIGH_RISK_REGIONS,
         description="Sub-national regions treated as high risk (matched against `*_region`).",
     ),
+    "same_day_legs": ParamSpec(
+        name="same_day_legs",
+        kind="str",
+        default="auto",
+        choices=("auto", "sequential", "strict"),
+        description="Whether two payments with the same timestamp may be consecutive legs of "
+        "a sequence (cycles, scatter-gather, pass-through): `strict` needs a later timestamp, "
+        "`sequential` accepts the same one, `auto` accepts it only on date-only data (every "
+        "timestamp at midnight), where payments of one day cannot be told apart in time.",
+    ),
 }
 
 TOP_KEYS = ("version", "settings", "exclude", "rules")

@@ -10,6 +10,13 @@ from typing import Any
 from cftwatch.monitoring.spec import ParamSpec
 from cftwatch.vocab import CHANNELS, PARTY_TYPES
 
+MAX_DAYS = 365
+"""The longest window or wait any rule accepts, in days (patterns spread over a year)."""
+MAX_HOURS = 24 * MAX_DAYS
+"""The same in hours."""
+MAX_HOPS = 10
+"""The longest cycle the cycle rules accept."""
+
 
 def int_param(name: str, default: int, lo: int, hi: int, unit: str, doc: str) -> ParamSpec:
     return ParamSpec(

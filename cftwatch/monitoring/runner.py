@@ -36,6 +36,7 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
+from cftwatch.monitoring.profile import RuleWarning, profile, rule_warnings
 from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
 from cftwatch.vocab import lower_severity, severity_rank_sql
 from cftwatch.workspace import CONFIG_NAME, Workspace, quote_ident
@@ -105,6 +106,8 @@ class MonitoringRun:
     new_alerts: int
     seconds: float
     rules_version: str = field(default_factory=rules_version)
+    date_only: bool = False
+    warnings: list[RuleWarning] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +121,8 @@ class MonitoringRun:
             "alerts_found": self.alerts.num_rows,
             "alerts_new": self.new_alerts,
             "seconds": round(self.seconds, 3),
+            "date_only": self.date_only,
+            "warnings": [w.to_dict() for w in self.warnings],
             "rules": [
                 {
                     "rule_id": r.rule_id,
@@ -177,7 +182,8 @@ def run_rules(
     txns = eng.current_table("transactions")
     since_s = int(since_dt.timestamp()) if since_dt else None
     data_start, data_end, n_txns = _data_range(eng, txns, since_s)
-    ctx = _RunContext(ws, eng, run_id, started, since_s)
+    data = profile(eng, txns)
+    ctx = _RunContext(ws, eng, run_id, started, since_s, data.date_only)
     results, alerts = _evaluate(ctx, settings, progress)
     new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
     results = _with_new_counts(results, alerts, new_ids)
@@ -194,6 +200,8 @@ def run_rules(
         alerts=alerts,
         new_alerts=len(new_ids),
         seconds=time.perf_counter() - t0,
+        date_only=data.date_only,
+        warnings=rule_warnings(settings, data),
     )
     if record:
         _record(ws, run, cfg, new_ids)
@@ -219,6 +227,7 @@ class _RunContext:
     run_id: str
     started: dt.datetime
     since_s: int | None
+    date_only: bool
 
 
 def _evaluate(
@@ -247,7 +256,7 @@ def _evaluate(
                 results.append(RuleResult(spec.id, spec.typology, 0, 0, 0.0, skipped))
                 continue
             rule_input = RuleInput(
-                _restrict(cached, setting, ctx.since_s), accounts, parties, screening
+                _restrict(cached, setting, ctx.since_s), accounts, parties, screening, ctx.date_only
             )
             table = _rule_alerts(ctx, setting, rule_input)
             tables.append(table)

@@ -115,12 +115,14 @@ class RuleInput:
     and the holder's `debtor_party_type`, `creditor_party_type`, `debtor_account_type`,
     `creditor_account_type` looked up in `parties` and `accounts`.
     `screening` holds screening alerts (`source = 'screening'`), or None when there are none.
+    `date_only` is True when every timestamp of the data is at midnight (dates, no times).
     """
 
     txns: ir.Table
     accounts: ir.Table
     parties: ir.Table
     screening: ir.Table | None
+    date_only: bool = False
 
 
 Builder = Callable[[RuleInput, dict[str, Any]], ir.Table]

@@ -15,6 +15,7 @@ from cftwatch.monitoring.blocks import (
     fan_in_episode_rows,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -46,7 +47,7 @@ def _fan_in_text(m: dict[str, Any], p: dict[str, Any]) -> str:
 
 _FAN_IN_PARAMS = (
     int_param("min_senders", 15, 2, 10_000, "accounts", "Distinct senders needed in the window."),
-    int_param("window_hours", 72, 1, 24 * 31, "hours", "Length of the sliding window."),
+    int_param("window_hours", 72, 1, MAX_HOURS, "hours", "Length of the sliding window."),
     float_param(
         "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
     ),

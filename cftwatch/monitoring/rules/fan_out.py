@@ -24,6 +24,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -85,7 +86,7 @@ RULE = RuleSpec(
         int_param(
             "min_recipients", 8, 2, 10_000, "accounts", "Distinct recipients needed in the window."
         ),
-        int_param("window_hours", 48, 1, 24 * 31, "hours", "Length of the sliding window."),
+        int_param("window_hours", 48, 1, MAX_HOURS, "hours", "Length of the sliding window."),
         float_param("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
         float_param(
             "min_total", 200_000, 0, 1e13, "currency", "Smallest total paid out in the episode."

@@ -20,6 +20,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     channels_param,
     float_param,
     int_param,
@@ -86,7 +87,12 @@ RULE = RuleSpec(
             "min_receivers", 6, 2, 10_000, "accounts", "Distinct receivers of the onward payments."
         ),
         int_param(
-            "window_days", 5, 1, 60, "days", "Collection window, and the time allowed to pay out."
+            "window_days",
+            5,
+            1,
+            MAX_DAYS,
+            "days",
+            "Collection window, and the time allowed to pay out.",
         ),
         float_param("min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts."),
         float_param(

@@ -21,6 +21,7 @@ from cftwatch.monitoring.blocks import (
     rows_in_episodes,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     channels_param,
     days_lookback,
     float_param,
@@ -95,7 +96,7 @@ RULE = RuleSpec(
             "accounts",
             "Distinct recipients of round payments in the window.",
         ),
-        int_param("window_days", 7, 1, 90, "days", "Length of the sliding window."),
+        int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
         channels_param(
             "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
         ),
