@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cftwatch.monitoring.spec import ParamSpec
-from cftwatch.vocab import CHANNELS, PARTY_TYPES
+from cftwatch.vocab import CHANNELS, PARTY_TYPES, channel_groups
 
 MAX_DAYS = 365
 """The longest window or wait any rule accepts, in days (patterns spread over a year)."""
@@ -37,8 +37,16 @@ def list_param(
 
 
 def channels_param(name: str, default: list[str], doc: str) -> ParamSpec:
-    """A list of canonical channels (`cftwatch.vocab.CHANNELS`)."""
-    return list_param(name, default, CHANNELS, doc)
+    """A list of canonical channels (`cftwatch.vocab.CHANNELS`) or channel groups
+    (`bank_transfer`, `cash`, ... from `cftwatch/vocab/channels.yaml`), which stand for
+    their members: the value after validation lists channels only."""
+    return ParamSpec(
+        name=name,
+        kind="channel_list",
+        default=default,
+        choices=CHANNELS + tuple(g for g in channel_groups() if g not in CHANNELS),
+        description=doc,
+    )
 
 
 def party_types_param(name: str, default: list[str], doc: str) -> ParamSpec:

@@ -15,7 +15,6 @@ import ibis.expr.types as ir
 
 from cftwatch.engine.base import Engine
 from cftwatch.monitoring.config import RuleSetting
-from cftwatch.vocab import CHANNELS
 
 FLOOR_QUANTILE = 0.999
 """A money floor above this quantile of the data's amounts is warned about."""
@@ -66,9 +65,9 @@ def profile(eng: Engine, txns: ir.Table) -> DataProfile:
     )
 
 
-def is_channel_filter(name: str, choices: tuple[str, ...] | None) -> bool:
+def is_channel_filter(name: str, kind: str) -> bool:
     """A parameter that keeps only payments on the listed channels (not an exclusion)."""
-    return choices == CHANNELS and "channels" in name and not name.startswith("exclude")
+    return kind == "channel_list" and not name.startswith("exclude")
 
 
 def is_money_floor(name: str, unit: str) -> bool:
@@ -87,7 +86,7 @@ def rule_warnings(settings: list[RuleSetting], data: DataProfile) -> list[RuleWa
     for s in settings:
         for p in s.spec.params:
             value = s.params.get(p.name)
-            if p.kind == "str_list" and is_channel_filter(p.name, p.choices):
+            if is_channel_filter(p.name, p.kind):
                 if value and not data.channels & set(value):
                     present = ", ".join(sorted(data.channels)) or "none"
                     out.append(

@@ -20,9 +20,9 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch.jsontext import json_default
-from cftwatch.vocab import SeverityName
+from cftwatch.vocab import SeverityName, expand_channels
 
-ParamKind = Literal["int", "float", "str", "str_list", "country_list"]
+ParamKind = Literal["int", "float", "str", "str_list", "country_list", "channel_list"]
 
 ALERT_COLUMNS = (
     "subject_id",
@@ -88,6 +88,8 @@ class ParamSpec(BaseModel):
                 )
         if self.minimum is not None and len(value) < self.minimum:
             return value, f"needs at least {_num(self.minimum)} item(s)"
+        if self.kind == "channel_list":  # group names (bank_transfer, ...) stand for members
+            return sorted(set(expand_channels(value))), None
         return sorted(set(value)), None
 
     def bounds_text(self) -> str:

@@ -120,7 +120,7 @@ RULE = RuleSpec(
             "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "crypto"], "Channels of the incoming payments."
+            "channels", ["wallet", "bank_transfer", "crypto"], "Channels of the incoming payments."
         ),
         party_types_param(
             "exclude_party_types",

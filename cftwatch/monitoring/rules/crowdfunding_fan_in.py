@@ -52,7 +52,7 @@ _FAN_IN_PARAMS = (
         "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
     ),
     channels_param(
-        "channels", ["wallet", "ibft", "crypto"], "Person-to-person channels that count."
+        "channels", ["wallet", "bank_transfer", "crypto"], "Person-to-person channels that count."
     ),
     party_types_param(
         "exclude_party_types",

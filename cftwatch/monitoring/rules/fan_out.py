@@ -102,7 +102,7 @@ RULE = RuleSpec(
             "window of that length (0 turns the comparison off).",
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         list_param(
             "exclude_purposes", ["salary"], None, "Purpose codes that do not count (payroll)."

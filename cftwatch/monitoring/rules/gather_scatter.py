@@ -119,7 +119,7 @@ RULE = RuleSpec(
             "number for a window of that length (0 turns the comparison off).",
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         party_types_param(
             "exclude_party_types",

@@ -176,7 +176,7 @@ RULE = RuleSpec(
         ),
         channels_param(
             "out_channels",
-            ["wallet", "ibft", "wire", "remittance", "crypto", "cash_out"],
+            ["wallet", "bank_transfer", "remittance", "crypto", "cash_out"],
             "Channels of onward payments (spending at merchants and bills is not passing on).",
         ),
         int_param(

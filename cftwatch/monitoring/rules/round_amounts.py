@@ -98,7 +98,7 @@ RULE = RuleSpec(
         ),
         int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         list_param(
             "exclude_purposes",
