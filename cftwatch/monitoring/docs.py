@@ -126,7 +126,8 @@ def _conventions() -> list[str]:
         "",
         "`cftwatch monitor` (table and `--json`, key `warnings`) warns for each rule whose "
         "channel filter matches no transaction of the data, or whose floor on a single "
-        "payment (`min_amount`, `min_payment`, `threshold`) is above the 99.9th percentile "
+        "payment (the parameters marked a floor: `min_amount`, `min_payment`, `threshold` where "
+        "they bound one payment, not a total) is above the 99.9th percentile "
         "of the data's amounts: such a rule cannot fire, and its zero means nothing.",
     ]
 

@@ -24,9 +24,19 @@ def int_param(name: str, default: int, lo: int, hi: int, unit: str, doc: str) ->
     )
 
 
-def float_param(name: str, default: float, lo: float, hi: float, unit: str, doc: str) -> ParamSpec:
+def float_param(
+    name: str, default: float, lo: float, hi: float, unit: str, doc: str, floor: bool = False
+) -> ParamSpec:
+    """`floor=True`: a money floor on a single payment (see `ParamSpec.floor`)."""
     return ParamSpec(
-        name=name, kind="float", default=default, minimum=lo, maximum=hi, unit=unit, description=doc
+        name=name,
+        kind="float",
+        default=default,
+        minimum=lo,
+        maximum=hi,
+        unit=unit,
+        description=doc,
+        floor=floor,
     )
 
 

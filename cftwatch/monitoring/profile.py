@@ -70,13 +70,6 @@ def is_channel_filter(name: str, kind: str) -> bool:
     return kind == "channel_list" and not name.startswith("exclude")
 
 
-def is_money_floor(name: str, unit: str) -> bool:
-    """A money parameter below which a single payment does not count (totals are sums of
-    many payments, so the amounts' percentile says nothing about them)."""
-    per_payment = name.startswith("min_") and name != "min_total"
-    return unit == "currency" and (per_payment or name == "threshold")
-
-
 def rule_warnings(settings: list[RuleSetting], data: DataProfile) -> list[RuleWarning]:
     """Why a rule cannot fire on this data: no payment on its channels, or a floor above
     the 99.9th percentile of the amounts. Empty data gets no warnings."""
@@ -98,7 +91,7 @@ def rule_warnings(settings: list[RuleSetting], data: DataProfile) -> list[RuleWa
                             f"channels are {present}",
                         )
                     )
-            elif p.kind in ("int", "float") and is_money_floor(p.name, p.unit):
+            elif p.floor:
                 q = data.amount_q999
                 if q is not None and value is not None and float(value) > q:
                     out.append(

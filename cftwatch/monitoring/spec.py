@@ -52,6 +52,12 @@ class ParamSpec(BaseModel):
     choices: tuple[str, ...] | None = Field(
         None, description="Allowed values (for `str` and the items of `str_list`)."
     )
+    floor: bool = Field(
+        False,
+        exclude=True,
+        description="A money floor on a single payment (the run warns when it is above the "
+        "99.9th percentile of the data's amounts); totals are not floors.",
+    )
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """(normalised value, None) when valid, else (value, reason)."""

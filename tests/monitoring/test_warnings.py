@@ -66,3 +66,9 @@ def test_monitor_summary_warns_in_json_and_table(tmp_path):
     table = runner.invoke(app, ["monitor", "-w", str(path), "--rule", "structuring"])
     assert table.exit_code == 0, table.output
     assert "warning:" in table.output and "matches no transaction" in table.output
+
+
+def test_a_floor_on_a_total_is_not_warned(workspace, book):
+    _small_wires(book)  # velocity_spike's min_amount (500,000) bounds a daily total
+    book.load(workspace)
+    assert not [w for w in _warnings(workspace, "velocity_spike") if w.kind == "money_floor"]

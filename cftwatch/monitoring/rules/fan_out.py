@@ -87,7 +87,9 @@ RULE = RuleSpec(
             "min_recipients", 8, 2, 10_000, "accounts", "Distinct recipients needed in the window."
         ),
         int_param("window_hours", 48, 1, MAX_HOURS, "hours", "Length of the sliding window."),
-        float_param("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        float_param(
+            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param(
             "min_total", 200_000, 0, 1e13, "currency", "Smallest total paid out in the episode."
         ),

@@ -94,7 +94,9 @@ RULE = RuleSpec(
             "days",
             "Collection window, and the time allowed to pay out.",
         ),
-        float_param("min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        float_param(
+            "min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param(
             "min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share of the collection paid out."
         ),

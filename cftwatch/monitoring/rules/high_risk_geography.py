@@ -112,7 +112,9 @@ RULE = RuleSpec(
             "that is not itself high-risk (border districts: many ordinary residents).",
         ),
         int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
-        float_param("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        float_param(
+            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param("min_total", 50_000, 0, 1e13, "currency", "Smallest total in the episode."),
         int_param(
             "baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."

@@ -153,7 +153,13 @@ RULE = RuleSpec(
     severity="high",
     params=(
         float_param(
-            "min_amount", 100_000, 1, 1e12, "currency", "Smallest incoming payment considered."
+            "min_amount",
+            100_000,
+            1,
+            1e12,
+            "currency",
+            "Smallest incoming payment considered.",
+            floor=True,
         ),
         float_param(
             "min_pass_share", 0.8, 0.1, 1.0, "fraction", "Share of the inflow sent onward."

@@ -87,7 +87,9 @@ RULE = RuleSpec(
         float_param(
             "round_unit", 5_000, 1, 1e9, "currency", "Amounts that are multiples of this are round."
         ),
-        float_param("min_amount", 20_000, 0, 1e12, "currency", "Smallest payment considered."),
+        float_param(
+            "min_amount", 20_000, 0, 1e12, "currency", "Smallest payment considered.", floor=True
+        ),
         int_param(
             "min_payments",
             5,

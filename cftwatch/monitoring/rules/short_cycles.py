@@ -89,7 +89,9 @@ RULE = RuleSpec(
             "hops",
             "Longest cycle searched (the pack's typology spec says 2-4; 5 covers synth's longest).",
         ),
-        float_param("min_amount", 50_000, 1, 1e12, "currency", "Smallest payment on the cycle."),
+        float_param(
+            "min_amount", 50_000, 1, 1e12, "currency", "Smallest payment on the cycle.", floor=True
+        ),
         int_param(
             "max_hop_hours", 48, 1, MAX_HOURS, "hours", "Longest wait between consecutive payments."
         ),

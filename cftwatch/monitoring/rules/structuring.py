@@ -74,7 +74,9 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        float_param("threshold", 2_000_000, 1, 1e12, "currency", "The reporting threshold."),
+        float_param(
+            "threshold", 2_000_000, 1, 1e12, "currency", "The reporting threshold.", floor=True
+        ),
         float_param(
             "lower_fraction",
             0.9,
