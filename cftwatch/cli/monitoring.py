@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cftwatch.cli._app import (
     DEFAULT_DIR,
@@ -109,6 +110,18 @@ def monitor(
         f"{run.new_alerts:,} new; {run.seconds:.1f} s.",
         highlight=False,
     )
+    if run.date_only:
+        console.print(
+            "Date-only data (every timestamp at midnight): payments of the same day may be "
+            "consecutive legs (setting same_day_legs).",
+            highlight=False,
+        )
+    for w in run.warnings:
+        err_console.print(
+            f"[bold yellow]warning:[/] {escape(w.rule_id)}: {escape(w.message)}.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @rules_app.command("list")

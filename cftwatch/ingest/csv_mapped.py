@@ -17,8 +17,11 @@ from cftwatch.errors import InputError, Problem
 from cftwatch.ingest._core import Check, Source, derived_id, sql_str
 from cftwatch.ingest._csv import raw_line_sql, read_csv_relation, read_header, too_many_fields
 from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
-from cftwatch.ingest.mapping import Column, Mapping
+from cftwatch.ingest.mapping import TIMESTAMP_UNITS_US, Column, Mapping
 from cftwatch.vocab import CHANNELS
+
+MAX_EPOCH_US = 10**16
+"""Largest offset from the epoch read (about 317 years, in microseconds); more is an error."""
 
 TRUE_VALUES = ("1", "true", "t", "yes", "y")
 FALSE_VALUES = ("0", "false", "f", "no", "n")
@@ -79,7 +82,14 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     params: dict[str, Any] = {"source_format": m.source_format}
 
     # Timestamps: strptime formats (or ISO 8601), local time in the mapping's zone.
-    if m.timestamp_formats:
+    if m.timestamp_unit:  # a number of units since the epoch (local time in the zone)
+        params |= {"epoch": m.epoch, "ts_unit_us": TIMESTAMP_UNITS_US[m.timestamp_unit]}
+        us = f"TRY_CAST(trim({c('ts')}) AS DOUBLE) * $ts_unit_us"
+        parsed = (
+            f"CASE WHEN abs({us}) < {MAX_EPOCH_US} THEN CAST($epoch AS TIMESTAMP) + "
+            f"to_microseconds(CAST(round({us}) AS BIGINT)) END"
+        )
+    elif m.timestamp_formats:
         params["ts_formats"] = list(m.timestamp_formats)
         parsed = f"try_strptime(trim({c('ts')}), $ts_formats)"
     else:
@@ -90,6 +100,8 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     inner.append(f"{parsed} AS _ts")
     columns["ts"] = "_ts"
     shown = " or ".join(m.timestamp_formats) or "ISO 8601"
+    if m.timestamp_unit:
+        shown = f"a number of {m.timestamp_unit} since {m.epoch}"
     checks.append(Check(field_name("ts"), c("ts"), f"{c('ts')} IS NULL", "missing timestamp"))
     checks.append(Check(field_name("ts"), c("ts"), "_ts IS NULL", f"not a timestamp ({shown})"))
 

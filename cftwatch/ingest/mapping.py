@@ -9,6 +9,7 @@ file, the YAML key path and the value.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ TOP_KEYS = {
     "decimal",
     "thousands",
     "timestamp_format",
+    "timestamp_unit",
+    "epoch",
     "timezone",
     "currency",
     "channel",
@@ -54,6 +57,17 @@ _DIRECTIVE = re.compile(r"%[a-zA-Z]")
 def _time_zones() -> frozenset[str]:
     return frozenset(available_timezones() - {"Factory", "localtime"}) | {"UTC"}
 
+
+TIMESTAMP_UNITS_US = {
+    "microseconds": 1,
+    "milliseconds": 1_000,
+    "seconds": 1_000_000,
+    "minutes": 60_000_000,
+    "hours": 3_600_000_000,
+    "days": 86_400_000_000,
+}
+"""`timestamp_unit`: timestamps given as a number of these since `epoch`, in microseconds."""
+DEFAULT_EPOCH = "1970-01-01"
 
 Column = str | int
 """A CSV column: its header name, or its 0-based position."""
@@ -72,6 +86,8 @@ class Mapping:
     decimal: str = "."
     thousands: str | None = None
     timestamp_formats: tuple[str, ...] = ()
+    timestamp_unit: str | None = None
+    epoch: str = DEFAULT_EPOCH
     timezone: str = "UTC"
     currency: str | None = None
     channel: str | None = None
@@ -162,6 +178,7 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
                 formats.append(f)
         if formats and len({"%z" in f for f in formats}) > 1:
             bad("timestamp_format", "either every format reads a %z offset or none does", fmts)
+    unit, epoch = _epoch_options(raw, bool(formats), bad)
     tz = raw.get("timezone", "UTC")
     try:
         ZoneInfo(str(tz))
@@ -221,6 +238,8 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
         decimal=decimal,
         thousands=thousands,
         timestamp_formats=tuple(formats),
+        timestamp_unit=unit,
+        epoch=epoch,
         timezone=str(tz),
         currency=currency,
         channel=channel,
@@ -228,6 +247,32 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
         labels=labels,
         source_format=source_format,
     )
+
+
+def _epoch_options(raw: dict[Any, Any], has_formats: bool, bad: Any) -> tuple[str | None, str]:
+    """`timestamp_unit` (days, hours, seconds, ...) and `epoch` (an ISO date or datetime in
+    the mapping's time zone): timestamps written as numbers, such as days since 2017-01-01."""
+    unit = raw.get("timestamp_unit")
+    epoch_raw = raw.get("epoch")
+    if unit is not None and unit not in TIMESTAMP_UNITS_US:
+        bad("timestamp_unit", f"expected one of {', '.join(TIMESTAMP_UNITS_US)}", unit)
+        unit = None
+    if unit is not None and has_formats:
+        bad("timestamp_unit", "give timestamp_format or timestamp_unit, not both", unit)
+    if epoch_raw is None:
+        return unit, DEFAULT_EPOCH
+    if raw.get("timestamp_unit") is None:
+        bad("epoch", "an epoch needs timestamp_unit (e.g. days)", epoch_raw)
+    if isinstance(epoch_raw, dt.datetime | dt.date):  # YAML reads 2017-01-01 as a date
+        return unit, epoch_raw.isoformat()
+    try:
+        parsed = dt.datetime.fromisoformat(str(epoch_raw))
+    except ValueError:
+        bad("epoch", "expected an ISO date or datetime such as 2017-01-01", epoch_raw)
+        return unit, DEFAULT_EPOCH
+    if parsed.tzinfo is not None:
+        bad("epoch", "give the epoch without an offset; `timezone` says which zone", epoch_raw)
+    return unit, parsed.isoformat()
 
 
 def _column_ok(col: Any) -> bool:

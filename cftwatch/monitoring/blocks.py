@@ -20,6 +20,13 @@ KEYS = ["acct", "currency"]
 """What most rules group by: the account an alert is about and the payments' currency."""
 
 
+def same_time_may_follow(inp: RuleInput, p: dict[str, Any]) -> bool:
+    """Whether a leg with the same timestamp as the previous one may follow it (the
+    `same_day_legs` setting: `sequential`, or `auto` on date-only data)."""
+    mode = p.get("same_day_legs", "auto")
+    return mode == "sequential" or (mode == "auto" and inp.date_only)
+
+
 def not_in(col: ir.Column, values: Sequence[str]) -> ir.BooleanValue:
     """`col NOT IN values`, with NULL counting as not in (SQL would drop the row)."""
     if not values:

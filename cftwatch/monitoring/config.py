@@ -24,6 +24,7 @@ all at once, as one `RuleConfigError`; no rule runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,16 @@ SETTINGS: dict[str, ParamSpec] = {
         kind="str_list",
         default=DEFAULT_HIGH_RISK_REGIONS,
         description="Sub-national regions treated as high risk (matched against `*_region`).",
+    ),
+    "same_day_legs": ParamSpec(
+        name="same_day_legs",
+        kind="str",
+        default="auto",
+        choices=("auto", "sequential", "strict"),
+        description="Whether two payments with the same timestamp may be consecutive legs of "
+        "a sequence (cycles, scatter-gather, pass-through): `strict` needs a later timestamp, "
+        "`sequential` accepts the same one, `auto` accepts it only on date-only data (every "
+        "timestamp at midnight), where payments of one day cannot be told apart in time.",
     ),
 }
 
@@ -127,6 +138,10 @@ def load_rules_config(path: str | Path) -> RuleConfig:
     return resolve_rules_config(data, file=file, lines=doc.lines)
 
 
+Bad = Callable[..., None]
+"""bad(reason, key_path, value=None): record one problem."""
+
+
 def resolve_rules_config(
     raw: Any,
     *,
@@ -136,7 +151,39 @@ def resolve_rules_config(
 ) -> RuleConfig:
     """Validate a parsed rules mapping (from a file or the workspace's `monitoring:` section)."""
     problems: list[Problem] = []
-    lines = lines or {}
+    bad = _reporter(problems, file, lines or {}, prefix)
+    if not isinstance(raw, dict):
+        bad("expected a mapping with `rules`, `settings` and `exclude`", (), raw)
+        raise RuleConfigError(problems)
+    for key in raw:
+        if key not in TOP_KEYS:
+            bad(f"unknown key; expected one of {', '.join(TOP_KEYS)}", (str(key),), key)
+    if "version" in raw and raw["version"] != 1:
+        bad("unsupported version; expected 1", ("version",), raw["version"])
+    settings = _settings(raw.get("settings"), bad)
+    global_exclude = _exclude(raw.get("exclude"), ("exclude",), bad)
+    raw_rules = _mapping(raw.get("rules"), ("rules",), bad)
+    specs = {s.id: s for s in builtin_rules()}
+    for rid in raw_rules:
+        if str(rid) not in specs:
+            bad(
+                f"unknown rule; `cftwatch rules list` shows the {len(specs)} built-in rules",
+                ("rules", str(rid)),
+                rid,
+            )
+    rules = {
+        rid: _rule_setting(spec, raw_rules.get(rid), settings, global_exclude, bad)
+        for rid, spec in specs.items()
+    }
+    if problems:
+        raise RuleConfigError(problems)
+    return RuleConfig(rules=rules, settings=settings, exclude=global_exclude, source=file)
+
+
+def _reporter(
+    problems: list[Problem], file: str | None, lines: dict[KeyPath, int], prefix: tuple[str, ...]
+) -> Bad:
+    """A `bad` that appends a Problem with the file, the nearest known YAML line and key path."""
 
     def bad(reason: str, path: tuple[str, ...], value: Any = None) -> None:
         full = prefix + path
@@ -149,18 +196,12 @@ def resolve_rules_config(
             Problem(reason, file=file, record=line, field=".".join(full) or None, value=value)
         )
 
-    if not isinstance(raw, dict):
-        bad("expected a mapping with `rules`, `settings` and `exclude`", (), raw)
-        raise RuleConfigError(problems)
-    for key in raw:
-        if key not in TOP_KEYS:
-            bad(f"unknown key; expected one of {', '.join(TOP_KEYS)}", (str(key),), key)
-    if "version" in raw and raw["version"] != 1:
-        bad("unsupported version; expected 1", ("version",), raw["version"])
+    return bad
 
+
+def _settings(raw: Any, bad: Bad) -> dict[str, Any]:
     settings = {name: s.check(s.default)[0] for name, s in SETTINGS.items()}
-    raw_settings = _mapping(raw.get("settings"), ("settings",), bad)
-    for name, value in raw_settings.items():
+    for name, value in _mapping(raw, ("settings",), bad).items():
         setting = SETTINGS.get(str(name))
         if setting is None:
             bad(
@@ -174,67 +215,63 @@ def resolve_rules_config(
             bad(why, ("settings", str(name)), value)
         else:
             settings[str(name)] = checked
+    return settings
 
-    global_exclude = _exclude(raw.get("exclude"), ("exclude",), bad)
-    raw_rules = _mapping(raw.get("rules"), ("rules",), bad)
-    specs = {s.id: s for s in builtin_rules()}
-    for rid in raw_rules:
-        if str(rid) not in specs:
+
+def _rule_setting(
+    spec: RuleSpec,
+    raw: Any,
+    settings: dict[str, Any],
+    global_exclude: dict[str, list[str]],
+    bad: Bad,
+) -> RuleSetting:
+    rid = spec.id
+    entry = _mapping(raw, ("rules", rid), bad)
+    for key in entry:
+        if key not in RULE_KEYS:
             bad(
-                f"unknown rule; `cftwatch rules list` shows the {len(specs)} built-in rules",
-                ("rules", str(rid)),
-                rid,
+                f"unknown key; expected one of {', '.join(RULE_KEYS)}",
+                ("rules", rid, str(key)),
+                key,
             )
-
-    rules: dict[str, RuleSetting] = {}
-    for rid, spec in specs.items():
-        entry = _mapping(raw_rules.get(rid), ("rules", rid), bad)
-        for key in entry:
-            if key not in RULE_KEYS:
-                bad(
-                    f"unknown key; expected one of {', '.join(RULE_KEYS)}",
-                    ("rules", rid, str(key)),
-                    key,
-                )
-        enabled = entry.get("enabled", True)
-        if not isinstance(enabled, bool):
-            bad("expected true or false", ("rules", rid, "enabled"), enabled)
-            enabled = True
-        severity = entry.get("severity", spec.severity)
-        if severity not in SEVERITIES:
-            bad(f"expected one of {', '.join(SEVERITIES)}", ("rules", rid, "severity"), severity)
-            severity = spec.severity
-        params = spec.defaults()
-        for name, value in _mapping(entry.get("params"), ("rules", rid, "params"), bad).items():
-            try:
-                pspec = spec.param(str(name))
-            except KeyError:
-                known = ", ".join(p.name for p in spec.params)
-                bad(
-                    f"unknown parameter; {rid} has {known}",
-                    ("rules", rid, "params", str(name)),
-                    name,
-                )
-                continue
-            checked, why = pspec.check(value)
-            if why:
-                bad(why, ("rules", rid, "params", str(name)), value)
-            else:
-                params[str(name)] = checked
-        for name in spec.settings:
-            params[name] = settings[name]
-        rule_exclude = _exclude(entry.get("exclude"), ("rules", rid, "exclude"), bad)
-        merged = {
-            k: sorted(set(global_exclude.get(k, [])) | set(rule_exclude.get(k, [])))
-            for k in sorted(set(global_exclude) | set(rule_exclude))
-        }
-        rules[rid] = RuleSetting(spec, enabled, str(severity), params, merged)
-    if problems:
-        raise RuleConfigError(problems)
-    return RuleConfig(rules=rules, settings=settings, exclude=global_exclude, source=file)
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):
+        bad("expected true or false", ("rules", rid, "enabled"), enabled)
+        enabled = True
+    severity = entry.get("severity", spec.severity)
+    if severity not in SEVERITIES:
+        bad(f"expected one of {', '.join(SEVERITIES)}", ("rules", rid, "severity"), severity)
+        severity = spec.severity
+    params = _params(spec, entry.get("params"), bad)
+    for name in spec.settings:
+        params[name] = settings[name]
+    rule_exclude = _exclude(entry.get("exclude"), ("rules", rid, "exclude"), bad)
+    merged = {
+        k: sorted(set(global_exclude.get(k, [])) | set(rule_exclude.get(k, [])))
+        for k in sorted(set(global_exclude) | set(rule_exclude))
+    }
+    return RuleSetting(spec, enabled, str(severity), params, merged)
 
 
-def _mapping(value: Any, path: tuple[str, ...], bad: Any) -> dict[Any, Any]:
+def _params(spec: RuleSpec, raw: Any, bad: Bad) -> dict[str, Any]:
+    rid = spec.id
+    params = spec.defaults()
+    for name, value in _mapping(raw, ("rules", rid, "params"), bad).items():
+        try:
+            pspec = spec.param(str(name))
+        except KeyError:
+            known = ", ".join(p.name for p in spec.params)
+            bad(f"unknown parameter; {rid} has {known}", ("rules", rid, "params", str(name)), name)
+            continue
+        checked, why = pspec.check(value)
+        if why:
+            bad(why, ("rules", rid, "params", str(name)), value)
+        else:
+            params[str(name)] = checked
+    return params
+
+
+def _mapping(value: Any, path: tuple[str, ...], bad: Bad) -> dict[Any, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -243,7 +280,7 @@ def _mapping(value: Any, path: tuple[str, ...], bad: Any) -> dict[Any, Any]:
     return value
 
 
-def _exclude(value: Any, path: tuple[str, ...], bad: Any) -> dict[str, list[str]]:
+def _exclude(value: Any, path: tuple[str, ...], bad: Bad) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for col, values in _mapping(value, path, bad).items():
         where = (*path, str(col))

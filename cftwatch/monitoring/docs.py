@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from cftwatch.monitoring.config import SETTINGS, builtin_rules
+from cftwatch.monitoring.params import MAX_DAYS, MAX_HOPS, MAX_HOURS
 from cftwatch.monitoring.spec import RuleSpec, _num
+from cftwatch.vocab import channel_groups
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
 HEADER = "<!-- generated from cftwatch/monitoring/rules/ by `python -m cftwatch.monitoring.docs`; do not edit -->"
@@ -96,7 +98,38 @@ def index_markdown(specs: list[RuleSpec]) -> str:
     ]
     for s in specs:
         lines.append(f"| [`{s.id}`]({s.id}.md) | `{s.typology}` | {s.severity} | {s.title} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _conventions()) + "\n"
+
+
+def _conventions() -> list[str]:
+    """What holds for every rule: channels, time limits, date-only data, run warnings."""
+    groups = [f"- `{g}`: {', '.join(m)}" for g, m in channel_groups().items()]
+    same_day = SETTINGS["same_day_legs"]
+    return [
+        "",
+        "## Channels",
+        "",
+        "A channel parameter takes channels or these groups (`cftwatch/vocab/channels.yaml`), "
+        "which stand for their members:",
+        "",
+        *groups,
+        "",
+        "## Time",
+        "",
+        f"Windows and waits go up to {MAX_DAYS} days ({MAX_HOURS:,} hours); cycles up to "
+        f"{MAX_HOPS} hops.",
+        "",
+        "Data whose timestamps are all at midnight is date-only; the run summary says so. "
+        f"`settings: same_day_legs` (default `{same_day.default}`): {same_day.description}",
+        "",
+        "## Run warnings",
+        "",
+        "`cftwatch monitor` (table and `--json`, key `warnings`) warns for each rule whose "
+        "channel filter matches no transaction of the data, or whose floor on a single "
+        "payment (the parameters marked a floor: `min_amount`, `min_payment`, `threshold` where "
+        "they bound one payment, not a total) is above the 99.9th percentile "
+        "of the data's amounts: such a rule cannot fire, and its zero means nothing.",
+    ]
 
 
 def rendered_pages() -> dict[str, str]:

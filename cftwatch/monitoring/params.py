@@ -8,7 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from cftwatch.monitoring.spec import ParamSpec
-from cftwatch.vocab import CHANNELS, PARTY_TYPES
+from cftwatch.vocab import CHANNELS, PARTY_TYPES, channel_groups
+
+MAX_DAYS = 365
+"""The longest window or wait any rule accepts, in days (patterns spread over a year)."""
+MAX_HOURS = 24 * MAX_DAYS
+"""The same in hours."""
+MAX_HOPS = 10
+"""The longest cycle the cycle rules accept."""
 
 
 def int_param(name: str, default: int, lo: int, hi: int, unit: str, doc: str) -> ParamSpec:
@@ -17,9 +24,19 @@ def int_param(name: str, default: int, lo: int, hi: int, unit: str, doc: str) ->
     )
 
 
-def float_param(name: str, default: float, lo: float, hi: float, unit: str, doc: str) -> ParamSpec:
+def float_param(
+    name: str, default: float, lo: float, hi: float, unit: str, doc: str, floor: bool = False
+) -> ParamSpec:
+    """`floor=True`: a money floor on a single payment (see `ParamSpec.floor`)."""
     return ParamSpec(
-        name=name, kind="float", default=default, minimum=lo, maximum=hi, unit=unit, description=doc
+        name=name,
+        kind="float",
+        default=default,
+        minimum=lo,
+        maximum=hi,
+        unit=unit,
+        description=doc,
+        floor=floor,
     )
 
 
@@ -30,8 +47,16 @@ def list_param(
 
 
 def channels_param(name: str, default: list[str], doc: str) -> ParamSpec:
-    """A list of canonical channels (`cftwatch.vocab.CHANNELS`)."""
-    return list_param(name, default, CHANNELS, doc)
+    """A list of canonical channels (`cftwatch.vocab.CHANNELS`) or channel groups
+    (`bank_transfer`, `cash`, ... from `cftwatch/vocab/channels.yaml`), which stand for
+    their members: the value after validation lists channels only."""
+    return ParamSpec(
+        name=name,
+        kind="channel_list",
+        default=default,
+        choices=CHANNELS + tuple(g for g in channel_groups() if g not in CHANNELS),
+        description=doc,
+    )
 
 
 def party_types_param(name: str, default: list[str], doc: str) -> ParamSpec:

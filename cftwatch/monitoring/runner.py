@@ -36,6 +36,7 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
+from cftwatch.monitoring.profile import RuleWarning, profile, rule_warnings
 from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
 from cftwatch.vocab import lower_severity, severity_rank_sql
 from cftwatch.workspace import CONFIG_NAME, Workspace, quote_ident
@@ -105,6 +106,8 @@ class MonitoringRun:
     new_alerts: int
     seconds: float
     rules_version: str = field(default_factory=rules_version)
+    date_only: bool = False
+    warnings: list[RuleWarning] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +121,8 @@ class MonitoringRun:
             "alerts_found": self.alerts.num_rows,
             "alerts_new": self.new_alerts,
             "seconds": round(self.seconds, 3),
+            "date_only": self.date_only,
+            "warnings": [w.to_dict() for w in self.warnings],
             "rules": [
                 {
                     "rule_id": r.rule_id,
@@ -168,30 +173,76 @@ def run_rules(
     t0 = time.perf_counter()
     cfg = rules_config or workspace_rules_config(ws)
     since_dt = _since(since)
-    settings = cfg.enabled()
-    if rule_ids is not None:
-        known = set(cfg.rules)
-        unknown = [r for r in rule_ids if r not in known]
-        if unknown:
-            raise ConfigError([Problem("unknown rule", field="rule", value=r) for r in unknown])
-        settings = [cfg.rules[r] for r in rule_ids]
+    settings = _selected(cfg, rule_ids)
     run_id = f"mon-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     eng = ws.engine(engine)
     ensure_runs_table(ws)
     ws.release_memory()
 
     txns = eng.current_table("transactions")
+    since_s = int(since_dt.timestamp()) if since_dt else None
+    data_start, data_end, n_txns = _data_range(eng, txns, since_s)
+    data = profile(eng, txns)
+    ctx = _RunContext(ws, eng, run_id, started, since_s, data.date_only)
+    results, alerts = _evaluate(ctx, settings, progress)
+    new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
+    results = _with_new_counts(results, alerts, new_ids)
+    run = MonitoringRun(
+        run_id=run_id,
+        engine=eng.name,
+        started_at=started,
+        finished_at=dt.datetime.now(dt.UTC),
+        since=since_dt,
+        data_start=data_start,
+        data_end=data_end,
+        transactions=n_txns,
+        rules=results,
+        alerts=alerts,
+        new_alerts=len(new_ids),
+        seconds=time.perf_counter() - t0,
+        date_only=data.date_only,
+        warnings=rule_warnings(settings, data),
+    )
+    if record:
+        _record(ws, run, cfg, new_ids)
+    if progress:
+        progress("done", len(settings), len(settings))
+    return run
+
+
+def _selected(cfg: RuleConfig, rule_ids: list[str] | None) -> list[RuleSetting]:
+    """The enabled rules, or exactly `rule_ids` (every unknown id reported at once)."""
+    if rule_ids is None:
+        return cfg.enabled()
+    unknown = [r for r in rule_ids if r not in cfg.rules]
+    if unknown:
+        raise ConfigError([Problem("unknown rule", field="rule", value=r) for r in unknown])
+    return [cfg.rules[r] for r in rule_ids]
+
+
+@dataclass(frozen=True)
+class _RunContext:
+    ws: Workspace
+    eng: Engine
+    run_id: str
+    started: dt.datetime
+    since_s: int | None
+    date_only: bool
+
+
+def _evaluate(
+    ctx: _RunContext, settings: list[RuleSetting], progress: Progress | None
+) -> tuple[list[RuleResult], pa.Table]:
+    """Each rule on the prepared (cached) transactions: its results and all alerts found."""
+    eng = ctx.eng
     accounts = eng.current_table("accounts")
     parties = eng.current_table("parties")
-    prepared = _prepare(txns, accounts, parties)
+    prepared = _prepare(eng.current_table("transactions"), accounts, parties)
     cached = prepared.cache() if settings else prepared
-    screening = _screening_alerts(ws, eng)
+    screening = _screening_alerts(ctx.ws, eng)
     missing_input: dict[Need, str | None] = {
         "screening_alerts": None if screening is not None else "no screening alerts yet"
     }
-    since_s = int(since_dt.timestamp()) if since_dt else None
-    data_start, data_end, n_txns = _data_range(eng, txns, since_s)
-
     results: list[RuleResult] = []
     tables: list[pa.Table] = []
     try:
@@ -204,15 +255,10 @@ def run_rules(
             if skipped:
                 results.append(RuleResult(spec.id, spec.typology, 0, 0, 0.0, skipped))
                 continue
-            t = _restrict(cached, setting, since_s)
-            expr = spec.builder(RuleInput(t, accounts, parties, screening), setting.params)
-            missing = [c for c in ALERT_COLUMNS if c not in expr.columns]
-            if missing:  # a programming error in a rule, not a user error
-                raise RuntimeError(f"rule {spec.id} does not return {missing}")
-            if since_s is not None:
-                expr = expr.filter(expr.window_end.epoch_seconds() >= since_s)
-            found = eng.to_arrow(expr)
-            table = _alerts_from(ws, found, setting, run_id, started)
+            rule_input = RuleInput(
+                _restrict(cached, setting, ctx.since_s), accounts, parties, screening, ctx.date_only
+            )
+            table = _rule_alerts(ctx, setting, rule_input)
             tables.append(table)
             results.append(
                 RuleResult(spec.id, spec.typology, table.num_rows, 0, time.perf_counter() - r0)
@@ -221,43 +267,44 @@ def run_rules(
         if cached is not prepared:
             _release(cached)
     alerts = pa.concat_tables(tables) if tables else cs.empty(cs.ALERTS)
-    alerts = _dedupe(alerts)
-    new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
+    return results, _dedupe(alerts)
+
+
+def _rule_alerts(ctx: _RunContext, setting: RuleSetting, rule_input: RuleInput) -> pa.Table:
+    spec = setting.spec
+    expr = spec.builder(rule_input, setting.params)
+    missing = [c for c in ALERT_COLUMNS if c not in expr.columns]
+    if missing:  # a programming error in a rule, not a user error
+        raise RuntimeError(f"rule {spec.id} does not return {missing}")
+    if ctx.since_s is not None:
+        expr = expr.filter(expr.window_end.epoch_seconds() >= ctx.since_s)
+    found = ctx.eng.to_arrow(expr)
+    return _alerts_from(ctx.ws, found, setting, ctx.run_id, ctx.started)
+
+
+def _with_new_counts(
+    results: list[RuleResult], alerts: pa.Table, new_ids: set[str]
+) -> list[RuleResult]:
     new_per_rule: dict[str, int] = {}
     for aid, rid in zip(
         alerts.column("alert_id").to_pylist(), alerts.column("rule_id").to_pylist(), strict=True
     ):
         if aid in new_ids:
             new_per_rule[rid] = new_per_rule.get(rid, 0) + 1
-    results = [
+    return [
         RuleResult(
             r.rule_id, r.typology, r.alerts, new_per_rule.get(r.rule_id, 0), r.seconds, r.skipped
         )
         for r in results
     ]
-    finished = dt.datetime.now(dt.UTC)
-    run = MonitoringRun(
-        run_id=run_id,
-        engine=eng.name,
-        started_at=started,
-        finished_at=finished,
-        since=since_dt,
-        data_start=data_start,
-        data_end=data_end,
-        transactions=n_txns,
-        rules=results,
-        alerts=alerts,
-        new_alerts=len(new_ids),
-        seconds=time.perf_counter() - t0,
-    )
-    if record:
-        mask = pa.array([a in new_ids for a in alerts.column("alert_id").to_pylist()], pa.bool_())
-        with ws.atomic() as tx:
-            tx.append("alerts", alerts.filter(mask))
-            tx.append(RUNS_TABLE, _run_row(run, cfg))
-    if progress:
-        progress("done", len(settings), len(settings))
-    return run
+
+
+def _record(ws: Workspace, run: MonitoringRun, cfg: RuleConfig, new_ids: set[str]) -> None:
+    alerts = run.alerts
+    mask = pa.array([a in new_ids for a in alerts.column("alert_id").to_pylist()], pa.bool_())
+    with ws.atomic() as tx:
+        tx.append("alerts", alerts.filter(mask))
+        tx.append(RUNS_TABLE, _run_row(run, cfg))
 
 
 # -- inputs ---------------------------------------------------------------------------

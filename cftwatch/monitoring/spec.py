@@ -20,9 +20,9 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch.jsontext import json_default
-from cftwatch.vocab import SeverityName
+from cftwatch.vocab import SeverityName, expand_channels
 
-ParamKind = Literal["int", "float", "str", "str_list", "country_list"]
+ParamKind = Literal["int", "float", "str", "str_list", "country_list", "channel_list"]
 
 ALERT_COLUMNS = (
     "subject_id",
@@ -51,6 +51,12 @@ class ParamSpec(BaseModel):
     maximum: float | None = None
     choices: tuple[str, ...] | None = Field(
         None, description="Allowed values (for `str` and the items of `str_list`)."
+    )
+    floor: bool = Field(
+        False,
+        exclude=True,
+        description="A money floor on a single payment (the run warns when it is above the "
+        "99.9th percentile of the data's amounts); totals are not floors.",
     )
 
     def check(self, value: Any) -> tuple[Any, str | None]:
@@ -88,6 +94,8 @@ class ParamSpec(BaseModel):
                 )
         if self.minimum is not None and len(value) < self.minimum:
             return value, f"needs at least {_num(self.minimum)} item(s)"
+        if self.kind == "channel_list":  # group names (bank_transfer, ...) stand for members
+            return sorted(set(expand_channels(value))), None
         return sorted(set(value)), None
 
     def bounds_text(self) -> str:
@@ -115,12 +123,14 @@ class RuleInput:
     and the holder's `debtor_party_type`, `creditor_party_type`, `debtor_account_type`,
     `creditor_account_type` looked up in `parties` and `accounts`.
     `screening` holds screening alerts (`source = 'screening'`), or None when there are none.
+    `date_only` is True when every timestamp of the data is at midnight (dates, no times).
     """
 
     txns: ir.Table
     accounts: ir.Table
     parties: ir.Table
     screening: ir.Table | None
+    date_only: bool = False
 
 
 Builder = Callable[[RuleInput, dict[str, Any]], ir.Table]

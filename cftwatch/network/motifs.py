@@ -27,7 +27,12 @@ def _named(edges: ir.Table, names: str) -> ir.Table:
 
 
 def short_cycles(
-    edges: ir.Table, max_hops: int, max_hop_s: int, window_s: int, max_fee: float
+    edges: ir.Table,
+    max_hops: int,
+    max_hop_s: int,
+    window_s: int,
+    max_fee: float,
+    same_ts: bool = False,
 ) -> ir.Table:
     """Money that goes round 2..`max_hops` accounts and returns to where it started.
 
@@ -36,6 +41,10 @@ def short_cycles(
     previous amount, in the same currency and within `window_s` of the first. These bands
     keep the set of partial paths small even at hub accounts (no open triple self-join), and
     since a cycle is only ever started at its earliest payment it is found exactly once.
+
+    With `same_ts` a payment may also follow one with the same timestamp (date-only data,
+    where a day's payments cannot be ordered); a cycle whose payments all share one
+    timestamp is then kept only from its payment with the smallest id, so again once.
 
     Returns one row per cycle: `start` (the account it leaves and returns to), `members`
     (the accounts in order, from `start`), `txn_ids` (the payments in order), `hops`,
@@ -53,7 +62,7 @@ def short_cycles(
             [
                 path[f"n{k - 1}"] == nxt._s,
                 path.currency == nxt._c,
-                nxt._t > prev_t,
+                (nxt._t >= prev_t) if same_ts else (nxt._t > prev_t),
                 nxt._t <= prev_t + max_hop_s,
                 nxt._t <= path.t1 + window_s,
                 nxt._a >= prev_a * keep,
@@ -62,6 +71,11 @@ def short_cycles(
         )
         j = j.rename({f"t{k}": "_t", f"ts{k}": "_ts", f"a{k}": "_a", f"v{k}": "_v", f"x{k}": "_x"})
         closed = j.filter(j._d == j.n0)
+        if same_ts:  # all legs at one instant: every rotation qualifies; keep the first
+            closed = closed.filter(
+                (closed[f"t{k}"] > closed.t1)
+                | ibis.and_(*[closed.x1 < closed[f"x{i}"] for i in range(2, k + 1)])
+            )
         found.append(
             closed.select(
                 start=closed.n0,
@@ -87,7 +101,11 @@ def short_cycles(
 
 
 def scatter_gather(
-    edges: ir.Table, window_s: int, min_forward_share: float, min_intermediaries: int
+    edges: ir.Table,
+    window_s: int,
+    min_forward_share: float,
+    min_intermediaries: int,
+    same_ts: bool = False,
 ) -> ir.Table:
     """One account splits money across `min_intermediaries` or more accounts that each pass
     it on to one and the same other account.
@@ -96,7 +114,8 @@ def scatter_gather(
     src, same currency) for between `min_forward_share` and 1 times the first amount. Relays
     of one (src, dst) pair whose first payments lie within `window_s` of each other form one
     episode (see `cftwatch.engine.windows`); an episode with at least `min_intermediaries`
-    distinct `mid` in a window is an instance.
+    distinct `mid` in a window is an instance. With `same_ts` the onward payment may have
+    the same timestamp as the first (date-only data); otherwise it must be later.
 
     Returns one row per instance: `src`, `dst`, `currency`, `ep_start` (epoch seconds),
     `window_start`/`window_end` (first and last payment), `txn_ids` (both legs), `amount`
@@ -109,7 +128,7 @@ def scatter_gather(
         [
             a.mid == b._m,
             a.currency == b._c,
-            b.t2 > a.t1,
+            (b.t2 >= a.t1) if same_ts else (b.t2 > a.t1),
             b.t2 <= a.t1 + window_s,
             b.a2 >= a.a1 * min_forward_share,
             b.a2 <= a.a1,

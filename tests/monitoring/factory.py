@@ -16,9 +16,13 @@ T0 = dt.datetime(2026, 1, 10, 9, 0, tzinfo=dt.UTC)
 
 
 class Book:
-    """Collects payments, accounts and parties, then loads them into a workspace."""
+    """Collects payments, accounts and parties, then loads them into a workspace.
 
-    def __init__(self) -> None:
+    `date_only=True` stamps every payment at midnight of its day (as a bank export that
+    carries dates only): `hours` then only says which day."""
+
+    def __init__(self, date_only: bool = False) -> None:
+        self.date_only = date_only
         self.txns: list[dict[str, Any]] = []
         self.accounts: dict[str, dict[str, Any]] = {}
         self.parties: dict[str, dict[str, Any]] = {}
@@ -63,7 +67,7 @@ class Book:
         self.txns.append(
             {
                 "txn_id": txn_id,
-                "ts": T0 + dt.timedelta(hours=hours),
+                "ts": self._ts(hours),
                 "amount": Decimal(str(amount)),
                 "currency": "PKR",
                 "channel": channel,
@@ -84,6 +88,10 @@ class Book:
             }
         )
         return txn_id
+
+    def _ts(self, hours: float) -> dt.datetime:
+        ts = T0 + dt.timedelta(hours=hours)
+        return ts.replace(hour=0, minute=0, second=0, microsecond=0) if self.date_only else ts
 
     def transactions(self) -> pa.Table:
         return pa.Table.from_pylist(self.txns, schema=cs.TRANSACTIONS)

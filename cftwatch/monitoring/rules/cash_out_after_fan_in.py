@@ -19,6 +19,7 @@ from cftwatch.monitoring.blocks import (
     is_in,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -114,12 +115,12 @@ RULE = RuleSpec(
         int_param(
             "min_senders", 10, 2, 10_000, "accounts", "Distinct senders needed in the window."
         ),
-        int_param("window_hours", 72, 1, 24 * 31, "hours", "Length of the collection window."),
+        int_param("window_hours", 72, 1, MAX_HOURS, "hours", "Length of the collection window."),
         float_param(
             "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "crypto"], "Channels of the incoming payments."
+            "channels", ["wallet", "bank_transfer", "crypto"], "Channels of the incoming payments."
         ),
         party_types_param(
             "exclude_party_types",
@@ -130,7 +131,7 @@ RULE = RuleSpec(
             "cashout_hours",
             48,
             1,
-            24 * 14,
+            MAX_HOURS,
             "hours",
             "Cash-out must come within this after the last payment.",
         ),

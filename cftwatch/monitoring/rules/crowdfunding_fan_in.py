@@ -15,6 +15,7 @@ from cftwatch.monitoring.blocks import (
     fan_in_episode_rows,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -46,12 +47,12 @@ def _fan_in_text(m: dict[str, Any], p: dict[str, Any]) -> str:
 
 _FAN_IN_PARAMS = (
     int_param("min_senders", 15, 2, 10_000, "accounts", "Distinct senders needed in the window."),
-    int_param("window_hours", 72, 1, 24 * 31, "hours", "Length of the sliding window."),
+    int_param("window_hours", 72, 1, MAX_HOURS, "hours", "Length of the sliding window."),
     float_param(
         "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
     ),
     channels_param(
-        "channels", ["wallet", "ibft", "crypto"], "Person-to-person channels that count."
+        "channels", ["wallet", "bank_transfer", "crypto"], "Person-to-person channels that count."
     ),
     party_types_param(
         "exclude_party_types",

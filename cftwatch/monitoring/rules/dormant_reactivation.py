@@ -17,6 +17,7 @@ from cftwatch.monitoring.blocks import (
     alert_shape,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     float_param,
     int_param,
 )
@@ -103,7 +104,7 @@ RULE = RuleSpec(
     params=(
         int_param("dormancy_days", 180, 30, 3650, "days", "Silence that makes an account dormant."),
         int_param(
-            "window_hours", 72, 1, 24 * 31, "hours", "Inflows counted within this after waking."
+            "window_hours", 72, 1, MAX_HOURS, "hours", "Inflows counted within this after waking."
         ),
         int_param("min_inflows", 2, 1, 1000, "payments", "Incoming payments needed in the window."),
         float_param(
@@ -113,7 +114,7 @@ RULE = RuleSpec(
             "cashout_hours",
             48,
             0,
-            24 * 14,
+            MAX_HOURS,
             "hours",
             "Outflows reported up to this after the window.",
         ),

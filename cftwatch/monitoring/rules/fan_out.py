@@ -24,6 +24,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -85,8 +86,10 @@ RULE = RuleSpec(
         int_param(
             "min_recipients", 8, 2, 10_000, "accounts", "Distinct recipients needed in the window."
         ),
-        int_param("window_hours", 48, 1, 24 * 31, "hours", "Length of the sliding window."),
-        float_param("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        int_param("window_hours", 48, 1, MAX_HOURS, "hours", "Length of the sliding window."),
+        float_param(
+            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param(
             "min_total", 200_000, 0, 1e13, "currency", "Smallest total paid out in the episode."
         ),
@@ -101,7 +104,7 @@ RULE = RuleSpec(
             "window of that length (0 turns the comparison off).",
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         list_param(
             "exclude_purposes", ["salary"], None, "Purpose codes that do not count (payroll)."

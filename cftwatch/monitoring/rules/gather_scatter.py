@@ -20,6 +20,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     channels_param,
     float_param,
     int_param,
@@ -86,9 +87,16 @@ RULE = RuleSpec(
             "min_receivers", 6, 2, 10_000, "accounts", "Distinct receivers of the onward payments."
         ),
         int_param(
-            "window_days", 5, 1, 60, "days", "Collection window, and the time allowed to pay out."
+            "window_days",
+            5,
+            1,
+            MAX_DAYS,
+            "days",
+            "Collection window, and the time allowed to pay out.",
         ),
-        float_param("min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        float_param(
+            "min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param(
             "min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share of the collection paid out."
         ),
@@ -113,7 +121,7 @@ RULE = RuleSpec(
             "number for a window of that length (0 turns the comparison off).",
         ),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         party_types_param(
             "exclude_party_types",

@@ -24,6 +24,7 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     days_lookback,
     float_param,
     int_param,
@@ -110,8 +111,10 @@ RULE = RuleSpec(
             "Distinct senders needed when the receiver is in a high-risk region of a country "
             "that is not itself high-risk (border districts: many ordinary residents).",
         ),
-        int_param("window_days", 7, 1, 90, "days", "Length of the sliding window."),
-        float_param("min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
+        float_param(
+            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
         float_param("min_total", 50_000, 0, 1e13, "currency", "Smallest total in the episode."),
         int_param(
             "baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."

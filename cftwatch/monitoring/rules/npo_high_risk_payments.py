@@ -20,6 +20,7 @@ from cftwatch.monitoring.blocks import (
     rows_in_episodes,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     days_lookback,
     float_param,
     int_param,
@@ -87,8 +88,10 @@ RULE = RuleSpec(
             "individuals",
             "Distinct individuals paid in the window.",
         ),
-        int_param("window_days", 10, 1, 90, "days", "Length of the sliding window."),
-        float_param("min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts."),
+        int_param("window_days", 10, 1, MAX_DAYS, "days", "Length of the sliding window."),
+        float_param(
+            "min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
+        ),
     ),
     settings=("high_risk_countries", "high_risk_regions"),
     false_positives="Genuine cash-assistance programmes in border districts (check the NPO's stated mission).",

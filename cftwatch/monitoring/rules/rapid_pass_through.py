@@ -19,8 +19,10 @@ from cftwatch.monitoring.blocks import (
     alert_shape,
     is_in,
     not_in,
+    same_time_may_follow,
 )
 from cftwatch.monitoring.params import (
+    MAX_HOURS,
     channels_param,
     float_param,
     int_param,
@@ -39,7 +41,7 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         not_in(t.creditor_account_type, p["exclude_party_types"]),
     ).mutate(acct=t.creditor_account, who=t.debtor_account)
     sent = t.filter(is_in(t.channel, p["out_channels"]))
-    q = _passed_on(ins, sent, h, p)
+    q = _passed_on(ins, sent, h, p, same_time_may_follow(inp, p))
     eps = episodes(q.select(*KEYS, a_ts=q.ts_s), KEYS, h)
     qids = q.select(_q=q.txn_id)
     qual = ins.join(qids, ins.txn_id == qids._q).drop("_q")
@@ -50,9 +52,8 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         [qual.acct == e._k, qual.currency == e._c, qual.ts_s >= e.ep_start, qual.ts_s <= e.ep_end],
     )
     ot = sent.mutate(acct=sent.debtor_account, who=sent.creditor_account)
-    oo = ot.join(
-        e, [ot.acct == e._k, ot.currency == e._c, ot.ts_s > e.ep_start, ot.ts_s <= e.ep_end]
-    )
+    later = (ot.ts_s >= e.ep_start) if same_time_may_follow(inp, p) else (ot.ts_s > e.ep_start)
+    oo = ot.join(e, [ot.acct == e._k, ot.currency == e._c, later, ot.ts_s <= e.ep_end])
     both = qi.select(*cols, "ep_start", dir=ibis.literal("in")).union(
         oo.select(*cols, "ep_start", dir=ibis.literal("out"))
     )
@@ -79,9 +80,10 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     )
 
 
-def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any]) -> ir.Table:
+def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any], same_ts: bool) -> ir.Table:
     """The inflows of which the account sent `min_pass_share`..`max_pass_share` onward in
-    at most `max_onward_payments` payments within (ts, ts + h].
+    at most `max_onward_payments` payments within (ts, ts + h] ([ts, ts + h] with `same_ts`:
+    date-only data, where an onward payment of the same day may follow the inflow).
 
     One sorted pass per account: inflows and onward payments are interleaved and the
     onward amounts after each inflow summed over a RANGE window, so a busy account costs
@@ -99,10 +101,14 @@ def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any]) -> ir.T
             _oc=ibis.literal(1),
         )
     )
-    w = both.mutate(
-        _out=without_same_ts(both._oa.sum(), KEYS, preceding=0, following=h),
-        _n=without_same_ts(both._oc.sum(), KEYS, preceding=0, following=h),
-    )
+    if same_ts:  # inflow rows carry zeros, so the frame may include the inflow's own ts
+        frame = ibis.range_window(preceding=0, following=h, group_by=KEYS, order_by="ts_s")
+        w = both.mutate(_out=both._oa.sum().over(frame), _n=both._oc.sum().over(frame))
+    else:
+        w = both.mutate(
+            _out=without_same_ts(both._oa.sum(), KEYS, preceding=0, following=h),
+            _n=without_same_ts(both._oc.sum(), KEYS, preceding=0, following=h),
+        )
     w = w.filter(w._oc == 0)
     out = w._out.cast("float64")
     return w.filter(
@@ -147,7 +153,13 @@ RULE = RuleSpec(
     severity="high",
     params=(
         float_param(
-            "min_amount", 100_000, 1, 1e12, "currency", "Smallest incoming payment considered."
+            "min_amount",
+            100_000,
+            1,
+            1e12,
+            "currency",
+            "Smallest incoming payment considered.",
+            floor=True,
         ),
         float_param(
             "min_pass_share", 0.8, 0.1, 1.0, "fraction", "Share of the inflow sent onward."
@@ -170,10 +182,12 @@ RULE = RuleSpec(
         ),
         channels_param(
             "out_channels",
-            ["wallet", "ibft", "wire", "remittance", "crypto", "cash_out"],
+            ["wallet", "bank_transfer", "remittance", "crypto", "cash_out"],
             "Channels of onward payments (spending at merchants and bills is not passing on).",
         ),
-        int_param("max_hours", 24, 1, 24 * 14, "hours", "Onward payments must follow within this."),
+        int_param(
+            "max_hours", 24, 1, MAX_HOURS, "hours", "Onward payments must follow within this."
+        ),
         party_types_param(
             "exclude_party_types",
             ["merchant", "agent", "business"],
@@ -194,5 +208,6 @@ RULE = RuleSpec(
         + 0.5 * min(1.0, float(m["forwarded"]) / max(float(m["amount"]), 1e-9))
         - 0.1 * (m["through_s"] > p["max_hours"] * HOUR / 2)
     ),
+    settings=("same_day_legs",),
     lookback=lambda p: dt.timedelta(hours=2 * p["max_hours"]),
 )

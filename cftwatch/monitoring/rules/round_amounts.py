@@ -21,6 +21,7 @@ from cftwatch.monitoring.blocks import (
     rows_in_episodes,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     channels_param,
     days_lookback,
     float_param,
@@ -86,7 +87,9 @@ RULE = RuleSpec(
         float_param(
             "round_unit", 5_000, 1, 1e9, "currency", "Amounts that are multiples of this are round."
         ),
-        float_param("min_amount", 20_000, 0, 1e12, "currency", "Smallest payment considered."),
+        float_param(
+            "min_amount", 20_000, 0, 1e12, "currency", "Smallest payment considered.", floor=True
+        ),
         int_param(
             "min_payments",
             5,
@@ -95,9 +98,9 @@ RULE = RuleSpec(
             "accounts",
             "Distinct recipients of round payments in the window.",
         ),
-        int_param("window_days", 7, 1, 90, "days", "Length of the sliding window."),
+        int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
         channels_param(
-            "channels", ["wallet", "ibft", "wire", "remittance", "crypto"], "Channels that count."
+            "channels", ["wallet", "bank_transfer", "remittance", "crypto"], "Channels that count."
         ),
         list_param(
             "exclude_purposes",

@@ -14,8 +14,10 @@ from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import (
     alert_shape,
     payment_edges,
+    same_time_may_follow,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     float_param,
     int_param,
     party_types_param,
@@ -31,6 +33,7 @@ def _scatter_gather(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         p["window_days"] * DAY,
         p["min_forward_share"],
         p["min_intermediaries"],
+        same_ts=same_time_may_follow(inp, p),
     )
     return alert_shape(g, subject="src", sink=g.dst, gathered=None, intermediaries=None)
 
@@ -62,8 +65,12 @@ RULE = RuleSpec(
     severity="high",
     params=(
         int_param("min_intermediaries", 4, 2, 1000, "accounts", "Distinct intermediaries needed."),
-        int_param("window_days", 5, 1, 60, "days", "From a split payment to its onward payment."),
-        float_param("min_amount", 10_000, 1, 1e12, "currency", "Smallest payment considered."),
+        int_param(
+            "window_days", 5, 1, MAX_DAYS, "days", "From a split payment to its onward payment."
+        ),
+        float_param(
+            "min_amount", 10_000, 1, 1e12, "currency", "Smallest payment considered.", floor=True
+        ),
         float_param(
             "min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share each intermediary forwards."
         ),
@@ -79,5 +86,6 @@ RULE = RuleSpec(
     builder=_scatter_gather,
     explain=_scatter_text,
     score=lambda m, p: ratio_score(m["intermediaries"], p["min_intermediaries"]),
+    settings=("same_day_legs",),
     lookback=lambda p: dt.timedelta(days=2 * p["window_days"]),
 )

@@ -13,8 +13,12 @@ from cftwatch.engine.windows import (
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import (
     payment_edges,
+    same_time_may_follow,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
+    MAX_HOPS,
+    MAX_HOURS,
     days_lookback,
     float_param,
     int_param,
@@ -34,6 +38,7 @@ def _cycles(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         max_hop_s=p["max_hop_hours"] * HOUR,
         window_s=p["window_days"] * DAY,
         max_fee=p["max_fee"],
+        same_ts=same_time_may_follow(inp, p),
     )
     return c.select(
         subject_id=c.start,
@@ -80,15 +85,17 @@ RULE = RuleSpec(
             "max_hops",
             5,
             2,
-            6,
+            MAX_HOPS,
             "hops",
             "Longest cycle searched (the pack's typology spec says 2-4; 5 covers synth's longest).",
         ),
-        float_param("min_amount", 50_000, 1, 1e12, "currency", "Smallest payment on the cycle."),
-        int_param(
-            "max_hop_hours", 48, 1, 24 * 14, "hours", "Longest wait between consecutive payments."
+        float_param(
+            "min_amount", 50_000, 1, 1e12, "currency", "Smallest payment on the cycle.", floor=True
         ),
-        int_param("window_days", 7, 1, 60, "days", "First to last payment."),
+        int_param(
+            "max_hop_hours", 48, 1, MAX_HOURS, "hours", "Longest wait between consecutive payments."
+        ),
+        int_param("window_days", 7, 1, MAX_DAYS, "days", "First to last payment."),
         float_param(
             "max_fee", 0.05, 0, 0.5, "fraction", "Largest share an account keeps on the way."
         ),
@@ -104,5 +111,6 @@ RULE = RuleSpec(
     builder=_cycles,
     explain=_cycle_text,
     score=lambda m, p: clip(0.6 + 0.1 * (m["hops"] - 1)),
+    settings=("same_day_legs",),
     lookback=days_lookback("window_days"),
 )

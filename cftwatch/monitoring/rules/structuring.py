@@ -20,6 +20,7 @@ from cftwatch.monitoring.blocks import (
     rows_in_episodes,
 )
 from cftwatch.monitoring.params import (
+    MAX_DAYS,
     channels_param,
     days_lookback,
     float_param,
@@ -73,7 +74,9 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        float_param("threshold", 2_000_000, 1, 1e12, "currency", "The reporting threshold."),
+        float_param(
+            "threshold", 2_000_000, 1, 1e12, "currency", "The reporting threshold.", floor=True
+        ),
         float_param(
             "lower_fraction",
             0.9,
@@ -85,7 +88,7 @@ RULE = RuleSpec(
         int_param(
             "min_deposits", 3, 2, 100, "deposits", "Near-threshold deposits needed in the window."
         ),
-        int_param("window_days", 7, 1, 90, "days", "Length of the sliding window."),
+        int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
         channels_param("channels", ["cash_in"], "Channels that count as cash deposits."),
     ),
     false_positives="Shops and firms banking their takings, which sometimes come close to the threshold.",
