@@ -80,7 +80,7 @@ def read_instances(path: str | Path) -> list[Instance]:
                             record=line,
                             field="is_sar",
                             value=row["is_sar"],
-                        )  # fmt: skip
+                        )
                     )
                 positive = bool(flag)
             for name, value in (("instance_id", row["instance_id"]), ("typology", row["typology"])):
@@ -93,6 +93,41 @@ def read_instances(path: str | Path) -> list[Instance]:
     if problems:
         raise ConfigError(problems)
     return out
+
+
+def matched_to(ws: Workspace, instances: Sequence[Instance]) -> list[Instance]:
+    """The instances with their transaction ids as the workspace spells them.
+
+    Ingest may namespace a source's ids (`amlsim:17` for row id 17 of an `amlsim` load);
+    when a labels file gives the source's own ids, the namespace of the source format that
+    matches them is added. Ids already in the workspace are left as they are.
+    """
+    sample = sorted({t for i in instances[:50] for t in i.txn_ids})[:200]
+    if not sample:
+        return list(instances)
+
+    def hits(ids: list[str]) -> int:
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT count(*) FROM transactions WHERE txn_id IN ({marks})"
+        return int(ws.scalar(sql, ids) or 0)
+
+    best, best_hits = "", hits(sample)
+    for (fmt,) in ws.query("SELECT DISTINCT source_format FROM transactions"):
+        n = hits([f"{fmt}:{t}" for t in sample])
+        if fmt and n > best_hits:
+            best, best_hits = f"{fmt}:", n
+    if not best:
+        return list(instances)
+    return [
+        Instance(
+            i.instance_id,
+            i.typology,
+            i.accounts,
+            frozenset(best + t for t in i.txn_ids),
+            i.positive,
+        )
+        for i in instances
+    ]
 
 
 @dataclass
@@ -168,19 +203,19 @@ def score_alerts(
     by_account: dict[str, list[Instance]] = defaultdict(list)
     for inst in instances:
         if inst.positive:
-            for a in inst.accounts:
-                by_account[a].append(inst)
+            for acc in inst.accounts:
+                by_account[acc].append(inst)
     s = Scores()
     for inst in instances:
         if inst.positive:
             s.instances[inst.typology] = s.instances.get(inst.typology, 0) + 1
     found: set[str] = set()
     alerted: set[str] = set()
-    for a in alerts:
+    for alert in alerts:
         s.alerts += 1
-        subject = a["subject_id"]
+        subject = alert["subject_id"]
         alerted.add(subject)
-        txns = set(a["txn_ids"] or ())
+        txns = set(alert["txn_ids"] or ())
         for inst in by_account.get(subject, ()):
             if inst.instance_id not in found and txns & inst.txn_ids:
                 found.add(inst.instance_id)
@@ -222,6 +257,7 @@ def backtest(
 ) -> BacktestReport:
     """Run the enabled rules without recording anything and score them (pack and each rule)."""
     pop = pop or population(ws, instances, hub_degree)
+    instances = matched_to(ws, instances)
     run = run_rules(ws, cfg, engine=engine, record=False)
     alerts = run.alerts.select(["rule_id", "subject_id", "txn_ids"]).to_pylist()
     per_rule_alerts: dict[str, list[dict[str, Any]]] = {s.spec.id: [] for s in cfg.enabled()}
@@ -305,6 +341,7 @@ __all__ = [
     "Population",
     "Scores",
     "backtest",
+    "matched_to",
     "only",
     "parse_sweep",
     "population",
