@@ -63,10 +63,18 @@ def _bounded(paths: ir.Table, max_paths: int) -> ir.Table:
 
 
 def structural_cycles(
-    edges: ir.Table, min_hops: int, max_hops: int, window_s: int, max_paths: int = 200
+    edges: ir.Table,
+    min_hops: int,
+    max_hops: int,
+    window_s: int,
+    max_paths: int = 200,
+    max_spread: float | None = None,
 ) -> ir.Table:
     """Directed cycles of `min_hops`..`max_hops` distinct accounts whose payments (one per
-    hop, same currency) all lie within `window_s` of each other, in any order.
+    hop, same currency) all lie within `window_s` of each other, in any order; with
+    `max_spread`, the largest payment on the ring is at most (1 + `max_spread`) times the
+    smallest (the same money going round, rather than unrelated payments that happen to
+    close a loop).
 
     Returns one row per cycle and account set: `start` (its lowest-ranked account),
     `members` (the accounts in payment direction from `start`), `txn_ids` (one payment per
@@ -86,6 +94,8 @@ def structural_cycles(
         ts_lo=s.ts,
         ts_hi=s.ts,
         total=s.amount,
+        a_lo=s.amount.cast("float64"),
+        a_hi=s.amount.cast("float64"),
         x1=s.txn_id,
     )
     path = _bounded(path, max_paths)
@@ -95,16 +105,19 @@ def structural_cycles(
                        _x=e.txn_id, _rd=e.rd)  # fmt: skip
         lo = ibis.least(path.t_lo, nxt._t)
         hi = ibis.greatest(path.t_hi, nxt._t)
-        j = path.join(
-            nxt,
-            [path[f"n{k - 1}"] == nxt._s, path.currency == nxt._c, hi - lo <= window_s],
-        )
+        preds = [path[f"n{k - 1}"] == nxt._s, path.currency == nxt._c, hi - lo <= window_s]
+        if max_spread is not None:
+            v = nxt._v.cast("float64")
+            preds.append(ibis.greatest(path.a_hi, v) <= ibis.least(path.a_lo, v) * (1 + max_spread))
+        j = path.join(nxt, preds)
         j = j.mutate(
             t_lo=ibis.least(j.t_lo, j._t),
             t_hi=ibis.greatest(j.t_hi, j._t),
             ts_lo=ibis.ifelse(j._t < j.t_lo, j._ts, j.ts_lo),
             ts_hi=ibis.ifelse(j._t > j.t_hi, j._ts, j.ts_hi),
             total=j.total + j._v,
+            a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
+            a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
         ).rename({f"x{k}": "_x"})
         if k >= min_hops:
             closed = j.filter(j._d == j.n0)

@@ -130,8 +130,8 @@ def _ring(b: Book, miss: bool) -> set[str]:
     last = 24 * 30 + (1 if miss else 0)
     return {
         b.pay("A", "B", 400, 0, "wire"),
-        b.pay("C", "A", 300, 24 * 10, "wire"),
-        b.pay("B", "C", 900, last, "wire"),
+        b.pay("C", "A", 380, 24 * 10, "wire"),
+        b.pay("B", "C", 420, last, "wire"),
     }
 
 

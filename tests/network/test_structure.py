@@ -85,3 +85,12 @@ def test_windowed_scatter_gather_does_not_relay_through_hubs(graph):
     edges = load(*legs)
     assert eng.to_arrow(windowed_scatter_gather(edges, 5 * DAY, 4, 50)).num_rows == 1
     assert eng.to_arrow(windowed_scatter_gather(edges, 5 * DAY, 4, 11)).num_rows == 0
+
+
+def test_a_ring_of_unrelated_amounts_is_not_the_same_money_going_round(graph):
+    eng, load = graph
+    edges = load(("A", "B", 100, 0), ("B", "C", 110, 5), ("C", "A", 130, 10))
+    ring = structural_cycles(edges, 2, 10, 7 * DAY, 200, max_spread=0.3)
+    assert eng.to_arrow(ring).num_rows == 1
+    ring = structural_cycles(edges, 2, 10, 7 * DAY, 200, max_spread=0.25)
+    assert eng.to_arrow(ring).num_rows == 0

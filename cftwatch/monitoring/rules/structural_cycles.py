@@ -24,6 +24,7 @@ def _cycles(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         max_hops=p["max_hops"],
         window_s=p["window_days"] * DAY,
         max_paths=p["max_paths_per_anchor"],
+        max_spread=p["max_amount_spread"],
     )
     return c.select(
         subject_id=c.start,
@@ -53,7 +54,7 @@ RULE = RuleSpec(
     title="Cycles in any order within a window",
     description=(
         "Accounts that pay each other round a ring of `min_hops` to `max_hops` distinct "
-        "accounts, one payment of at least `min_amount` per link, all within `window_days` "
+        "accounts, one payment of at least `min_amount` per link, the largest at most (1 + `max_amount_spread`) times the smallest, all within `window_days` "
         "of each other in any order (unlike `short_cycles`, the money need not be passed on "
         "in sequence nor shrink on the way). Each ring is reported once, on its least "
         "connected member; at most `max_paths_per_anchor` partial paths are followed from "
@@ -72,6 +73,14 @@ RULE = RuleSpec(
         int_param("max_hops", 8, 2, 10, "hops", "Longest ring searched."),
         int_param("window_days", 30, 1, 365, "days", "First to last payment on the ring."),
         float_param("min_amount", 1, 0, 1e12, "currency", "Smallest payment on the ring."),
+        float_param(
+            "max_amount_spread",
+            0.25,
+            0,
+            1000,
+            "fraction",
+            "The largest payment on the ring is at most 1 + this times the smallest.",
+        ),
         int_param(
             "max_paths_per_anchor",
             200,
