@@ -75,11 +75,12 @@ RULE = RuleSpec(
         float_param("min_amount", 1, 0, 1e12, "currency", "Smallest payment on the ring."),
         float_param(
             "max_amount_spread",
-            0.25,
+            1.5,
             0,
             1000,
             "fraction",
-            "The largest payment on the ring is at most 1 + this times the smallest.",
+            "The largest payment on the ring is at most 1 + this times the smallest (1.5 "
+            "leaves room for a fee of about 10 % per hop on a ring of up to 10 hops).",
         ),
         int_param(
             "max_paths_per_anchor",
