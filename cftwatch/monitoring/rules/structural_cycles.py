@@ -84,7 +84,7 @@ RULE = RuleSpec(
         ),
         int_param(
             "max_paths_per_anchor",
-            200,
+            20,
             1,
             100_000,
             "paths",
