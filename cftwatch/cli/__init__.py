@@ -13,6 +13,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     lists,
     monitoring,
     reporting,
+    rules_tuning,
     screening,
     synth,
     workspace,

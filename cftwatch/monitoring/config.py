@@ -78,7 +78,7 @@ SETTINGS: dict[str, ParamSpec] = {
     ),
 }
 
-TOP_KEYS = ("version", "settings", "exclude", "rules")
+TOP_KEYS = ("version", "settings", "exclude", "rules", "provenance")  # provenance: free text
 RULE_KEYS = ("enabled", "severity", "params", "exclude")
 TXN_COLUMNS = tuple(cs.column_names(cs.TRANSACTIONS))
 

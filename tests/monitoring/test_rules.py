@@ -123,6 +123,29 @@ def _gather(b: Book, miss: bool) -> set[str]:
     return ids
 
 
+@case("structural_cycles")
+def _ring(b: Book, miss: bool) -> set[str]:
+    # A -> B -> C -> A paid in no order; the last link is 30 days after the first (the
+    # window), one hour more in the miss
+    last = 24 * 30 + (1 if miss else 0)
+    return {
+        b.pay("A", "B", 400, 0, "wire"),
+        b.pay("C", "A", 380, 24 * 10, "wire"),
+        b.pay("B", "C", 420, last, "wire"),
+    }
+
+
+@case("windowed_scatter_gather")
+def _scatter_any_order(b: Book, miss: bool) -> set[str]:
+    # five relays (four in the miss) pay T before they are paid by S
+    n = 4 if miss else 5
+    ids = set()
+    for i in range(n):
+        ids.add(b.pay(f"M{i}", "T", 300 + i, 24 * i, "ach"))
+        ids.add(b.pay("S", f"M{i}", 200 + i, 24 * (10 + i), "ach"))
+    return ids
+
+
 def test_every_builtin_rule_has_a_case():
     screened = "screened_party_transaction"  # needs screening alerts: tested in test_runner
     assert {r.id for r in builtin_rules()} - {screened} == set(CASES)
@@ -162,6 +185,8 @@ OVERRIDES = {
     "npo_high_risk_payments": {"min_beneficiaries": 5},
     "scatter_gather": {"min_intermediaries": 5},
     "gather_scatter": {"min_receivers": 7},
+    "structural_cycles": {"window_days": 29},
+    "windowed_scatter_gather": {"min_intermediaries": 6},
 }
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pyarrow as pa
-import pytest
 
 from cftwatch.network import EDGE_COLUMNS, gather_scatter, scatter_gather, short_cycles
 
@@ -46,17 +45,6 @@ def edges_table(*payments: tuple[str, str, float, float]) -> pa.Table:
     )
     assert tuple(schema.names) == EDGE_COLUMNS
     return pa.Table.from_pylist(rows, schema=schema)
-
-
-@pytest.fixture
-def graph(workspace, engine_name):
-    """Register an edges table on the engine under test; returns a loader."""
-    eng = workspace.engine(engine_name)
-
-    def load(*payments: tuple[str, str, float, float]):
-        return eng.register("motif_edges", edges_table(*payments))
-
-    return eng, load
 
 
 def _cycles(eng, edges, max_hops=4, hop_h=48, window_d=7, fee=0.05):

@@ -1,0 +1,135 @@
+"""`cftwatch rules calibrate` and `cftwatch rules backtest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cftwatch.cli._app import (
+    DEFAULT_DIR,
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    console,
+    err_console,
+    open_workspace,
+    print_json,
+    print_table,
+)
+from cftwatch.cli.monitoring import RulesOpt, _load_rules, rules_app
+from cftwatch.errors import ConfigError, Problem
+
+
+def _rate(text: str) -> float:
+    """`0.5%` or `0.005` -> 0.005."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ConfigError(
+            Problem("expected a rate such as 0.5% or 0.005", field="target-alert-rate", value=text)
+        ) from None
+    if not 0 < value < 1:
+        raise ConfigError(Problem("must be between 0 and 100%", field="target-alert-rate"))
+    return value
+
+
+@rules_app.command("calibrate")
+def rules_calibrate(
+    output: Annotated[Path, typer.Option("--output", "-o", help="rules.yaml to write.")],
+    target_alert_rate: Annotated[
+        str,
+        typer.Option("--target-alert-rate", help="Most accounts each rule may alert (0.5%)."),
+    ] = "0.5%",
+    rules: RulesOpt = None,
+    engine: EngineOpt = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    json_: JsonOpt = False,
+) -> None:
+    """Propose thresholds from this institution's own (unlabelled) transactions."""
+    from cftwatch.monitoring import default_rules_config
+    from cftwatch.monitoring.calibrate import calibrate
+
+    rate = _rate(target_alert_rate)
+    cfg = _load_rules(rules, json_) if rules else default_rules_config()
+    with open_workspace(workspace, engine) as ws:
+        result = calibrate(ws, cfg, rate, engine=ws.engine_name)
+    output.write_text(result.to_yaml(), encoding="utf-8")
+    if json_:
+        print_json({"output": str(output), "decisions": [d.__dict__ for d in result.decisions]})
+        return
+    for d in result.decisions:
+        console.print(f"- {d.why}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"wrote {output}", highlight=False, markup=False)
+
+
+def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
+    rows = []
+    for name, s in [("(pack)", report["pack"]), *report["rules"].items()]:
+        recall = ", ".join(f"{t} {v:.0%}" for t, v in s["recall"].items() if v)
+        rows.append(
+            [name, f"{s['alerts']:,}", f"{s['alert_rate']:.2%}", f"{s['precision']:.2f}",
+             f"{s['lift']:g}", f"{s['hubs_alerted_share']:.1%}", recall or "-"]
+        )  # fmt: skip
+    return rows
+
+
+@rules_app.command("backtest")
+def rules_backtest(
+    labels: Annotated[
+        Path,
+        typer.Option(
+            "--labels",
+            help="CSV of labelled instances: instance_id, typology, member_accounts, txn_ids "
+            "(;-separated), optional is_sar.",
+        ),
+    ],
+    sweep: Annotated[
+        str | None,
+        typer.Option("--sweep", help="RULE.PARAM=V1,V2,...: that rule alone at each value."),
+    ] = None,
+    hub_degree: Annotated[
+        int, typer.Option("--hub-degree", help="Distinct counterparties that make a hub.")
+    ] = 20,
+    rules: RulesOpt = None,
+    engine: EngineOpt = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    json_: JsonOpt = False,
+) -> None:
+    """Recall, precision and alert volume per rule and typology against labels."""
+    from cftwatch.monitoring import default_rules_config
+    from cftwatch.monitoring.backtest import backtest, read_instances
+    from cftwatch.monitoring.backtest import sweep as run_sweep
+
+    instances = read_instances(labels)
+    cfg = _load_rules(rules, json_) if rules else default_rules_config()
+    with open_workspace(workspace, engine) as ws:
+        if sweep:
+            rows = run_sweep(ws, cfg, instances, sweep, engine=ws.engine_name,
+                             hub_degree=hub_degree)  # fmt: skip
+            report = None
+        else:
+            report = backtest(ws, cfg, instances, engine=ws.engine_name, hub_degree=hub_degree)
+    if report is None:
+        if json_:
+            print_json(rows)
+            return
+        print_table(
+            f"Sweep {sweep}",
+            ["value", "alerts", "alert rate", "precision", "lift", "hubs", "recall"],
+            [[f"{r['value']:g}", *_report_rows({"pack": r, "rules": {}})[0][1:]] for r in rows],
+        )
+        return
+    out = report.to_dict()
+    if json_:
+        print_json(out)
+        return
+    print_table(
+        f"Backtest: {out['accounts']:,} accounts, base rate {out['base_rate']:.2%}, "
+        f"{out['benign_hubs']:,} benign hubs",
+        ["rule", "alerts", "alert rate", "precision", "lift", "hubs alerted", "recall"],
+        _report_rows(out),
+    )
+    if not instances:
+        err_console.print("warning: the labels file holds no instance", highlight=False)

@@ -1,0 +1,89 @@
+"""Baselines: judge an account's number against its own history and against its peers.
+
+A fixed threshold cannot serve a wallet with 40 payments a day and a business account with
+4 a month; a volume rule should ask "is this unusual *for this account*, and for accounts
+like it?". Two portable Ibis blocks a rule calls on its per-account metric table:
+
+* `with_own_history`: mean and standard deviation of the account's own previous periods
+  (a RANGE window over an integer period, excluding the current one) and the z-score;
+* `with_peer_baseline`: the median and the median absolute deviation (MAD) of the metric
+  within the account's peer group (any columns: party type, KYC level, region), and the
+  robust z-score (x - median) / (1.4826 MAD), which a few extreme accounts cannot move.
+
+`unusual` combines them into one predicate. Both run on DuckDB and Spark (grouped
+aggregates and integer RANGE frames only; approximate medians where the engine has no exact
+one in a group).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+MAD_SCALE = 1.4826
+"""Makes the MAD a consistent estimate of the standard deviation for normal data."""
+
+
+def with_own_history(
+    t: ir.Table, keys: Sequence[str], period: str, value: str, periods: int
+) -> ir.Table:
+    """Add `own_n`, `own_mean`, `own_sd` and `own_z`: the account's previous `periods`
+    periods (`period` is an integer such as a day number, one row per key and period;
+    periods with no row count as absent, not as zero) and how far the current value is
+    from them. The frame ends at the current period, whose own row is then taken out
+    (a portable "strictly before": engines differ on negative RANGE bounds)."""
+    w = ibis.range_window(preceding=periods, following=0, group_by=list(keys), order_by=period)
+    x = t[value].cast("float64")
+    s = t.mutate(_n=x.count().over(w) - 1, _s=x.sum().over(w) - x, _q=(x * x).sum().over(w) - x * x)
+    n = s._n.cast("float64")
+    mean = ibis.ifelse(s._n > 0, s._s / ibis.greatest(n, 1), ibis.null("float64"))
+    var = ibis.greatest((s._q - n * mean * mean) / ibis.greatest(n - 1, 1), 0)
+    sd = var.sqrt()
+    s = s.mutate(own_n=s._n, own_mean=mean, own_sd=sd)
+    judged = (s._n > 1) & (s.own_sd > 0)
+    z = ibis.ifelse(judged, (s[value].cast("float64") - s.own_mean) / s.own_sd, ibis.null())
+    return s.mutate(own_z=z).drop("_n", "_s", "_q")
+
+
+def with_peer_baseline(t: ir.Table, groups: Sequence[str], value: str) -> ir.Table:
+    """Add `peer_n`, `peer_median`, `peer_mad` and `peer_z` (robust z within the rows of
+    the same `groups`; NULL group values form their own group)."""
+    g = list(groups)
+    x = t[value].cast("float64")
+    base = t.mutate(_x=x)
+    med = base.group_by(g).aggregate(_med=base._x.approx_median(), peer_n=base.count())
+    med = med.select(*[med[c].name(f"_g_{c}") for c in g], "_med", "peer_n")
+    j = base.left_join(med, [_same(base[c], med[f"_g_{c}"]) for c in g]).drop(
+        *[f"_g_{c}" for c in g]
+    )
+    j = j.mutate(_dev=(j._x - j._med).abs())
+    mad = j.group_by(g).aggregate(_mad=j._dev.approx_median())
+    mad = mad.select(*[mad[c].name(f"_h_{c}") for c in g], "_mad")
+    k = j.left_join(mad, [_same(j[c], mad[f"_h_{c}"]) for c in g]).drop(*[f"_h_{c}" for c in g])
+    scale = k._mad * MAD_SCALE
+    z = ibis.ifelse(scale > 0, (k._x - k._med) / scale, ibis.null())
+    return k.mutate(peer_median=k._med, peer_mad=k._mad, peer_z=z).drop(
+        "_x", "_med", "_mad", "_dev"
+    )
+
+
+def _same(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
+    """Equal, with NULL equal to NULL (a group of accounts whose type is unknown)."""
+    return (a == b) | (a.isnull() & b.isnull())
+
+
+def unusual(t: ir.Table, min_own_z: float | None, min_peer_z: float | None) -> ir.BooleanValue:
+    """True where the row is unusual for the account (own z at least `min_own_z`, or no
+    history to judge by) and for its peers (peer z at least `min_peer_z`, or no spread in
+    the group); a bound of None is not applied."""
+    cond = ibis.literal(True)
+    if min_own_z is not None:
+        cond = cond & (t.own_z.isnull() | (t.own_z >= min_own_z))
+    if min_peer_z is not None:
+        cond = cond & (t.peer_z.isnull() | (t.peer_z >= min_peer_z))
+    return cond
+
+
+__all__ = ["MAD_SCALE", "unusual", "with_own_history", "with_peer_baseline"]

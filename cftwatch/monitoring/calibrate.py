@@ -1,0 +1,218 @@
+"""`rules calibrate`: thresholds proposed from the institution's own unlabelled data.
+
+Two steps, each decision with the sentence that says why:
+
+1. **Money.** Every money floor (`min_amount`, `min_payment`, `min_total`) and cap
+   (`max_payment`) is set from the quantiles of the institution's own payment amounts, so
+   a pack written in one currency means the same in another: floors at the
+   `FLOOR_QUANTILE` (keeping the ordinary payments in view, dropping only the trivial
+   ones), caps at the `CAP_QUANTILE`. Regulatory or notational figures (a reporting
+   `threshold`, a `round_unit`) are left as configured: data cannot say what a law says.
+2. **Alert rate.** Each rule in `SENSITIVITY` has one count-like parameter; its values are
+   tried from the strictest to the loosest and the loosest one whose alerted accounts stay
+   within `target_alert_rate` of the active accounts is kept (each rule on its own budget).
+
+No label is read: calibration uses the data the institution has before it has any
+confirmed cases. Judge the result with `rules backtest` on a different period or run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from cftwatch.monitoring.backtest import only, with_param
+from cftwatch.monitoring.config import RuleConfig
+from cftwatch.monitoring.runner import rules_version, run_rules
+from cftwatch.workspace import Workspace
+
+FLOOR_QUANTILE = 0.05
+CAP_QUANTILE = 0.99
+FLOORS = ("min_amount", "min_payment", "min_total")
+CAPS = ("max_payment",)
+
+SENSITIVITY: dict[str, tuple[str, tuple[float, ...]]] = {
+    "crowdfunding_fan_in": ("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5)),
+    "cash_out_after_fan_in": ("min_senders", (30, 20, 15, 10, 8, 6, 5)),
+    "rapid_pass_through": ("min_pass_share", (0.99, 0.95, 0.9, 0.8)),
+    "fan_out": ("min_recipients", (40, 30, 20, 15, 12, 10, 8, 6, 5)),
+    "velocity_spike": ("factor", (50, 30, 20, 10, 5)),
+    "high_risk_geography": ("min_senders", (20, 12, 8, 6, 4)),
+    "round_amounts": ("min_payments", (20, 12, 8, 5)),
+    "scatter_gather": ("min_intermediaries", (12, 8, 6, 5, 4, 3)),
+    "windowed_scatter_gather": ("min_intermediaries", (12, 10, 8, 6, 5, 4)),
+    "gather_scatter": ("min_receivers", (20, 12, 8, 6, 5, 4)),
+    "structural_cycles": ("min_hops", (8, 6, 5, 4, 3)),
+}
+"""For each rule: the parameter that sets how much it alerts, and its candidate values
+from the strictest to the loosest."""
+
+Progress = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule_id: str
+    param: str
+    old: Any
+    new: Any
+    why: str
+
+
+def amount_quantiles(ws: Workspace, qs: Sequence[float]) -> list[float]:
+    """Quantiles of the payment amounts in the workspace (one pass)."""
+    cols = ", ".join("quantile_cont(amount::DOUBLE, ?)" for _ in qs)
+    row = ws.query_one(f"SELECT {cols} FROM transactions", list(qs))
+    return [float(v or 0) for v in (row or [0] * len(qs))]
+
+
+def _rounded(x: float) -> float:
+    """Two significant figures: a threshold a person can read and remember."""
+    return float(f"{x:.2g}") if x > 0 else 0.0
+
+
+def money_decisions(ws: Workspace, cfg: RuleConfig) -> list[Decision]:
+    floor, cap = (_rounded(v) for v in amount_quantiles(ws, [FLOOR_QUANTILE, CAP_QUANTILE]))
+    out = []
+    for rid, s in cfg.rules.items():
+        for p in s.spec.params:
+            if p.unit != "currency" or p.name not in (*FLOORS, *CAPS):
+                continue
+            is_cap = p.name in CAPS
+            value = cap if is_cap else floor
+            value = max(value, p.minimum or 0)
+            q = CAP_QUANTILE if is_cap else FLOOR_QUANTILE
+            what = "only payments up to it count" if is_cap else "smaller payments are ignored"
+            why = (
+                f"{rid}.{p.name} = {value:g}: the {q:.0%} quantile of this institution's "
+                f"payment amounts ({what}), replacing {s.params[p.name]:g}."
+            )
+            out.append(Decision(rid, p.name, s.params[p.name], value, why))
+    return out
+
+
+def _apply(cfg: RuleConfig, decisions: Sequence[Decision]) -> RuleConfig:
+    for d in decisions:
+        cfg = with_param(cfg, d.rule_id, d.param, d.new)
+    return cfg
+
+
+def _alerted_accounts(ws: Workspace, cfg: RuleConfig, rule_id: str, engine: str) -> int:
+    run = run_rules(ws, only(cfg, [rule_id]), engine=engine, record=False)
+    return len(set(run.alerts.column("subject_id").to_pylist()))
+
+
+def rate_decision(
+    ws: Workspace, cfg: RuleConfig, rule_id: str, accounts: int, target: float, engine: str
+) -> Decision | None:
+    """The loosest candidate of the rule's sensitivity parameter within the target rate."""
+    param, candidates = SENSITIVITY[rule_id]
+    spec = cfg.rules[rule_id].spec.param(param)
+    budget = target * accounts
+    chosen: tuple[Any, int] | None = None
+    for value in candidates:
+        checked, bad = spec.check(value)
+        if bad:
+            continue
+        n = _alerted_accounts(ws, with_param(cfg, rule_id, param, checked), rule_id, engine)
+        if n > budget:
+            break
+        chosen = (checked, n)
+    old = cfg.rules[rule_id].params[param]
+    if chosen is None:
+        strictest = spec.check(candidates[0])[0]
+        why = (
+            f"{rule_id}.{param} = {strictest:g}: even the strictest value tried alerts more "
+            f"than {target:.2%} of the {accounts:,} active accounts; review the rule."
+        )
+        return Decision(rule_id, param, old, strictest, why)
+    value, n = chosen
+    why = (
+        f"{rule_id}.{param} = {value:g}: the most sensitive value tried whose alerts reach "
+        f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%}), within "
+        f"the target alert rate {target:.2%}."
+    )
+    return Decision(rule_id, param, old, value, why)
+
+
+@dataclass
+class Calibration:
+    config: RuleConfig
+    decisions: list[Decision]
+    accounts: int
+    transactions: int
+    target_alert_rate: float
+
+    def to_yaml(self) -> str:
+        """A rules file: provenance, then each changed parameter under its rule with its
+        reason as a comment."""
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        prov = {
+            "tool": "cftwatch rules calibrate",
+            "rules_version": rules_version(),
+            "created_at": now,
+            "data": f"{self.transactions} transactions, {self.accounts} active accounts",
+            "target_alert_rate": self.target_alert_rate,
+            "method": "money floors/caps from amount quantiles; one sensitivity parameter per "
+            "rule from its alert rate on unlabelled data",
+        }
+        lines = ["# Written by `cftwatch rules calibrate`; reasons are the comments.", "version: 1"]
+        lines.append(yaml.safe_dump({"provenance": prov}, sort_keys=False).rstrip())
+        lines.append("rules:")
+        by_rule: dict[str, list[Decision]] = {}
+        for d in self.decisions:
+            by_rule.setdefault(d.rule_id, []).append(d)
+        for rid, ds in by_rule.items():
+            lines += [f"  {rid}:", "    params:"]
+            for d in ds:
+                value = yaml.safe_dump(d.new).strip().removesuffix("...").strip()
+                lines.append(f"      # {' '.join(d.why.split())}")
+                lines.append(f"      {d.param}: {value}")
+        return "\n".join(lines) + "\n"
+
+
+def calibrate(
+    ws: Workspace,
+    cfg: RuleConfig,
+    target_alert_rate: float = 0.005,
+    *,
+    engine: str = "duckdb",
+    progress: Progress | None = None,
+) -> Calibration:
+    """Propose thresholds for the enabled rules from the workspace's own data."""
+    accounts = int(
+        ws.scalar(
+            "SELECT count(DISTINCT a) FROM (SELECT debtor_account AS a FROM transactions "
+            "UNION ALL SELECT creditor_account FROM transactions) t WHERE a IS NOT NULL"
+        )
+        or 0
+    )
+    n_txns = int(ws.scalar("SELECT count(*) FROM transactions") or 0)
+    enabled = {s.spec.id for s in cfg.enabled()}
+    decisions = [d for d in money_decisions(ws, cfg) if d.rule_id in enabled]
+    cfg = _apply(cfg, decisions)
+    for rid in [r for r in SENSITIVITY if r in enabled]:
+        if progress:
+            progress(rid, SENSITIVITY[rid][0])
+        d = rate_decision(ws, cfg, rid, accounts, target_alert_rate, engine)
+        if d is not None:
+            decisions.append(d)
+            cfg = _apply(cfg, [d])
+    return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate)
+
+
+__all__ = [
+    "CAP_QUANTILE",
+    "FLOOR_QUANTILE",
+    "SENSITIVITY",
+    "Calibration",
+    "Decision",
+    "amount_quantiles",
+    "calibrate",
+    "money_decisions",
+    "rate_decision",
+]

@@ -1,0 +1,105 @@
+"""Rule `structural_cycles`: order-free cycles within a window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis.expr.types as ir
+
+from cftwatch.engine.windows import DAY
+from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.blocks import payment_edges
+from cftwatch.monitoring.params import days_lookback, float_param, int_param, party_types_param
+from cftwatch.monitoring.scores import clip
+from cftwatch.monitoring.spec import RuleInput, RuleSpec
+from cftwatch.network.structure import structural_cycles
+
+
+def _cycles(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
+    """Cycles in any order, each found once from its lowest-degree member (see
+    `cftwatch.network.structure.structural_cycles`)."""
+    c = structural_cycles(
+        payment_edges(inp, p),
+        min_hops=min(p["min_hops"], p["max_hops"]),
+        max_hops=p["max_hops"],
+        window_s=p["window_days"] * DAY,
+        max_paths=p["max_paths_per_anchor"],
+        max_spread=p["max_amount_spread"],
+    )
+    return c.select(
+        subject_id=c.start,
+        window_start=c.ts_first,
+        window_end=c.ts_last,
+        txn_ids=c.txn_ids,
+        amount=c.amount,
+        currency=c.currency,
+        hops=c.hops,
+        members=c.members,
+    )
+
+
+def _cycle_text(m: dict[str, Any], p: dict[str, Any]) -> str:
+    route = " -> ".join([*m["members"], m["members"][0]])
+    return (
+        f"{tx.capital(m['subject'])} is on a ring of {m['hops']} accounts that paid each other "
+        f"{tx.money(m['amount'], m['currency'])} in total, one payment per link, within "
+        f"{tx.duration(m['span_s'])}: {route}."
+    )
+
+
+RULE = RuleSpec(
+    id="structural_cycles",
+    position=15,
+    typology="cycle",
+    title="Cycles in any order within a window",
+    description=(
+        "Accounts that pay each other round a ring of `min_hops` to `max_hops` distinct "
+        "accounts, one payment of at least `min_amount` per link, the largest at most (1 + `max_amount_spread`) times the smallest, all within `window_days` "
+        "of each other in any order (unlike `short_cycles`, the money need not be passed on "
+        "in sequence nor shrink on the way). Each ring is reported once, on its least "
+        "connected member; at most `max_paths_per_anchor` partial paths are followed from "
+        "each account, the tightest in time first."
+    ),
+    why=(
+        "A ring of accounts that each pay the next, however the payments are scheduled, "
+        "moves value round and back to its origin: schemes that space the legs out over "
+        "days or weeks to defeat sequence checks still close the circle."
+    ),
+    severity="medium",
+    params=(
+        int_param(
+            "min_hops", 3, 2, 10, "hops", "Shortest ring reported (2 is a pair paying back)."
+        ),
+        int_param("max_hops", 8, 2, 10, "hops", "Longest ring searched."),
+        int_param("window_days", 30, 1, 365, "days", "First to last payment on the ring."),
+        float_param("min_amount", 1, 0, 1e12, "currency", "Smallest payment on the ring."),
+        float_param(
+            "max_amount_spread",
+            1.5,
+            0,
+            1000,
+            "fraction",
+            "The largest payment on the ring is at most 1 + this times the smallest (1.5 "
+            "leaves room for a fee of about 10 % per hop on a ring of up to 10 hops).",
+        ),
+        int_param(
+            "max_paths_per_anchor",
+            20,
+            1,
+            100_000,
+            "paths",
+            "Partial paths kept per starting account and step (bounds the cost at hubs).",
+        ),
+        party_types_param(
+            "exclude_party_types",
+            ["merchant", "agent"],
+            "Accounts of these party or account types are not used as ring members.",
+        ),
+    ),
+    false_positives="Rotating savings groups (committees), family members settling in turn.",
+    sources=("FATF/Egmont TBML 2020 (round-tripping)", "AMLSim cycle typology"),
+    builder=_cycles,
+    explain=_cycle_text,
+    score=lambda m, p: clip(0.5 + 0.05 * m["hops"]),
+    lookback=days_lookback("window_days"),
+)

@@ -1,0 +1,211 @@
+"""Order-free (structural) motifs: cycles and scatter/gather whose payments fall within one
+window in any order.
+
+The time-respecting motifs (`cftwatch.network.motifs`) need each payment to follow the
+previous one; simulators and real schemes alike also move money round a ring or through
+a layer of intermediaries in no particular order (members paid on different days, the
+gather leg sometimes before the scatter leg). These functions look only at the shape and
+at the span of the payments. Same edges table (`EDGE_COLUMNS`), plain portable Ibis.
+
+Cost control (see the 3-cycle pitfall in ANCHORS.md: an open self-join explodes on hubs):
+every cycle is enumerated once, from its lowest-ranked account, ranks ordered by degree,
+so paths only ever step *up* in degree and hubs are reached last, never started from;
+accounts that cannot be on a cycle (no payment in or no payment out) are pruned first;
+and each anchor keeps at most `max_paths` partial paths per step (the tightest in time).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
+
+
+def node_ranks(edges: ir.Table) -> ir.Table:
+    """(acct, deg, rank): each account's number of distinct counterparties and its place in
+    the order (degree, then id) that cycle enumeration starts from."""
+    pairs = edges.select(acct=edges.src, other=edges.dst).union(
+        edges.select(acct=edges.dst, other=edges.src)
+    )
+    deg = pairs.group_by("acct").aggregate(deg=pairs.other.nunique())
+    rank = ibis.row_number().over(order_by=[deg.deg, deg.acct])
+    return deg.mutate(rank=rank.cast("int64"))
+
+
+def _cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
+    """The edges whose payer also receives and whose payee also pays (within `edges`):
+    an account with no way in or no way out cannot lie on a cycle."""
+    e = edges
+    for _ in range(rounds):
+        payers = e.select(_p=e.src).distinct()
+        payees = e.select(_q=e.dst).distinct()
+        e = e.semi_join(payees, e.src == payees._q)
+        e = e.semi_join(payers, e.dst == payers._p)
+    return e
+
+
+def _ranked_edges(edges: ir.Table) -> ir.Table:
+    e = _cyclable(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+    r = node_ranks(e)
+    rs = r.select(_a=r.acct, rs=r.rank)
+    rd = r.select(_b=r.acct, rd=r.rank)
+    e = e.join(rs, e.src == rs._a).drop("_a")
+    return e.join(rd, e.dst == rd._b).drop("_b")
+
+
+def _bounded(paths: ir.Table, max_paths: int) -> ir.Table:
+    """At most `max_paths` paths per anchor (`n0`, currency): the tightest spans first."""
+    order = [(paths.t_hi - paths.t_lo), paths.t_lo]
+    rn = ibis.row_number().over(group_by=["n0", "currency"], order_by=order)
+    p = paths.mutate(_rn=rn)
+    return p.filter(p._rn < max_paths).drop("_rn")
+
+
+def structural_cycles(
+    edges: ir.Table,
+    min_hops: int,
+    max_hops: int,
+    window_s: int,
+    max_paths: int = 200,
+    max_spread: float | None = None,
+) -> ir.Table:
+    """Directed cycles of `min_hops`..`max_hops` distinct accounts whose payments (one per
+    hop, same currency) all lie within `window_s` of each other, in any order; with
+    `max_spread`, the largest payment on the ring is at most (1 + `max_spread`) times the
+    smallest (the same money going round, rather than unrelated payments that happen to
+    close a loop).
+
+    Returns one row per cycle and account set: `start` (its lowest-ranked account),
+    `members` (the accounts in payment direction from `start`), `txn_ids` (one payment per
+    hop), `hops`, `currency`, `t_first`/`t_last` (epoch seconds), `ts_first`/`ts_last`,
+    `amount` (sum of the cycle's payments). Where several payments could close the same
+    cycle, the tightest set in time is kept.
+    """
+    e = _ranked_edges(edges)
+    s = e.filter(e.rs < e.rd)
+    path = s.select(
+        n0=s.src,
+        r0=s.rs,
+        n1=s.dst,
+        currency=s.currency,
+        t_lo=s.ts_s,
+        t_hi=s.ts_s,
+        ts_lo=s.ts,
+        ts_hi=s.ts,
+        total=s.amount,
+        a_lo=s.amount.cast("float64"),
+        a_hi=s.amount.cast("float64"),
+        x1=s.txn_id,
+    )
+    path = _bounded(path, max_paths)
+    found: list[ir.Table] = []
+    for k in range(2, max_hops + 1):
+        nxt = e.select(_s=e.src, _d=e.dst, _c=e.currency, _t=e.ts_s, _ts=e.ts, _v=e.amount,
+                       _x=e.txn_id, _rd=e.rd)  # fmt: skip
+        lo = ibis.least(path.t_lo, nxt._t)
+        hi = ibis.greatest(path.t_hi, nxt._t)
+        preds = [path[f"n{k - 1}"] == nxt._s, path.currency == nxt._c, hi - lo <= window_s]
+        if max_spread is not None:
+            v = nxt._v.cast("float64")
+            preds.append(ibis.greatest(path.a_hi, v) <= ibis.least(path.a_lo, v) * (1 + max_spread))
+        j = path.join(nxt, preds)
+        j = j.mutate(
+            t_lo=ibis.least(j.t_lo, j._t),
+            t_hi=ibis.greatest(j.t_hi, j._t),
+            ts_lo=ibis.ifelse(j._t < j.t_lo, j._ts, j.ts_lo),
+            ts_hi=ibis.ifelse(j._t > j.t_hi, j._ts, j.ts_hi),
+            total=j.total + j._v,
+            a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
+            a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
+        ).rename({f"x{k}": "_x"})
+        if k >= min_hops:
+            closed = j.filter(j._d == j.n0)
+            found.append(_cycle_rows(closed, k))
+        if k < max_hops:
+            open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
+            open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
+            path = _bounded(open_, max_paths)
+    if not found:
+        raise ValueError("min_hops must not exceed max_hops")
+    result = found[0]
+    for f in found[1:]:
+        result = result.union(f, distinct=False)
+    rn = ibis.row_number().over(
+        group_by=["key", "currency"], order_by=[result.t_last - result.t_first, result.t_first]
+    )
+    result = result.mutate(_rn=rn)
+    return result.filter(result._rn == 0).drop("_rn", "key")
+
+
+def _cycle_rows(closed: ir.Table, k: int) -> ir.Table:
+    members = [closed[f"n{i}"] for i in range(k)]
+    key = members[0]
+    for m in members[1:]:
+        key = key.concat(">", m)
+    return closed.select(
+        start=closed.n0,
+        members=ibis.array(members),
+        txn_ids=ibis.array([closed[f"x{i}"] for i in range(1, k + 1)]),
+        hops=ibis.literal(k, "int64"),
+        currency=closed.currency,
+        ts_first=closed.ts_lo,
+        ts_last=closed.ts_hi,
+        t_first=closed.t_lo,
+        t_last=closed.t_hi,
+        amount=closed.total,
+        key=key,
+    )
+
+
+def windowed_scatter_gather(
+    edges: ir.Table, window_s: int, min_intermediaries: int, max_intermediary_degree: int
+) -> ir.Table:
+    """One account pays `min_intermediaries` or more distinct accounts that each pay one
+    and the same other account, both legs within `window_s` of each other in either order.
+
+    Intermediaries with more than `max_intermediary_degree` distinct counterparties (hubs,
+    through which any two accounts are "connected") are not counted as relays.
+
+    Returns one row per instance: `src`, `dst`, `currency`, `ep_start`, `window_start`,
+    `window_end`, `txn_ids` (both legs), `amount` (paid out by `src`), `gathered`
+    (received by `dst`) and `intermediaries`.
+    """
+    r = node_ranks(edges)
+    small = r.filter(r.deg <= max_intermediary_degree).select(_m=r.acct)
+    a = edges.select(src=edges.src, mid=edges.dst, currency=edges.currency, t1=edges.ts_s,
+                     ts1=edges.ts, v1=edges.amount, x1=edges.txn_id)  # fmt: skip
+    a = a.semi_join(small, a.mid == small._m)
+    b = edges.select(_m=edges.src, dst=edges.dst, _c=edges.currency, t2=edges.ts_s,
+                     ts2=edges.ts, v2=edges.amount, x2=edges.txn_id)  # fmt: skip
+    j = a.join(
+        b,
+        [
+            a.mid == b._m,
+            a.currency == b._c,
+            b.t2 <= a.t1 + window_s,
+            b.t2 >= a.t1 - window_s,
+            b.dst != a.src,
+        ],
+    )
+    j = j.mutate(pair=j.src.concat("|", j.dst), ts_s=ibis.least(j.t1, j.t2))
+    keys = ["pair", "currency"]
+    anchors = anchors_by_distinct(j.mutate(txn_id=j.x1), keys, "mid", window_s, min_intermediaries)
+    rows = rows_in_episodes(episodes(anchors, keys, window_s), j, keys)
+    common = [*keys, "ep_start", "src", "dst", "mid"]
+    first = rows.select(*common, x=rows.x1, ts=rows.ts1, v=rows.v1, leg=ibis.literal(1))
+    second = rows.select(*common, x=rows.x2, ts=rows.ts2, v=rows.v2, leg=ibis.literal(2))
+    legs = first.union(second).distinct()
+    out = legs.leg == 1
+    g = legs.group_by([*keys, "ep_start", "src", "dst"]).aggregate(
+        window_start=legs.ts.min(),
+        window_end=legs.ts.max(),
+        txn_ids=legs.x.collect(),
+        amount=legs.v.sum(where=out),
+        gathered=legs.v.sum(where=~out),
+        intermediaries=legs.mid.nunique(),
+    )
+    return g.drop("pair")
+
+
+__all__ = ["node_ranks", "structural_cycles", "windowed_scatter_gather"]

@@ -1,0 +1,60 @@
+"""Calibration on a fixed synthetic population gives the documented thresholds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from cftwatch.monitoring import default_rules_config, load_rules_config
+from cftwatch.monitoring.backtest import only
+from cftwatch.monitoring.calibrate import amount_quantiles, calibrate, money_decisions
+
+
+def _population(book) -> None:
+    """100 payments of 1..100 between pairs; one ring of 3 and one of 5 accounts."""
+    for i in range(100):
+        book.pay(f"P{i}", f"Q{i}", i + 1, i, "ach")
+    for n, tag in ((3, "A"), (5, "B")):
+        accts = [f"{tag}{i}" for i in range(n)]
+        for i, a in enumerate(accts):
+            book.pay(a, accts[(i + 1) % n], 50, 24 * i, "wire")
+
+
+def test_money_floors_and_caps_come_from_amount_quantiles(workspace, book, tmp_path: Path):
+    _population(book)
+    book.load(workspace)
+    q05, q99 = amount_quantiles(workspace, [0.05, 0.99])
+    assert 5 < q05 < 8 and 97 < q99 < 100
+    cfg = only(default_rules_config(), ["structural_cycles"])
+    result = calibrate(workspace, cfg, target_alert_rate=0.02)
+    by = {(d.rule_id, d.param): d for d in result.decisions}
+    floor = by[("structural_cycles", "min_amount")]
+    assert floor.new == float(f"{q05:.2g}") and "5% quantile" in floor.why
+    # 208 active accounts: 2% is 4 accounts; min_hops 5 alerts 1 (ring B), 4 and 3 alert 2
+    hops = by[("structural_cycles", "min_hops")]
+    assert result.accounts == 208 and hops.new == 3 and "2 of 208" in hops.why
+    # every rule's floors and caps are proposed the same way (disabled rules are left alone)
+    every = {
+        (d.rule_id, d.param): d.new for d in money_decisions(workspace, default_rules_config())
+    }
+    assert every[("fan_out", "min_payment")] == floor.new
+    assert every[("crowdfunding_fan_in", "max_payment")] == float(f"{q99:.2g}")
+    assert ("structuring", "threshold") not in every
+    out = tmp_path / "rules.yaml"
+    out.write_text(result.to_yaml())
+    cfg2 = load_rules_config(out)
+    assert cfg2.rules["structural_cycles"].params["min_hops"] == 3
+    doc = yaml.safe_load(out.read_text())
+    assert doc["provenance"]["tool"] == "cftwatch rules calibrate"
+    assert "# structural_cycles.min_hops = 3" in out.read_text()
+
+
+def test_a_tight_target_keeps_the_loosest_value_within_it(workspace, book):
+    _population(book)
+    book.load(workspace)
+    cfg = only(default_rules_config(), ["structural_cycles"])
+    result = calibrate(workspace, cfg, target_alert_rate=0.004)  # < 1 account
+    hops = next(d for d in result.decisions if d.param == "min_hops")
+    # min_hops 5 would alert ring B's anchor (1 account > 0.83): 6 alerts none
+    assert hops.new == 6 and "0 of 208" in hops.why
