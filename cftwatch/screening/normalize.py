@@ -88,8 +88,9 @@ def _compound_words() -> frozenset[str]:
 def _known_words() -> frozenset[str]:
     """Words a joined token may be split into: spelling families, titles, common name
     parts and organisation words (both sides of a split must be one of these)."""
-    text = resources.files("cftwatch.screening").joinpath("data").joinpath("common.txt")
-    words = set(_families()) | set(_word_kinds()) | set(text.read_text("utf-8").split())
+    text = resources.files("cftwatch.screening").joinpath("data").joinpath("split_words.txt")
+    lines = [ln for ln in text.read_text("utf-8").splitlines() if not ln.startswith("#")]
+    words = set(_families()) | set(_word_kinds()) | set(" ".join(lines).split())
     words |= _compound_words()
     return frozenset(w for w in words if len(w) >= 3 and w.isalpha())
 

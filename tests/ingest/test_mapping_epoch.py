@@ -34,11 +34,12 @@ def test_days_since_an_epoch(workspace, tmp_path):
 
 def test_seconds_since_unix_epoch_in_a_local_zone(workspace, tmp_path):
     data = tmp_path / "sim.csv"
-    data.write_text("id,t,amt\n1,3600,10\n")
+    # 25 hours after 1970-01-01 00:00 local (UTC+5); inside the 1970-2100 timestamp bounds
+    data.write_text("id,t,amt\n1,90000,10\n")
     m = _mapping(timestamp_unit="seconds", timezone="Asia/Karachi")  # epoch 1970-01-01 local
     ingest_files(workspace, "csv", [data], mapping=m)
     (row,) = canonical_rows(workspace)
-    assert row["ts"] == "1969-12-31T20:00:00+00:00"
+    assert row["ts"] == "1970-01-01T20:00:00+00:00"
 
 
 @pytest.mark.parametrize("bad", ["abc", "1e30", "nan"])

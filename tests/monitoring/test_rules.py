@@ -126,8 +126,8 @@ def _gather(b: Book, miss: bool) -> set[str]:
 @case("structural_cycles")
 def _ring(b: Book, miss: bool) -> set[str]:
     # A -> B -> C -> A paid in no order; the last link is 30 days after the first (the
-    # window), one hour more in the miss
-    last = 24 * 30 + (1 if miss else 0)
+    # window), one day more in the miss (a day is the step of date-only data)
+    last = 24 * 30 + (24 if miss else 0)
     return {
         b.pay("A", "B", 400, 0, "wire"),
         b.pay("C", "A", 380, 24 * 10, "wire"),
