@@ -7,6 +7,7 @@ Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
 from __future__ import annotations
 
 from cftwatch.cli import (  # noqa: F401 - importing registers the commands
+    audit,
     cases,
     demo,
     ingest,
@@ -15,6 +16,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     reporting,
     screening,
     synth,
+    users,
     workspace,
 )
 from cftwatch.cli._app import app

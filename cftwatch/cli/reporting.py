@@ -98,7 +98,7 @@ def report_command(
                 f"not one of {', '.join(REPORT_TYPES)}", field="--type", value=report_type
             )
         kind = cast(ReportType, upper)
-    who = acting_user(user)
+    who = acting_user(user, workspace)
     ws = open_workspace(workspace)
     try:
         with progress() as bar:
