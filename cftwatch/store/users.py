@@ -18,7 +18,7 @@ from cftwatch.errors import InputError, WorkflowError
 from cftwatch.store.models import ROLES, UserRow
 from cftwatch.store.records import Record
 
-USER_NAME = re.compile(r"^\w[\w.@+-]{0,99}$")
+USER_NAME = re.compile(r"\w[\w.@+-]{0,99}")
 """A user name: letters, digits, `_ . @ + -`, at most 100 characters; no spaces, markup
 or control characters, so a name can be printed and logged as it is."""
 
@@ -38,7 +38,7 @@ class UserRecord(Record):
 
 def valid_user_name(name: object, field: str = "user") -> str:
     """`name` if it is a valid user name, else an `InputError` naming the field."""
-    if not isinstance(name, str) or not USER_NAME.match(name):
+    if not isinstance(name, str) or not USER_NAME.fullmatch(name):
         raise InputError.at(
             "not a valid user name (letters, digits and _ . @ + -, at most 100 characters)",
             field=field,
