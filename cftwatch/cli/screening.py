@@ -18,6 +18,7 @@ from cftwatch.cli._app import (
     print_json,
     print_table,
     progress,
+    safe_text,
 )
 from cftwatch.errors import InputError
 from cftwatch.screening import (
@@ -119,4 +120,4 @@ def judge_command(
     if json_:
         print_json(out)
     else:
-        console.print(f"recorded {j.verdict} for {j.party_key} / {j.entity_id}")
+        console.print(safe_text(f"recorded {j.verdict} for {j.party_key} / {j.entity_id}"))
