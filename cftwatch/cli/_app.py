@@ -125,13 +125,14 @@ def acting_user(user: str | None, workspace: Path) -> str:
     return resolve_user(workspace, os_user(), requested_user(user))
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def safe_text(value: Any) -> str:
     """User data made safe to print through Rich: markup escaped (`[/x]` stays text) and
-    control and bidi characters shown visibly (ESC as `\\x1b`), so no name, note or
-    `--user` can crash a table or reach the terminal raw."""
+    control and bidi characters shown visibly (ESC as `\\x1b`; a newline stays a line
+    break inside its cell), so no name, note or `--user` can crash a table or reach the
+    terminal raw."""
     text = "" if value is None else str(value)
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
     return escape(text)

@@ -453,6 +453,7 @@ class OperationalStore:
                     case_id=case_id,
                     session=s,
                 )
+        users.check_role(session, user, "analyst", "judging a match")
         case_number = None if case_id is None else parse_case_id(case_id)
         if case_number is not None and session.get(CaseRow, case_number) is None:
             raise NotFoundError(f"no case {format_case_id(case_number)}")

@@ -117,7 +117,7 @@ def test_markup_and_escapes_in_user_data_print_as_text(ws: Path):
         ("[/x]", "[/x]"),
         (f"a{ESC}[31mb", "a\\x1b[31mb"),
         ("bidi\u202eevil", "bidi\\u202eevil"),
-        ("line\nbreak", "line\\nbreak"),
+        ("carriage\rreturn\ttab", "carriage\\rreturn\\ttab"),
         ("plain Ωμέγα حافظ", "plain Ωμέγα حافظ"),
     ],
 )

@@ -152,3 +152,11 @@ def test_upgrade_chains_the_rows_written_before_it(store: OperationalStore):
     assert store.verify_audit() == (3, None)
     store.record_judgement("p", "e", "true_match", "alice", "fp")
     assert store.verify_audit() == (4, None)
+
+
+def test_judgements_need_a_registered_analyst(store: OperationalStore):
+    store.add_user("alice", "analyst", "root")
+    with pytest.raises(AccessDenied, match="mallory is not a user"):
+        store.record_judgement("p", "e", "true_match", "mallory", "fp")
+    assert store.latest_judgements() == {}
+    assert store.record_judgement("p", "e", "true_match", "alice", "fp").user == "alice"
