@@ -1,6 +1,7 @@
 """The `cftwatch` command. One module per stage registers its commands on the shared app.
 
-Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+Exit codes: 0 success; 2 bad input, configuration or a refused action; 3 not found;
+4 conflict; 5 the audit log's hash chain is broken (`cftwatch audit verify`);
 1 an unexpected failure (a bug: please report it).
 """
 

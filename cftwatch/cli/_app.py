@@ -1,7 +1,8 @@
 """The shared pieces of the `cftwatch` command: the Typer app, common options, output helpers.
 
 No business logic lives in `cftwatch.cli`: every command is a thin call into a stage.
-Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+Exit codes: 0 success; 2 bad input, configuration or a refused action; 3 not found;
+4 conflict; 5 the audit log's hash chain is broken (`cftwatch audit verify`);
 1 an unexpected failure (a bug: please report it).
 """
 
