@@ -35,6 +35,7 @@ from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
 from cftwatch.workspace import Workspace
 
 DEMO_USER = "demo"
+DEMO_SUPERVISOR = "demo-supervisor"  # four eyes: not the analyst who escalated
 STEPS = (
     "ingest samples",
     "synthetic network",
@@ -185,7 +186,7 @@ def _case_to_report(
         if case.status == "escalated":
             case = service.transition(
                 case.case_id,
-                DEMO_USER,
+                DEMO_SUPERVISOR,
                 "reported",
                 f"STR written to {report.written.path.name} ({report.written.sha256[:12]})",
                 case.version,

@@ -20,7 +20,7 @@ from cftwatch.cases.records import (
     Note,
     Subject,
 )
-from cftwatch.cases.service import CaseService, case_service
+from cftwatch.cases.service import CaseService, case_service, resolve_user
 from cftwatch.cases.triage import DEFAULT_DUE_DAYS, REQUIRED_ALERT_COLUMNS
 from cftwatch.cases.workflow import (
     OPEN_STATUSES,
@@ -48,5 +48,6 @@ __all__ = [
     "alerts_to_triage",
     "case_service",
     "match_keys",
+    "resolve_user",
     "workflow_table",
 ]

@@ -3,8 +3,6 @@ reopening a final one, each with a reason, a decision row and its audit rows."""
 
 from __future__ import annotations
 
-from collections.abc import Set
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,10 +23,10 @@ def move(
     expected_version: int | None,
     *,
     reopen: bool,
-    supervisors: Set[str] | None,
 ) -> Case:
     """Make a status decision: a workflow transition, or (`reopen=True`) a supervisor's
-    reopening of a reported or closed case. Refused moves raise `WorkflowError`."""
+    reopening of a reported or closed case. Refused moves raise `WorkflowError` (a role
+    the user lacks: `AccessDenied`)."""
     require_user(user)
     if to_status not in workflow.STATUSES:
         raise InputError.at(
@@ -41,7 +39,7 @@ def move(
     with store.session() as s:
         row = locked_case_row(s, case_id, expected_version)
         current = row.status
-        _check_move(row, user, to_status, reopen=reopen, supervisors=supervisors)
+        _check_move(store, s, row, user, to_status, reopen=reopen)
         now = utcnow()
         decision = DecisionRow(
             case_id=row.id,
@@ -76,22 +74,42 @@ def move(
 
 
 def _check_move(
-    row: CaseRow, user: str, to_status: str, *, reopen: bool, supervisors: Set[str] | None
+    store: OperationalStore, s: Session, row: CaseRow, user: str, to_status: str, *, reopen: bool
 ) -> None:
-    """Refuse a move the workflow does not allow, or a supervisor move by someone else."""
+    """Refuse a move the workflow does not allow, one the user's role does not allow, or
+    (four eyes) `reported` decided by the user who escalated the case."""
     current = row.status
     label = format_case_id(row.id)
     if reopen:
         if current not in workflow.TERMINAL_STATUSES:
             raise WorkflowError(f"{label} is {current}, not reported or closed: nothing to reopen")
-        role: str | None = workflow.REOPEN_ROLE
+        role: str = workflow.REOPEN_ROLE
     else:
-        role = workflow.required_role(current, to_status)
-        if role is None:
+        needed = workflow.required_role(current, to_status)
+        if needed is None:
             raise WorkflowError(_refusal(label, current, to_status))
-    if role == "supervisor" and supervisors is not None and user not in supervisors:
-        what = "reopen" if reopen else f"{current} → {to_status}"
-        raise WorkflowError(f"{label}: {what} is a supervisor decision; {user} is not one")
+        role = needed
+    what = "reopen" if reopen else f"{current} → {to_status}"
+    store.require_role(user, role, f"{label}: {what}", session=s)
+    if to_status == "reported" and not reopen and _escalated_by(s, row.id) == user:
+        raise WorkflowError(
+            f"{label}: four eyes: {user} escalated this case, so another supervisor "
+            "must decide it reported"
+        )
+
+
+def _escalated_by(s: Session, number: int) -> str | None:
+    """Who made the case's latest move to `escalated`."""
+    return s.scalar(
+        select(DecisionRow.created_by)
+        .where(
+            DecisionRow.case_id == number,
+            DecisionRow.kind == "status",
+            DecisionRow.to_status == "escalated",
+        )
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    )
 
 
 def _refusal(label: str, current: str, to_status: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cftwatch.cases.records import Case
 from cftwatch.cases.rows import case_record, locked_case_row, require_user
 from cftwatch.errors import InputError
-from cftwatch.store import CaseRow, OperationalStore, format_case_id, utcnow
+from cftwatch.store import CaseRow, OperationalStore, format_case_id, utcnow, valid_user_name
 from cftwatch.vocab import SEVERITIES
 
 
@@ -26,6 +26,8 @@ def assign(
     """Give the case to `assignee` (None to unassign)."""
     if assignee is not None and not assignee.strip():
         raise InputError.at("assignee must not be empty", field="assignee", value=assignee)
+    if assignee is not None:
+        valid_user_name(assignee, "assignee")
     return update_fields(store, case_id, user, expected_version, {"assignee": assignee})
 
 

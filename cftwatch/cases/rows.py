@@ -14,13 +14,21 @@ from sqlalchemy.orm import Session
 from cftwatch.cases.records import Case
 from cftwatch.errors import ConflictError, InputError, NotFoundError
 from cftwatch.jsontext import to_jsonable
-from cftwatch.store import CaseAlertRow, CaseRow, format_case_id, in_chunks, parse_case_id
+from cftwatch.store import (
+    CaseAlertRow,
+    CaseRow,
+    format_case_id,
+    in_chunks,
+    parse_case_id,
+    valid_user_name,
+)
 
 
 def require_user(user: str) -> None:
     """Every change names who made it: the audit log has no anonymous rows."""
     if not isinstance(user, str) or not user.strip():
         raise InputError.at("every change needs a user", field="user", value=user)
+    valid_user_name(user)
 
 
 def case_row(s: Session, case_id: str | int) -> CaseRow:

@@ -27,7 +27,7 @@ from cftwatch.cases.evidence import add_evidence, add_transactions, evidence_rec
 from cftwatch.cases.matches import decide_match, match_keys
 from cftwatch.cases.notes import add_note, note_records
 from cftwatch.cases.records import Case, CaseAlert, CaseBundle, Decision, Evidence, Note
-from cftwatch.cases.rows import case_row
+from cftwatch.cases.rows import case_row, require_user
 from cftwatch.errors import WorkspaceError
 from cftwatch.store import AuditEntry, Judgement, OperationalStore, Verdict
 from cftwatch.workspace import CONFIG_NAME, Workspace, load_config
@@ -38,31 +38,42 @@ _T = TypeVar("_T")
 class CaseService:
     """Case management on an `OperationalStore`.
 
-    `supervisors`: users allowed to make supervisor transitions (escalated → reported,
-    escalated → closed_no_action, escalated → in_review, reopen). None (the default) means
-    a single-team setup where every user may make them; the audit log still says who did.
-    `due_days`: days from triage to the due date per priority, over `triage.DEFAULT_DUE_DAYS`.
+    Roles come from the store's `users` table (`OperationalStore.add_user`): every change
+    is checked against the role it needs (analyst; supervisor for escalated → reported,
+    closed_no_action or in_review, and for reopen). A store with no users yet allows all
+    (setup mode); four eyes always apply. `due_days`: days from triage to the due date per priority, over `triage.DEFAULT_DUE_DAYS`.
     """
 
     def __init__(
         self,
         store: OperationalStore,
         *,
-        supervisors: Iterable[str] | None = None,
         due_days: dict[str, int] | None = None,
     ) -> None:
         self.store = store
-        self.supervisors = None if supervisors is None else frozenset(supervisors)
         self.due_days = {**triage.DEFAULT_DUE_DAYS, **(due_days or {})}
+
+    # -- who is acting ---------------------------------------------------------------
+
+    def act_as(self, actor: str, requested: str | None = None) -> str:
+        """The user this session acts as (see `OperationalStore.act_as`): `actor`, the OS
+        identity, or `requested` if `actor` is an admin; both go into the audit log."""
+        return self.store.act_as(actor, requested)
+
+    def _allow(self, user: str, what: str) -> None:
+        require_user(user)
+        self.store.require_role(user, "analyst", what)
 
     # -- triage ----------------------------------------------------------------------
 
     def triage(self, alerts: pa.Table, user: str) -> builtins.list[Case]:
         """Group alerts by subject into open cases (idempotent; see `cases.triage`)."""
+        self._allow(user, "triage")
         return triage.triage(self.store, alerts, user, due_days=self.due_days)
 
     def triage_strongest(self, alerts: pa.Table, user: str) -> Case:
         """Open (or update) the case of the strongest alert's subject."""
+        self._allow(user, "triage")
         return triage.triage_strongest(self.store, alerts, user, due_days=self.due_days)
 
     # -- reading ---------------------------------------------------------------------
@@ -105,16 +116,19 @@ class CaseService:
         self, case_id: str | int, user: str, assignee: str | None, expected_version: int | None
     ) -> Case:
         """Give the case to `assignee` (None to unassign)."""
+        self._allow(user, "assigning a case")
         return fields.assign(self.store, case_id, user, assignee, expected_version)
 
     def set_priority(
         self, case_id: str | int, user: str, priority: str, expected_version: int | None
     ) -> Case:
+        self._allow(user, "setting a priority")
         return fields.set_priority(self.store, case_id, user, priority, expected_version)
 
     def set_due(
         self, case_id: str | int, user: str, due_date: dt.date | None, expected_version: int | None
     ) -> Case:
+        self._allow(user, "setting a due date")
         return fields.set_due(self.store, case_id, user, due_date, expected_version)
 
     def transition(
@@ -135,7 +149,6 @@ class CaseService:
             reason,
             expected_version,
             reopen=False,
-            supervisors=self.supervisors,
         )
 
     def reopen(
@@ -150,7 +163,6 @@ class CaseService:
             reason,
             expected_version,
             reopen=True,
-            supervisors=self.supervisors,
         )
 
     # -- appended things: notes, evidence, match verdicts ----------------------------
@@ -165,6 +177,7 @@ class CaseService:
         corrects: int | None = None,
     ) -> Note:
         """Add a note, or with `corrects=NOTE_ID` the correction of an earlier one."""
+        self._allow(user, "adding a note")
         return add_note(self.store, case_id, user, text, expected_version, corrects=corrects)
 
     def add_evidence(
@@ -179,6 +192,7 @@ class CaseService:
         alert_id: str | None = None,
     ) -> Evidence:
         """Attach evidence; adding the same (kind, ref) twice returns the existing row."""
+        self._allow(user, "adding evidence")
         return add_evidence(
             self.store,
             case_id,
@@ -192,6 +206,7 @@ class CaseService:
 
     def add_transactions(self, case_id: str | int, user: str, txn_ids: Iterable[str]) -> int:
         """Attach many transactions at once; returns how many were new on the case."""
+        self._allow(user, "adding evidence")
         return add_transactions(self.store, case_id, user, txn_ids)
 
     def match_keys(
@@ -218,15 +233,14 @@ class CaseService:
     ) -> Judgement:
         """Record an analyst's true/false-match verdict on a screening match; screening
         reuses it (`OperationalStore.latest_judgements`) while the list entry is unchanged."""
+        self._allow(user, "judging a match")
         return decide_match(
             self.store, case_id, user, party_key, entity_id, verdict, entity_fingerprint, note
         )
 
 
 @contextmanager
-def case_service(
-    workspace: str | Path, *, supervisors: Iterable[str] | None = None
-) -> Iterator[CaseService]:
+def case_service(workspace: str | Path) -> Iterator[CaseService]:
     """The case service of a workspace folder, closed after the block. It opens only the
     operational store, not the analytical one, so several analysts can work cases while
     DuckDB is busy (or locked by another process)."""
@@ -238,6 +252,13 @@ def case_service(
         )
     store = OperationalStore.for_workspace(Workspace(root, load_config(config_path)))
     try:
-        yield CaseService(store, supervisors=supervisors)
+        yield CaseService(store)
     finally:
         store.close()
+
+
+def resolve_user(workspace: str | Path, actor: str, requested: str | None) -> str:
+    """Who `actor` (the OS identity) acts as in this workspace: themselves, or `requested`
+    if they are an admin of its store (`CaseService.act_as`)."""
+    with case_service(workspace) as service:
+        return service.act_as(actor, requested)

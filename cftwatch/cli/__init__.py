@@ -1,12 +1,14 @@
 """The `cftwatch` command. One module per stage registers its commands on the shared app.
 
-Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict;
+Exit codes: 0 success; 2 bad input, configuration or a refused action; 3 not found;
+4 conflict; 5 the audit log's hash chain is broken (`cftwatch audit verify`);
 1 an unexpected failure (a bug: please report it).
 """
 
 from __future__ import annotations
 
 from cftwatch.cli import (  # noqa: F401 - importing registers the commands
+    audit,
     cases,
     demo,
     ingest,
@@ -16,6 +18,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     rules_tuning,
     screening,
     synth,
+    users,
     workspace,
 )
 from cftwatch.cli._app import app

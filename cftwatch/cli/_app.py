@@ -1,8 +1,9 @@
 """The shared pieces of the `cftwatch` command: the Typer app, common options, output helpers.
 
 No business logic lives in `cftwatch.cli`: every command is a thin call into a stage.
-Exit codes: 0 success; 2 bad input or configuration; 3 not found; 4 conflict (a stale
-version, or a workspace another command is writing);
+Exit codes: 0 success; 2 bad input, configuration or a refused action; 3 not found;
+4 conflict (a stale version, or a workspace another command is writing); 5 the audit
+log's hash chain is broken (`cftwatch audit verify`);
 1 an unexpected failure (a bug: please report it).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from typer.core import TyperGroup
 
+from cftwatch.cases import resolve_user
 from cftwatch.errors import CftwatchError, InputError
 from cftwatch.workspace import DEFAULT_DIR, Workspace
 
@@ -45,9 +48,12 @@ __all__ = [
     "console",
     "err_console",
     "open_workspace",
+    "os_user",
     "print_json",
     "print_table",
     "progress",
+    "requested_user",
+    "safe_text",
 ]
 
 console = Console()
@@ -65,7 +71,7 @@ class _Group(TyperGroup):
             if wants_json:
                 print(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
             err_console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+                f"[bold red]error:[/] {safe_text(exc)}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(exc.exit_code) from None
 
@@ -99,20 +105,39 @@ EngineOpt = Annotated[
 USER_ENV = "CFTWATCH_USER"
 
 
-def acting_user(user: str | None) -> str:
-    """Who is acting, for the audit log: --user, else $CFTWATCH_USER, else the OS login
-    name. The one definition every command that changes something uses."""
-    if user and user.strip():
-        return user.strip()
-    env = os.environ.get(USER_ENV, "").strip()
-    if env:
-        return env
+def os_user() -> str:
+    """Who runs this process: the operating-system login name. The one identity the CLI
+    trusts; `--user`/`$CFTWATCH_USER` may name another only if this one is an admin."""
     try:
         return getpass.getuser()
     except (KeyError, OSError) as exc:
-        raise InputError.at(
-            f"cannot tell who you are: pass --user or set ${USER_ENV}", field="user"
-        ) from exc
+        raise InputError.at("cannot tell which OS user runs cftwatch", field="user") from exc
+
+
+def requested_user(user: str | None) -> str | None:
+    """The user asked for with --user, else $CFTWATCH_USER, else None (act as yourself)."""
+    if user is not None and user.strip():
+        return user.strip()
+    return os.environ.get(USER_ENV, "").strip() or None
+
+
+def acting_user(user: str | None, workspace: Path) -> str:
+    """Who is acting, for the audit log: the OS user, or the --user/$CFTWATCH_USER they
+    asked for when the OS user is an admin of the workspace's store (else refused)."""
+    return resolve_user(workspace, os_user(), requested_user(user))
+
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def safe_text(value: Any) -> str:
+    """User data made safe to print through Rich: markup escaped (`[/x]` stays text) and
+    control and bidi characters shown visibly (ESC as `\\x1b`; a newline stays a line
+    break inside its cell), so no name, note or `--user` can crash a table or reach the
+    terminal raw."""
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return escape(text)
 
 
 def open_workspace(path: Path, engine: str | None = None, *, read_only: bool = False) -> Workspace:
@@ -153,9 +178,10 @@ def print_json(obj: Any) -> None:
 
 
 def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, show_lines=False)
+    """A table of values, every cell and the title escaped (`safe_text`)."""
+    table = Table(title=None if title is None else safe_text(title), show_lines=False)
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(safe_text(c), overflow="fold")
     for r in rows:
-        table.add_row(*("" if v is None else str(v) for v in r))
+        table.add_row(*(safe_text(v) for v in r))
     console.print(table)

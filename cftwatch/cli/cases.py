@@ -1,15 +1,14 @@
 """`cftwatch cases ...`: triage alerts into cases, work them, and read their audit log.
 
-Every command that changes something takes `--user` (default `$CFTWATCH_USER`, else the
-OS user) and, where it changes the case's own fields, `--version` (the version you saw;
-by default the current one). `CFTWATCH_SUPERVISORS=alice,bob` limits the supervisor
-transitions to those users.
+You act as your OS user; `--user` (or `$CFTWATCH_USER`) may name another user only when
+your OS user is an admin of the store, and the audit log then records both. Roles come
+from `cftwatch users`. Commands that change a case's own fields take `--version` (the
+version you saw; by default the current one). Every value printed is escaped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -28,18 +27,18 @@ from cftwatch.cli._app import (
     USER_ENV,
     JsonOpt,
     WorkspaceOpt,
-    acting_user,
     app,
     console,
     open_workspace,
+    os_user,
     print_json,
     print_table,
     progress,
+    requested_user,
+    safe_text,
 )
 from cftwatch.errors import InputError
 from cftwatch.store import VERDICTS, Verdict
-
-SUPERVISORS_ENV = "CFTWATCH_SUPERVISORS"
 
 cases_app = typer.Typer(
     help="Cases: triage alerts, review, decide, and read the audit log.",
@@ -49,7 +48,11 @@ app.add_typer(cases_app, name="cases")
 
 UserOpt = Annotated[
     str | None,
-    typer.Option("--user", "-u", help=f"Who is acting (default: ${USER_ENV}, else the OS user)."),
+    typer.Option(
+        "--user",
+        "-u",
+        help=f"Act as this user (default ${USER_ENV}, else your OS user); admins only.",
+    ),
 ]
 VersionOpt = Annotated[
     int | None,
@@ -62,9 +65,9 @@ VersionOpt = Annotated[
 CaseArg = Annotated[str, typer.Argument(help="Case id, e.g. CASE-000042 (or 42).")]
 
 
-def _supervisors() -> set[str] | None:
-    names = {u.strip() for u in os.environ.get(SUPERVISORS_ENV, "").split(",") if u.strip()}
-    return names or None
+def _who(service: CaseService, user: str | None) -> str:
+    """The acting user: the OS user, or --user/$CFTWATCH_USER for an admin."""
+    return service.act_as(os_user(), requested_user(user))
 
 
 def _version(service: CaseService, case_id: str, version: int | None) -> int:
@@ -105,7 +108,7 @@ def _print_case(case: Case, json_: bool, message: str) -> None:
     if json_:
         print_json(case.to_json())
     else:
-        console.print(message, highlight=False)
+        console.print(safe_text(message), highlight=False)
 
 
 @cases_app.command("triage")
@@ -121,10 +124,10 @@ def triage_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Open cases from the workspace's alerts, one per subject (idempotent)."""
-    who = acting_user(user)
     with open_workspace(workspace) as ws:
         alerts = alerts_to_triage(ws, min_severity, source)
-    with case_service(workspace, supervisors=_supervisors()) as service, progress() as bar:
+    with case_service(workspace) as service, progress() as bar:
+        who = _who(service, user)
         task = bar.add_task("Triaging alerts", total=alerts.num_rows)
         cases = service.triage(alerts, who)
         bar.update(task, completed=alerts.num_rows)
@@ -149,7 +152,7 @@ def list_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """List cases, newest first."""
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
         cases = service.list(status=status, assignee=assignee)
     if json_:
         print_json([c.to_json() for c in cases])
@@ -162,13 +165,13 @@ def show_cmd(
     case_id: CaseArg, workspace: WorkspaceOpt = Path(DEFAULT_DIR), json_: JsonOpt = False
 ) -> None:
     """Show a case: fields, alerts, evidence, notes, decisions and reports."""
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
         bundle = service.case_bundle(case_id)
     if json_:
         print_json(bundle.to_json())
         return
     c = bundle.case
-    console.print(f"[bold]{c.case_id}[/] {c.title}", highlight=False)
+    console.print(f"[bold]{safe_text(c.case_id)}[/] {safe_text(c.title)}", highlight=False)
     print_table(
         None,
         ["field", "value"],
@@ -274,8 +277,8 @@ def assign_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Assign a case to an analyst."""
-    who = acting_user(user)
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         case = service.assign(
             case_id, who, None if assignee == "-" else assignee, _version(service, case_id, version)
         )
@@ -296,8 +299,8 @@ def priority_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Set a case's priority."""
-    who = acting_user(user)
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         case = service.set_priority(case_id, who, level, _version(service, case_id, version))
     _print_case(case, json_, f"{case.case_id} priority {case.priority} (version {case.version}).")
 
@@ -312,12 +315,12 @@ def due_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Set a case's due date."""
-    who = acting_user(user)
     try:
         due = None if date == "-" else dt.date.fromisoformat(date)
     except ValueError as exc:
         raise InputError.at("not a date (YYYY-MM-DD)", field="date", value=date) from exc
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         case = service.set_due(case_id, who, due, _version(service, case_id, version))
     _print_case(
         case, json_, f"{case.case_id} due {case.due_date or 'never'} (version {case.version})."
@@ -338,8 +341,8 @@ def note_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Add a note to a case (or a correction of an earlier note)."""
-    who = acting_user(user)
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         note = service.note(case_id, who, text, version, corrects=corrects)
     if json_:
         print_json(note.to_json())
@@ -386,10 +389,10 @@ def decide_cmd(
 ) -> None:
     """Decide: move the case along the workflow (--to STATUS --reason ...) or judge a
     screening match (--match ENTITY_ID --verdict true_match|false_match)."""
-    who = acting_user(user)
     if (to is None) == (match is None):
         raise InputError.at("give either --to STATUS or --match ENTITY_ID", field="decide")
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         if to is not None:
             case = service.transition(
                 case_id, who, to, reason or "", _version(service, case_id, version)
@@ -411,8 +414,10 @@ def decide_cmd(
         print_json(judgement.to_json())
     else:
         console.print(
-            f"{judgement.case_id}: {party_key} vs {match} judged {judgement.verdict}; "
-            "screening will reuse it.",
+            safe_text(
+                f"{judgement.case_id}: {party_key} vs {match} judged {judgement.verdict}; "
+                "screening will reuse it."
+            ),
             highlight=False,
         )
 
@@ -427,8 +432,8 @@ def reopen_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Supervisor action: take a reported or closed case back to in_review."""
-    who = acting_user(user)
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         case = service.reopen(case_id, who, reason, _version(service, case_id, version))
     _print_case(
         case, json_, f"{case.case_id} reopened: now {case.status} (version {case.version})."
@@ -446,13 +451,15 @@ def evidence_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Attach evidence to a case (adding the same item twice keeps one)."""
-    who = acting_user(user)
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
+        who = _who(service, user)
         ev = service.add_evidence(case_id, who, kind, ref, explanation=explanation)
     if json_:
         print_json(ev.to_json())
     else:
-        console.print(f"{ev.case_id}: evidence {ev.id} ({ev.kind} {ev.ref}).", highlight=False)
+        console.print(
+            safe_text(f"{ev.case_id}: evidence {ev.id} ({ev.kind} {ev.ref})."), highlight=False
+        )
 
 
 @cases_app.command("history")
@@ -460,7 +467,7 @@ def history_cmd(
     case_id: CaseArg, workspace: WorkspaceOpt = Path(DEFAULT_DIR), json_: JsonOpt = False
 ) -> None:
     """The case's audit log: every change, who made it, when, and the value before and after."""
-    with case_service(workspace, supervisors=_supervisors()) as service:
+    with case_service(workspace) as service:
         entries = service.history(case_id)
     if json_:
         print_json([e.to_json() for e in entries])

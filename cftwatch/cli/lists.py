@@ -20,6 +20,7 @@ from cftwatch.cli._app import (
     print_json,
     print_table,
     progress,
+    safe_text,
 )
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.lists.sources import default_update_sources, official_urls, source_choices_help
@@ -113,7 +114,9 @@ def load_cmd(
         return
     print_table(f"loaded {path}", _VERSION_COLS, [_version_row(version)])
     for warning in version.warnings[:20]:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[yellow]warning:[/] {safe_text(warning)}", highlight=False, soft_wrap=True
+        )
     if len(version.warnings) > 20:
         err_console.print(f"[yellow]... and {len(version.warnings) - 20} more warnings[/]")
 

@@ -20,6 +20,7 @@ from cftwatch.cli._app import (
     print_json,
     print_table,
     progress,
+    safe_text,
 )
 from cftwatch.errors import NotFoundError, RuleConfigError
 
@@ -37,7 +38,7 @@ def _load_rules(path: Path, json_: bool) -> Any:
             where = f"{p.file}:{p.record}" if p.record is not None else str(p.file or "")
             value = "" if p.value is None else f" (value {p.value!r})"
             err_console.print(
-                f"[bold red]error:[/] {where}: {p.field or ''}{value}: {p.reason}",
+                "[bold red]error:[/] " + safe_text(f"{where}: {p.field or ''}{value}: {p.reason}"),
                 highlight=False,
                 soft_wrap=True,
             )

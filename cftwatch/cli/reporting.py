@@ -29,6 +29,7 @@ from cftwatch.cli._app import (
     print_json,
     print_table,
     progress,
+    safe_text,
 )
 from cftwatch.errors import InputError
 from cftwatch.reporting import REPORT_TYPES, ReportType, ReportValidationError
@@ -46,7 +47,7 @@ def _print_violations(exc: ReportValidationError) -> None:
     for name in ("#", "field", "problem", "record", "comes from"):
         table.add_column(name, overflow="fold")
     for row in rows:
-        table.add_row(*(str(c) for c in row))
+        table.add_row(*(safe_text(c) for c in row))
     err_console.print(table)
 
 
@@ -100,7 +101,7 @@ def report_command(
     """Write a case as a goAML report, only if it validates and the case is escalated;
     record it on the case (a --draft is never recorded)."""
     kind = _report_type(report_type)
-    who = acting_user(user)
+    who = acting_user(user, workspace)
     ws = open_workspace(workspace)
     try:
         with progress() as bar:

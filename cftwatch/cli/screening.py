@@ -12,12 +12,14 @@ from cftwatch.cli._app import (
     DEFAULT_DIR,
     JsonOpt,
     WorkspaceOpt,
+    acting_user,
     app,
     console,
     open_workspace,
     print_json,
     print_table,
     progress,
+    safe_text,
 )
 from cftwatch.errors import InputError
 from cftwatch.screening import (
@@ -112,16 +114,20 @@ def judge_command(
     party: Annotated[str, typer.Argument(help="Party key (party_id) as screened.")],
     entity: Annotated[str, typer.Argument(help="List entity id, e.g. un:QDi.422.")],
     verdict: Annotated[str, typer.Option(help="true_match or false_match.")],
-    user: Annotated[str, typer.Option(help="Analyst recording the verdict.")],
+    user: Annotated[
+        str | None,
+        typer.Option(help="Act as this user (admins only; default: your OS user)."),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="Why.")] = None,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
     """Remember an analyst's verdict; a false match stays suppressed until the entry changes."""
+    who = acting_user(user, workspace)
     ws = open_workspace(workspace)
-    j = judge(ws, party, entity, verdict, user, note)
+    j = judge(ws, party, entity, verdict, who, note)
     out = {"party_key": j.party_key, "entity_id": j.entity_id, "verdict": j.verdict}
     if json_:
         print_json(out)
     else:
-        console.print(f"recorded {j.verdict} for {j.party_key} / {j.entity_id}")
+        console.print(safe_text(f"recorded {j.verdict} for {j.party_key} / {j.entity_id}"))

@@ -4,14 +4,18 @@ Keys per name token: the canonical token, its skeleton (survives transliteration
 character trigrams (survive typos), plus the organisation acronym. Whole-token keys alone miss
 queries whose typos touch every word, so candidates are ranked by the summed rarity of the
 keys they share and the best `max_candidates` are scored. Built once per list version and
-pickled next to the workspace database.
+saved next to the workspace database as data, never as code: one NumPy `.npz` file (read
+with `allow_pickle=False`) holding the entities as Arrow IPC bytes, the postings as integer
+arrays and the names as JSON, with a SHA-256 of its content. A file that is a pickle, is
+from another list version, fails its hash or does not hang together is rebuilt, not used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
-import pickle
+import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +28,8 @@ from cftwatch.screening.normalize import NormalizedName, name_forms, normalize_n
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
+INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
 #: Trigram keys are many per query, so a lower cap keeps blocking cheap.
@@ -66,6 +71,8 @@ class NameIndex:
     names: list[ListedName]
     postings: dict[str, np.ndarray]
     token_df: Counter[str] = field(default_factory=Counter)
+    table: pa.Table | None = None
+    """The entities as built from (kept so saving them round-trips exactly)."""
 
     def idf(self, token: str) -> float:
         n = max(len(self.names), 1)
@@ -102,20 +109,123 @@ class NameIndex:
         return [int(r) for r in rows[order]]
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        """Write the index as data to `path` (suffix `.npz`), atomically."""
+        target = path.with_suffix(INDEX_SUFFIX)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        arrays = _index_arrays(self)
+        tmp = target.with_suffix(".tmp")
         with tmp.open("wb") as fh:
-            pickle.dump((INDEX_FORMAT, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+            np.savez(fh, digest=_digest_array(arrays), **arrays)  # type: ignore[arg-type]
+        tmp.replace(target)
 
     @classmethod
     def load(cls, path: Path) -> NameIndex | None:
+        """The index saved at `path` (suffix `.npz`), or None when there is none or it
+        cannot be trusted: not our format, another list version, a content hash that does
+        not match, or postings that point outside the names."""
+        target = path.with_suffix(INDEX_SUFFIX)
         try:
-            with path.open("rb") as fh:
-                fmt, index = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+            with np.load(target, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+            if not np.array_equal(arrays.pop("digest"), _digest_array(arrays)):
+                return None
+            index = _index_from_arrays(arrays)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, pa.ArrowException):
             return None
-        return index if fmt == INDEX_FORMAT and isinstance(index, NameIndex) else None
+        expected = target.stem.removeprefix("index-")
+        if expected != target.stem and index.version != expected:
+            return None
+        return index
+
+
+def _json_array(value: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(value, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _from_json_array(array: np.ndarray) -> Any:
+    return json.loads(array.tobytes().decode("utf-8"))
+
+
+def _name_to_json(name: NormalizedName) -> list[Any]:
+    return [
+        name.original,
+        list(name.tokens),
+        list(name.kinds),
+        name.acronym,
+        [_name_to_json(e) for e in name.expansions],
+    ]
+
+
+def _name_from_json(item: list[Any]) -> NormalizedName:
+    original, tokens, kinds, acronym, expansions = item
+    if len(tokens) != len(kinds):
+        raise ValueError("tokens and kinds differ in length")
+    return NormalizedName(
+        str(original),
+        tuple(str(t) for t in tokens),
+        tuple(str(k) for k in kinds),
+        str(acronym),
+        tuple(_name_from_json(e) for e in expansions),
+    )
+
+
+def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
+    table = index.table if index.table is not None else pa.Table.from_pylist(index.entities)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    keys = sorted(index.postings)
+    lengths = np.asarray([len(index.postings[k]) for k in keys], dtype=np.int64)
+    meta = {
+        "format": INDEX_FORMAT,
+        "version": index.version,
+        "names": [[n.entity_row, n.quality, _name_to_json(n.name)] for n in index.names],
+        "keys": keys,
+        "token_df": dict(index.token_df),
+    }
+    rows = [index.postings[k] for k in keys]
+    return {
+        "meta": _json_array(meta),
+        "entities": np.frombuffer(sink.getvalue().to_pybytes(), dtype=np.uint8),
+        "posting_rows": np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32),
+        "posting_lengths": lengths,
+    }
+
+
+def _digest_array(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(str(arrays[name].dtype).encode())
+        digest.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return np.frombuffer(digest.digest(), dtype=np.uint8)
+
+
+def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
+    """Rebuild an index from its saved arrays, checking that the parts fit together."""
+    meta = _from_json_array(arrays["meta"])
+    if meta.get("format") != INDEX_FORMAT:
+        raise ValueError("another index format")
+    table = pa.ipc.open_stream(pa.py_buffer(arrays["entities"].tobytes())).read_all()
+    entities = table.to_pylist()
+    names = [
+        ListedName(int(row), _name_from_json(item), str(quality))
+        for row, quality, item in meta["names"]
+    ]
+    if any(not 0 <= n.entity_row < len(entities) for n in names):
+        raise ValueError("a name points outside the entities")
+    rows, lengths, keys = arrays["posting_rows"], arrays["posting_lengths"], meta["keys"]
+    if rows.dtype != np.int32 or len(lengths) != len(keys) or int(lengths.sum()) != len(rows):
+        raise ValueError("postings do not add up")
+    if len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= len(names)):
+        raise ValueError("a posting points outside the names")
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(lengths) else lengths
+    postings = {
+        str(k): rows[int(a) : int(a) + int(n)]
+        for k, a, n in zip(keys, starts, lengths, strict=True)
+    }
+    token_df = Counter({str(k): int(v) for k, v in meta["token_df"].items()})
+    return NameIndex(str(meta["version"]), entities, names, postings, token_df, table)
 
 
 def table_version(entities: pa.Table) -> str:
@@ -150,4 +260,4 @@ def build_index(entities: pa.Table) -> NameIndex:
                 for key in name_keys(norm):
                     posting_lists[key].append(row)
     arrays = {k: np.asarray(v, dtype=np.int32) for k, v in posting_lists.items()}
-    return NameIndex(table_version(entities), rows, names, arrays, token_df)
+    return NameIndex(table_version(entities), rows, names, arrays, token_df, entities)

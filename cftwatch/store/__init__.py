@@ -9,10 +9,12 @@ store sits below the stages and knows nothing of them.
 
 from __future__ import annotations
 
+from cftwatch.store.chain import GENESIS
 from cftwatch.store.models import (
     CASE_STATUSES,
     DECISION_KINDS,
     EVIDENCE_KINDS,
+    ROLES,
     VERDICTS,
     CaseAlertRow,
     CaseRow,
@@ -38,12 +40,16 @@ from cftwatch.store.store import (
     in_chunks,
     utcnow,
 )
+from cftwatch.store.users import AccessDenied, UserRecord, valid_user_name
 
 __all__ = [
     "CASE_STATUSES",
     "DECISION_KINDS",
     "EVIDENCE_KINDS",
+    "GENESIS",
+    "ROLES",
     "VERDICTS",
+    "AccessDenied",
     "AuditEntry",
     "CaseAlertRow",
     "CaseId",
@@ -57,10 +63,12 @@ __all__ = [
     "ReportRecord",
     "ReportRow",
     "StoreError",
+    "UserRecord",
     "Verdict",
     "format_case_id",
     "head_revision",
     "in_chunks",
     "parse_case_id",
     "utcnow",
+    "valid_user_name",
 ]

@@ -44,6 +44,8 @@ between them; a test keeps the two equal)."""
 VERDICTS = ("true_match", "false_match")
 EVIDENCE_KINDS = ("transaction", "screening_match", "document", "other")
 DECISION_KINDS = ("status", "match")
+ROLES = ("analyst", "supervisor", "admin")
+"""Roles of the `users` table, each including the ones before it."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -200,7 +202,8 @@ class JudgementRow(Base):
 class AuditRow(Base):
     """One change: who, when, what (entity, action, field) and the value before and after.
 
-    Append-only: the migration installs database triggers that refuse UPDATE and DELETE.
+    Append-only: the migrations install database triggers that refuse UPDATE and DELETE,
+    and each row carries the hash of the row before it (`cftwatch.store.chain`).
     """
 
     __tablename__ = "audit_log"
@@ -216,6 +219,25 @@ class AuditRow(Base):
     field: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    """Who really ran the command (the OS identity) when it differs from `user`."""
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class UserRow(Base):
+    """A user of the store and their role. A role change is audited; nobody is deleted."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"), UniqueConstraint("name"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
 
 
 class ReportRow(Base):

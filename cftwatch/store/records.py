@@ -79,6 +79,8 @@ class AuditEntry(Record):
     field: str | None
     before: str | None
     after: str | None
+    actor: str | None = None
+    """Who really made the change, when an admin acted as `user`."""
 
 
 class ReportRecord(Record):

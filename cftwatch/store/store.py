@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Table, create_engine, event, func, select
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
@@ -33,7 +33,17 @@ from cftwatch.errors import (
     NotFoundError,
 )
 from cftwatch.jsontext import canonical_json
-from cftwatch.store.models import VERDICTS, AuditRow, CaseRow, JudgementRow, ReportRow
+from cftwatch.store import users
+from cftwatch.store.chain import GENESIS, chain_rows, first_break
+from cftwatch.store.models import (
+    ROLES,
+    VERDICTS,
+    AuditRow,
+    CaseRow,
+    JudgementRow,
+    ReportRow,
+    UserRow,
+)
 from cftwatch.store.records import (
     AuditEntry,
     Judgement,
@@ -51,6 +61,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 IN_CHUNK = 500  # bound on IN-list sizes (SQLite's variable limit, PostgreSQL plan cost)
 _READONLY = "cftwatch_readonly"  # execution option: a reading transaction (SQLite: deferred)
 _MIGRATE_LOCK = 0x0CF7_CA5E  # pg_advisory_xact_lock key: one migrator at a time
+_AUDIT_LOCK = 0x0CF7_A0D1  # pg_advisory_xact_lock key: one writer extends the chain at a time
 
 
 class StoreError(CftwatchError):
@@ -155,6 +166,9 @@ class OperationalStore:
         self.url = url
         self.engine = _make_engine(url)
         self.dialect = self.engine.dialect.name
+        self.actor: str | None = None
+        """Who really runs this process (the OS identity), set by `act_as`; audit rows
+        written for another user carry it too."""
 
     @classmethod
     def for_workspace(cls, ws: Workspace, *, migrate: bool = True) -> OperationalStore:
@@ -246,10 +260,14 @@ class OperationalStore:
         if not entries:
             return
         when = at or utcnow()
+        actor = self.actor if self.actor and self.actor != user else None
+        next_id, prev_hash = self._audit_tail(session)
         rows = [
             {
+                "id": next_id + i,
                 "at": when,
                 "user": user,
+                "actor": actor,
                 "case_id": e.get("case_id"),
                 "entity_type": e["entity_type"],
                 "entity_id": str(e["entity_id"]),
@@ -258,9 +276,130 @@ class OperationalStore:
                 "before": to_json_text(e.get("before")),
                 "after": to_json_text(e.get("after")),
             }
-            for e in entries
+            for i, e in enumerate(entries)
         ]
+        rows = chain_rows(rows, prev_hash)
         session.execute(AUDIT_TABLE.insert(), rows)  # Core executemany: no ORM bookkeeping
+
+    def _audit_tail(self, session: Session) -> tuple[int, str]:
+        """(next id, hash of the last row), read under the writer's lock: SQLite's
+        `BEGIN IMMEDIATE`, or an advisory lock on PostgreSQL, so the chain never forks."""
+        if self.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        tail = session.execute(
+            select(AuditRow.id, AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1)
+        ).first()
+        if tail is None:
+            return 1, GENESIS
+        return tail.id + 1, tail.row_hash or GENESIS
+
+    def verify_audit(self) -> tuple[int, tuple[int, str] | None]:
+        """Recompute the audit log's hash chain: (rows checked, (id, why) of the first
+        broken row or None)."""
+        columns = [c for c in AUDIT_TABLE.c]
+        count = 0
+
+        def rows() -> Iterator[dict[str, Any]]:
+            nonlocal count
+            with self.session(readonly=True) as s:
+                result = s.execute(select(*columns).order_by(AuditRow.id)).mappings()
+                for row in result.yield_per(1000):
+                    count += 1
+                    yield dict(row)
+
+        broken = first_break(rows())
+        return count, broken
+
+    # -- users and roles -------------------------------------------------------------
+
+    def act_as(self, actor: str, requested: str | None = None) -> str:
+        """The user this process acts as: `actor` (the OS identity), or `requested` when
+        `actor` is an admin of the store. Both are then written to every audit row."""
+        actor = users.valid_user_name(actor, "os user")
+        if requested is None or requested == actor:
+            self.actor = actor
+            return actor
+        requested = users.valid_user_name(requested, "user")
+        with self.session(readonly=True) as s:
+            role = users.role_of(s, actor)
+        if role != "admin":
+            raise users.AccessDenied(
+                f"{actor} may not act as {requested}: only an admin may use --user or "
+                "$CFTWATCH_USER for another user"
+            )
+        self.actor = actor
+        return requested
+
+    def require_role(
+        self, user: str, needed: str, what: str, *, session: Session | None = None
+    ) -> None:
+        """Refuse (`AccessDenied`) unless `user` holds `needed` or a higher role."""
+        if session is not None:
+            users.check_role(session, user, needed, what)
+            return
+        with self.session(readonly=True) as s:
+            users.check_role(s, user, needed, what)
+
+    def add_user(self, name: str, role: str, by: str) -> users.UserRecord:
+        """Add a user (or change their role). On a store with no admin, `by` becomes the
+        first admin; otherwise only an admin may add users."""
+        name = users.valid_user_name(name, "name")
+        by = users.valid_user_name(by, "os user")
+        if role not in ROLES:
+            raise InputError.at(f"role must be one of {', '.join(ROLES)}", field="role", value=role)
+        with self.session() as s:
+            now = utcnow()
+            if users.admin_count(s) == 0:
+                if name == by and role != "admin":
+                    raise InputError.at(
+                        "this store has no admin yet: add yourself first with --role admin",
+                        field="role",
+                        value=role,
+                    )
+                if name != by:
+                    self._put_user(s, by, "admin", by, now)
+            else:
+                users.check_role(s, by, "admin", "adding users")
+            record = self._put_user(s, name, role, by, now)
+            if users.admin_count(s) == 0:
+                raise InputError.at("the store would have no admin left", field="role", value=role)
+            return record
+
+    def _put_user(
+        self, s: Session, name: str, role: str, by: str, now: dt.datetime
+    ) -> users.UserRecord:
+        row = s.scalars(select(UserRow).where(UserRow.name == name)).first()
+        before = None if row is None else row.role
+        if row is None:
+            row = UserRow(
+                name=name, role=role, created_at=now, created_by=by, updated_at=now, updated_by=by
+            )
+            s.add(row)
+        else:
+            row.role, row.updated_at, row.updated_by = role, now, by
+        s.flush()
+        if before != role:
+            self.write_audit(
+                s,
+                [
+                    {
+                        "entity_type": "user",
+                        "entity_id": name,
+                        "action": "create" if before is None else "update",
+                        "field": "role",
+                        "before": before,
+                        "after": role,
+                    }
+                ],
+                user=by,
+                at=now,
+            )
+        return users.UserRecord.model_validate(row)
+
+    def users(self) -> list[users.UserRecord]:
+        with self.session(readonly=True) as s:
+            rows = s.scalars(select(UserRow).order_by(UserRow.name))
+            return [users.UserRecord.model_validate(r) for r in rows]
 
     def audit_entries(
         self,
@@ -314,6 +453,7 @@ class OperationalStore:
                     case_id=case_id,
                     session=s,
                 )
+        users.check_role(session, user, "analyst", "judging a match")
         case_number = None if case_id is None else parse_case_id(case_id)
         if case_number is not None and session.get(CaseRow, case_number) is None:
             raise NotFoundError(f"no case {format_case_id(case_number)}")

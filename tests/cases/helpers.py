@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import itertools
 from decimal import Decimal
 from typing import Any
@@ -62,3 +63,13 @@ def screening_alert(subject_id: str = "party:7", **overrides: Any) -> dict[str, 
 
 def alerts_table(*rows: dict[str, Any]) -> pa.Table:
     return cs.conform(pa.Table.from_pylist(list(rows)), cs.ALERTS)
+
+
+def add_team(store: Any, **roles: str) -> str:
+    """Register the OS user running the tests as admin (as `cftwatch users add` would on a
+    fresh store) and each `name=role` given; returns the OS user's name."""
+    me = getpass.getuser()
+    store.add_user(me, "admin", me)
+    for name, role in roles.items():
+        store.add_user(name, role, me)
+    return me

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from cftwatch.cli import app
 from cftwatch.cli._app import console
+from cftwatch.store import OperationalStore
 from cftwatch.workspace import Workspace
-from tests.cases.helpers import alert, alerts_table, screening_alert
+from tests.cases.helpers import add_team, alert, alerts_table, screening_alert
 
 runner = CliRunner()
 
@@ -19,8 +20,7 @@ runner = CliRunner()
 @pytest.fixture
 def ws_path(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.delenv("CFTWATCH_DB_URL", raising=False)
-    monkeypatch.delenv("CFTWATCH_SUPERVISORS", raising=False)
-    monkeypatch.setenv("CFTWATCH_USER", "alice")
+    monkeypatch.setenv("CFTWATCH_USER", "alice")  # the OS user is admin: may act as alice
     monkeypatch.setattr(console, "width", 200)  # no wrapping in the tables
     path = tmp_path / "ws"
     with Workspace.init(path) as ws:
@@ -33,6 +33,8 @@ def ws_path(tmp_path: Path, monkeypatch) -> Path:
                 alert("acct:3", severity="low"),
             ),
         )
+        with OperationalStore.for_workspace(ws) as store:
+            add_team(store, alice="analyst", bot="analyst", **{"علی": "analyst"}, sara="supervisor")
     return path
 
 
@@ -128,9 +130,8 @@ def test_match_decision_from_the_cli(ws_path: Path):
     assert code == 2  # neither --to nor --match
 
 
-def test_supervisors_and_reopen(ws_path: Path, monkeypatch):
+def test_supervisors_and_reopen(ws_path: Path):
     cli(ws_path, "triage")
-    monkeypatch.setenv("CFTWATCH_SUPERVISORS", "sara")
     cli(ws_path, "decide", "1", "--to", "in_review", "--reason", "a")
     cli(ws_path, "decide", "1", "--to", "escalated", "--reason", "b")
     assert cli(ws_path, "decide", "1", "--to", "reported", "--reason", "c")[0] == 2

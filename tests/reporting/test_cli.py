@@ -19,6 +19,7 @@ from cftwatch.cli._app import console
 from cftwatch.reporting import project_xsd_path, safe_parser
 from cftwatch.store import OperationalStore
 from cftwatch.workspace import Workspace
+from tests.cases.helpers import add_team
 from tests.reporting import helpers
 
 runner = CliRunner()
@@ -106,6 +107,7 @@ def build_workspace(tmp_path: Path, *, escalated: bool = True) -> Path:
             yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
         )
         with OperationalStore.for_workspace(ws) as store:
+            add_team(store, analyst="analyst", mlro="supervisor")  # OS user admin: may act as mlro
             service = CaseService(store)
             (case,) = service.triage(_alerts(), "analyst")
             assert case.case_id == "CASE-000001"

@@ -172,9 +172,7 @@ def test_cli_json_and_table(ws: Workspace, tmp_path: Path) -> None:
             "P1",
             "un:QDi.422",
             "--verdict",
-            "true_match",
-            "--user",
-            "a",
+            "true_match",  # recorded as the OS user: --user is for admins only
             "-w",
             str(ws.path),
             "--json",
