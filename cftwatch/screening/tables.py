@@ -104,10 +104,11 @@ def find_list_entity(ws: Workspace, entity_id: str) -> dict[str, Any]:
 
 def load_screener(ws: Workspace, entities: pa.Table | None = None) -> Screener:
     """A Screener over the workspace's active lists (or `entities`), its index cached in
-    `<workspace>/screening/index-<version>.pkl` so it is built once per list version."""
+    `<workspace>/screening/index-<version>.npz` (NumPy arrays, never a pickle) so it is
+    built once per list version."""
     if entities is None:
         entities = read_list_entities(ws)
-    path = Path(ws.path) / "screening" / f"index-{table_version(entities)}.pkl"
+    path = Path(ws.path) / "screening" / f"index-{table_version(entities)}.npz"
     index = NameIndex.load(path)
     if index is None:
         index = build_index(entities)
