@@ -7,6 +7,7 @@ set-based passes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,126 +68,50 @@ def _positions(path: Path, m: Mapping) -> tuple[dict[str, int], dict[str, int], 
     return cols, labels, names, len(header)
 
 
+@dataclass
+class _Plan:
+    """The SQL a mapped CSV becomes, built column group by column group."""
+
+    m: Mapping
+    pos: dict[str, int]
+    names: list[str]
+    n: int
+    inner: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def c(self, name: str) -> str:
+        return f"c{self.pos[name]}"
+
+    def field_name(self, name: str) -> str:
+        return self.names[self.pos[name]]
+
+    def check(self, name: str, condition: str, reason: str) -> None:
+        self.checks.append(Check(self.field_name(name), self.c(name), condition, reason))
+
+
 def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
     pos, label_pos, names, n = _positions(path, m)
-
-    def c(name: str) -> str:
-        return f"c{pos[name]}"
-
-    def field_name(name: str) -> str:
-        return names[pos[name]]
-
-    inner: list[str] = []
-    checks: list[Check] = [too_many_fields(n)]
-    columns: dict[str, str] = {}
-    params: dict[str, Any] = {"source_format": m.source_format}
-
-    # Timestamps: strptime formats (or ISO 8601), local time in the mapping's zone.
-    if m.timestamp_unit:  # a number of units since the epoch (local time in the zone)
-        params |= {"epoch": m.epoch, "ts_unit_us": TIMESTAMP_UNITS_US[m.timestamp_unit]}
-        us = f"TRY_CAST(trim({c('ts')}) AS DOUBLE) * $ts_unit_us"
-        parsed = (
-            f"CASE WHEN abs({us}) < {MAX_EPOCH_US} THEN CAST($epoch AS TIMESTAMP) + "
-            f"to_microseconds(CAST(round({us}) AS BIGINT)) END"
-        )
-    elif m.timestamp_formats:
-        params["ts_formats"] = list(m.timestamp_formats)
-        parsed = f"try_strptime(trim({c('ts')}), $ts_formats)"
-    else:
-        parsed = f"TRY_CAST(trim({c('ts')}) AS TIMESTAMP)"
-    if not m.has_offset:
-        params["timezone"] = m.timezone
-        parsed = f"timezone($timezone, {parsed})"
-    inner.append(f"{parsed} AS _ts")
-    columns["ts"] = "_ts"
-    shown = " or ".join(m.timestamp_formats) or "ISO 8601"
-    if m.timestamp_unit:
-        shown = f"a number of {m.timestamp_unit} since {m.epoch}"
-    checks.append(Check(field_name("ts"), c("ts"), f"{c('ts')} IS NULL", "missing timestamp"))
-    checks.append(Check(field_name("ts"), c("ts"), "_ts IS NULL", f"not a timestamp ({shown})"))
-
-    # Amounts: strip the thousands mark, then read the decimal separator.
-    amount = f"trim({c('amount')})"
-    if m.thousands:
-        params["thousands"] = m.thousands
-        amount = f"replace({amount}, $thousands, '')"
-    if m.decimal == ",":
-        amount = f"replace({amount}, ',', '.')"
-    inner.append(f"TRY_CAST({amount} AS DECIMAL(24,8)) AS _amount")
-    columns["amount"] = "_amount"
-    checks.append(
-        Check(field_name("amount"), c("amount"), "_amount IS NULL", "not a decimal amount")
-    )
-    checks.append(Check(field_name("amount"), c("amount"), "_amount < 0", "negative amount"))
-
-    if m.currency is not None:
-        params["currency"] = m.currency
-        columns["currency"] = "CAST($currency AS VARCHAR)"
-    else:
-        inner.append(f"upper(trim({c('currency')})) AS _currency")
-        columns["currency"] = "_currency"
-        checks.append(
-            Check(
-                field_name("currency"),
-                c("currency"),
-                "_currency IS NULL OR NOT regexp_full_match(_currency, '[A-Z][A-Z0-9]{2,4}')",
-                "not an ISO 4217 currency code",
-            )
-        )
-
-    if "channel" in pos:
-        value = f"trim({c('channel')})"
-        whens = ""
-        for i, (k, v) in enumerate(m.channel_map.items()):
-            params[f"channel_from_{i}"], params[f"channel_to_{i}"] = k, v
-            whens += f"WHEN {value} = $channel_from_{i} THEN CAST($channel_to_{i} AS VARCHAR) "
-        known = ", ".join(sql_str(ch) for ch in CHANNELS)
-        inner.append(
-            f"CASE {whens}WHEN lower({value}) IN ({known}) THEN lower({value}) END AS _channel"
-        )
-        columns["channel"] = "_channel"
-        checks.append(
-            Check(
-                field_name("channel"),
-                c("channel"),
-                f"{c('channel')} IS NOT NULL AND _channel IS NULL",
-                "channel value not in channel_map and not a channel name",
-            )
-        )
-    elif m.channel is not None:
-        params["channel"] = m.channel
-        columns["channel"] = "CAST($channel AS VARCHAR)"
-
+    plan = _Plan(m, pos, names, n, checks=[too_many_fields(n)])
+    plan.params["source_format"] = m.source_format
+    _timestamp(plan)
+    _amount(plan)
+    _currency(plan)
+    _channel(plan)
     own_ids = "txn_id" in pos
     if own_ids:
         # Prefixed with the source's name: two systems may both have a "TX-1".
-        columns["txn_id"] = f"$source_format || ':' || trim({c('txn_id')})"
-        checks.append(
-            Check(field_name("txn_id"), c("txn_id"), f"{c('txn_id')} IS NULL", "missing id")
-        )
+        plan.columns["txn_id"] = f"$source_format || ':' || trim({plan.c('txn_id')})"
+        plan.check("txn_id", f"{plan.c('txn_id')} IS NULL", "missing id")
     else:
-        columns["txn_id"], id_params = derived_id(m.source_format, sha, "_line")
-        params.update(id_params)
-
+        plan.columns["txn_id"], id_params = derived_id(m.source_format, sha, "_line")
+        plan.params.update(id_params)
     for name in pos:
-        if name in _TEXT_COLUMNS and name not in columns:
-            columns[name] = f"NULLIF(trim({c(name)}), '')"
-
-    labels: dict[str, str] = {}
-    for label, p in label_pos.items():
-        v = f"lower(trim(c{p}))"
-        labels[label] = f"{v} IN ({', '.join(sql_str(t) for t in TRUE_VALUES)})"
-        allowed = ", ".join(sql_str(t) for t in TRUE_VALUES + FALSE_VALUES)
-        checks.append(
-            Check(
-                names[p],
-                f"c{p}",
-                f"c{p} IS NOT NULL AND {v} NOT IN ({allowed})",
-                "label value is not true/false, yes/no or 1/0",
-            )
-        )
-
-    extra = ", ".join(inner)
+        if name in _TEXT_COLUMNS and name not in plan.columns:
+            plan.columns[name] = f"NULLIF(trim({plan.c(name)}), '')"
+    labels = _labels(plan, label_pos)
+    extra = ", ".join(plan.inner)
     stage, stage_params = read_csv_relation(
         path, n, header=m.header, delimiter=m.delimiter, quote=m.quote, encoding=m.encoding
     )
@@ -195,13 +120,111 @@ def mapped_csv_source(path: Path, sha: str, m: Mapping) -> Source:
         stage=stage,
         record="_line",
         raw=raw_line_sql(n),
-        columns={**columns, "source_format": "CAST($source_format AS VARCHAR)"},
-        checks=checks,
+        columns={**plan.columns, "source_format": "CAST($source_format AS VARCHAR)"},
+        checks=plan.checks,
         labels=labels,
         own_ids=own_ids,
-        ts_field=(field_name("ts"), c("ts")),
-        params={**params, **stage_params},
+        ts_field=(plan.field_name("ts"), plan.c("ts")),
+        params={**plan.params, **stage_params},
     )
+
+
+def _timestamp(plan: _Plan) -> None:
+    """strptime formats, ISO 8601 or a number of units since an epoch; local time in the
+    mapping's zone unless the format reads an offset."""
+    m, ts = plan.m, plan.c("ts")
+    if m.timestamp_unit:  # a number of units since the epoch (local time in the zone)
+        plan.params |= {"epoch": m.epoch, "ts_unit_us": TIMESTAMP_UNITS_US[m.timestamp_unit]}
+        us = f"TRY_CAST(trim({ts}) AS DOUBLE) * $ts_unit_us"
+        parsed = (
+            f"CASE WHEN abs({us}) < {MAX_EPOCH_US} THEN CAST($epoch AS TIMESTAMP) + "
+            f"to_microseconds(CAST(round({us}) AS BIGINT)) END"
+        )
+    elif m.timestamp_formats:
+        plan.params["ts_formats"] = list(m.timestamp_formats)
+        parsed = f"try_strptime(trim({ts}), $ts_formats)"
+    else:
+        parsed = f"TRY_CAST(trim({ts}) AS TIMESTAMP)"
+    if not m.has_offset:
+        plan.params["timezone"] = m.timezone
+        parsed = f"timezone($timezone, {parsed})"
+    plan.inner.append(f"{parsed} AS _ts")
+    plan.columns["ts"] = "_ts"
+    shown = " or ".join(m.timestamp_formats) or "ISO 8601"
+    if m.timestamp_unit:
+        shown = f"a number of {m.timestamp_unit} since {m.epoch}"
+    plan.check("ts", f"{ts} IS NULL", "missing timestamp")
+    plan.check("ts", "_ts IS NULL", f"not a timestamp ({shown})")
+
+
+def _amount(plan: _Plan) -> None:
+    """Strip the thousands mark, then read the decimal separator."""
+    m = plan.m
+    amount = f"trim({plan.c('amount')})"
+    if m.thousands:
+        plan.params["thousands"] = m.thousands
+        amount = f"replace({amount}, $thousands, '')"
+    if m.decimal == ",":
+        amount = f"replace({amount}, ',', '.')"
+    plan.inner.append(f"TRY_CAST({amount} AS DECIMAL(24,8)) AS _amount")
+    plan.columns["amount"] = "_amount"
+    plan.check("amount", "_amount IS NULL", "not a decimal amount")
+    plan.check("amount", "_amount < 0", "negative amount")
+
+
+def _currency(plan: _Plan) -> None:
+    if plan.m.currency is not None:
+        plan.params["currency"] = plan.m.currency
+        plan.columns["currency"] = "CAST($currency AS VARCHAR)"
+        return
+    plan.inner.append(f"upper(trim({plan.c('currency')})) AS _currency")
+    plan.columns["currency"] = "_currency"
+    plan.check(
+        "currency",
+        "_currency IS NULL OR NOT regexp_full_match(_currency, '[A-Z][A-Z0-9]{2,4}')",
+        "not an ISO 4217 currency code",
+    )
+
+
+def _channel(plan: _Plan) -> None:
+    m = plan.m
+    if "channel" not in plan.pos:
+        if m.channel is not None:
+            plan.params["channel"] = m.channel
+            plan.columns["channel"] = "CAST($channel AS VARCHAR)"
+        return
+    value = f"trim({plan.c('channel')})"
+    whens = ""
+    for i, (k, v) in enumerate(m.channel_map.items()):
+        plan.params[f"channel_from_{i}"], plan.params[f"channel_to_{i}"] = k, v
+        whens += f"WHEN {value} = $channel_from_{i} THEN CAST($channel_to_{i} AS VARCHAR) "
+    known = ", ".join(sql_str(ch) for ch in CHANNELS)
+    plan.inner.append(
+        f"CASE {whens}WHEN lower({value}) IN ({known}) THEN lower({value}) END AS _channel"
+    )
+    plan.columns["channel"] = "_channel"
+    plan.check(
+        "channel",
+        f"{plan.c('channel')} IS NOT NULL AND _channel IS NULL",
+        "channel value not in channel_map and not a channel name",
+    )
+
+
+def _labels(plan: _Plan, label_pos: dict[str, int]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for label, p in label_pos.items():
+        v = f"lower(trim(c{p}))"
+        labels[label] = f"{v} IN ({', '.join(sql_str(t) for t in TRUE_VALUES)})"
+        allowed = ", ".join(sql_str(t) for t in TRUE_VALUES + FALSE_VALUES)
+        plan.checks.append(
+            Check(
+                plan.names[p],
+                f"c{p}",
+                f"c{p} IS NOT NULL AND {v} NOT IN ({allowed})",
+                "label value is not true/false, yes/no or 1/0",
+            )
+        )
+    return labels
 
 
 def _read(ctx: Context) -> Source:

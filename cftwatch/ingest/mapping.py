@@ -109,7 +109,7 @@ def load_mapping(path: str | Path) -> Mapping:
 
 
 def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
-    """Validate an already-parsed mapping document."""
+    """Validate an already-parsed mapping document; MappingError lists every problem."""
     problems: list[Problem] = []
 
     def bad(key: str, reason: str, value: Any = None) -> None:
@@ -120,24 +120,57 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     for key in raw:
         if key not in TOP_KEYS:
             bad(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+    columns = _columns(raw, bad)
+    text = _text_options(raw, columns, bad)
+    formats = _timestamp_formats(raw, bad)
+    unit, epoch = _epoch_options(raw, bool(formats), bad)
+    tz = _timezone(raw, bad)
+    currency = _currency(raw, columns, bad)
+    channel, channel_map = _channels(raw, columns, bad)
+    labels = _labels(raw, bad)
+    source_format = raw.get("source_format", "csv")
+    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
+        bad("source_format", "expected a short lower-case name", source_format)
+    if problems:
+        raise MappingError(problems)
+    return Mapping(
+        path=where,
+        columns=columns,
+        **text,
+        timestamp_formats=tuple(formats),
+        timestamp_unit=unit,
+        epoch=epoch,
+        timezone=str(tz),
+        currency=currency,
+        channel=channel,
+        channel_map=channel_map,
+        labels=labels,
+        source_format=source_format,
+    )
 
+
+def _columns(raw: dict[Any, Any], bad: Any) -> dict[str, Column]:
     columns: dict[str, Column] = {}
     cols_raw = raw.get("columns")
     if not isinstance(cols_raw, dict) or not cols_raw:
         bad("columns", "required: a mapping of canonical column -> CSV column", cols_raw)
-    else:
-        for name, col in cols_raw.items():
-            key = f"columns.{name}"
-            if name not in MAPPABLE:
-                bad(key, f"not a canonical column (one of {', '.join(MAPPABLE)})")
-            elif _column_ok(col):
-                columns[str(name)] = col
-            else:
-                bad(key, "expected a CSV header name or a 0-based column position", col)
-        for name in REQUIRED:
-            if name not in cols_raw:
-                bad(f"columns.{name}", "required column is not mapped")
+        return columns
+    for name, col in cols_raw.items():
+        key = f"columns.{name}"
+        if name not in MAPPABLE:
+            bad(key, f"not a canonical column (one of {', '.join(MAPPABLE)})")
+        elif _column_ok(col):
+            columns[str(name)] = col
+        else:
+            bad(key, "expected a CSV header name or a 0-based column position", col)
+    for name in REQUIRED:
+        if name not in cols_raw:
+            bad(f"columns.{name}", "required column is not mapped")
+    return columns
 
+
+def _text_options(raw: dict[Any, Any], columns: dict[str, Column], bad: Any) -> dict[str, Any]:
+    """How the CSV text is written: delimiter, quote, header, encoding, number format."""
     delimiter = raw.get("delimiter", ",")
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         bad("delimiter", "expected one character", delimiter)
@@ -164,21 +197,34 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
         not isinstance(thousands, str) or len(thousands) != 1 or thousands == decimal
     ):
         bad("thousands", "expected one character, not the decimal separator", thousands)
+    return {
+        "delimiter": delimiter,
+        "quote": quote,
+        "header": header,
+        "encoding": encoding,
+        "decimal": decimal,
+        "thousands": thousands,
+    }
 
+
+def _timestamp_formats(raw: dict[Any, Any], bad: Any) -> list[str]:
     fmts_raw = raw.get("timestamp_format", [])
     fmts = [fmts_raw] if isinstance(fmts_raw, str) else fmts_raw
     formats: list[str] = []
     if not isinstance(fmts, list):
         bad("timestamp_format", "expected a strptime format or a list of them", fmts_raw)
-    else:
-        for i, f in enumerate(fmts):
-            if not isinstance(f, str) or not _DIRECTIVE.search(f):
-                bad(f"timestamp_format[{i}]", "not a strptime format (e.g. %d/%m/%Y %H:%M)", f)
-            else:
-                formats.append(f)
-        if formats and len({"%z" in f for f in formats}) > 1:
-            bad("timestamp_format", "either every format reads a %z offset or none does", fmts)
-    unit, epoch = _epoch_options(raw, bool(formats), bad)
+        return formats
+    for i, f in enumerate(fmts):
+        if not isinstance(f, str) or not _DIRECTIVE.search(f):
+            bad(f"timestamp_format[{i}]", "not a strptime format (e.g. %d/%m/%Y %H:%M)", f)
+        else:
+            formats.append(f)
+    if formats and len({"%z" in f for f in formats}) > 1:
+        bad("timestamp_format", "either every format reads a %z offset or none does", fmts)
+    return formats
+
+
+def _timezone(raw: dict[Any, Any], bad: Any) -> Any:
     tz = raw.get("timezone", "UTC")
     try:
         ZoneInfo(str(tz))
@@ -187,15 +233,23 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
         known = False
     if not known:
         bad("timezone", "unknown IANA time zone (e.g. Asia/Karachi)", tz)
+    return tz
 
+
+def _currency(raw: dict[Any, Any], columns: dict[str, Column], bad: Any) -> Any:
     currency = raw.get("currency")
     if currency is not None and (not isinstance(currency, str) or not _ISO_CCY.match(currency)):
         bad("currency", "expected an ISO 4217 code such as PKR", currency)
     if currency is not None and "currency" in columns:
         bad("currency", "give a fixed currency or a currency column, not both", currency)
-    if currency is None and "currency" not in columns and isinstance(cols_raw, dict):
+    if currency is None and "currency" not in columns and isinstance(raw.get("columns"), dict):
         bad("columns.currency", "map a currency column or set a fixed top-level currency")
+    return currency
 
+
+def _channels(
+    raw: dict[Any, Any], columns: dict[str, Column], bad: Any
+) -> tuple[Any, dict[str, str]]:
     channel = raw.get("channel")
     if channel is not None and channel not in CHANNELS:
         bad("channel", f"not a channel (one of {', '.join(CHANNELS)})", channel)
@@ -203,50 +257,29 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     channel_map: dict[str, str] = {}
     if not isinstance(cmap_raw, dict):
         bad("channel_map", "expected a mapping of source value -> channel", cmap_raw)
-    else:
-        for k, v in cmap_raw.items():
-            if v not in CHANNELS:
-                bad(f"channel_map.{k}", f"not a channel (one of {', '.join(CHANNELS)})", v)
-            else:
-                channel_map[str(k)] = str(v)
-        if channel_map and "channel" not in columns:
-            bad("channel_map", "a channel_map needs columns.channel to map from")
+        return channel, channel_map
+    for k, v in cmap_raw.items():
+        if v not in CHANNELS:
+            bad(f"channel_map.{k}", f"not a channel (one of {', '.join(CHANNELS)})", v)
+        else:
+            channel_map[str(k)] = str(v)
+    if channel_map and "channel" not in columns:
+        bad("channel_map", "a channel_map needs columns.channel to map from")
+    return channel, channel_map
 
+
+def _labels(raw: dict[Any, Any], bad: Any) -> dict[str, Column]:
     labels_raw = raw.get("labels", {}) or {}
     labels: dict[str, Column] = {}
     if not isinstance(labels_raw, dict):
         bad("labels", "expected a mapping of label name -> CSV column", labels_raw)
-    else:
-        for k, v in labels_raw.items():
-            if _column_ok(v):
-                labels[str(k)] = v
-            else:
-                bad(f"labels.{k}", "expected a CSV header name or a 0-based column position", v)
-    source_format = raw.get("source_format", "csv")
-    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
-        bad("source_format", "expected a short lower-case name", source_format)
-
-    if problems:
-        raise MappingError(problems)
-    return Mapping(
-        path=where,
-        columns=columns,
-        delimiter=delimiter,
-        header=header,
-        encoding=encoding,
-        quote=quote,
-        decimal=decimal,
-        thousands=thousands,
-        timestamp_formats=tuple(formats),
-        timestamp_unit=unit,
-        epoch=epoch,
-        timezone=str(tz),
-        currency=currency,
-        channel=channel,
-        channel_map=channel_map,
-        labels=labels,
-        source_format=source_format,
-    )
+        return labels
+    for k, v in labels_raw.items():
+        if _column_ok(v):
+            labels[str(k)] = v
+        else:
+            bad(f"labels.{k}", "expected a CSV header name or a 0-based column position", v)
+    return labels
 
 
 def _epoch_options(raw: dict[Any, Any], has_formats: bool, bad: Any) -> tuple[str | None, str]:
