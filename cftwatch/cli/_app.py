@@ -10,7 +10,6 @@ log's hash chain is broken (`cftwatch audit verify`);
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import re
 import sys
@@ -35,6 +34,7 @@ from typer.core import TyperGroup
 
 from cftwatch.cases import resolve_user
 from cftwatch.errors import CftwatchError, InputError
+from cftwatch.jsontext import dumps
 from cftwatch.workspace import DEFAULT_DIR, Workspace
 
 __all__ = [
@@ -69,7 +69,7 @@ class _Group(TyperGroup):
             return super().invoke(ctx)
         except CftwatchError as exc:
             if wants_json:
-                print(json.dumps(exc.to_dict(), ensure_ascii=False, default=str))
+                print(dumps(exc.to_dict()))
             err_console.print(
                 f"[bold red]error:[/] {safe_text(exc)}", highlight=False, soft_wrap=True
             )
@@ -174,7 +174,8 @@ def progress(transient: bool = True) -> Iterator[Progress]:
 
 
 def print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, default=str))
+    """One JSON document for machines: the project's one encoder (exact money, ISO 8601)."""
+    print(dumps(obj))
 
 
 def print_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
