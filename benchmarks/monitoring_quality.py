@@ -218,6 +218,7 @@ def main() -> None:
     ap.add_argument("--rules", help="rules.yaml to evaluate instead of the defaults")
     ap.add_argument("--oracle-screening", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json-out", help="also write the AMLSim results as JSON to this file")
     ap.add_argument("--amlsim-main", help="AMLSim run folder used (unlabelled) to calibrate")
     ap.add_argument("--amlsim-heldout", help="AMLSim run folder the scores are reported on")
     ap.add_argument("--amlsim-mapping", default="/work/research/sim/amlsim.mapping.yaml")
@@ -225,6 +226,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.amlsim_main and args.amlsim_heldout:
         res = amlsim(args)
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(res, default=str, indent=1))
         if args.json:
             print(json.dumps(res, default=str))
             return

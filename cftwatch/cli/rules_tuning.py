@@ -78,13 +78,21 @@ def _report_rows(report: dict[str, Any]) -> list[list[Any]]:
 @rules_app.command("backtest")
 def rules_backtest(
     labels: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--labels",
             help="CSV of labelled instances: instance_id, typology, member_accounts, txn_ids "
             "(;-separated), optional is_sar.",
         ),
-    ],
+    ] = None,
+    cases: Annotated[
+        bool,
+        typer.Option(
+            "--cases",
+            help="Use the decided cases as labels: reported = positive, closed_no_action = "
+            "negative.",
+        ),
+    ] = False,
     sweep: Annotated[
         str | None,
         typer.Option("--sweep", help="RULE.PARAM=V1,V2,...: that rule alone at each value."),
@@ -97,11 +105,20 @@ def rules_backtest(
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
-    """Recall, precision and alert volume per rule and typology against labels."""
+    """Recall, precision and alert volume per rule and typology against labels or cases."""
     from cftwatch.monitoring import default_rules_config
     from cftwatch.monitoring.backtest import backtest, read_instances
     from cftwatch.monitoring.backtest import sweep as run_sweep
 
+    if (labels is None) == (not cases):
+        raise ConfigError(Problem("give either --labels FILE or --cases", field="labels"))
+    if cases:
+        if sweep:
+            raise ConfigError(Problem("--sweep needs --labels", field="sweep"))
+        _backtest_cases(_load_rules(rules, json_) if rules else default_rules_config(),
+                        engine, workspace, hub_degree, json_)  # fmt: skip
+        return
+    assert labels is not None
     instances = read_instances(labels)
     cfg = _load_rules(rules, json_) if rules else default_rules_config()
     with open_workspace(workspace, engine) as ws:
@@ -133,3 +150,31 @@ def rules_backtest(
     )
     if not instances:
         err_console.print("warning: the labels file holds no instance", highlight=False)
+
+
+def _backtest_cases(
+    cfg: Any, engine: str | None, workspace: Path, hub_degree: int, json_: bool
+) -> None:
+    from cftwatch.app.backtest import backtest_cases
+
+    with open_workspace(workspace, engine) as ws:
+        result = backtest_cases(ws, cfg, engine=ws.engine_name, hub_degree=hub_degree)
+    out = result.to_dict()
+    if json_:
+        print_json(out)
+        return
+    lab = out["labels"]
+    rows = _report_rows(out)
+    for row in rows:
+        d = result.decided_precision.get(row[0])
+        row.insert(4, "-" if d is None else f"{d:.2f}")
+    print_table(
+        f"Backtest on decided cases: {lab['positives']:,} reported, {lab['negatives']:,} closed "
+        f"without action ({lab['open_cases']:,} open, {lab['without_transactions']:,} without "
+        f"transactions left out); {out['accounts']:,} accounts",
+        ["rule", "alerts", "alert rate", "precision", "decided precision", "lift",
+         "hubs alerted", "recall"],
+        rows,
+    )  # fmt: skip
+    if not result.labels.instances:
+        err_console.print("warning: no decided case to backtest against", highlight=False)

@@ -254,17 +254,25 @@ def backtest(
     engine: str = "duckdb",
     hub_degree: int = 20,
     pop: Population | None = None,
+    alerts: list[dict[str, Any]] | None = None,
 ) -> BacktestReport:
-    """Run the enabled rules without recording anything and score them (pack and each rule)."""
+    """Run the enabled rules without recording anything and score them (pack and each rule);
+    `alerts` (from `pack_alerts`) scores a run already made instead."""
     pop = pop or population(ws, instances, hub_degree)
     instances = matched_to(ws, instances)
-    run = run_rules(ws, cfg, engine=engine, record=False)
-    alerts = run.alerts.select(["rule_id", "subject_id", "txn_ids"]).to_pylist()
+    if alerts is None:
+        alerts = pack_alerts(ws, cfg, engine=engine)
     per_rule_alerts: dict[str, list[dict[str, Any]]] = {s.spec.id: [] for s in cfg.enabled()}
     for a in alerts:
         per_rule_alerts[a["rule_id"]].append(a)
     per_rule = {r: score_alerts(rows, instances, pop) for r, rows in per_rule_alerts.items()}
     return BacktestReport(pop, score_alerts(alerts, instances, pop), per_rule)
+
+
+def pack_alerts(ws: Workspace, cfg: RuleConfig, *, engine: str = "duckdb") -> list[dict[str, Any]]:
+    """The enabled rules' alerts (rule, subject, transactions), recording nothing."""
+    run = run_rules(ws, cfg, engine=engine, record=False)
+    return run.alerts.select(["rule_id", "subject_id", "txn_ids"]).to_pylist()
 
 
 def with_param(cfg: RuleConfig, rule_id: str, param: str, value: Any) -> RuleConfig:
@@ -343,6 +351,7 @@ __all__ = [
     "backtest",
     "matched_to",
     "only",
+    "pack_alerts",
     "parse_sweep",
     "population",
     "read_instances",

@@ -9,11 +9,13 @@ import ibis
 import ibis.expr.types as ir
 
 from cftwatch.engine.windows import (
+    DAY,
     HOUR,
     episodes,
     without_same_ts,
 )
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import unusual, with_own_history
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -70,6 +72,8 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         in_first=both.ts_s.min(where=~is_out),
         out_last=both.ts_s.max(where=is_out),
     )
+    if p["baseline_weeks"] > 0:
+        g = _unusual_for_account(t, g, p)
     return alert_shape(
         g,
         forwarded=None,
@@ -78,6 +82,25 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         receivers=None,
         through_s=g.out_last - g.in_first,
     )
+
+
+WEEK = 7 * DAY
+
+
+def _unusual_for_account(t: ir.Table, g: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """Keep the episodes whose week is unusual for the account: the number of payments it
+    received that week at least `baseline_min_z` standard deviations above its own previous
+    `baseline_weeks` weeks (weeks with no inflow are absent, not zero). An account with
+    fewer than two earlier weeks, or the same count every week, has no history to judge by
+    and is kept. A hub that passes money through every week is usual for itself; a mule
+    account whose inflows jump when the scheme runs is not."""
+    inflows = t.mutate(acct=t.creditor_account, week=(t.ts_s // WEEK).cast("int64"))
+    weekly = inflows.group_by([*KEYS, "week"]).aggregate(w_n=inflows.count())
+    hist = with_own_history(weekly, KEYS, "week", "w_n", p["baseline_weeks"])
+    hist = hist.filter(unusual(hist, p["baseline_min_z"], None))
+    h = hist.select(_k=hist.acct, _c=hist.currency, _w=hist.week)
+    wk = (g.in_first // WEEK).cast("int64")
+    return g.semi_join(h, [g.acct == h._k, g.currency == h._c, wk == h._w])
 
 
 def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any], same_ts: bool) -> ir.Table:
@@ -188,6 +211,25 @@ RULE = RuleSpec(
         int_param(
             "max_hours", 24, 1, MAX_HOURS, "hours", "Onward payments must follow within this."
         ),
+        int_param(
+            "baseline_weeks",
+            0,
+            0,
+            52,
+            "weeks",
+            "Judge each episode against the account's own previous weeks (0: off, the "
+            "default): it alerts only when the week's number of inflows is at least "
+            "`baseline_min_z` standard deviations above the account's usual weekly count, so "
+            "hubs that pass money through every week stay quiet.",
+        ),
+        float_param(
+            "baseline_min_z",
+            3.0,
+            0.0,
+            100.0,
+            "standard deviations",
+            "How far above its own weekly inflow count an account must be (with `baseline_weeks`).",
+        ),
         party_types_param(
             "exclude_party_types",
             ["merchant", "agent", "business"],
@@ -209,5 +251,5 @@ RULE = RuleSpec(
         - 0.1 * (m["through_s"] > p["max_hours"] * HOUR / 2)
     ),
     settings=("same_day_legs",),
-    lookback=lambda p: dt.timedelta(hours=2 * p["max_hours"]),
+    lookback=lambda p: dt.timedelta(hours=2 * p["max_hours"], weeks=p["baseline_weeks"] + 1),
 )
