@@ -5,6 +5,7 @@ through its gateway; the filters (rule, since, severity) are values, never SQL t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -110,10 +111,8 @@ def get_alert(ws: Workspace, alert_id: str) -> dict[str, Any]:
     row = rows[0]
     for key in ("params", "details"):
         if isinstance(row.get(key), str):
-            try:
+            with contextlib.suppress(ValueError):  # else shown as stored
                 row[key] = json.loads(row[key])
-            except ValueError:
-                pass  # shown as stored
     return row
 
 
