@@ -77,7 +77,16 @@ class InstitutionSettings(BaseModel):
 
     name: str = Field("Demo Wallet Ltd", description="Reporting institution's name.")
     country: str = Field("PK", description="ISO alpha-2 country of the institution.")
-    currency: str = Field("PKR", description="Local currency (ISO 4217).")
+    currency: str = Field(
+        "PKR",
+        pattern=r"^[A-Z]{3}$",
+        description="Local currency (ISO 4217); monitoring's money thresholds are in it.",
+    )
+    exchange_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Units of `currency` per one unit of another currency (e.g. PKR: 0.0036 "
+        "for a USD institution); money amounts written in that currency are converted with it.",
+    )
     reporting_entity_id: str | None = Field(
         None, description="Id the FIU assigned (a positive integer; checked by reporting)."
     )
