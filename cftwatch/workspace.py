@@ -77,7 +77,16 @@ class InstitutionSettings(BaseModel):
 
     name: str = Field("Demo Wallet Ltd", description="Reporting institution's name.")
     country: str = Field("PK", description="ISO alpha-2 country of the institution.")
-    currency: str = Field("PKR", description="Local currency (ISO 4217).")
+    currency: str = Field(
+        "PKR",
+        pattern=r"^[A-Z]{3}$",
+        description="Local currency (ISO 4217); monitoring's money thresholds are in it.",
+    )
+    exchange_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Units of `currency` per one unit of another currency (e.g. PKR: 0.0036 "
+        "for a USD institution); money amounts written in that currency are converted with it.",
+    )
     reporting_entity_id: str | None = Field(
         None, description="Id the FIU assigned (a positive integer; checked by reporting)."
     )
@@ -169,15 +178,29 @@ class Workspace:
     # -- lifecycle -------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: str | Path = DEFAULT_DIR, *, engine: str = "duckdb") -> Workspace:
-        """Create (or complete) a workspace. Existing data is never touched."""
+    def init(
+        cls, path: str | Path = DEFAULT_DIR, *, engine: str = "duckdb", currency: str | None = None
+    ) -> Workspace:
+        """Create (or complete) a workspace. Existing data is never touched. `currency`: the
+        institution's (ISO 4217), written once; an existing config keeps its own."""
         root = Path(path)
-        root.mkdir(parents=True, exist_ok=True)
         config_path = root / CONFIG_NAME
         if config_path.exists():
             config = load_config(config_path)
+            if currency is not None and currency != config.institution.currency:
+                raise ConfigError.at(
+                    f"the workspace's currency is already {config.institution.currency}; "
+                    "change institution.currency in the file to change it",
+                    file=str(config_path),
+                    field="institution.currency",
+                    value=currency,
+                )
         else:
-            config = WorkspaceConfig.model_validate({"engine": engine})
+            raw: dict[str, Any] = {"engine": engine}
+            if currency is not None:
+                raw["institution"] = {"currency": currency}
+            config = validate(WorkspaceConfig, raw, str(config_path))
+            root.mkdir(parents=True, exist_ok=True)
             config_path.write_text(
                 "# cftwatch workspace configuration (see README: Workspace)\n"
                 + yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False),

@@ -8,6 +8,7 @@ Exit codes: 0 success; 2 bad input, configuration or a refused action; 3 not fou
 from __future__ import annotations
 
 from cftwatch.cli import (  # noqa: F401 - importing registers the commands
+    alerts,
     audit,
     cases,
     demo,

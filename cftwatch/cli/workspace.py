@@ -27,6 +27,13 @@ from cftwatch.workspace import Workspace
 def init(
     path: Annotated[Path, typer.Argument(help="Workspace folder to create.")] = Path(DEFAULT_DIR),
     engine: Annotated[str, typer.Option(help="Default engine: duckdb or spark.")] = "duckdb",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="The institution's currency (ISO 4217, default PKR): monitoring's money "
+            "thresholds are in it (defaults converted; rates under institution.exchange_rates)."
+        ),
+    ] = None,
     reporting_entity_id: Annotated[
         str | None, typer.Option(help="goAML: the id the FIU gave you (a positive integer).")
     ] = None,
@@ -51,7 +58,7 @@ def init(
     """Create a workspace: the analytical store, the operational store and a config file.
     The goAML options write the institution's reporting details (all validated together;
     docs/reporting.md lists what goAML makes mandatory)."""
-    with Workspace.init(path, engine=engine) as ws:
+    with Workspace.init(path, engine=engine, currency=currency) as ws:
         init_reporting(
             ws,
             reporting_entity_id=reporting_entity_id,
@@ -68,7 +75,7 @@ def init(
         )
         counts = ws.table_counts()
     if json_:
-        print_json({"workspace": str(path), "tables": counts})
+        print_json({"workspace": str(path), "currency": currency, "tables": counts})
     else:
         console.print(f"Workspace ready in [bold]{path}[/] ({len(counts)} tables).")
 

@@ -27,6 +27,7 @@ import yaml
 
 from cftwatch.monitoring.backtest import only, with_param
 from cftwatch.monitoring.config import RuleConfig
+from cftwatch.monitoring.money import to_currency
 from cftwatch.monitoring.runner import rules_version, run_rules
 from cftwatch.workspace import Workspace
 
@@ -78,20 +79,22 @@ def _rounded(x: float) -> float:
 def money_decisions(ws: Workspace, cfg: RuleConfig) -> list[Decision]:
     floor, cap = (_rounded(v) for v in amount_quantiles(ws, [FLOOR_QUANTILE, CAP_QUANTILE]))
     out = []
+    inst = ws.config.institution
     for rid, s in cfg.rules.items():
         for p in s.spec.params:
-            if p.unit != "currency" or p.name not in (*FLOORS, *CAPS):
+            if p.kind != "money" or p.name not in (*FLOORS, *CAPS):
                 continue
             is_cap = p.name in CAPS
             value = cap if is_cap else floor
             value = max(value, p.minimum or 0)
             q = CAP_QUANTILE if is_cap else FLOOR_QUANTILE
+            old = to_currency(s.params[p.name], inst.currency, inst.exchange_rates)
             what = "only payments up to it count" if is_cap else "smaller payments are ignored"
             why = (
                 f"{rid}.{p.name} = {value:g}: the {q:.0%} quantile of this institution's "
-                f"payment amounts ({what}), replacing {s.params[p.name]:g}."
+                f"payment amounts ({what}), replacing {old:g} {inst.currency}."
             )
-            out.append(Decision(rid, p.name, s.params[p.name], value, why))
+            out.append(Decision(rid, p.name, old, value, why))
     return out
 
 

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 from cftwatch.monitoring.config import SETTINGS, builtin_rules
+from cftwatch.monitoring.money import REFERENCE_CURRENCY, to_currency
 from cftwatch.monitoring.params import MAX_DAYS, MAX_HOPS, MAX_HOURS
-from cftwatch.monitoring.spec import RuleSpec, _num
+from cftwatch.monitoring.spec import ParamSpec, RuleSpec, _num
 from cftwatch.vocab import channel_groups
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "docs" / "rules"
@@ -26,6 +27,22 @@ def _value(v: object) -> str:
     if isinstance(v, float | int) and not isinstance(v, bool):
         return _num(float(v))
     return str(v)
+
+
+MONEY_NOTE = (
+    f"Money parameters: the default is written in {REFERENCE_CURRENCY} and converted to the "
+    "institution's currency (`institution.currency`, `cftwatch init --currency`) at run "
+    "time, through `institution.exchange_rates` or the reference rates (the USD figure "
+    "shown); a plain number in `rules.yaml` is in the institution's currency, "
+    '`"250 USD"` in the one it names.'
+)
+
+
+def _default(p: ParamSpec) -> str:
+    if p.kind != "money":
+        return _value(p.default)
+    usd = to_currency(p.default, "USD")
+    return f"{_value(to_currency(p.default, REFERENCE_CURRENCY))} {REFERENCE_CURRENCY} (≈ {usd:,.2f} USD)"
 
 
 def rule_markdown(spec: RuleSpec) -> str:
@@ -53,9 +70,11 @@ def rule_markdown(spec: RuleSpec) -> str:
     ]
     for p in spec.params:
         lines.append(
-            f"| `{p.name}` | {p.kind} | {_value(p.default)} | {p.bounds_text()} | {p.unit} | "
+            f"| `{p.name}` | {p.kind} | {_default(p)} | {p.bounds_text()} | {p.unit} | "
             f"{p.description} |"
         )
+    if any(p.kind == "money" for p in spec.params):
+        lines += ["", MONEY_NOTE]
     if spec.settings:
         lines += ["", "Shared settings it uses (`settings:` in `rules.yaml`):", ""]
         for name in spec.settings:

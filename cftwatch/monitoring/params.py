@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from cftwatch.monitoring.money import REFERENCE_CURRENCY, money_text
 from cftwatch.monitoring.spec import ParamSpec
 from cftwatch.vocab import CHANNELS, PARTY_TYPES, channel_groups
 
@@ -35,6 +36,24 @@ def float_param(
         minimum=lo,
         maximum=hi,
         unit=unit,
+        description=doc,
+        floor=floor,
+    )
+
+
+def money_param(
+    name: str, default: float, lo: float, hi: float, doc: str, floor: bool = False
+) -> ParamSpec:
+    """A money amount: `default` is written in `REFERENCE_CURRENCY` and converted to the
+    institution's currency at run time; a number in a rules file is in the institution's
+    currency, `"250 USD"` in the one it names (`cftwatch.monitoring.money`)."""
+    return ParamSpec(
+        name=name,
+        kind="money",
+        default=money_text(default, REFERENCE_CURRENCY),
+        minimum=lo,
+        maximum=hi,
+        unit="money",
         description=doc,
         floor=floor,
     )

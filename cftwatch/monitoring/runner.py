@@ -36,6 +36,7 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
+from cftwatch.monitoring.money import resolve_setting
 from cftwatch.monitoring.profile import RuleWarning, profile, rule_warnings
 from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
 from cftwatch.vocab import lower_severity, severity_rank_sql
@@ -173,7 +174,10 @@ def run_rules(
     t0 = time.perf_counter()
     cfg = rules_config or workspace_rules_config(ws)
     since_dt = _since(since)
-    settings = _selected(cfg, rule_ids)
+    inst = ws.config.institution
+    settings = [
+        resolve_setting(s, inst.currency, inst.exchange_rates) for s in _selected(cfg, rule_ids)
+    ]
     run_id = f"mon-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     eng = ws.engine(engine)
     ensure_runs_table(ws)

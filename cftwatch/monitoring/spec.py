@@ -20,9 +20,10 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch.jsontext import json_default
+from cftwatch.monitoring.money import money_text, parse_money
 from cftwatch.vocab import SeverityName, expand_channels
 
-ParamKind = Literal["int", "float", "str", "str_list", "country_list", "channel_list"]
+ParamKind = Literal["int", "float", "money", "str", "str_list", "country_list", "channel_list"]
 
 ALERT_COLUMNS = (
     "subject_id",
@@ -61,6 +62,8 @@ class ParamSpec(BaseModel):
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """(normalised value, None) when valid, else (value, reason)."""
+        if self.kind == "money":
+            return self._check_money(value)
         if self.kind in ("int", "float"):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return value, f"expected {'an integer' if self.kind == 'int' else 'a number'}"
@@ -98,8 +101,21 @@ class ParamSpec(BaseModel):
             return sorted(set(expand_channels(value))), None
         return sorted(set(value)), None
 
+    def _check_money(self, value: Any) -> tuple[Any, str | None]:
+        """A number (the institution's currency) or `"<amount> <ISO 4217>"`; bounds apply
+        to the amount as written."""
+        parsed = parse_money(value)
+        if parsed is None:
+            return value, "expected a number or an amount with its currency, e.g. '250 USD'"
+        amount, currency = parsed
+        if self.minimum is not None and amount < self.minimum:
+            return value, f"below the minimum {_num(self.minimum)}"
+        if self.maximum is not None and amount > self.maximum:
+            return value, f"above the maximum {_num(self.maximum)}"
+        return (amount if currency is None else money_text(amount, currency)), None
+
     def bounds_text(self) -> str:
-        if self.kind in ("int", "float"):
+        if self.kind in ("int", "float", "money"):
             lo = "" if self.minimum is None else _num(self.minimum)
             hi = "" if self.maximum is None else _num(self.maximum)
             return f"{lo}..{hi}"

@@ -21,8 +21,10 @@ class Book:
     `date_only=True` stamps every payment at midnight of its day (as a bank export that
     carries dates only): `hours` then only says which day."""
 
-    def __init__(self, date_only: bool = False) -> None:
+    def __init__(self, date_only: bool = False, currency: str = "PKR", scale: float = 1.0) -> None:
         self.date_only = date_only
+        self.currency = currency
+        self.scale = scale
         self.txns: list[dict[str, Any]] = []
         self.accounts: dict[str, dict[str, Any]] = {}
         self.parties: dict[str, dict[str, Any]] = {}
@@ -68,8 +70,8 @@ class Book:
             {
                 "txn_id": txn_id,
                 "ts": self._ts(hours),
-                "amount": Decimal(str(amount)),
-                "currency": "PKR",
+                "amount": round(Decimal(str(amount)) * Decimal(str(self.scale)), 2),
+                "currency": self.currency,
                 "channel": channel,
                 "purpose": purpose,
                 "debtor_id": f"P-{debtor}",

@@ -36,7 +36,7 @@ def test_defaults_when_no_file():
     cfg = default_rules_config()
     assert set(cfg.rules) == {s.id for s in builtin_rules()}
     assert all(r.enabled for r in cfg.rules.values())
-    assert cfg.rules["structuring"].params["threshold"] == 2_000_000
+    assert cfg.rules["structuring"].params["threshold"] == "2000000 PKR"  # converted at run time
 
 
 def test_overrides_take_effect(tmp_path):

@@ -151,8 +151,24 @@ def test_every_builtin_rule_has_a_case():
     assert {r.id for r in builtin_rules()} - {screened} == set(CASES)
 
 
+USD_PER_PKR = 0.004
+"""The USD institution's own rate (`institution.exchange_rates`): the PKR-written defaults
+become USD floors of the same money, and the same pattern paid in USD fires the same way."""
+
+
+@pytest.fixture(params=["PKR", "USD"])
+def money_book(request, workspace) -> Book:
+    """A book in the institution's currency: PKR, or USD with amounts converted at its rate."""
+    if request.param == "PKR":
+        return Book()
+    workspace.config.institution.currency = "USD"
+    workspace.config.institution.exchange_rates = {"PKR": USD_PER_PKR}
+    return Book(currency="USD", scale=USD_PER_PKR)
+
+
 @pytest.mark.parametrize("rule_id", sorted(CASES))
-def test_rule_fires_on_its_pattern(workspace, book, rule_id, engine):
+def test_rule_fires_on_its_pattern(workspace, money_book, rule_id, engine):
+    book = money_book
     expected = CASES[rule_id](book, False)
     book.load(workspace)
     alerts = alerts_of(workspace, rule_id, engine=engine)
@@ -165,7 +181,8 @@ def test_rule_fires_on_its_pattern(workspace, book, rule_id, engine):
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
-def test_rule_stays_quiet_on_a_near_miss(workspace, book, rule_id, engine):
+def test_rule_stays_quiet_on_a_near_miss(workspace, money_book, rule_id, engine):
+    book = money_book
     CASES[rule_id](book, True)
     book.load(workspace)
     assert alerts_of(workspace, rule_id, engine=engine) == []

@@ -23,6 +23,7 @@ from cftwatch.monitoring.params import (
     channels_param,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import clip
@@ -116,9 +117,7 @@ RULE = RuleSpec(
             "min_senders", 10, 2, 10_000, "accounts", "Distinct senders needed in the window."
         ),
         int_param("window_hours", 72, 1, MAX_HOURS, "hours", "Length of the collection window."),
-        float_param(
-            "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
-        ),
+        money_param("max_payment", 10_000, 1, 1e12, "Only payments up to this amount count."),
         channels_param(
             "channels", ["wallet", "bank_transfer", "crypto"], "Channels of the incoming payments."
         ),

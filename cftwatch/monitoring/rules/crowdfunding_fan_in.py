@@ -19,6 +19,7 @@ from cftwatch.monitoring.params import (
     channels_param,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -48,9 +49,7 @@ def _fan_in_text(m: dict[str, Any], p: dict[str, Any]) -> str:
 _FAN_IN_PARAMS = (
     int_param("min_senders", 15, 2, 10_000, "accounts", "Distinct senders needed in the window."),
     int_param("window_hours", 72, 1, MAX_HOURS, "hours", "Length of the sliding window."),
-    float_param(
-        "max_payment", 10_000, 1, 1e12, "currency", "Only payments up to this amount count."
-    ),
+    money_param("max_payment", 10_000, 1, 1e12, "Only payments up to this amount count."),
     channels_param(
         "channels", ["wallet", "bank_transfer", "crypto"], "Person-to-person channels that count."
     ),

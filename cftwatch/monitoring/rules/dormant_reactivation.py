@@ -18,8 +18,8 @@ from cftwatch.monitoring.blocks import (
 )
 from cftwatch.monitoring.params import (
     MAX_HOURS,
-    float_param,
     int_param,
+    money_param,
 )
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
@@ -107,9 +107,7 @@ RULE = RuleSpec(
             "window_hours", 72, 1, MAX_HOURS, "hours", "Inflows counted within this after waking."
         ),
         int_param("min_inflows", 2, 1, 1000, "payments", "Incoming payments needed in the window."),
-        float_param(
-            "min_amount", 50_000, 0, 1e13, "currency", "Incoming total needed in the window."
-        ),
+        money_param("min_amount", 50_000, 0, 1e13, "Incoming total needed in the window."),
         int_param(
             "cashout_hours",
             48,

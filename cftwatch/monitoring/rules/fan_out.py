@@ -29,6 +29,7 @@ from cftwatch.monitoring.params import (
     float_param,
     int_param,
     list_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -87,12 +88,8 @@ RULE = RuleSpec(
             "min_recipients", 8, 2, 10_000, "accounts", "Distinct recipients needed in the window."
         ),
         int_param("window_hours", 48, 1, MAX_HOURS, "hours", "Length of the sliding window."),
-        float_param(
-            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
-        ),
-        float_param(
-            "min_total", 200_000, 0, 1e13, "currency", "Smallest total paid out in the episode."
-        ),
+        money_param("min_payment", 1_000, 0, 1e12, "Smallest payment that counts.", floor=True),
+        money_param("min_total", 200_000, 0, 1e13, "Smallest total paid out in the episode."),
         int_param("baseline_days", 14, 1, 365, "days", "Own history the burst is compared with."),
         float_param(
             "burst_factor",

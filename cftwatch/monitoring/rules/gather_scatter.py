@@ -24,6 +24,7 @@ from cftwatch.monitoring.params import (
     channels_param,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -94,9 +95,7 @@ RULE = RuleSpec(
             "days",
             "Collection window, and the time allowed to pay out.",
         ),
-        float_param(
-            "min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
-        ),
+        money_param("min_payment", 5_000, 0, 1e12, "Smallest payment that counts.", floor=True),
         float_param(
             "min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share of the collection paid out."
         ),

@@ -28,6 +28,7 @@ from cftwatch.monitoring.params import (
     days_lookback,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -112,10 +113,8 @@ RULE = RuleSpec(
             "that is not itself high-risk (border districts: many ordinary residents).",
         ),
         int_param("window_days", 7, 1, MAX_DAYS, "days", "Length of the sliding window."),
-        float_param(
-            "min_payment", 1_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
-        ),
-        float_param("min_total", 50_000, 0, 1e13, "currency", "Smallest total in the episode."),
+        money_param("min_payment", 1_000, 0, 1e12, "Smallest payment that counts.", floor=True),
+        money_param("min_total", 50_000, 0, 1e13, "Smallest total in the episode."),
         int_param(
             "baseline_days", 14, 1, 365, "days", "Own history the collection is compared with."
         ),

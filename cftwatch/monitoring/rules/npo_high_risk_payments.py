@@ -22,8 +22,8 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_DAYS,
     days_lookback,
-    float_param,
     int_param,
+    money_param,
 )
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
@@ -89,9 +89,7 @@ RULE = RuleSpec(
             "Distinct individuals paid in the window.",
         ),
         int_param("window_days", 10, 1, MAX_DAYS, "days", "Length of the sliding window."),
-        float_param(
-            "min_payment", 5_000, 0, 1e12, "currency", "Smallest payment that counts.", floor=True
-        ),
+        money_param("min_payment", 5_000, 0, 1e12, "Smallest payment that counts.", floor=True),
     ),
     settings=("high_risk_countries", "high_risk_regions"),
     false_positives="Genuine cash-assistance programmes in border districts (check the NPO's stated mission).",

@@ -28,6 +28,7 @@ from cftwatch.monitoring.params import (
     channels_param,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import clip
@@ -175,12 +176,11 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        float_param(
+        money_param(
             "min_amount",
             100_000,
             1,
             1e12,
-            "currency",
             "Smallest incoming payment considered.",
             floor=True,
         ),

@@ -24,9 +24,9 @@ from cftwatch.monitoring.params import (
     MAX_DAYS,
     channels_param,
     days_lookback,
-    float_param,
     int_param,
     list_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -84,12 +84,8 @@ RULE = RuleSpec(
     ),
     severity="low",
     params=(
-        float_param(
-            "round_unit", 5_000, 1, 1e9, "currency", "Amounts that are multiples of this are round."
-        ),
-        float_param(
-            "min_amount", 20_000, 0, 1e12, "currency", "Smallest payment considered.", floor=True
-        ),
+        money_param("round_unit", 5_000, 1, 1e9, "Amounts that are multiples of this are round."),
+        money_param("min_amount", 20_000, 0, 1e12, "Smallest payment considered.", floor=True),
         int_param(
             "min_payments",
             5,

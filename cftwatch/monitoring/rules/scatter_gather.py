@@ -20,6 +20,7 @@ from cftwatch.monitoring.params import (
     MAX_DAYS,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import ratio_score
@@ -68,9 +69,7 @@ RULE = RuleSpec(
         int_param(
             "window_days", 5, 1, MAX_DAYS, "days", "From a split payment to its onward payment."
         ),
-        float_param(
-            "min_amount", 10_000, 1, 1e12, "currency", "Smallest payment considered.", floor=True
-        ),
+        money_param("min_amount", 10_000, 1, 1e12, "Smallest payment considered.", floor=True),
         float_param(
             "min_forward_share", 0.8, 0.1, 1.0, "fraction", "Share each intermediary forwards."
         ),

@@ -22,6 +22,7 @@ from cftwatch.monitoring.params import (
     days_lookback,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import clip
@@ -89,9 +90,7 @@ RULE = RuleSpec(
             "hops",
             "Longest cycle searched (the pack's typology spec says 2-4; 5 covers synth's longest).",
         ),
-        float_param(
-            "min_amount", 50_000, 1, 1e12, "currency", "Smallest payment on the cycle.", floor=True
-        ),
+        money_param("min_amount", 50_000, 1, 1e12, "Smallest payment on the cycle.", floor=True),
         int_param(
             "max_hop_hours", 48, 1, MAX_HOURS, "hours", "Longest wait between consecutive payments."
         ),

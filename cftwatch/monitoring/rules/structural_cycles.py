@@ -9,7 +9,13 @@ import ibis.expr.types as ir
 from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import payment_edges
-from cftwatch.monitoring.params import days_lookback, float_param, int_param, party_types_param
+from cftwatch.monitoring.params import (
+    days_lookback,
+    float_param,
+    int_param,
+    money_param,
+    party_types_param,
+)
 from cftwatch.monitoring.scores import clip
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 from cftwatch.network.structure import structural_cycles
@@ -72,7 +78,7 @@ RULE = RuleSpec(
         ),
         int_param("max_hops", 8, 2, 10, "hops", "Longest ring searched."),
         int_param("window_days", 30, 1, 365, "days", "First to last payment on the ring."),
-        float_param("min_amount", 1, 0, 1e12, "currency", "Smallest payment on the ring."),
+        money_param("min_amount", 1, 0, 1e12, "Smallest payment on the ring."),
         float_param(
             "max_amount_spread",
             1.5,

@@ -25,6 +25,7 @@ from cftwatch.monitoring.params import (
     days_lookback,
     float_param,
     int_param,
+    money_param,
 )
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
@@ -74,9 +75,7 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        float_param(
-            "threshold", 2_000_000, 1, 1e12, "currency", "The reporting threshold.", floor=True
-        ),
+        money_param("threshold", 2_000_000, 1, 1e12, "The reporting threshold.", floor=True),
         float_param(
             "lower_fraction",
             0.9,

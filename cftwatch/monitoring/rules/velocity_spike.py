@@ -22,6 +22,7 @@ from cftwatch.monitoring.params import (
     channels_param,
     float_param,
     int_param,
+    money_param,
     party_types_param,
 )
 from cftwatch.monitoring.scores import clip
@@ -98,9 +99,7 @@ RULE = RuleSpec(
         int_param(
             "baseline_days", 14, 3, 365, "days", "Days of own history the baseline averages."
         ),
-        float_param(
-            "min_amount", 500_000, 0, 1e13, "currency", "Smallest daily outflow considered."
-        ),
+        money_param("min_amount", 500_000, 0, 1e13, "Smallest daily outflow considered."),
         int_param("min_payments", 3, 1, 10_000, "payments", "Outgoing payments needed on the day."),
         channels_param(
             "exclude_channels",

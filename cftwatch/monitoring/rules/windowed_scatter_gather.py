@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import alert_shape, payment_edges
-from cftwatch.monitoring.params import float_param, int_param, party_types_param
+from cftwatch.monitoring.params import int_param, money_param, party_types_param
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 from cftwatch.network.structure import windowed_scatter_gather
@@ -55,7 +55,7 @@ RULE = RuleSpec(
     params=(
         int_param("min_intermediaries", 5, 2, 1000, "accounts", "Distinct intermediaries needed."),
         int_param("window_days", 30, 1, 365, "days", "Largest gap between the two legs."),
-        float_param("min_amount", 1, 0, 1e12, "currency", "Smallest payment considered."),
+        money_param("min_amount", 1, 0, 1e12, "Smallest payment considered."),
         int_param(
             "max_intermediary_degree",
             50,
