@@ -26,7 +26,9 @@ import ibis.expr.types as ir
 RULES = ("fifo", "haircut")
 
 
-def payment_edges(txns: ir.Table, as_of_s: int | None = None, window_s: int | None = None) -> ir.Table:
+def payment_edges(
+    txns: ir.Table, as_of_s: int | None = None, window_s: int | None = None
+) -> ir.Table:
     """Debtor account -> creditor account per payment (txn_id, ts, ts_s, amount, amt,
     currency, channel, src, dst), optionally only those in (`as_of_s` - `window_s`, `as_of_s`]."""
     t = txns.filter(
@@ -95,7 +97,8 @@ def _shortest_paths(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
     for hop in range(1, hops + 1):
         if hop > 1:
             f = frontier
-            e = edges.select(_s=edges.src, _d=edges.dst, _t=edges.ts_s, _x=edges.txn_id)
+            ev = edges.view()
+            e = ev.select(_s=ev.src, _d=ev.dst, _t=ev.ts_s, _x=ev.txn_id)
             j = f.join(e, [f.account == e._s, e._t > f.arrived_s])
             frontier = j.select(
                 account=j._d,
@@ -105,16 +108,13 @@ def _shortest_paths(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
                 path_txn_ids=j.path_txn_ids.concat(ibis.array([j._x])),
                 key=j.key + "," + j._x,
             )
-        frontier = frontier.anti_join(s, frontier.account == s._seed)
-        rn = ibis.row_number().over(
-            group_by="account", order_by=[frontier.arrived_s, frontier.key]
-        )
+        sv = s.view()
+        frontier = frontier.anti_join(sv, frontier.account == sv._seed)
+        rn = ibis.row_number().over(group_by="account", order_by=[frontier.arrived_s, frontier.key])
         frontier = frontier.mutate(_rn=rn).filter(lambda t: t._rn == 0).drop("_rn")
         rounds.append(frontier.mutate(hops=ibis.literal(hop, "int64")))
     allr = ibis.union(*rounds) if len(rounds) > 1 else rounds[0]
-    rn = ibis.row_number().over(
-        group_by="account", order_by=[allr.hops, allr.arrived_s, allr.key]
-    )
+    rn = ibis.row_number().over(group_by="account", order_by=[allr.hops, allr.arrived_s, allr.key])
     return allr.mutate(_rn=rn).filter(lambda t: t._rn == 0).drop("_rn", "key")
 
 
@@ -124,9 +124,12 @@ def _positions(edges: ir.Table, side: str) -> ir.Table:
     return edges.mutate(hi=hi, lo=hi - edges.amt)
 
 
-def _carried(edges: ir.Table, seed_set: ir.Table, taint: ir.Table, rule: str, discount: float) -> ir.Table:
+def _carried(
+    edges: ir.Table, seed_set: ir.Table, taint: ir.Table, rule: str, discount: float
+) -> ir.Table:
     """(txn_id, tv): the seed value each payment carries, given what the payments into
     its payer carry (`taint`, same shape)."""
+    seed_set = seed_set.view()
     tin = edges.left_join(taint, edges.txn_id == taint._tx).drop("_tx")
     tin = tin.mutate(tv=tin.tv.fill_null(0.0))
     out = edges.anti_join(seed_set, edges.src == seed_set._seed)
@@ -144,7 +147,8 @@ def _carried(edges: ir.Table, seed_set: ir.Table, taint: ir.Table, rule: str, di
         g = j.group_by(_tx=j.txn_id, _amt=j.amt).aggregate(sv=j._tv.sum(), v=j._v.sum())
         g = g.filter(g.sv > 0)
         got = g.select("_tx", tv=g._amt * (g.sv / g.v) * discount)
-    from_seeds = edges.semi_join(seed_set, edges.src == seed_set._seed)
+    sv = seed_set.view()
+    from_seeds = edges.semi_join(sv, edges.src == sv._seed)
     return got.union(from_seeds.select(_tx=from_seeds.txn_id, tv=from_seeds.amt))
 
 
