@@ -15,6 +15,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     ingest,
     lists,
     monitoring,
+    network,
     reporting,
     rules_tuning,
     screening,
