@@ -16,7 +16,6 @@ import hashlib
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,8 +108,6 @@ class Source:
     ts_field: tuple[str, str] = ("ts", "NULL")
     """(field name, SQL of the raw value) that `TS_RANGE` errors name."""
     cleanup: list[str] = field(default_factory=list)
-    memory_limit: str | None = None
-    """DuckDB's memory_limit during the passes (see `memory_limited`); None: the workspace's."""
     params: dict[str, Any] = field(default_factory=dict)
     """Values of the `$name` parameters the SQL above refers to. `load_source` adds
     `$load_id`, `$fmt` and `$ref_prefix` (the file's name and a colon)."""
@@ -348,8 +345,7 @@ def load_source(
     failure (a value its reader or a cast cannot take) is an InputError naming the file.
     """
     try:
-        with memory_limited(ws, src.memory_limit):
-            return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
+        return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
     except duckdb.Error as exc:
         raise reader_error(exc, file_label) from exc
 
@@ -479,46 +475,11 @@ def _refuse(run: _Passes, on_error: str, file_label: str, load: FileLoad) -> lis
     return problems
 
 
-def stage_arrow(
-    ws: Workspace,
-    name: str,
-    schema: pa.Schema,
-    batches: Iterator[pa.Table],
-    *,
-    temp: bool = True,
-) -> int:
-    """Append Arrow batches to a fresh table (the streaming readers' staging area).
-
-    A temp table lives in DuckDB's in-memory catalog and, filled inside the ingest's
-    transaction, is not spilled: `temp=False` stages into a table of the database file
-    instead (written out as it grows, never committed: the caller drops it before the
-    transaction ends, and a rollback or crash leaves nothing)."""
+def stage_arrow(ws: Workspace, name: str, schema: pa.Schema, batches: Iterator[pa.Table]) -> int:
+    """Append Arrow batches to a fresh temp table (the streaming readers' staging area)."""
     ws.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
-    ws.ensure_table(name, schema, temp=temp)
+    ws.ensure_table(name, schema, temp=True)
     total = 0
     for batch in batches:
         total += ws.append(name, batch)
     return total
-
-
-_MEMORY_SETTING = re.compile(r"[0-9]+(\.[0-9]+)? ?[KMGT]i?B")
-
-
-@contextmanager
-def memory_limited(ws: Workspace, limit: str | None) -> Iterator[None]:
-    """DuckDB's memory_limit set to `limit` for the block (DuckDB spills to disk beyond it),
-    then back to the workspace's `duckdb.memory_limit`. For readers whose joins would
-    otherwise keep a whole file's text in memory. Settings cannot be parameters, so both
-    values must look like a size ("128MB")."""
-    if limit is None:
-        yield
-        return
-    configured = ws.config.duckdb.memory_limit
-    for value in (limit, configured):
-        if not _MEMORY_SETTING.fullmatch(value):
-            raise ValueError(f"not a memory size: {value!r}")
-    ws.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        ws.execute(f"SET memory_limit = '{configured}'")

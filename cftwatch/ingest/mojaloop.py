@@ -23,25 +23,12 @@ import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import (
-    Check,
-    Progress,
-    Source,
-    memory_limited,
-    sql_str,
-    stage_arrow,
-)
+from cftwatch.ingest._core import Check, Progress, Source, sql_str, stage_arrow
 from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 from cftwatch.jsontext import dumps
 from cftwatch.workspace import Workspace
 
 QUOTES_TABLE = "ingest_mojaloop_quotes"
-LOAD_MEMORY_LIMIT = "384MB"
-"""DuckDB's memory_limit while a Mojaloop file is staged, joined and written (beyond it
-DuckDB spills to the workspace's temp directory). Not lower: rows written inside the
-ingest's open transaction stay in memory until a row group (122,880 rows) is full, one
-per table (quotes, staged transfers, joined), and 256 MB ran out on 100 MB of JSON. A
-100 MB file peaks at about 690 MB RSS with it (about 980 MB with the default 4 GB)."""
 BATCH_RECORDS = 5_000
 """Records per staged Arrow batch: each keeps its JSON text (up to 2 kB), so batches stay
 small enough for a bounded memory whatever the file's size."""
@@ -216,11 +203,6 @@ def store_quotes(ws: Workspace, paths: list[Path]) -> int:
     """Keep every quote in the given files (first one per transactionId wins), in batches
     so that memory stays bounded."""
     ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
-    with memory_limited(ws, LOAD_MEMORY_LIMIT):
-        return _store_quotes(ws, paths)
-
-
-def _store_quotes(ws: Workspace, paths: list[Path]) -> int:
     stored = 0
     rows: list[tuple[str, str | None, str, str]] = []
     for path in paths:
@@ -299,7 +281,7 @@ def _s(value: Any) -> str | None:
 
 
 def _q(path: str) -> str:
-    return f"json_extract_string(q.body, {sql_str(path)})"
+    return f"json_extract_string(_q, {sql_str(path)})"
 
 
 def _party_name(role: str) -> str:
@@ -311,46 +293,20 @@ def _party_name(role: str) -> str:
     return f"coalesce({_q(f'$.{role}.name')}, {full})"
 
 
-QUOTE_FIELDS = {
-    "_scenario": _q("$.transactionType.scenario"),
-    "_sub_scenario": _q("$.transactionType.subScenario"),
-    "_payer_type": _q("$.payer.partyIdInfo.partyIdType"),
-    "_payer_account": _q("$.payer.partyIdInfo.partyIdentifier"),
-    "_payer_fsp": _q("$.payer.partyIdInfo.fspId"),
-    "_payer_name": _party_name("payer"),
-    "_payee_type": _q("$.payee.partyIdInfo.partyIdType"),
-    "_payee_account": _q("$.payee.partyIdInfo.partyIdentifier"),
-    "_payee_fsp": _q("$.payee.partyIdInfo.fspId"),
-    "_payee_name": _party_name("payee"),
-    "_note": _q("$.note"),
-}
-"""The quote fields a transaction takes, extracted once per transfer when the file is
-staged (the passes then read plain columns, not the quote's JSON)."""
-JOINED_TABLE = "_ingest_mojaloop_joined"
-
-
-def _stage_joined(ws: Workspace) -> None:
-    """Transfers joined to their quotes, the quote fields extracted, as one temp table;
-    the raw transfers are dropped (one copy of the file's text at a time)."""
-    fields = ", ".join(f"{expr} AS {name}" for name, expr in QUOTE_FIELDS.items())
-    ws.execute(
-        f"CREATE OR REPLACE TABLE {JOINED_TABLE} AS SELECT t.*, "
-        "q.transaction_id IS NOT NULL AS _has_quote, "
-        "TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, "
-        f"TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts, {fields} FROM _ingest_mojaloop AS t "
-        f"LEFT JOIN {QUOTES_TABLE} AS q ON q.transaction_id = t.transaction_id"
-    )
-    ws.execute("DROP TABLE IF EXISTS _ingest_mojaloop")
-
-
 def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Source:
     ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
-    with memory_limited(ws, LOAD_MEMORY_LIMIT):
-        stage_arrow(ws, "_ingest_mojaloop", STAGE_SCHEMA, _batches(path, progress), temp=False)
-        _stage_joined(ws)
+    stage_arrow(ws, "_ingest_mojaloop", STAGE_SCHEMA, _batches(path, progress))
+    rel = (
+        "(SELECT t.*, q.body AS _q, TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, "
+        "TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts FROM _ingest_mojaloop AS t "
+        f"LEFT JOIN {QUOTES_TABLE} AS q ON q.transaction_id = t.transaction_id)"
+    )
+    scenario = _q("$.transactionType.scenario")
     channel = (
         "CASE "
-        + " ".join(f"WHEN _scenario = {sql_str(k)} THEN {sql_str(v)}" for k, v in SCENARIOS.items())
+        + " ".join(
+            f"WHEN {scenario} = {sql_str(k)} THEN {sql_str(v)}" for k, v in SCENARIOS.items()
+        )
         + " ELSE 'other' END"
     )
     columns = {
@@ -359,16 +315,22 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         "amount": "_amount",
         "currency": "currency",
         "channel": channel,
-        "debtor_id": "_payer_type || ':' || _payer_account",
-        "debtor_name": "_payer_name",
-        "debtor_account": "_payer_account",
-        "debtor_agent": "coalesce(payer_fsp, _payer_fsp)",
-        "creditor_id": "_payee_type || ':' || _payee_account",
-        "creditor_name": "_payee_name",
-        "creditor_account": "_payee_account",
-        "creditor_agent": "coalesce(payee_fsp, _payee_fsp)",
-        "purpose": "_scenario || coalesce('/' || _sub_scenario, '')",
-        "narrative": "_note",
+        "debtor_id": (
+            f"{_q('$.payer.partyIdInfo.partyIdType')} || ':' || "
+            f"{_q('$.payer.partyIdInfo.partyIdentifier')}"
+        ),
+        "debtor_name": _party_name("payer"),
+        "debtor_account": _q("$.payer.partyIdInfo.partyIdentifier"),
+        "debtor_agent": f"coalesce(payer_fsp, {_q('$.payer.partyIdInfo.fspId')})",
+        "creditor_id": (
+            f"{_q('$.payee.partyIdInfo.partyIdType')} || ':' || "
+            f"{_q('$.payee.partyIdInfo.partyIdentifier')}"
+        ),
+        "creditor_name": _party_name("payee"),
+        "creditor_account": _q("$.payee.partyIdInfo.partyIdentifier"),
+        "creditor_agent": f"coalesce(payee_fsp, {_q('$.payee.partyIdInfo.fspId')})",
+        "purpose": (f"{scenario} || coalesce('/' || {_q('$.transactionType.subScenario')}, '')"),
+        "narrative": _q("$.note"),
         "end_to_end_id": "transaction_id",
         "source_ref": "$ref_prefix || 'record ' || CAST(_rec AS VARCHAR)",
     }
@@ -377,7 +339,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         Check(
             "transactionId",
             "transaction_id",
-            "NOT _has_quote",
+            "_q IS NULL",
             "no quote with this transactionId (load its quote first or in the same call)",
         ),
         Check("amount.amount", "amount", "_amount IS NULL", "not a decimal amount"),
@@ -391,15 +353,14 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         Check("completedTimestamp", "ts", "_ts IS NULL", "missing or invalid date/time (ISO 8601)"),
     ]
     return Source(
-        relation=JOINED_TABLE,
+        relation=rel,
         record="_rec",
         raw="_raw",
         columns=columns,
         checks=checks,
         own_ids=True,
         ts_field=("completedTimestamp", "ts"),
-        cleanup=[f"DROP TABLE IF EXISTS {JOINED_TABLE}", "DROP TABLE IF EXISTS _ingest_mojaloop"],
-        memory_limit=LOAD_MEMORY_LIMIT,
+        cleanup=["DROP TABLE IF EXISTS _ingest_mojaloop"],
     )
 
 
