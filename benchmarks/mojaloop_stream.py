@@ -108,7 +108,7 @@ def run_once(path: Path) -> tuple[int, float, float]:
         _, status, usage = os.wait4(proc.pid, 0)
         if status != 0:
             raise SystemExit(f"load failed ({status}): {out}")
-        rows, seconds = out.split()
+        rows, seconds = out.split()[-2:]  # DuckDB may print a progress bar first
         return int(rows), float(seconds), usage.ru_maxrss / 1024
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -35,6 +35,10 @@ DEFAULT_PROFILE = "generic"
 REPORTABLE_STATUSES = ("escalated",)
 """A case is filed only once a supervisor has escalated it; `draft=True` builds one for
 any status, marked as a draft and never recorded as filed."""
+FILING_ROLE = "supervisor"
+"""Filing a report is a supervisor's act (like deciding a case `reported`)."""
+DRAFT_ROLE = "analyst"
+"""A draft files nothing: any user of the store may build one."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ def write_case_report(
     output: str | Path,
     *,
     user: str,
+    actor: str | None = None,
     profile: str | Path | None = None,
     xsd: str | Path | None = None,
     report_type: ReportType | None = None,
@@ -84,13 +89,25 @@ def write_case_report(
     The workspace's reporting settings are checked first (ConfigError naming each key);
     a case not in REPORTABLE_STATUSES is refused (WorkflowError) unless `draft`, which
     writes a file marked DRAFT and records nothing. Raises `ReportValidationError`
-    (nothing written, nothing recorded) when invalid."""
+    (nothing written, nothing recorded) when invalid.
+
+    `user` files it and needs the FILING_ROLE (DRAFT_ROLE for a draft; `AccessDenied`
+    otherwise). `actor` is the OS identity behind it (the CLI's): when given, `user` is
+    re-checked as whom `actor` may act as, and the audit row of the filed report carries
+    `actor` when the two differ, as the cases commands' rows do."""
     chosen = profile or (ws.config.reporting or {}).get("default_profile") or DEFAULT_PROFILE
     fiu = load_profile(chosen)
     institution = InstitutionInfo.from_workspace(ws, fiu)
     xsd_path = fiu.xsd_path(xsd)  # fails early when the FIU's own XSD is needed
     store = OperationalStore.for_workspace(ws)
     try:
+        if actor is not None:
+            user = store.act_as(actor, None if user == actor else user)
+        store.require_role(
+            user,
+            DRAFT_ROLE if draft else FILING_ROLE,
+            "a draft report" if draft else "filing a report",
+        )
         bundle = CaseService(store).case_bundle(case_id)
         _check_reportable(bundle, draft)
         rcase = report_case_from_bundle(bundle)

@@ -26,6 +26,7 @@ from cftwatch.cli._app import (
     console,
     err_console,
     open_workspace,
+    os_user,
     print_json,
     print_table,
     progress,
@@ -85,7 +86,12 @@ def report_command(
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", "-u", help=f"Who files it (default ${USER_ENV}, else the OS user)."),
+        typer.Option(
+            "--user",
+            "-u",
+            help=f"File it as this user (default ${USER_ENV}); only an admin may name another "
+            "user than the OS user. Filing needs the supervisor role; a --draft, analyst.",
+        ),
     ] = None,
     draft: Annotated[
         bool,
@@ -102,6 +108,7 @@ def report_command(
     record it on the case (a --draft is never recorded)."""
     kind = _report_type(report_type)
     who = acting_user(user, workspace)
+    actor = os_user()
     ws = open_workspace(workspace)
     try:
         with progress() as bar:
@@ -112,6 +119,7 @@ def report_command(
                     case_id,
                     output,
                     user=who,
+                    actor=actor,
                     profile=profile,
                     xsd=xsd,
                     report_type=kind,

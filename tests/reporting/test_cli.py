@@ -229,6 +229,6 @@ def test_write_case_report_is_one_call_for_the_demo(ws_path: Path, tmp_path: Pat
     from cftwatch.app.reporting import write_case_report
 
     with Workspace.open(ws_path) as ws:
-        done = write_case_report(ws, "CASE-000001", tmp_path / "demo.xml", user="demo")
+        done = write_case_report(ws, "CASE-000001", tmp_path / "demo.xml", user="mlro")
     assert done.profile.name == "generic" and done.written.path.is_file()
     assert done.to_dict()["transactions"] == 4 and done.report_id >= 1
