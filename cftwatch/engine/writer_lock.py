@@ -129,7 +129,10 @@ class _WriterLocks:
     def release(self, root: Path) -> bool:
         """Drop one hold; True when it was the last (the lock is then free)."""
         key = root.resolve()
-        fd, count = self._held[key]
+        held = self._held.get(key)
+        if held is None:  # already released (a workspace closed twice, e.g. again at exit)
+            return False
+        fd, count = held
         if count > 1:
             self._held[key] = (fd, count - 1)
             return False
