@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing as mp
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -135,7 +136,7 @@ class Screener:
         if len(rows) <= MAX_SCORED + BY_BLOCKING:
             return rows
         core = " ".join(sorted(name.core_tokens)) or name.key
-        keys = [self._core_keys[r] for r in rows]
+        keys = list(operator.itemgetter(*rows)(self._core_keys))
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
         # "Muhammad Yusuf Ahmad Mansur")
