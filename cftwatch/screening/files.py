@@ -17,7 +17,7 @@ from typing import Any
 from cftwatch.errors import ConfigError, InputError
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.notes import with_query_notes
-from cftwatch.screening.screener import Match, Screener
+from cftwatch.screening.screener import Match, Screener, make_query
 from cftwatch.yamlconfig import load_yaml
 
 __all__ = [
@@ -91,18 +91,36 @@ def read_name_queries(path: Path, mapping: Mapping[str, Any]) -> list[NameQuery]
     return [_query_from_row(row, mapping) for row in rows]
 
 
+#: Rows screened together (on the screener's worker processes) before their results go out.
+BATCH_ROWS = 4000
+
+
 def screen_queries(
     screener: Screener, queries: Iterable[NameQuery], threshold: float | None = None
 ) -> Iterator[tuple[NameQuery, list[Match]]]:
     """Each query with its matches at or above `threshold`, best first, in input order; a
-    father's name written into a person's name field (S/O, son of) is screened as one."""
+    father's name written into a person's name field (S/O, son of) is screened as one.
+    Rows go in batches of `BATCH_ROWS` to `Screener.screen_many` (two processes)."""
+    batch: list[NameQuery] = []
     for q in queries:
-        name, father = kyc_name_and_father(q.name, q.father_name, q.kind)
-        matches = screener.screen_name(
-            name, q.kind, q.birth_date, q.country, q.identifiers, father, threshold
-        )
-        matches = with_query_notes(matches, name, father, father != q.father_name)
-        yield q, matches
+        batch.append(q)
+        if len(batch) >= BATCH_ROWS:
+            yield from _screen_batch(screener, batch, threshold)
+            batch = []
+    yield from _screen_batch(screener, batch, threshold)
+
+
+def _screen_batch(
+    screener: Screener, batch: list[NameQuery], threshold: float | None
+) -> Iterator[tuple[NameQuery, list[Match]]]:
+    parsed = [kyc_name_and_father(q.name, q.father_name, q.kind) for q in batch]
+    made = [
+        make_query(name, q.kind, q.birth_date, q.country, q.identifiers, father)
+        for q, (name, father) in zip(batch, parsed, strict=True)
+    ]
+    results = screener.screen_many(made, threshold)
+    for q, (name, father), matches in zip(batch, parsed, results, strict=True):
+        yield q, with_query_notes(matches, name, father, father != q.father_name)
 
 
 def screen_file(

@@ -26,6 +26,8 @@ import pyarrow as pa
 
 from cftwatch.screening.normalize import NormalizedName, name_forms, normalize_name, skeleton
 
+_UNSEEN: Any = object()
+
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
 INDEX_FORMAT = 3
@@ -73,40 +75,52 @@ class NameIndex:
     token_df: Counter[str] = field(default_factory=Counter)
     table: pa.Table | None = None
     """The entities as built from (kept so saving them round-trips exactly)."""
+    _blocking: dict[str, tuple[np.ndarray, float] | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Per key, its posting and weight as `candidates` uses them (filled as keys are met)."""
 
     def idf(self, token: str) -> float:
         n = max(len(self.names), 1)
         return math.log((n + 1) / (self.token_df.get(token, 0) + 1)) + 1.0
 
+    def _key_blocking(self, key: str) -> tuple[np.ndarray, float] | None:
+        """A key's posting and weight (its rarity), or None for a key too common to block on."""
+        posting = self.postings.get(key)
+        if posting is None or len(posting) > (MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING):
+            return None
+        weight = math.log(max(len(self.names), 1) / len(posting)) + 1.0
+        return posting, weight * 0.35 if key[0] == "g" else weight
+
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
         """Listed-name rows sharing the rarest keys with the query, best first."""
-        n = max(len(self.names), 1)
         keys = name_keys(query)
         for expansion in query.expansions:
             keys |= name_keys(expansion)
-        arrays, weights = [], []
+        arrays, weights, lengths = [], [], []
         for key in keys:
-            posting = self.postings.get(key)
-            if posting is None or len(posting) > (
-                MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING
-            ):
-                continue
-            weight = math.log(n / len(posting)) + 1.0
-            if key[0] == "g":
-                weight *= 0.35
-            arrays.append(posting)
-            weights.append(np.full(len(posting), weight))
+            blocking = self._blocking.get(key, _UNSEEN)
+            if blocking is _UNSEEN:
+                blocking = self._blocking[key] = self._key_blocking(key)
+            if blocking is not None:
+                arrays.append(blocking[0])
+                weights.append(blocking[1])
+                lengths.append(len(blocking[0]))
         if not arrays:
             return []
-        # sum the key weights per listed name over the (few thousand) postings hit, not
-        # over every listed name
-        rows, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
-        scores = np.bincount(inverse, np.concatenate(weights), minlength=len(rows))
+        # sum the key weights per listed name in one dense pass (no sort of the postings
+        # hit); every key weight is > 0, so the names hit are exactly the non-zero sums,
+        # in row order, with the same sums as a per-row grouping would give
+        summed = np.bincount(
+            np.concatenate(arrays), np.repeat(weights, lengths), minlength=len(self.names)
+        )
+        rows = np.flatnonzero(summed)
+        scores = summed[rows]
         order = np.arange(len(rows))
         if len(rows) > limit:
             order = np.argpartition(scores, -limit)[-limit:]
         order = order[np.lexsort((rows[order], -scores[order]))]
-        return [int(r) for r in rows[order]]
+        return rows[order].tolist()
 
     def save(self, path: Path) -> None:
         """Write the index as data to `path` (suffix `.npz`), atomically."""

@@ -7,7 +7,9 @@ operations that read `list_entities` and write hits and alerts live in `screenin
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing as mp
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -134,7 +136,7 @@ class Screener:
         if len(rows) <= MAX_SCORED + BY_BLOCKING:
             return rows
         core = " ".join(sorted(name.core_tokens)) or name.key
-        keys = [self._core_keys[r] for r in rows]
+        keys = list(operator.itemgetter(*rows)(self._core_keys))
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
         # "Muhammad Yusuf Ahmad Mansur")
@@ -241,14 +243,31 @@ class Screener:
     def screen_many(
         self, queries: Sequence[Query], threshold: float | None = None, workers: int = 2
     ) -> list[list[Match]]:
-        """Screen a batch on `workers` processes (fork; the index is shared copy-on-write)."""
-        if workers <= 1 or len(queries) < 200 or "fork" not in mp.get_all_start_methods():
-            return [self.screen(q, threshold) for q in queries]
-        global _WORKER_SCREENER
-        _WORKER_SCREENER = self
-        chunk = max(1, len(queries) // (workers * 8))
-        with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(_screen_in_worker, [(q, threshold) for q in queries], chunksize=chunk)
+        """Screen a batch on `workers` processes, each distinct query once (a batch of
+        payments repeats its counterparties). The workers are forked once per batch and read
+        the index copy-on-write: the objects that exist at the fork are frozen out of the
+        garbage collector first, so a collection in a worker does not touch (and so copy)
+        every page of the index."""
+        unique = list(dict.fromkeys(queries))
+        if workers <= 1 or len(unique) < 200 or "fork" not in mp.get_all_start_methods():
+            results = [self.screen(q, threshold) for q in unique]
+        else:
+            global _WORKER_SCREENER
+            _WORKER_SCREENER = self
+            chunk = max(1, len(unique) // (workers * 8))
+            gc.freeze()
+            try:
+                with mp.get_context("fork").Pool(workers) as pool:
+                    results = pool.map(
+                        _screen_in_worker, [(q, threshold) for q in unique], chunksize=chunk
+                    )
+            finally:
+                gc.unfreeze()
+                _WORKER_SCREENER = None
+        if len(unique) == len(queries):
+            return results
+        by_query = dict(zip(unique, results, strict=True))
+        return [list(by_query[q]) for q in queries]
 
     def screen_identifier(self, value: str) -> list[Match]:
         """Exact screening of a wallet address or account/document number."""
