@@ -486,6 +486,10 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--decoys", type=Path, default=DECOYS, help="real decoys (screening_real.py)")
     ap.add_argument("--no-real", action="store_true", help="skip press spellings / real decoys")
+    ap.add_argument(
+        "--split", choices=("tune", "report", "both"), default="both", help="real-data split(s)"
+    )
+    ap.add_argument("--real-only", action="store_true", help="skip the generated-name seeds")
     args = ap.parse_args()
     with loaded_lists(args.lists) as loaded:
         counts = loaded.counts()
@@ -502,7 +506,10 @@ def main() -> None:
         )
         if not args.no_real:
             print("press/KYC spellings and real decoys (screening_real.py; report split to quote):")
-            report_real(screener, args.threshold, args.decoys, baseline=bool(args.baseline_n))
+            splits = ("tune", "report") if args.split == "both" else (args.split,)
+            report_real(screener, args.threshold, args.decoys, bool(args.baseline_n), splits=splits)
+        if args.real_only:
+            return
         baseline = Baseline(screener) if args.baseline_n else None
         results = [
             run_seed(loaded, screener, baseline, int(s), args) for s in args.seeds.split(",")

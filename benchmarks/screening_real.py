@@ -145,12 +145,19 @@ def shortlist_recall(screener: Screener, rows: list[Row]) -> tuple[float, int, l
     return rate, n, lost
 
 
-def report_real(screener: Screener, cut: float, decoys_path: Path, baseline: bool) -> dict:
-    """Print and return recall on press/KYC spellings and false alerts on real decoys."""
+def report_real(
+    screener: Screener,
+    cut: float,
+    decoys_path: Path,
+    baseline: bool,
+    splits: tuple[str, ...] = ("tune", "report"),
+) -> dict:
+    """Print and return recall on press/KYC spellings and false alerts on real decoys;
+    `splits=("tune",)` while tuning, so the `report` figures stay unseen."""
     press, decoys = press_rows(), decoy_rows(decoys_path)
     base = TokenSortBaseline(screener) if baseline else None
     out: dict[str, float] = {}
-    for split in ("tune", "report"):
+    for split in splits:
         p_rows = [r for r in press if r.split == split]
         d_rows = [r for r in decoys if r.split == split]
         found = {r: _cftwatch_hits(screener, r, cut) for r in p_rows}

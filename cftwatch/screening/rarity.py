@@ -17,6 +17,7 @@ from cftwatch.screening.normalize import normalize_name
 __all__ = [
     "COMBINATION_SHARE",
     "COMMON_SHARE",
+    "COMPOUND_PREFIXES",
     "WHOLE_NAME_SHARE",
     "combination_share",
     "common_parts",
@@ -85,11 +86,19 @@ def known_names() -> frozenset[str]:
     return frozenset(t for t, n in counts.items() if n >= KNOWN_COUNT and len(t) >= 3) - titles
 
 
+#: Prefixes that make one given name with the part after them ("Abdul Baqi", "Abdur Rauf"):
+#: they say nothing beyond that part, so next to it they count as carried by every name.
+COMPOUND_PREFIXES = frozenset({"abd"})
+
+
 def combination_share(parts: list[tuple[str, str]]) -> float:
     """Expected share of names carrying all these matched parts, each pair (query spelling,
-    listed spelling) counted by its commoner spelling, parts taken as independent."""
+    listed spelling) counted by its commoner spelling, parts taken as independent; a compound
+    prefix (Abdul) next to another part adds nothing, as "Abdul Bari" is one given name."""
     total, _, _ = _population()
     out = 1.0
     for a, b in parts:
+        if len(parts) > 1 and (a in COMPOUND_PREFIXES or b in COMPOUND_PREFIXES):
+            continue
         out *= max(part_share(a), part_share(b), UNSEEN_COUNT / total)
     return out

@@ -22,7 +22,13 @@ from rapidfuzz import fuzz, process
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.index import NameIndex, build_index
-from cftwatch.screening.normalize import MAX_NAME_CHARS, NormalizedName, normalize_name
+from cftwatch.screening.kyc import kyc_name_and_father
+from cftwatch.screening.normalize import (
+    MAX_NAME_CHARS,
+    NormalizedName,
+    is_place_word,
+    normalize_name,
+)
 from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
@@ -168,7 +174,12 @@ class Screener:
         cut = DEFAULT_THRESHOLD if threshold is None else threshold
         if query.kind is None and "generic" in query.name.kinds and len(query.name.tokens) > 1:
             query = replace(query, kind="organization")
-        variants = [query, *(replace(query, name=e) for e in query.name.expansions)]
+        # an expansion that is only place words ("(Pakistan)" read out of a company name)
+        # names no one: matching it alone would let any listed "Pakistan ..." through
+        variants = [
+            query,
+            *(replace(query, name=e) for e in query.name.expansions if not _only_places(e)),
+        ]
         rows = [] if query.name.is_empty else list(dict.fromkeys(self._shortlist(query.name)))
         # first pass: scores only; the matches returned are explained afterwards
         best: dict[int, tuple[float, int, int]] = {}  # entity row -> (score, name row, variant)
@@ -334,6 +345,11 @@ def _screen_in_worker(args: tuple[Query, float | None]) -> list[Match]:
     return _WORKER_SCREENER.screen(args[0], args[1])
 
 
+def _only_places(name: NormalizedName) -> bool:
+    core = name.core_tokens
+    return bool(core) and all(is_place_word(t) for t in core)
+
+
 def make_query(
     name: str,
     kind: str | None = None,
@@ -342,7 +358,9 @@ def make_query(
     identifiers: Iterable[str] = (),
     father_name: str | None = None,
 ) -> Query:
-    """A query from plain values; `kind` must be person or organization (or None)."""
+    """A query from plain values; `kind` must be person or organization (or None). A
+    father's name written into the name field ("... S/O Kamal Din") is read out of it."""
+    name, father_name = kyc_name_and_father(name, father_name, kind)
     return Query(
         normalize_name(name),
         _kind(kind),
@@ -364,13 +382,16 @@ def party_query(row: Mapping[str, Any]) -> Query:
         parsed_kind = _kind(row.get("kind") or row.get("party_type"))
     except InputError:
         parsed_kind = None
+    name, father = kyc_name_and_father(
+        str(row.get("name") or ""), row.get("father_name") or None, parsed_kind
+    )
     return Query(
-        normalize_name(row.get("name") or ""),
+        normalize_name(name),
         parsed_kind,
         str(row["birth_date"]) if row.get("birth_date") else None,
         (row.get("country") or row.get("nationality") or "").upper() or None,
         tuple(str(i) for i in idents),
-        normalize_name(row["father_name"]) if row.get("father_name") else None,
+        normalize_name(father) if father else None,
     )
 
 

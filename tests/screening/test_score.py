@@ -219,3 +219,23 @@ def test_exact_name_is_not_crowded_out_by_longer_names_containing_it() -> None:
     found = s.screen_name("Yousaf Muhammad", father_name="Ata Muhammad", threshold=0.0, limit=5)
     assert found[0].entity_id == "pk-nacta:4S-900"
     assert found[0].score >= DEFAULT_THRESHOLD
+
+
+def test_kyc_name_field_with_father_is_parsed_in_queries() -> None:
+    """Issue 17 (11): "S/O" in a name field, screened by name or from a parties row."""
+    from cftwatch.screening.screener import make_query, party_query
+    from tests.screening.conftest import entity
+
+    s = _small([entity("un", "QDi.263", ["Hafiz Muhammad Saeed"], father_names=["Kamal Din"])])
+    q = make_query("HAFIZ MUHAMMAD SAEED S/O KAMAL DIN")
+    assert q.name.tokens == ("hafiz", "muhammad", "saeed")
+    assert q.father_name is not None and q.father_name.tokens == ("kamal", "din")
+    match = s.screen(q)[0]
+    assert match.score >= DEFAULT_THRESHOLD
+    assert any(f.name == "father_name" and f.contribution > 0 for f in match.features)
+    row = {"name": "Hafiz Muhammad Saeed son of Kamal-ud-Din", "kind": "person"}
+    assert party_query(row).father_name is not None
+    # a father's name given on its own wins over one read from the name field
+    given = party_query({"name": "Ali Raza S/O Kamal Din", "father_name": "Umar Din"})
+    assert given.father_name is not None and given.father_name.tokens == ("umar", "din")
+    assert party_query({"name": "Ali S/O Traders", "kind": "organization"}).father_name is None

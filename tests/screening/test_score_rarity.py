@@ -81,3 +81,33 @@ def test_shortlist_is_not_crowded_out_by_generic_words() -> None:
     s = Screener(entities_table(rows))
     name = s.screen_name("Hesong Trading Corporation", threshold=0.0, limit=3)
     assert name and name[0].entity_id == "un:KPe.024"
+
+
+def test_abdul_adds_nothing_to_the_part_it_compounds_with() -> None:
+    """Issue 17 (2): "Abdul Bari" is one given name; counted as two independent parts it looked
+    one name in 100,000 and every customer of that name alerted."""
+    assert combination_share([("abd", "abd"), ("bari", "bari")]) == part_share("bari")
+    assert combination_share([("abd", "abd")]) == part_share("abd")  # alone it still counts
+    s = Screener(
+        entities_table(
+            [
+                entity("ofac-sdn", "1", ["BARI, Abdul"]),
+                entity("ofac-sdn", "2", ["ZARNOOSH, Abdul Bari"]),
+            ]
+        )
+    )
+    assert _best(s, "Abdul Bari")[1] < DEFAULT_THRESHOLD
+    assert _best(s, "عبدالباری")[1] < DEFAULT_THRESHOLD
+    assert _best(s, "Abdul Bari Zarnoosh") == ("ofac-sdn:2", 1.0)
+
+
+def test_a_place_word_in_brackets_is_no_name_of_its_own() -> None:
+    """Issue 17 (4, 5): "Colgate Palmolive (Pakistan) Limited" is not "Pakistan Relief
+    Foundation"; the bracketed "(Pakistan)" alone matched it at 0.98."""
+    s = Screener(
+        entities_table(
+            [entity("ofac-sdn", "1", ["PAKISTAN RELIEF FOUNDATION"], schema="Organization")]
+        )
+    )
+    assert _best(s, "Colgate Palmolive (Pakistan) Limited")[1] < DEFAULT_THRESHOLD
+    assert _best(s, "Pakistan Relief Foundation")[1] >= DEFAULT_THRESHOLD
