@@ -141,6 +141,13 @@ def scatter_gather(
         j.mutate(txn_id=j.x1, ts_s=j.t1), keys, "mid", window_s, min_intermediaries
     )
     rows = rows_in_episodes(episodes(anchors, keys, window_s), j.mutate(ts_s=j.t1), keys)
+    return scatter_gather_instances(rows, keys)
+
+
+def scatter_gather_instances(rows: ir.Table, keys: list[str]) -> ir.Table:
+    """One instance per (source, target, episode) from two-leg rows (`x1/ts1/v1` out of the
+    source, `x2/ts2/v2` into the target, `mid` the intermediary): its window, transactions,
+    amount scattered, amount gathered and number of intermediaries."""
     common = [*keys, "ep_start", "src", "dst", "mid"]
     first = rows.select(*common, x=rows.x1, ts=rows.ts1, v=rows.v1, leg=ibis.literal(1))
     second = rows.select(*common, x=rows.x2, ts=rows.ts2, v=rows.v2, leg=ibis.literal(2))

@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
+from cftwatch.network.motifs import scatter_gather_instances
 
 
 def node_ranks(edges: ir.Table) -> ir.Table:
@@ -192,20 +193,7 @@ def windowed_scatter_gather(
     keys = ["pair", "currency"]
     anchors = anchors_by_distinct(j.mutate(txn_id=j.x1), keys, "mid", window_s, min_intermediaries)
     rows = rows_in_episodes(episodes(anchors, keys, window_s), j, keys)
-    common = [*keys, "ep_start", "src", "dst", "mid"]
-    first = rows.select(*common, x=rows.x1, ts=rows.ts1, v=rows.v1, leg=ibis.literal(1))
-    second = rows.select(*common, x=rows.x2, ts=rows.ts2, v=rows.v2, leg=ibis.literal(2))
-    legs = first.union(second).distinct()
-    out = legs.leg == 1
-    g = legs.group_by([*keys, "ep_start", "src", "dst"]).aggregate(
-        window_start=legs.ts.min(),
-        window_end=legs.ts.max(),
-        txn_ids=legs.x.collect(),
-        amount=legs.v.sum(where=out),
-        gathered=legs.v.sum(where=~out),
-        intermediaries=legs.mid.nunique(),
-    )
-    return g.drop("pair")
+    return scatter_gather_instances(rows, keys)
 
 
 __all__ = ["node_ranks", "structural_cycles", "windowed_scatter_gather"]
