@@ -83,5 +83,7 @@ class SparkEngine(Engine):
         return self._ibis.table(self._view(name, data))
 
     def _view(self, name: str, data: pa.Table) -> str:
-        self.session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        # straight from Arrow: through pandas, Spark would infer decimal precision from the
+        # values and later sums would overflow the inferred type
+        self.session.createDataFrame(data).createOrReplaceTempView(name)
         return name

@@ -100,6 +100,7 @@ def structural_cycles(
         x1=s.txn_id,
     )
     path = _bounded(path, max_paths)
+    amount_type = e.amount.type()  # sums keep the input type, so every hop count unions
     found: list[ir.Table] = []
     for k in range(2, max_hops + 1):
         nxt = e.select(_s=e.src, _d=e.dst, _c=e.currency, _t=e.ts_s, _ts=e.ts, _v=e.amount,
@@ -116,7 +117,7 @@ def structural_cycles(
             t_hi=ibis.greatest(j.t_hi, j._t),
             ts_lo=ibis.ifelse(j._t < j.t_lo, j._ts, j.ts_lo),
             ts_hi=ibis.ifelse(j._t > j.t_hi, j._ts, j.ts_hi),
-            total=j.total + j._v,
+            total=(j.total + j._v).cast(amount_type),
             a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
             a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
         ).rename({f"x{k}": "_x"})
