@@ -17,6 +17,7 @@ audit row) before the answer; the same payment again gets the stored answer.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -80,6 +81,8 @@ BLOCK_SCORE = 0.95
 (0.85) up to it, the payment is held for review."""
 SCREEN_CACHE = 50_000
 """Screening results remembered per (name, country): counterparties repeat."""
+REBUILD_WAIT_S = 120.0
+"""How long a worker waits for another worker's rebuild of the shared state."""
 PARTIES = ("debtor", "creditor")
 _TEXT_FIELDS = tuple(
     c for c in cs.TRANSACTIONS.names if c not in ("ts", "amount", "source_format", "source_ref")
@@ -270,7 +273,7 @@ class DecisionEngine:
                 streaming_rules(
                     config, ws.config.institution.currency, ws.config.institution.exchange_rates
                 ),
-                open_state_store(state_url),
+                open_state_store(state_url, prefix=state_prefix(store)),
                 frozenset(config.settings.get("high_risk_countries") or ()),
             )
             try:
@@ -294,9 +297,12 @@ class DecisionEngine:
         since = newest - dt.timedelta(seconds=self.rules.horizon_s)
         generation = f"{newest.isoformat()}|{self.rules.horizon_s}"
         if not self.state.claim_rebuild(generation):
+            self.state.wait_rebuilt(generation, REBUILD_WAIT_S)
             return 0
         legs = [*_workspace_legs(ws, since), *_journal_legs(self.store, since)]
-        return self.state.load(legs, self.rules.horizon_s)
+        count = self.state.load(legs, self.rules.horizon_s)
+        self.state.mark_rebuilt(generation)
+        return count
 
     # -- deciding ------------------------------------------------------------------
 
@@ -388,6 +394,12 @@ class DecisionEngine:
                     }
                 )
         return reasons
+
+
+def state_prefix(store: OperationalStore) -> str:
+    """The shared state's key prefix: one per operational store, so several workspaces
+    can share one Redis and every worker of one workspace finds the same keys."""
+    return "cftwatch:" + hashlib.sha256(store.url.encode("utf-8")).hexdigest()[:12]
 
 
 def _match_reason(rule_id: str, party: str, text: str, m: Match, verdict: str) -> dict[str, Any]:

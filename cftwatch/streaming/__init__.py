@@ -13,6 +13,7 @@ from cftwatch.streaming.state import (
     MemoryStateStore,
     RedisStateStore,
     StateStore,
+    StateUnavailable,
     open_state_store,
 )
 from cftwatch.streaming.windows import (
@@ -33,6 +34,7 @@ __all__ = [
     "RedisStateStore",
     "Signal",
     "StateStore",
+    "StateUnavailable",
     "StreamingRules",
     "Structuring",
     "Velocity",

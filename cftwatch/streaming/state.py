@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from cftwatch.errors import ConfigError, DependencyMissing
+from cftwatch.errors import CftwatchError, ConfigError, DependencyMissing
 from cftwatch.streaming.model import Leg
+
+
+class StateUnavailable(CftwatchError):
+    """The shared state store cannot be reached (the service answers 503)."""
+
 
 MAX_LEGS = 20_000
 """Most legs kept per account; a hub beyond it keeps its newest (windows then undercount)."""
@@ -33,8 +39,13 @@ class StateStore(Protocol):
         ...
 
     def claim_rebuild(self, generation: str) -> bool:
-        """True for exactly one caller per `generation`: that one rebuilds the state."""
+        """True for exactly one caller per `generation`: that one rebuilds the state (and
+        then calls `mark_rebuilt`); the others wait for it (`wait_rebuilt`)."""
         ...
+
+    def mark_rebuilt(self, generation: str) -> None: ...
+
+    def wait_rebuilt(self, generation: str, timeout_s: float) -> bool: ...
 
     def clear(self) -> None: ...
 
@@ -86,6 +97,12 @@ class MemoryStateStore:
             self._generations.add(generation)
             return True
 
+    def mark_rebuilt(self, generation: str) -> None:
+        pass
+
+    def wait_rebuilt(self, generation: str, timeout_s: float) -> bool:
+        return True
+
     def accounts(self) -> int:
         return len(self._legs)
 
@@ -116,7 +133,11 @@ class RedisStateStore:
             raise ConfigError.at(f"not a Redis URL: {exc}", field="state_url") from exc
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
         self.prefix, self.ttl_s = prefix, ttl_s
-        self.url = url
+        self._masked = url.split("@")[-1]
+        try:
+            self._redis.ping()
+        except self._errors as exc:
+            raise StateUnavailable(f"state store {self._masked} cannot be reached: {exc}") from exc
 
     def _key(self, account: str) -> str:
         return f"{self.prefix}:a:{account}"
@@ -126,7 +147,10 @@ class RedisStateStore:
         pipe = self._redis.pipeline(transaction=True)
         self._queue_add(pipe, key, leg, horizon_s)
         pipe.zrange(key, 0, -1)
-        result = pipe.execute()
+        try:
+            result = pipe.execute()
+        except self._errors as exc:
+            raise StateUnavailable(f"state store {self._masked}: {exc}") from exc
         return sorted(_decoded(result[-1]))
 
     def _queue_add(self, pipe: object, key: str, leg: Leg, horizon_s: float) -> None:
@@ -149,7 +173,19 @@ class RedisStateStore:
         return count
 
     def claim_rebuild(self, generation: str) -> bool:
-        return bool(self._redis.set(f"{self.prefix}:built:{generation}", "1", nx=True))
+        claimed = self._redis.set(f"{self.prefix}:claim:{generation}", "1", nx=True, ex=3600)
+        return bool(claimed)
+
+    def mark_rebuilt(self, generation: str) -> None:
+        self._redis.set(f"{self.prefix}:built:{generation}", "1", ex=86_400 * 30)
+
+    def wait_rebuilt(self, generation: str, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._redis.exists(f"{self.prefix}:built:{generation}"):
+                return True
+            time.sleep(0.05)
+        return False
 
     def clear(self) -> None:
         for key in self._redis.scan_iter(match=f"{self.prefix}:*", count=1000):
