@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
 from cftwatch.errors import WorkspaceError
+from cftwatch.server.decisions import GroupCommitter
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
 from cftwatch.server.limits import BodySizeLimit
@@ -60,6 +61,7 @@ def create_app(
     try:
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
+            ctx.committer = GroupCommitter(store)
     except BaseException:
         store.close()
         raise

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from cftwatch.app.decide import DecisionEngine, parse_payment, payments_from_xml
+from cftwatch.app.decide import DecisionEngine, NewDecision, parse_payment, payments_from_xml
 from cftwatch.errors import InputError
 from cftwatch.jsontext import to_jsonable
 from cftwatch.schema import TRANSACTIONS
@@ -115,7 +115,12 @@ async def evaluate(
             f"one payment expected, got {len(payments)}: use /v1/transactions/evaluate:batch",
             field="body",
         )
-    return to_jsonable(engine.evaluate(payments[0], actor.name).to_dict())
+    decided = engine.decide(payments[0], actor.name)
+    if isinstance(decided, NewDecision) and ctx.committer is not None:
+        return to_jsonable((await ctx.committer.commit(decided)).to_dict())
+    if isinstance(decided, NewDecision):
+        decided = engine.evaluate(payments[0], actor.name)
+    return to_jsonable(decided.to_dict())
 
 
 @router.post(
