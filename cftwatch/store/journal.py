@@ -100,8 +100,10 @@ def store_decisions(
                 created.append(d.payment_key)
         by_user: dict[str, list[dict[str, Any]]] = {}
         fresh = set(created)
+        audited: set[str] = set()
         for d in new:
-            if d.payment_key in fresh:
+            if d.payment_key in fresh and d.payment_key not in audited:
+                audited.add(d.payment_key)
                 by_user.setdefault(d.user, []).append(
                     {
                         "entity_type": "payment",

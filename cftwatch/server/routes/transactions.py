@@ -11,12 +11,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from cftwatch.app.decide import DecisionEngine, NewDecision, parse_payment, payments_from_xml
+from cftwatch.app.decide import (
+    DecisionEngine,
+    NewDecision,
+    answer,
+    parse_payment,
+    payments_from_xml,
+)
 from cftwatch.errors import InputError
 from cftwatch.jsontext import to_jsonable
 from cftwatch.schema import TRANSACTIONS
 from cftwatch.server.deps import Actor, ServerContext, get_context, require_role
 from cftwatch.server.errors import ApiError
+from cftwatch.store import store_decisions
 
 router = APIRouter(tags=["transactions"])
 
@@ -116,10 +123,11 @@ async def evaluate(
             field="body",
         )
     decided = engine.decide(payments[0], actor.name)
-    if isinstance(decided, NewDecision) and ctx.committer is not None:
-        return to_jsonable((await ctx.committer.commit(decided)).to_dict())
     if isinstance(decided, NewDecision):
-        decided = engine.evaluate(payments[0], actor.name)
+        if ctx.committer is not None:  # stored with the group of concurrent requests
+            decided = await ctx.committer.commit(decided)
+        else:
+            decided = answer(*store_decisions(ctx.store, [decided])[0])
     return to_jsonable(decided.to_dict())
 
 
