@@ -21,6 +21,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     screening,
     synth,
     users,
+    webhooks,
     workspace,
 )
 from cftwatch.cli._app import app
