@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import screening
-from cftwatch.screening import JudgementRecord, Screener
+from cftwatch.screening import JudgementRecord, NameQuery, Screener
 from cftwatch.store import OperationalStore
 from cftwatch.workspace import Workspace
 
@@ -18,6 +18,7 @@ __all__ = [
     "judge",
     "judgement_store",
     "rescreen_on_list_change",
+    "screen_name_queries",
     "screen_parties",
     "screen_workspace",
 ]
@@ -89,3 +90,21 @@ def screen_workspace(
     if rescreen:
         summary["rescreen"] = rescreen_on_list_change(ws, threshold=threshold)
     return summary
+
+
+IN_PROCESS_BATCH = 150
+"""Queries screened together in a server process: below `Screener.screen_many`'s fork
+threshold, so a request never forks worker processes from a threaded server."""
+
+
+def screen_name_queries(
+    screener: Screener, queries: list[NameQuery], threshold: float | None = None
+) -> list[dict[str, Any]]:
+    """`cftwatch screen --json`'s documents ({"query", "results"}) for `queries`, in order,
+    screened in this process (the decision service calls this per request)."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(queries), IN_PROCESS_BATCH):
+        chunk = queries[start : start + IN_PROCESS_BATCH]
+        for query, matches in screening.screen_queries(screener, chunk, threshold):
+            out.append({"query": query.name or "", "results": [m.to_dict() for m in matches]})
+    return out

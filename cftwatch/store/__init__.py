@@ -10,6 +10,14 @@ store sits below the stages and knows nothing of them.
 from __future__ import annotations
 
 from cftwatch.store.chain import GENESIS
+from cftwatch.store.keys import (
+    ApiKeyRecord,
+    KeyOwner,
+    create_key,
+    key_owner,
+    list_keys,
+    revoke_key,
+)
 from cftwatch.store.models import (
     CASE_STATUSES,
     DECISION_KINDS,
@@ -50,6 +58,7 @@ __all__ = [
     "ROLES",
     "VERDICTS",
     "AccessDenied",
+    "ApiKeyRecord",
     "AuditEntry",
     "CaseAlertRow",
     "CaseId",
@@ -57,6 +66,7 @@ __all__ = [
     "DecisionRow",
     "EvidenceRow",
     "Judgement",
+    "KeyOwner",
     "NoteRow",
     "OperationalStore",
     "Record",
@@ -65,10 +75,14 @@ __all__ = [
     "StoreError",
     "UserRecord",
     "Verdict",
+    "create_key",
     "format_case_id",
     "head_revision",
     "in_chunks",
+    "key_owner",
+    "list_keys",
     "parse_case_id",
+    "revoke_key",
     "utcnow",
     "valid_user_name",
 ]

@@ -253,3 +253,38 @@ class ReportRow(Base):
     path: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ApiKeyRow(Base):
+    """An API key of a user: its public id and the SHA-256 of its secret (never the secret).
+    Revoking sets `revoked_at`; the row stays, so the audit log can name the key."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("key_id"), Index("ix_api_keys_user", "user"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(200))
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class PaymentDecisionRow(Base):
+    """A payment evaluated by the decision service, with its decision and reasons, stored
+    before the answer is sent. Append-only; `payment_key` (the txn_id, else the UETR) is
+    unique, so the same payment sent twice is stored once. A batch `cftwatch monitor`
+    sees these payments (`cftwatch.app.decide.sync_decided_payments`)."""
+
+    __tablename__ = "payment_decisions"
+    __table_args__ = (UniqueConstraint("payment_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    payment_key: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    payment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reasons: Mapped[list[Any]] = mapped_column(JSON)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,16 @@
+"""The API's routers, one module each; `create_app` includes every router in `ROUTERS`.
+A new group of endpoints is a new module here and one line in the list."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cftwatch.server.routes import health, screen, transactions
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    screen.router,
+    transactions.router,
+]
+
+__all__ = ["ROUTERS"]
