@@ -17,9 +17,10 @@ from pathlib import Path
 from cftwatch.errors import CftwatchError, ConfigError, InputError
 from cftwatch.lists import SOURCES, UpdateResult, load_list
 from cftwatch.lists.update import DEFAULT_SOURCES
+from cftwatch.store import OperationalStore
 from cftwatch.workspace import Workspace
 
-__all__ = ["FOLDER_KEY", "lists_folder", "update_lists_from_folder"]
+__all__ = ["FOLDER_KEY", "lists_folder", "record_list_update", "update_lists_from_folder"]
 
 FOLDER_KEY = "folder"
 """`lists.folder` in `cftwatch.yaml`: where the server's list update reads the files."""
@@ -69,3 +70,20 @@ def update_lists_from_folder(
         status = "unchanged" if version.unchanged else "loaded"
         results.append(UpdateResult(source, str(where), status, version))
     return results
+
+
+def record_list_update(store: OperationalStore, user: str, results: list[UpdateResult]) -> None:
+    """One audit row per source that loaded a new version, naming who asked for it."""
+    entries = [
+        {
+            "entity_type": "list_version",
+            "entity_id": r.version.version_id,
+            "action": "load",
+            "after": {"source": r.source, "folder": r.url, "sha256": r.version.sha256},
+        }
+        for r in results
+        if r.status == "loaded" and r.version is not None
+    ]
+    if entries:
+        with store.session() as s:
+            store.write_audit(s, entries, user=user)

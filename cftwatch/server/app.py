@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
 from cftwatch.errors import WorkspaceError
+from cftwatch.server import webhooks
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
 from cftwatch.server.limits import BodySizeLimit
@@ -64,9 +65,12 @@ def create_app(
         store.close()
         raise
 
+    hooks = webhooks.start_for_workspace(root)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        webhooks.uninstall(hooks)
         ctx.close()
 
     app = FastAPI(
@@ -83,6 +87,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.webhooks = hooks
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     for router in ROUTERS:

@@ -258,11 +258,12 @@ def installed() -> WebhookDispatcher | None:
     return _active
 
 
-def uninstall() -> None:
-    """Stop and forget the installed dispatcher."""
+def uninstall(dispatcher: WebhookDispatcher | None = None) -> None:
+    """Stop `dispatcher` (default: the installed one), and forget it if it is installed."""
     global _active
     with _active_lock:
-        dispatcher, _active = _active, None
+        if dispatcher is None or dispatcher is _active:
+            dispatcher, _active = _active, None
     if dispatcher is not None:
         dispatcher.close()
 
