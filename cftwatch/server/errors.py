@@ -26,6 +26,7 @@ from cftwatch.errors import (
 )
 from cftwatch.jsontext import to_jsonable
 from cftwatch.store import AccessDenied, StoreError
+from cftwatch.streaming import StateUnavailable
 
 log = logging.getLogger("cftwatch.server")
 
@@ -40,6 +41,7 @@ _STATUS: tuple[tuple[type[CftwatchError], int], ...] = (
     (StoreError, 503),
     (WorkspaceError, 503),
     (DependencyMissing, 503),
+    (StateUnavailable, 503),
 )
 
 

@@ -10,6 +10,13 @@ store sits below the stages and knows nothing of them.
 from __future__ import annotations
 
 from cftwatch.store.chain import GENESIS
+from cftwatch.store.journal import (
+    PaymentDecision,
+    decisions_since,
+    newest_payment_time,
+    store_decision,
+    stored_decision,
+)
 from cftwatch.store.keys import (
     ApiKeyRecord,
     KeyOwner,
@@ -69,6 +76,7 @@ __all__ = [
     "KeyOwner",
     "NoteRow",
     "OperationalStore",
+    "PaymentDecision",
     "Record",
     "ReportRecord",
     "ReportRow",
@@ -76,13 +84,17 @@ __all__ = [
     "UserRecord",
     "Verdict",
     "create_key",
+    "decisions_since",
     "format_case_id",
     "head_revision",
     "in_chunks",
     "key_owner",
     "list_keys",
+    "newest_payment_time",
     "parse_case_id",
     "revoke_key",
+    "store_decision",
+    "stored_decision",
     "utcnow",
     "valid_user_name",
 ]

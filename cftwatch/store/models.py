@@ -279,10 +279,12 @@ class PaymentDecisionRow(Base):
     sees these payments (`cftwatch.app.decide.sync_decided_payments`)."""
 
     __tablename__ = "payment_decisions"
-    __table_args__ = (UniqueConstraint("payment_key"),)
+    __table_args__ = (UniqueConstraint("payment_key"), Index("ix_payment_decisions_ts", "ts"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     payment_key: Mapped[str] = mapped_column(String(200))
+    ts: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    """The payment's own time (the state is rebuilt from the recent ones)."""
     decision: Mapped[str] = mapped_column(String(16))
     payment: Mapped[dict[str, Any]] = mapped_column(JSON)
     reasons: Mapped[list[Any]] = mapped_column(JSON)

@@ -37,6 +37,7 @@ def upgrade() -> None:
         "payment_decisions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("payment_key", sa.String(200), nullable=False),
+        sa.Column("ts", UTCDateTime(), nullable=False),
         sa.Column("decision", sa.String(16), nullable=False),
         sa.Column("payment", sa.JSON(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_payment_decisions"),
         sa.UniqueConstraint("payment_key", name="uq_payment_decisions_payment_key"),
     )
+    op.create_index("ix_payment_decisions_ts", "payment_decisions", ["ts"])
     _append_only("payment_decisions")
 
 
@@ -64,6 +66,7 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_payment_decisions_ts", table_name="payment_decisions")
     op.drop_table("payment_decisions")
     op.drop_index("ix_api_keys_user", table_name="api_keys")
     op.drop_table("api_keys")
