@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cftwatch.app.webhook_targets import (
@@ -26,8 +27,11 @@ from cftwatch.app.webhook_targets import (
 )
 from cftwatch.cli import app
 from cftwatch.errors import ConfigError, InputError
-from cftwatch.server import webhooks
+from cftwatch.server import create_app, webhooks
 from cftwatch.workspace import Workspace
+from tests.server.conftest import auth, make_workspace
+from tests.server.seed import seed
+from tests.server.test_evaluate import pay
 
 SECRET = "s3cret-for-tests"
 
@@ -251,3 +255,44 @@ def test_cli_add_list_remove(tmp_path: Path) -> None:
     assert gone.exit_code == 0, gone.output
     assert runner.invoke(app, ["webhooks", "deliveries", "-w", ws, "--json"]).stdout.strip() == "[]"
     assert read_deliveries(tmp_path / "ws") == []
+
+
+def test_the_service_fires_on_block_review_and_case_changes(
+    tmp_path: Path, secret_env: str
+) -> None:
+    root, keys = make_workspace(tmp_path / "ws")
+    seed(root, subjects=1)
+    with Receiver() as r:
+        add_webhook(root, r.url, secret_env)
+        with TestClient(create_app(root)) as client:
+            hooks = client.app.state.webhooks
+            h = auth(keys["analyst"])
+            ok = client.post("/v1/transactions/evaluate", json=pay("wh-ok"), headers=h)
+            assert ok.json()["decision"] == "ACCEPT"
+            blocked = pay("wh-blk", creditor_name="Said Bahaji")
+            assert (
+                client.post("/v1/transactions/evaluate", json=blocked, headers=h).json()["decision"]
+                == "BLOCK"
+            )
+            replay = client.post("/v1/transactions/evaluate", json=blocked, headers=h).json()
+            assert replay["replayed"] is True
+            case_id = client.get("/v1/cases", headers=h).json()[0]["case_id"]
+            assigned = client.post(
+                f"/v1/cases/{case_id}/assign", json={"assignee": "ana"}, headers=h
+            )
+            assert assigned.status_code == 200
+            assert hooks.drain(10)
+        events = [json.loads(req["body"]) for req in r.requests]
+        for req in r.requests:
+            hdr = req["headers"]
+            assert verify_signature(
+                SECRET, hdr[TIMESTAMP_HEADER], req["body"], hdr[SIGNATURE_HEADER]
+            )
+    assert [e["event"] for e in events] == ["decision.block", "case.changed"]  # once, not on replay
+    assert events[0]["data"]["txn_id"] == "wh-blk"
+    assert events[1]["data"]["case"]["assignee"] == "ana" and events[1]["data"]["by"] == "ana"
+    logged = read_deliveries(root)
+    assert [(x["event"], x["ok"]) for x in logged] == [
+        ("decision.block", True),
+        ("case.changed", True),
+    ]
