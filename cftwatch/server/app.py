@@ -58,14 +58,16 @@ def create_app(
     root = Path(workspace_path)
     store = open_store(root)
     ctx = ServerContext(root, store, settings or ServerSettings())
+    hooks: webhooks.WebhookDispatcher | None = None
     try:
+        hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
     except BaseException:
+        if hooks is not None:
+            webhooks.uninstall(hooks)
         store.close()
         raise
-
-    hooks = webhooks.start_for_workspace(root)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

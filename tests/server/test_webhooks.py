@@ -296,3 +296,10 @@ def test_the_service_fires_on_block_review_and_case_changes(
         ("decision.block", True),
         ("case.changed", True),
     ]
+
+
+def test_a_bad_webhooks_file_stops_the_service_from_starting(tmp_path: Path) -> None:
+    root, _keys = make_workspace(tmp_path / "ws")
+    (root / "webhooks.yaml").write_text("targets:\n  - url: gopher://x\n    secret_env: X\n")
+    with pytest.raises(ConfigError, match=r"targets\.0\.url"):
+        create_app(root, decisions=False)
