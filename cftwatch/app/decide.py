@@ -31,6 +31,7 @@ import pyarrow as pa
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
+from cftwatch.jsontext import to_jsonable
 from cftwatch.monitoring.config import RuleConfig
 from cftwatch.monitoring.money import to_currency
 from cftwatch.monitoring.runner import workspace_rules_config
@@ -43,10 +44,12 @@ from cftwatch.screening import (
     make_query,
 )
 from cftwatch.store import (
+    NewDecision,
     OperationalStore,
+    PaymentDecision,
     decisions_since,
     newest_payment_time,
-    store_decision,
+    store_decisions,
     stored_decision,
 )
 from cftwatch.streaming import (
@@ -69,6 +72,8 @@ __all__ = [
     "DECISIONS",
     "Decision",
     "DecisionEngine",
+    "NewDecision",
+    "answer",
     "parse_payment",
     "payments_from_xml",
     "streaming_rules",
@@ -278,6 +283,7 @@ class DecisionEngine:
             )
             try:
                 engine.rebuild(ws)
+                engine.warm_up()
             except BaseException:
                 engine.close()
                 raise
@@ -306,24 +312,37 @@ class DecisionEngine:
 
     # -- deciding ------------------------------------------------------------------
 
-    def evaluate(self, payment: dict[str, Any], user: str) -> Decision:
-        """Decide one parsed payment (`parse_payment`) and store it before answering."""
+    def decide(self, payment: dict[str, Any], user: str) -> Decision | NewDecision:
+        """Decide one parsed payment (`parse_payment`): the stored `Decision` when it was
+        decided before, else a `NewDecision` that must be stored before it is answered
+        (`evaluate` does both; the server commits concurrent requests' decisions together)."""
         key = payment["txn_id"]
         earlier = stored_decision(self.store, key)
         if earlier is not None:
-            return Decision(key, earlier.decision, earlier.reasons, earlier.decided_at, True)
+            return answer(earlier, created=False)
         reasons = self._screening_reasons(payment) + self._payment_reasons(payment)
-        blocked = any(r["decision"] == "BLOCK" for r in reasons)
-        if not blocked:
+        if not any(r["decision"] == "BLOCK" for r in reasons):
             reasons += self._streaming_reasons(payment)
-        decision = _overall(reasons)
-        stored, created = store_decision(
-            self.store, key, payment["ts"], decision, payment, reasons, user
+        return NewDecision(
+            key, payment["ts"], _overall(reasons), to_jsonable(payment), to_jsonable(reasons), user
         )
-        return Decision(key, stored.decision, stored.reasons, stored.decided_at, not created)
+
+    def evaluate(self, payment: dict[str, Any], user: str) -> Decision:
+        """Decide one payment and store it before answering."""
+        return self.evaluate_many([payment], user)[0]
 
     def evaluate_many(self, payments: list[dict[str, Any]], user: str) -> list[Decision]:
-        return [self.evaluate(p, user) for p in payments]
+        """Decide payments in order and store the new decisions in one transaction."""
+        decided = [self.decide(p, user) for p in payments]
+        new = [d for d in decided if isinstance(d, NewDecision)]
+        stored = iter(store_decisions(self.store, new))
+        return [d if isinstance(d, Decision) else answer(*next(stored)) for d in decided]
+
+    def warm_up(self) -> None:
+        """Build what the screener builds lazily (the narrative automaton) before the
+        first payment, so that payment is answered as fast as the next."""
+        find_listed_names("warm up", self.screener, self.threshold)
+        self._screen("warm up", None)
 
     def _screen(self, name: str, country: str | None) -> list[Match]:
         key = (name, country)
@@ -402,6 +421,13 @@ def state_prefix(store: OperationalStore) -> str:
     return "cftwatch:" + hashlib.sha256(store.url.encode("utf-8")).hexdigest()[:12]
 
 
+def answer(stored: PaymentDecision, created: bool) -> Decision:
+    """The answer for a stored decision (`replayed` when it was stored by an earlier request)."""
+    return Decision(
+        stored.payment_key, stored.decision, stored.reasons, stored.decided_at, not created
+    )
+
+
 def _match_reason(rule_id: str, party: str, text: str, m: Match, verdict: str) -> dict[str, Any]:
     return {
         "decision": verdict,
@@ -468,12 +494,20 @@ def _journal_legs(store: OperationalStore, since: dt.datetime) -> Iterator[tuple
 # -- the journal into the workspace -------------------------------------------------
 
 
-def sync_decided_payments(ws: Workspace, store: OperationalStore) -> int:
+def sync_decided_payments(ws: Workspace, store: OperationalStore | None = None) -> int:
     """Append the journal's payments that were not blocked and are not yet in the
-    workspace's transactions (so a batch `cftwatch monitor` sees every accepted payment);
-    returns how many. Idempotent: run it again and nothing is added twice."""
+    workspace's transactions (so a batch `cftwatch monitor` sees every payment the
+    service let through); returns how many. Idempotent: nothing is added twice. A
+    workspace whose SQLite store was never made has no journal: nothing to do."""
+    if store is None:
+        url = ws.store_url
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            return 0
+        with OperationalStore.for_workspace(ws) as opened:
+            return sync_decided_payments(ws, opened)
+    load_id = "service-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     rows = [
-        {**_canonical(d.payment), "source_ref": f"payment_decisions:{d.id}"}
+        {**_canonical(d.payment), "source_ref": f"payment_decisions:{d.id}", "load_id": load_id}
         for d in decisions_since(store)
         if d.decision != "BLOCK"
     ]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from cftwatch.app.decide import sync_decided_payments
 from cftwatch.cli._app import (
     DEFAULT_DIR,
     EngineOpt,
@@ -77,6 +78,7 @@ def monitor(
 
     cfg = _load_rules(rules, json_) if rules else None  # validated before anything runs
     with open_workspace(workspace, engine) as ws, progress() as bar:
+        sync_decided_payments(ws)  # payments the decision service let through
         task = bar.add_task("monitoring", total=None)
 
         def step(rule_id: str, done: int, total: int) -> None:

@@ -21,6 +21,7 @@ from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
 from cftwatch.errors import WorkspaceError
 from cftwatch.server import webhooks
+from cftwatch.server.decisions import GroupCommitter
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
 from cftwatch.server.limits import BodySizeLimit
@@ -63,6 +64,7 @@ def create_app(
         hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
+            ctx.committer = GroupCommitter(store)
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)

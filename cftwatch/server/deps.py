@@ -25,6 +25,7 @@ from cftwatch.workspace import Workspace
 
 if TYPE_CHECKING:
     from cftwatch.app.decide import DecisionEngine
+    from cftwatch.server.decisions import GroupCommitter
 
 __all__ = [
     "Actor",
@@ -74,6 +75,7 @@ class ServerContext:
     store: OperationalStore
     settings: ServerSettings = field(default_factory=ServerSettings)
     decisions: DecisionEngine | None = None
+    committer: GroupCommitter | None = None
     _screener: Screener | None = None
     _keys: dict[str, tuple[float, Actor | None]] = field(default_factory=dict)
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -124,6 +126,8 @@ class ServerContext:
             return True
 
     def close(self) -> None:
+        if self.committer is not None:
+            self.committer.close()
         if self.decisions is not None:
             self.decisions.close()
         self.store.close()

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from cftwatch.store.chain import GENESIS
 from cftwatch.store.journal import (
+    NewDecision,
     PaymentDecision,
     decisions_since,
     newest_payment_time,
     store_decision,
+    store_decisions,
     stored_decision,
 )
 from cftwatch.store.keys import (
@@ -74,6 +76,7 @@ __all__ = [
     "EvidenceRow",
     "Judgement",
     "KeyOwner",
+    "NewDecision",
     "NoteRow",
     "OperationalStore",
     "PaymentDecision",
@@ -94,6 +97,7 @@ __all__ = [
     "parse_case_id",
     "revoke_key",
     "store_decision",
+    "store_decisions",
     "stored_decision",
     "utcnow",
     "valid_user_name",

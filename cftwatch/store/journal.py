@@ -10,11 +10,13 @@ the workspace's transactions for batch monitoring.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
-import sqlalchemy.exc as sa_exc
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cftwatch.jsontext import to_jsonable
 from cftwatch.store.models import PaymentDecisionRow
@@ -51,42 +53,82 @@ def store_decision(
     reasons: list[Any],
     user: str,
 ) -> tuple[PaymentDecision, bool]:
-    """Store a decision and its audit row in one transaction: (the stored decision, True),
-    or (the one stored first, False) when the payment was already decided."""
+    """Store one decision and its audit row in one transaction: (the stored decision,
+    True), or (the one stored first, False) when the payment was already decided."""
+    new = NewDecision(payment_key, ts, decision, to_jsonable(payment), to_jsonable(reasons), user)
+    return store_decisions(store, [new])[0]
+
+
+@dataclass(frozen=True)
+class NewDecision:
+    """A decision to store (`store_decisions`); values JSON-able (`to_jsonable`)."""
+
+    payment_key: str
+    ts: dt.datetime
+    decision: str
+    payment: dict[str, Any]
+    reasons: list[Any]
+    user: str
+
+
+def store_decisions(
+    store: OperationalStore, new: Sequence[NewDecision]
+) -> list[tuple[PaymentDecision, bool]]:
+    """Store many decisions, and an audit row for each one stored, in ONE transaction (one
+    disk flush for a whole group: the service commits the decisions of concurrent requests
+    together). A payment already in the journal (or twice in `new`) is not stored again:
+    its entry answers (the stored decision, False)."""
+    if not new:
+        return []
     now = utcnow()
-    try:
-        with store.session() as s:
-            row = PaymentDecisionRow(
-                payment_key=payment_key,
-                ts=ts,
-                decision=decision,
-                payment=to_jsonable(payment),
-                reasons=to_jsonable(reasons),
-                decided_at=now,
-                decided_by=user,
-            )
-            s.add(row)
-            s.flush()
-            store.write_audit(
-                s,
-                [
+    insert = sqlite_insert if store.dialect == "sqlite" else pg_insert
+    with store.session() as s:
+        stmt = insert(PaymentDecisionRow).on_conflict_do_nothing(index_elements=["payment_key"])
+        created: list[str] = []
+        for d in new:
+            values = {
+                "payment_key": d.payment_key,
+                "ts": d.ts,
+                "decision": d.decision,
+                "payment": d.payment,
+                "reasons": d.reasons,
+                "decided_at": now,
+                "decided_by": d.user,
+            }
+            result = cast(CursorResult[Any], s.execute(stmt.values(**values)))
+            if result.rowcount:
+                created.append(d.payment_key)
+        by_user: dict[str, list[dict[str, Any]]] = {}
+        fresh = set(created)
+        audited: set[str] = set()
+        for d in new:
+            if d.payment_key in fresh and d.payment_key not in audited:
+                audited.add(d.payment_key)
+                by_user.setdefault(d.user, []).append(
                     {
                         "entity_type": "payment",
-                        "entity_id": payment_key,
+                        "entity_id": d.payment_key,
                         "action": "decide",
                         "field": "decision",
-                        "after": decision,
+                        "after": d.decision,
                     }
-                ],
-                user=user,
-                at=now,
+                )
+        for user, entries in by_user.items():
+            store.write_audit(s, entries, user=user, at=now)
+        keys = list(dict.fromkeys(d.payment_key for d in new))
+        rows = {
+            r.payment_key: PaymentDecision.model_validate(r)
+            for r in s.scalars(
+                select(PaymentDecisionRow).where(PaymentDecisionRow.payment_key.in_(keys))
             )
-            return PaymentDecision.model_validate(row), True
-    except sa_exc.IntegrityError:
-        existing = stored_decision(store, payment_key)
-        if existing is None:  # pragma: no cover - an integrity error of another kind
-            raise
-        return existing, False
+        }
+    seen: set[str] = set()
+    out = []
+    for d in new:
+        first = d.payment_key in fresh and d.payment_key not in seen
+        seen.add(d.payment_key)
+        out.append((rows[d.payment_key], first))
+    return out
 
 
 def decisions_since(

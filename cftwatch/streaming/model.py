@@ -50,6 +50,12 @@ class Leg:
         return cls(float(ts), txn_id, direction, Decimal(amount), counterparty, channel)
 
 
+def _plain(amount: Decimal) -> Decimal:
+    """The amount without trailing zeros (2500.00 and 2500.00000000 are one leg)."""
+    normal = amount.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+
+
 def legs_of(
     txn_id: str,
     ts: float,
@@ -60,6 +66,7 @@ def legs_of(
 ) -> list[tuple[str, Leg]]:
     """(account, leg) for each side of a payment that names an account."""
     out: list[tuple[str, Leg]] = []
+    amount = _plain(amount)
     if debtor_account:
         out.append(
             (debtor_account, Leg(ts, txn_id, "out", amount, creditor_account or "", channel))

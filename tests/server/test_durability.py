@@ -105,3 +105,34 @@ def test_a_killed_server_loses_no_accepted_payment(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def test_concurrent_decisions_are_committed_together_and_once(tmp_path: Path) -> None:
+    import asyncio
+    import datetime as dt
+
+    from cftwatch.app.decide import NewDecision
+    from cftwatch.server.decisions import GroupCommitter
+
+    store = OperationalStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store.migrate()
+    committer = GroupCommitter(store)
+    ts = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+    def new(i: int) -> NewDecision:
+        return NewDecision(f"g-{i}", ts, "ACCEPT", {"txn_id": f"g-{i}"}, [], "ana")
+
+    async def send() -> list:
+        return await asyncio.gather(*(committer.commit(new(i % 40)) for i in range(50)))
+
+    try:
+        answers = asyncio.run(send())
+    finally:
+        committer.close()
+    assert sum(not a.replayed for a in answers) == 40
+    stored = [d.payment_key for d in decisions_since(store)]
+    assert sorted(stored) == sorted(f"g-{i}" for i in range(40))
+    audited = store.audit_entries(entity_type="payment")
+    assert len(audited) == 40 and {a.user for a in audited} == {"ana"}
+    assert store.verify_audit()[1] is None
+    store.close()

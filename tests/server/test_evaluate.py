@@ -185,3 +185,22 @@ def test_a_cli_command_works_on_a_served_workspace(
 ) -> None:
     result = CliRunner().invoke(cli_app, ["tables", "-w", str(served[0])])
     assert result.exit_code == 0, result.output
+
+
+def test_a_batch_monitor_sees_every_payment_the_service_let_through(tmp_path: Path) -> None:
+    from cftwatch.app.decide import sync_decided_payments
+    from cftwatch.workspace import Workspace
+    from tests.server.conftest import make_workspace
+
+    path, keys = make_workspace(tmp_path / "ws")
+    with TestClient(create_app(path)) as c:
+        ok = evaluate(c, keys["analyst"], pay("sync-ok"))
+        blocked = evaluate(c, keys["analyst"], pay("sync-blk", creditor_name="Said Bahaji"))
+    assert (ok["decision"], blocked["decision"]) == ("ACCEPT", "BLOCK")
+    result = CliRunner().invoke(cli_app, ["monitor", "-w", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    with Workspace.open(path) as ws:
+        rows = ws.query_dicts("SELECT txn_id, amount, source_format FROM transactions")
+        assert [(r["txn_id"], str(r["amount"])) for r in rows] == [("sync-ok", "2500.00000000")]
+        assert rows[0]["source_format"] == "service"
+        assert sync_decided_payments(ws) == 0  # idempotent

@@ -44,7 +44,7 @@ def test_keys_are_stored_hashed(served: tuple[Path, dict[str, str]]) -> None:
     try:
         raw = (path / "store.sqlite").read_bytes()
         for key in keys.values():
-            assert key.split("_")[-1].encode() not in raw
+            assert key[len("cftw_") + 17 :].encode() not in raw
         owner = key_owner(store, keys["analyst"])
         assert owner is not None and owner.user == "ana" and owner.role == "analyst"
     finally:
@@ -91,3 +91,22 @@ def test_a_body_over_the_limit_is_413(client: TestClient, keys: dict[str, str]) 
         headers={**auth(keys["analyst"]), "content-type": "application/json"},
     )
     assert r.status_code == 413
+
+
+def test_a_key_over_its_rate_gets_429(served: tuple[Path, dict[str, str]]) -> None:
+    from cftwatch.server.deps import ServerSettings
+
+    path, keys = served
+    settings = ServerSettings(rate_per_s=0.001, rate_burst=2)
+    with TestClient(create_app(path, settings=settings, decisions=False)) as c:
+        codes = [
+            c.post("/v1/screen", json={"name": "x"}, headers=auth(keys["analyst"])).status_code
+            for _ in range(3)
+        ]
+    assert codes[:2] == [200, 200] and codes[2] == 429
+
+
+def test_serve_refuses_workers_without_shared_state(tmp_path: Path) -> None:
+    path, _ = make_workspace(tmp_path / "ws")
+    result = CliRunner().invoke(app, ["serve", "-w", str(path), "--workers", "2"])
+    assert result.exit_code == 2 and "--state" in result.output

@@ -11,13 +11,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from cftwatch.app.decide import DecisionEngine, parse_payment, payments_from_xml
+from cftwatch.app.decide import (
+    DecisionEngine,
+    NewDecision,
+    answer,
+    parse_payment,
+    payments_from_xml,
+)
 from cftwatch.errors import InputError
 from cftwatch.jsontext import to_jsonable
 from cftwatch.schema import TRANSACTIONS
 from cftwatch.server import webhooks
 from cftwatch.server.deps import Actor, ServerContext, get_context, require_role
 from cftwatch.server.errors import ApiError
+from cftwatch.store import store_decisions
 
 router = APIRouter(tags=["transactions"])
 
@@ -116,7 +123,13 @@ async def evaluate(
             f"one payment expected, got {len(payments)}: use /v1/transactions/evaluate:batch",
             field="body",
         )
-    return _announced(to_jsonable(engine.evaluate(payments[0], actor.name).to_dict()))
+    decided = engine.decide(payments[0], actor.name)
+    if isinstance(decided, NewDecision):
+        if ctx.committer is not None:  # stored with the group of concurrent requests
+            decided = await ctx.committer.commit(decided)
+        else:
+            decided = answer(*store_decisions(ctx.store, [decided])[0])
+    return _announced(to_jsonable(decided.to_dict()))
 
 
 @router.post(

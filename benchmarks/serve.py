@@ -1,0 +1,360 @@
+"""Benchmark: the decision service under open-loop load on loopback.
+
+Target (issue 20): 1,000 payments/s with p99 <= 25 ms on 2 cores; /v1/screen single-name
+p99 <= 10 ms. Peer: Tazama, 2,240 transactions/s on about 900 vCPU, p99 68 ms.
+
+    PYTHONPATH=. python benchmarks/serve.py [--rates 250,500,1000,2000] [--seconds 10]
+        [--workers 1,2] [--redis redis://127.0.0.1:6391/0] [--data ../shared/data/lists]
+        [--runs 3] [--json]
+
+A workspace is built in a temporary folder with every list file found in --data loaded
+(UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA). `cftwatch serve` runs
+as a subprocess (1 worker: embedded state; 2 workers: the Redis state store). The load
+generator sends synthetic payments, one in four as a pacs.008 message and the rest as
+canonical JSON (1 % to a listed name, crowds of small payments into a few wallets), at
+each offered rate for --seconds (at most rate x seconds payments), over 64 keep-alive
+connections. A request's latency runs from the moment it was due, so queueing counts
+(no coordinated omission). Prints sustained throughput, p50/p99 and errors per rate, and
+/v1/screen single-name p50/p99 (sequential, 500 names). Medians over --runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lists"
+LISTS = [
+    ("un_consolidated_2026-02-27.xml", "un", {}),
+    (
+        "ofac_sdn_2024-05-03.csv",
+        "ofac",
+        {"alt": "ofac_alt_2026-06.csv", "add": "ofac_add_2026-06.csv"},
+    ),
+    ("ofac_consolidated_nonsdn_2026-01-08.xml", "ofac", {}),
+    ("uk_ofsi_conlist_2025-04-14.xlsx", "uk", {}),
+    ("pk_nacta_proscribed_persons_4th_schedule_2022-11.csv", "pk-nacta", {}),
+]
+FIRST = [
+    "Ayesha",
+    "Bilal",
+    "Farhan",
+    "Hina",
+    "Imran",
+    "Junaid",
+    "Kiran",
+    "Lubna",
+    "Mehwish",
+    "Nadia",
+    "Omar",
+    "Rabia",
+    "Sana",
+    "Tariq",
+    "Usman",
+    "Zainab",
+    "Asad",
+    "Bushra",
+    "Danish",
+    "Erum",
+]
+LAST = [
+    "Qureshi",
+    "Malik",
+    "Siddiqui",
+    "Butt",
+    "Chaudhry",
+    "Sheikh",
+    "Khan",
+    "Raza",
+    "Mirza",
+    "Hashmi",
+    "Abbasi",
+    "Baig",
+    "Ansari",
+    "Gill",
+    "Jafri",
+    "Lodhi",
+    "Niazi",
+    "Rana",
+    "Shah",
+    "Warraich",
+]
+CONNECTIONS = 64
+
+
+def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
+    """A workspace with every list found in `data`, an analyst and their key; returns
+    (path, key, some listed names to pay)."""
+    from cftwatch.lists import load_list
+    from cftwatch.screening import read_list_entities
+    from cftwatch.store import OperationalStore, create_key
+    from cftwatch.workspace import Workspace
+
+    ws = Workspace.init(root)
+    loaded = []
+    for name, source, extra in LISTS:
+        if not (data / name).is_file():
+            print(f"note: {name} not in {data}; skipped", file=sys.stderr)
+            continue
+        kwargs = {k: data / v for k, v in extra.items() if (data / v).is_file()}
+        load_list(ws, data / name, source, force=True, **kwargs)
+        loaded.append(name)
+    entities = read_list_entities(ws)
+    names = [n for n in entities.column("primary_name").to_pylist() if n and " " in n][::50]
+    me = getpass.getuser()
+    with OperationalStore.for_workspace(ws) as store:
+        store.add_user(me, "admin", me)
+        store.add_user("bench", "analyst", me)
+        key = create_key(store, "bench", me)[0]
+    ws.close()
+    print(f"lists: {', '.join(loaded)}; {entities.num_rows} entities", file=sys.stderr)
+    return root, key, names
+
+
+def payments(count: int, listed: list[str], seed: int) -> list[tuple[str, bytes]]:
+    """(content type, body) for `count` synthetic payments."""
+    rng = random.Random(seed)
+    out = []
+    base = 1_772_000_000
+    for i in range(count):
+        debtor = f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
+        creditor = f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
+        if listed and rng.random() < 0.01:
+            creditor = rng.choice(listed)
+        wallet = f"W{rng.randrange(50)}" if rng.random() < 0.3 else f"A{rng.randrange(20_000)}"
+        p = {
+            "txn_id": f"bench-{seed}-{i}",
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + i * 2)),
+            "amount": f"{rng.choice([500, 1200, 2500, 9000, 40000, 150000])}.00",
+            "currency": "PKR",
+            "channel": "wallet",
+            "debtor_name": debtor,
+            "debtor_account": f"A{rng.randrange(20_000)}",
+            "debtor_country": "PK",
+            "creditor_name": creditor,
+            "creditor_account": wallet,
+            "creditor_country": "PK",
+            "narrative": rng.choice([None, "zakat", "school fees", "family support"]),
+        }
+        if i % 4 == 3:
+            out.append(("application/xml", pacs008(p).encode()))
+        else:
+            out.append(("application/json", json.dumps(p).encode()))
+    return out
+
+
+def pacs008(p: dict[str, Any]) -> str:
+    from xml.sax.saxutils import escape as x
+
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"><FIToFICstmrCdtTrf>'
+        f"<GrpHdr><MsgId>{x(p['txn_id'])}</MsgId><CreDtTm>{p['ts']}</CreDtTm><NbOfTxs>1</NbOfTxs>"
+        "</GrpHdr><CdtTrfTxInf><PmtId>"
+        f"<EndToEndId>{x(p['txn_id'])}</EndToEndId><TxId>{x(p['txn_id'])}</TxId></PmtId>"
+        f'<IntrBkSttlmAmt Ccy="PKR">{p["amount"]}</IntrBkSttlmAmt>'
+        f"<AccptncDtTm>{p['ts']}</AccptncDtTm>"
+        f"<Dbtr><Nm>{x(p['debtor_name'])}</Nm><PstlAdr><Ctry>PK</Ctry></PstlAdr></Dbtr>"
+        f"<DbtrAcct><Prxy><Tp><Cd>TELE</Cd></Tp><Id>{p['debtor_account']}</Id></Prxy></DbtrAcct>"
+        f"<Cdtr><Nm>{x(p['creditor_name'])}</Nm><PstlAdr><Ctry>PK</Ctry></PstlAdr></Cdtr>"
+        f"<CdtrAcct><Prxy><Tp><Cd>TELE</Cd></Tp><Id>{p['creditor_account']}</Id></Prxy></CdtrAcct>"
+        "<RmtInf><Ustrd>benchmark</Ustrd></RmtInf>"
+        "</CdtTrfTxInf></FIToFICstmrCdtTrf></Document>"
+    )
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, written by hand so the generator stays cheap."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.port, self.key = port, key
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, path: str, ctype: str, body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n"
+            f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def offered_load(
+    port: int, key: str, rate: int, seconds: float, bodies: list[tuple[str, bytes]]
+) -> dict[str, float]:
+    count = min(len(bodies), int(rate * seconds))
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(CONNECTIONS):
+        pool.put_nowait(Connection(port, key))
+    latencies: list[float] = []
+    errors = 0
+    start = time.perf_counter() + 0.05
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        due = start + i / rate
+        conn = await pool.get()
+        try:
+            status = await conn.request("/v1/transactions/evaluate", *bodies[i])
+            if status != 200:
+                errors += 1
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            errors += 1
+            conn.writer = None
+        finally:
+            latencies.append(time.perf_counter() - due)
+            pool.put_nowait(conn)
+
+    tasks = []
+    for i in range(count):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "offered_per_s": rate,
+        "sent": count,
+        "throughput_per_s": round(count / elapsed, 1),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+        "errors": errors,
+    }
+
+
+async def screen_latency(port: int, key: str, n: int = 500) -> dict[str, float]:
+    conn = Connection(port, key)
+    rng = random.Random(7)
+    times = []
+    for _ in range(n):
+        body = json.dumps({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}"}).encode()
+        t0 = time.perf_counter()
+        status = await conn.request("/v1/screen", "application/json", body)
+        times.append(time.perf_counter() - t0)
+        assert status == 200, status
+    times.sort()
+    return {
+        "p50_ms": round(times[n // 2] * 1000, 2),
+        "p99_ms": round(times[int(n * 0.99)] * 1000, 2),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(
+    path: Path, workers: int, redis: str | None
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "cftwatch", "serve", "-w", str(path), "--port", str(port)]
+    cmd += ["--workers", str(workers)]
+    if redis and workers > 1:
+        cmd += ["--state", redis]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                if b"200" in s.recv(100):
+                    time.sleep(2.0 if workers > 1 else 0.2)  # let every worker come up
+                    return proc, port
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("the server did not start")
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the server did not start in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rates", default="250,500,1000,2000")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--redis", default=os.environ.get("CFTWATCH_TEST_REDIS_URL"))
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    results: dict[str, Any] = {"rates": {}, "screen": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path, key, listed = build_workspace(Path(tmp) / "ws", args.data)
+        for workers in (int(w) for w in args.workers.split(",")):
+            if workers > 1 and not args.redis:
+                print("note: no --redis; skipping 2 workers", file=sys.stderr)
+                continue
+            runs: dict[int, list[dict[str, float]]] = {r: [] for r in rates}
+            screens = []
+            for run in range(args.runs):
+                proc, port = start_server(path, workers, args.redis)
+                try:
+                    screens.append(asyncio.run(screen_latency(port, key)))
+                    for rate in rates:
+                        seed = hash((workers, run, rate)) & 0xFFFF
+                        bodies = payments(int(rate * args.seconds), listed, seed)
+                        runs[rate].append(
+                            asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
+                        )
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+            results["rates"][workers] = [
+                {k: statistics.median(r[k] for r in runs[rate]) for k in runs[rate][0]}
+                for rate in rates
+            ]
+            results["screen"][workers] = {
+                k: statistics.median(s[k] for s in screens) for k in screens[0]
+            }
+    results["cpus"] = os.cpu_count()
+    results["load"] = os.getloadavg()
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for workers, rows in results["rates"].items():
+        print(f"{workers} worker(s); /v1/screen p50/p99 {results['screen'][workers]}")
+        print("offered/s  sent  throughput/s  p50 ms  p99 ms  errors")
+        for r in rows:
+            print(
+                f"{r['offered_per_s']:>9}  {r['sent']:>5}  {r['throughput_per_s']:>12}  "
+                f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>6}"
+            )
+
+
+if __name__ == "__main__":
+    main()
