@@ -21,8 +21,10 @@ from cftwatch.reporting import (
     ReportCase,
     ReportDecision,
     ReportType,
+    Violation,
     WrittenReport,
     build_goaml_report,
+    check_goaml_report,
     load_profile,
     referenced_ids,
     save_reporting_config,
@@ -95,39 +97,19 @@ def write_case_report(
     otherwise). `actor` is the OS identity behind it (the CLI's): when given, `user` is
     re-checked as whom `actor` may act as, and the audit row of the filed report carries
     `actor` when the two differ, as the cases commands' rows do."""
-    chosen = profile or (ws.config.reporting or {}).get("default_profile") or DEFAULT_PROFILE
-    fiu = load_profile(chosen)
-    institution = InstitutionInfo.from_workspace(ws, fiu)
-    xsd_path = fiu.xsd_path(xsd)  # fails early when the FIU's own XSD is needed
     store = OperationalStore.for_workspace(ws)
     try:
-        if actor is not None:
-            user = store.act_as(actor, None if user == actor else user)
-        store.require_role(
-            user,
-            DRAFT_ROLE if draft else FILING_ROLE,
-            "a draft report" if draft else "filing a report",
+        built = _build_case_report(
+            ws, store, case_id, user, actor, profile, xsd, report_type, draft=draft
         )
-        bundle = CaseService(store).case_bundle(case_id)
-        _check_reportable(bundle, draft)
-        rcase = report_case_from_bundle(bundle)
-        tables = case_tables(ws, rcase)
-        report = build_goaml_report(
-            rcase,
-            tables.transactions,
-            tables.parties,
-            accounts=tables.accounts,
-            institution=institution,
-            profile=fiu,
-            report_type=report_type,
-        )
+        report, fiu, rcase = built.report, built.profile, built.case
         target = draft_path(output) if draft else Path(output)
-        written = write_goaml_report(report, target, profile=fiu, xsd=xsd_path, draft=draft)
+        written = write_goaml_report(report, target, profile=fiu, xsd=built.xsd, draft=draft)
         report_id = None
         if not draft:
             report_id = store.record_report(
                 rcase.case_id,
-                user,
+                built.user,
                 written.sha256,
                 fiu.name,
                 report_code=written.report_code,
@@ -145,6 +127,80 @@ def _check_reportable(bundle: CaseBundle, draft: bool) -> None:
     raise WorkflowError(
         f"case {bundle.case.case_id} is {status!r}: a report is filed only for a case that "
         f"is {' or '.join(REPORTABLE_STATUSES)}; use --draft for a draft that is not filed"
+    )
+
+
+@dataclass(frozen=True)
+class _Built:
+    report: Report
+    profile: FiuProfile
+    xsd: Path
+    case: ReportCase
+    user: str
+
+
+def _build_case_report(
+    ws: Workspace,
+    store: OperationalStore,
+    case_id: str | int,
+    user: str,
+    actor: str | None,
+    profile: str | Path | None,
+    xsd: str | Path | None,
+    report_type: ReportType | None,
+    *,
+    draft: bool,
+) -> _Built:
+    """Check who files it and that the case may be reported, then build the report model."""
+    chosen = profile or (ws.config.reporting or {}).get("default_profile") or DEFAULT_PROFILE
+    fiu = load_profile(chosen)
+    institution = InstitutionInfo.from_workspace(ws, fiu)
+    xsd_path = fiu.xsd_path(xsd)  # fails early when the FIU's own XSD is needed
+    if actor is not None:
+        user = store.act_as(actor, None if user == actor else user)
+    store.require_role(
+        user,
+        DRAFT_ROLE if draft else FILING_ROLE,
+        "a draft report" if draft else "filing a report",
+    )
+    bundle = CaseService(store).case_bundle(case_id)
+    _check_reportable(bundle, draft)
+    rcase = report_case_from_bundle(bundle)
+    tables = case_tables(ws, rcase)
+    report = build_goaml_report(
+        rcase,
+        tables.transactions,
+        tables.parties,
+        accounts=tables.accounts,
+        institution=institution,
+        profile=fiu,
+        report_type=report_type,
+    )
+    return _Built(report, fiu, Path(xsd_path), rcase, user)
+
+
+def check_case_report(
+    ws: Workspace,
+    case_id: str | int,
+    *,
+    user: str,
+    profile: str | Path | None = None,
+    xsd: str | Path | None = None,
+    report_type: ReportType | None = None,
+) -> tuple[Report, FiuProfile, list[Violation]]:
+    """What filing the case's report would find wrong, without writing or recording
+    anything: the same role and status checks as `write_case_report` (as a filing)."""
+    store = OperationalStore.for_workspace(ws)
+    try:
+        built = _build_case_report(
+            ws, store, case_id, user, None, profile, xsd, report_type, draft=False
+        )
+    finally:
+        store.close()
+    return (
+        built.report,
+        built.profile,
+        check_goaml_report(built.report, profile=built.profile, xsd=built.xsd),
     )
 
 

@@ -23,6 +23,7 @@ from cftwatch.cli import (  # noqa: F401 - importing registers the commands
     serve,
     synth,
     users,
+    webhooks,
     workspace,
 )
 from cftwatch.cli._app import app

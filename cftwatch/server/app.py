@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
 from cftwatch.errors import WorkspaceError
+from cftwatch.server import webhooks
 from cftwatch.server.decisions import GroupCommitter
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
@@ -58,17 +59,22 @@ def create_app(
     root = Path(workspace_path)
     store = open_store(root)
     ctx = ServerContext(root, store, settings or ServerSettings())
+    hooks: webhooks.WebhookDispatcher | None = None
     try:
+        hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
             ctx.committer = GroupCommitter(store)
     except BaseException:
+        if hooks is not None:
+            webhooks.uninstall(hooks)
         store.close()
         raise
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        webhooks.uninstall(hooks)
         ctx.close()
 
     app = FastAPI(
@@ -85,6 +91,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.webhooks = hooks
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     for router in ROUTERS:

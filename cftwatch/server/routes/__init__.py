@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cftwatch.server.routes import health, screen, transactions
+from cftwatch.server.routes import (
+    alerts,
+    cases,
+    health,
+    lists,
+    reports,
+    screen,
+    transactions,
+    users,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
     screen.router,
     transactions.router,
+    alerts.router,
+    cases.router,
+    reports.router,
+    lists.router,
+    users.router,
 ]
 
 __all__ = ["ROUTERS"]

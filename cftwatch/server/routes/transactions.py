@@ -21,6 +21,7 @@ from cftwatch.app.decide import (
 from cftwatch.errors import InputError
 from cftwatch.jsontext import to_jsonable
 from cftwatch.schema import TRANSACTIONS
+from cftwatch.server import webhooks
 from cftwatch.server.deps import Actor, ServerContext, get_context, require_role
 from cftwatch.server.errors import ApiError
 from cftwatch.store import store_decisions
@@ -128,7 +129,7 @@ async def evaluate(
             decided = await ctx.committer.commit(decided)
         else:
             decided = answer(*store_decisions(ctx.store, [decided])[0])
-    return to_jsonable(decided.to_dict())
+    return _announced(to_jsonable(decided.to_dict()))
 
 
 @router.post(
@@ -154,4 +155,15 @@ async def evaluate_batch(
         raise ApiError(
             413, "PayloadTooLarge", f"at most {ctx.settings.max_batch} payments in one batch"
         )
-    return [to_jsonable(d.to_dict()) for d in engine.evaluate_many(payments, actor.name)]
+    return [
+        _announced(to_jsonable(d.to_dict())) for d in engine.evaluate_many(payments, actor.name)
+    ]
+
+
+def _announced(decision: dict[str, Any]) -> dict[str, Any]:
+    """Queue the `decision.review` / `decision.block` webhook of a new (not replayed)
+    REVIEW or BLOCK; the delivery runs off the request path."""
+    event = webhooks.decision_event(str(decision.get("decision", "")))
+    if event is not None and not decision.get("replayed"):
+        webhooks.notify(event, decision)
+    return decision
