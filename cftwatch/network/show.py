@@ -66,7 +66,7 @@ def neighbourhood(
     start = eng.register("_show_start", pa.table({"account": [account]}))
     near = eng.to_arrow(reach(edges, start, hops, "both"))
     accounts = dict(zip(near["account"].to_pylist(), near["hops"].to_pylist(), strict=True))
-    if account not in accounts:
+    if len(accounts) < 2:  # only itself: no payment touches it
         return Neighbourhood(account, hops, {}, [])
     n = eng.register("_show_near", near.select(["account"]))
     n1, n2 = n.view(), n.view()
