@@ -11,8 +11,10 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from sqlalchemy import select
 
+from cftwatch.cases import case_service
 from cftwatch.engine import Engine
 from cftwatch.errors import InputError
+from cftwatch.jsontext import to_jsonable
 from cftwatch.network.components import components
 from cftwatch.network.exposure import payment_edges
 from cftwatch.network.exposure_run import (
@@ -215,3 +217,29 @@ def _notes(ws: Workspace, accounts: set[str]) -> dict[str, str]:
             if a in accounts:
                 notes[a] = f"seed: {why}"
     return notes
+
+
+def attach_neighbourhood(
+    workspace: Path, nb: Neighbourhood, case_id: str, actor: str, requested: str | None = None
+) -> dict[str, Any]:
+    """Put the neighbourhood on a case as evidence (kind `other`, the accounts and payments
+    in its detail) and its payments as transaction evidence; `actor` is the OS user, who
+    may act as `requested` if an admin. Adding it twice adds nothing."""
+    with case_service(workspace) as service:
+        user = service.act_as(actor, requested)
+        first, last = (nb.payments[0], nb.payments[-1]) if nb.payments else ({}, {})
+        ref = f"network:{nb.account}:{nb.hops}h:{first.get('txn_id')}..{last.get('txn_id')}"
+        ev = service.add_evidence(
+            case_id,
+            user,
+            "other",
+            ref,
+            explanation=(
+                f"Payment neighbourhood of {nb.account} within {nb.hops} hops: "
+                f"{len(nb.accounts)} accounts, {len(nb.payments)} payments"
+                + (" (cut)" if nb.truncated else "")
+            ),
+            detail=to_jsonable(nb.to_dict()),
+        )
+        added = service.add_transactions(case_id, user, [p["txn_id"] for p in nb.payments])
+    return {"case_id": ev.case_id, "ref": ref, "transactions_added": added}

@@ -87,5 +87,14 @@ def demo_command(
         f"{Path(report['xsd']).name} and written to {report['path']}",
         highlight=False,
     )
+    exp = result.exposure
+    print_table(
+        f"network exposure: {exp['accounts']:,} accounts within 3 hops of {exp['seeds']} seeds",
+        ["account", "exposure", "hops", "nearest seed", "why a seed"],
+        [
+            [e["account"], f"{e['exposure']:.0%}", e["hops"], e["seed"], e["seed_reason"]]
+            for e in exp["top"]
+        ],
+    )
     console.print(f"all alerts as JSON lines: {result.alerts_export}", highlight=False)
     console.print(f"workspace: {result.workspace}", highlight=False)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cftwatch.app.network import (
+    attach_neighbourhood,
     network_components,
     network_exposure,
     network_motifs,
@@ -21,8 +22,10 @@ from cftwatch.cli._app import (
     app,
     console,
     open_workspace,
+    os_user,
     print_json,
     print_table,
+    requested_user,
     safe_text,
 )
 from cftwatch.network.exposure_run import ExposureParams, parse_window
@@ -206,6 +209,12 @@ def show_cmd(
     max_payments: Annotated[
         int, typer.Option("--max-payments", help="Most payments to show.")
     ] = 500,
+    case: Annotated[
+        str | None, typer.Option("--case", help="Attach it to this case as evidence.")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="Act as this user (admins only).")
+    ] = None,
     engine: EngineOpt = None,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
@@ -215,9 +224,14 @@ def show_cmd(
         nb = network_show(
             ws, account, hops, parse_window(window), max_payments, graphml, html_, engine
         )
+    attached = None
+    if case is not None:
+        attached = attach_neighbourhood(workspace, nb, case, os_user(), requested_user(user))
     if json_:
-        print_json(nb.to_dict())
+        print_json({**nb.to_dict(), "attached": attached})
         return
+    if attached is not None:
+        console.print(safe_text(f"attached to {attached['case_id']} as {attached['ref']}"))
     console.print(
         safe_text(
             f"{account}: {len(nb.accounts)} accounts within {hops} hops, "

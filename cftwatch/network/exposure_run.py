@@ -199,9 +199,10 @@ def seed_rows(
     ]
     if parties:
         pt = eng.register("_exposure_seeds_p", pa.Table.from_pylist(parties, schema=_PARTY_SEEDS))
-        parts.append(party_accounts(txns).join(pt, "pid").select("account", "seed_reason"))
+        holders = party_accounts(_holders(ws, eng, txns))
+        parts.append(holders.join(pt, "pid").select("account", "seed_reason"))
     if ws.has_table("alerts"):
-        parts.append(screening_seeds(eng.table("alerts"), txns, threshold))
+        parts.append(screening_seeds(eng.table("alerts"), _holders(ws, eng, txns), threshold))
     seeds = ibis.union(*parts) if len(parts) > 1 else parts[0]
     out: dict[str, str] = {}
     for r in eng.to_arrow(seeds).to_pylist():
@@ -210,8 +211,28 @@ def seed_rows(
     return out
 
 
+def _holders(ws: Workspace, eng: Engine, txns: ir.Table) -> ir.Table:
+    """The transactions' debtor and creditor (party, account) columns, with the `accounts`
+    table's holders added as debtors (sources that name no party on the payment)."""
+    cols = ("debtor_id", "debtor_account", "creditor_id", "creditor_account")
+    t = txns.select(**{c: txns[c].nullif("") for c in cols})  # nullable on both sides
+    if not ws.has_table("accounts"):
+        return t
+    a = eng.table("accounts")
+    null = ibis.null().cast("string")
+    return t.union(
+        a.select(
+            debtor_id=a.party_id.nullif(""),
+            debtor_account=a.account_id.nullif(""),
+            creditor_id=null,
+            creditor_account=null,
+        )
+    )
+
+
 def party_accounts(txns: ir.Table) -> ir.Table:
-    """(pid, account): each party's accounts as they appear in the transactions."""
+    """(pid, account): each party's accounts as they appear in the transactions (or the
+    `accounts` table, see `_holders`)."""
     sides = txns.select(pid=txns.debtor_id, account=txns.debtor_account).union(
         txns.select(pid=txns.creditor_id, account=txns.creditor_account)
     )

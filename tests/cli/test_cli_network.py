@@ -25,22 +25,25 @@ def _json(args):
 
 
 def _add_case(path, subject_type, subject_id, status):
-    with Workspace.open(path) as ws, OperationalStore.for_workspace(ws) as store:
-        with store.session() as s:
-            s.add(
-                CaseRow(
-                    subject_type=subject_type,
-                    subject_id=subject_id,
-                    title="t",
-                    status=status,
-                    priority="high",
-                    created_at=T0,
-                    created_by="a",
-                    updated_at=T0,
-                    updated_by="a",
-                    version=1,
-                )
+    with (
+        Workspace.open(path) as ws,
+        OperationalStore.for_workspace(ws) as store,
+        store.session() as s,
+    ):
+        s.add(
+            CaseRow(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                title="t",
+                status=status,
+                priority="high",
+                created_at=T0,
+                created_by="a",
+                updated_at=T0,
+                updated_by="a",
+                version=1,
             )
+        )
 
 
 def test_a_case_decided_reported_makes_its_subject_a_seed(tmp_path):

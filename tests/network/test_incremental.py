@@ -62,17 +62,18 @@ def test_incremental_equals_full_after_each_seed_change(workspace, tmp_path, rul
             ("S", "R"),
             [{"account": "B", "seed_reason": "case CASE-000001 decided reported"}],
             None,
-        ),  # fmt: skip
+        ),
         (
             ("R",),
             [{"account": "B", "seed_reason": "case CASE-000001 decided reported"}],
             None,
-        ),  # fmt: skip
+        ),
     ]
     for accounts, extra, expect_changed in steps:
         inc = run_exposure(ws, p, _seeds(tmp_path, *accounts), extra_seeds=extra)
-        full = run_exposure(ws, p, _seeds(tmp_path, *accounts), extra_seeds=extra, full=True,
-                            record=False)  # fmt: skip
+        full = run_exposure(
+            ws, p, _seeds(tmp_path, *accounts), extra_seeds=extra, full=True, record=False
+        )
         assert inc["mode"] == "incremental"
         assert _view(inc["rows"]) == _view(full["rows"])
         assert _view(_stored(ws)) == _view(full["rows"])
