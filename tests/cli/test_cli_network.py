@@ -10,6 +10,7 @@ import pyarrow as pa
 from lxml import etree
 from typer.testing import CliRunner
 
+from cftwatch.cases import CaseService
 from cftwatch.cli import app
 from cftwatch.store import CaseRow, OperationalStore
 from cftwatch.workspace import Workspace
@@ -125,3 +126,20 @@ def test_show_refuses_bad_hops(tmp_path):
     res = runner.invoke(app, ["network", "show", "B", "--hops", "9", "-w", str(path)])
     assert res.exit_code == 2 and "hops" in res.output
     assert dt.datetime.now(dt.UTC) > T0
+
+
+def test_show_attaches_the_neighbourhood_to_a_case(tmp_path):
+    path = _workspace(tmp_path)
+    _add_case(path, "account", "B", "in_review")
+    args = ["network", "show", "B", "-w", str(path), "--case", "CASE-000001", "--json"]
+    out = _json(args)
+    assert out["attached"]["transactions_added"] == 3
+    again = _json(args)
+    assert again["attached"]["transactions_added"] == 0  # the same evidence is not added twice
+    with Workspace.open(path) as ws, OperationalStore.for_workspace(ws) as store:
+        ev = CaseService(store).evidence("CASE-000001")
+    kinds = sorted(e.kind for e in ev)
+    assert kinds == ["other", "transaction", "transaction", "transaction"]
+    (doc,) = [e for e in ev if e.kind == "other"]
+    assert doc.ref.startswith("network:B:2h:") and "4 accounts" in (doc.explanation or "")
+    assert {a["account"] for a in doc.detail["accounts"]} == {"B", "A", "Q", "W-P"}
