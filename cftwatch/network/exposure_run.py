@@ -331,18 +331,19 @@ def run_exposure(
     as_of = ws.scalar("SELECT max(ts) FROM transactions")
     run_id = "exp-" + uuid.uuid4().hex[:12]
     now = dt.datetime.now(dt.UTC)
-    empty = {"run_id": run_id, "rows": [], "alerts": 0, "seeds": 0, "mode": "full"}
     if as_of is None:
-        return {**empty, "recomputed": 0}
+        return {"run_id": run_id, "rows": [], "alerts": 0, "seeds": 0, "mode": "full",
+                "recomputed": 0}  # fmt: skip
     params = canonical_json(asdict(p))
     seeds = seed_rows(ws, eng, p.screening_threshold, file_seeds, extra_seeds)
     edges = payment_edges(
         eng.table("transactions"), int(as_of.timestamp()), int(p.window_days * DAY)
     )
     prev = None if full or not record else _previous(ws, params, as_of)
+    affected: set[str] | None = None  # None: every account
+    changed: set[str] | None = None
     if prev is None:
-        rows, affected, changed = _compute(eng, edges, seeds, p), None, None
-        current = rows
+        rows = current = _compute(eng, edges, seeds, p)
     else:
         changed = changed_seeds(prev[1], seeds)
         affected, sub = (
@@ -403,11 +404,12 @@ def _record(
         "run_id": run_id,
         "computed_at": now,
         "as_of": as_of,
-        "params": rows and rows[0]["params"],
+        "params": canonical_json(asdict(p)),
+        "mode": res["mode"],
+        "seeds": len(seeds),
+        "changed_seeds": None if affected is None else len(res.get("changed_seeds", [])),
+        "recomputed": len(rows),
     }
-    run.update(params=canonical_json(asdict(p)), mode=res["mode"], seeds=len(seeds))
-    run.update(changed_seeds=len(res.get("changed_seeds", [])) if affected is not None else None)
-    run.update(recomputed=len(rows))
     alerts = _alerts(res["rows"], p, run_id, now)
     new_alerts = 0
     with ws.atomic() as tx:

@@ -143,3 +143,14 @@ def test_show_attaches_the_neighbourhood_to_a_case(tmp_path):
     (doc,) = [e for e in ev if e.kind == "other"]
     assert doc.ref.startswith("network:B:2h:") and "4 accounts" in (doc.explanation or "")
     assert {a["account"] for a in doc.detail["accounts"]} == {"B", "A", "Q", "W-P"}
+
+
+def test_a_reported_party_case_seeds_the_accounts_the_party_holds(tmp_path):
+    path = _workspace(tmp_path)
+    with Workspace.open(path) as ws:  # no payment names P9; the accounts table says Z is P9's
+        ws.append("accounts", pa.Table.from_pylist([{"account_id": "Z", "party_id": "P9"}]))
+    _add_case(path, "party", "P9", "reported")
+    out = _json(["network", "exposure", "-w", str(path), "--json"])
+    got = {r["account"]: r for r in out["rows"]}
+    assert got["Y"]["seed"] == "Z" and got["C"]["seed"] == "Z"
+    assert got["Y"]["seed_reason"] == "case CASE-000001 decided reported"
