@@ -56,7 +56,7 @@ def reach(edges: ir.Table, start: ir.Table, hops: int, direction: Direction = "o
 def label_components(eng: Engine, pairs: ir.Table, max_rounds: int = 100) -> pa.Table:
     """(account, component) for every account in `pairs` (columns `a`, `b`, undirected):
     the component is its smallest account id. Iterates to a fixed point (at most
-    `max_rounds` rounds; each at least halves the distance labels still have to travel)."""
+    `max_rounds` rounds; the jump to the label's label shortens long chains)."""
     links = pairs.select("a", "b").union(pairs.select(a=pairs.b, b=pairs.a))
     nodes = links.select(account=links.a).distinct()
     links = links.union(nodes.select(a=nodes.account, b=nodes.account))  # itself too
