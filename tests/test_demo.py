@@ -62,7 +62,16 @@ def test_demo_runs_every_stage(tmp_path: Path):
 
     exported = [json.loads(line) for line in result.alerts_export.read_text().splitlines()]
     assert len(exported) == result.tables["alerts"]
-    assert {a["source"] for a in exported} == {"screening", "monitoring"}
+    assert {"screening", "monitoring"} <= {a["source"] for a in exported}
+    assert {a["source"] for a in exported} <= {"screening", "monitoring", "network"}
+
+    # exposure traced money from the seeds (screening hits, the reported case) onwards
+    exp = result.exposure
+    assert exp["seeds"] > 0 and exp["accounts"] > 0 and exp["top"]
+    shares = [e["exposure"] for e in exp["top"]]
+    assert shares == sorted(shares, reverse=True) and all(0 <= x <= 1 for x in shares)
+    assert shares[0] > 0
+    assert all(e["path"][0] == e["seed"] and len(e["path"]) == e["hops"] + 1 for e in exp["top"])
 
 
 def test_demo_twice_adds_nothing_twice(tmp_path: Path):
@@ -73,6 +82,8 @@ def test_demo_twice_adds_nothing_twice(tmp_path: Path):
         assert second.tables[table] == first.tables[table], table
     assert second.tables["monitoring_runs"] == first.tables["monitoring_runs"] + 1
     assert second.monitoring["alerts_new"] == 0
+    assert second.exposure["alerts_new"] == 0
+    assert second.exposure["top"] == first.exposure["top"]
     assert second.case["case_id"] == first.case["case_id"]
     assert Path(second.report["path"]).is_file()
     with Workspace.open(tmp_path / "ws") as ws:
@@ -89,4 +100,5 @@ def test_demo_cli_json(tmp_path: Path):
     doc = json.loads(result.stdout)
     assert doc["workspace"] == str(out.resolve())
     assert doc["case"]["status"] == "reported"
+    assert doc["exposure"]["accounts"] == len(doc["exposure"]["top"]) or doc["exposure"]["top"]
     assert Path(doc["report"]["path"]).is_file()

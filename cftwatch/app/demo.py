@@ -4,7 +4,8 @@ stage, so it lives in the orchestration layer).
 Each stage is called through its public API, in the order a compliance team works:
 load payments (the bundled sample of every input format plus a labelled synthetic
 network), load the lists, screen customers and counterparties, run the rule pack, open
-a case from the strongest alert, move it through review, and write the goAML report.
+a case from the strongest alert, move it through review, write the goAML report, and
+trace exposure to the risk seeds through the payment network.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cftwatch.app.network import network_exposure
 from cftwatch.app.reporting import (
     REPORTABLE_STATUSES,
     CaseReport,
@@ -29,6 +31,7 @@ from cftwatch.ingest import ingest_samples
 from cftwatch.jsontext import to_jsonable
 from cftwatch.lists import load_list_samples
 from cftwatch.monitoring import run_rules, top_alerts
+from cftwatch.network.exposure_run import ExposureParams
 from cftwatch.screening import screen_transactions
 from cftwatch.store import OperationalStore
 from cftwatch.synth import SynthConfig, generate_synth, load_synth_into
@@ -45,6 +48,7 @@ STEPS = (
     "monitoring rules",
     "case",
     "goAML report",
+    "network exposure",
 )
 """The demo's steps, in order (the progress callback receives each name as it starts)."""
 
@@ -65,6 +69,7 @@ class DemoResult:
     case: dict[str, Any]
     report: dict[str, Any]
     alerts_export: Path
+    exposure: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,6 +86,7 @@ class DemoResult:
             "case": self.case,
             "report": self.report,
             "alerts_export": str(self.alerts_export),
+            "exposure": self.exposure,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
 
@@ -139,6 +145,8 @@ def run_demo(
         strongest_matches = _top_screening(ws, limit=5)
 
         case, report = _case_to_report(ws, path, step)
+        step(STEPS[8])
+        exposure = _exposure(ws)
         step("done")
         exported = ws.export_jsonl(
             "alerts", path / "exports" / "alerts.jsonl", "created_at, alert_id"
@@ -159,8 +167,35 @@ def run_demo(
         case=case.model_dump(mode="json"),
         report=report.to_dict(),
         alerts_export=exported,
+        exposure=exposure,
         seconds=seconds,
     )
+
+
+def _exposure(ws: Workspace, top: int = 5) -> dict[str, Any]:
+    """Exposure to the seeds (screening hits, the case just reported) over all the demo's
+    payments (the samples and the synthetic month lie far apart), most exposed first."""
+    first, last = ws.query_one("SELECT min(ts), max(ts) FROM transactions") or (None, None)
+    days = (last - first).days + 1 if first and last else 30  # every payment the demo loaded
+    res = network_exposure(ws, ExposureParams(window_days=float(days)))
+    keep = (
+        "account",
+        "exposure",
+        "exposed_inflow",
+        "inflow",
+        "hops",
+        "seed",
+        "seed_reason",
+        "path",
+    )
+    return {
+        "run_id": res["run_id"],
+        "mode": res["mode"],
+        "seeds": res["seeds"],
+        "accounts": len(res["rows"]),
+        "alerts_new": res["alerts"],
+        "top": [{k: r[k] for k in keep} for r in res["rows"][:top]],
+    }
 
 
 def _case_to_report(

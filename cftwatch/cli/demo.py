@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,5 +87,17 @@ def demo_command(
         f"{Path(report['xsd']).name} and written to {report['path']}",
         highlight=False,
     )
+    _print_exposure(result.exposure)
     console.print(f"all alerts as JSON lines: {result.alerts_export}", highlight=False)
     console.print(f"workspace: {result.workspace}", highlight=False)
+
+
+def _print_exposure(exp: dict[str, Any]) -> None:
+    print_table(
+        f"network exposure: {exp['accounts']:,} accounts within 3 hops of {exp['seeds']} seeds",
+        ["account", "exposure", "hops", "nearest seed", "why a seed"],
+        [
+            [e["account"], f"{e['exposure']:.0%}", e["hops"], e["seed"], e["seed_reason"]]
+            for e in exp["top"]
+        ],
+    )

@@ -13,10 +13,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
+from cftwatch.engine import Engine
 from cftwatch.errors import InputError
 from cftwatch.jsontext import canonical_json
+from cftwatch.network.components import reach
 from cftwatch.network.exposure import RULES, exposure, listed_seeds, payment_edges, screening_seeds
 from cftwatch.schema import TIMESTAMP_TYPE
 from cftwatch.workspace import Workspace
@@ -36,6 +40,8 @@ EXPOSURE_SCHEMA = pa.schema(
         pa.field("inflow", pa.float64()),
         pa.field("exposed_inflow", pa.float64()),
         pa.field("exposure", pa.float64()),
+        pa.field("mode", pa.string()),
+        pa.field("superseded_at", TIMESTAMP_TYPE),
     ]
 )
 """The `exposure` table: one row per account and run (see docs/network.md)."""
@@ -142,55 +148,291 @@ def _alerts(
     return pa.Table.from_pylist(out) if out else pa.table({})
 
 
+SEEDS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("account", pa.string(), nullable=False),
+        pa.field("seed_reason", pa.string()),
+    ]
+)
+"""The `exposure_seeds` table: the seed set each exposure run used (what the next run
+compares with to know which seeds changed)."""
+
+RUNS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("computed_at", TIMESTAMP_TYPE, nullable=False),
+        pa.field("as_of", TIMESTAMP_TYPE, nullable=False),
+        pa.field("params", pa.string(), nullable=False),
+        pa.field("mode", pa.string(), nullable=False),
+        pa.field("seeds", pa.int64(), nullable=False),
+        pa.field("changed_seeds", pa.int64()),
+        pa.field("recomputed", pa.int64(), nullable=False),
+    ]
+)
+"""The `exposure_runs` table: one row per run, full or incremental."""
+
+_SEEDS = pa.schema([("account", pa.string()), ("seed_reason", pa.string())])
+_PARTY_SEEDS = pa.schema([("pid", pa.string()), ("seed_reason", pa.string())])
+
+
+def seed_rows(
+    ws: Workspace,
+    eng: Engine,
+    threshold: float,
+    file_seeds: list[dict[str, str]],
+    extra: list[dict[str, Any]] | None = None,
+) -> dict[str, str]:
+    """account -> seed_reason for every seed: screening alerts at or above `threshold`,
+    the institution's file, and `extra` rows (`account` or `party`, `seed_reason`: e.g.
+    the subjects of cases decided reported). A party stands for its accounts in the
+    transactions. Where several reasons name one account, the smallest wins."""
+    txns = eng.table("transactions")
+    accts = [r for r in (extra or []) if r.get("account")] + list(file_seeds)
+    parts = [eng.register("_exposure_seeds_a", pa.Table.from_pylist(
+        [{"account": r["account"], "seed_reason": r["seed_reason"]} for r in accts], schema=_SEEDS
+    ))]  # fmt: skip
+    parties = [
+        {"pid": r["party"], "seed_reason": r["seed_reason"]}
+        for r in (extra or [])
+        if r.get("party") and not r.get("account")
+    ]
+    if parties:
+        pt = eng.register("_exposure_seeds_p", pa.Table.from_pylist(parties, schema=_PARTY_SEEDS))
+        holders = party_accounts(_holders(ws, eng, txns))
+        parts.append(holders.join(pt, "pid").select("account", "seed_reason"))
+    if ws.has_table("alerts"):
+        parts.append(screening_seeds(eng.table("alerts"), _holders(ws, eng, txns), threshold))
+    seeds = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    out: dict[str, str] = {}
+    for r in eng.to_arrow(seeds).to_pylist():
+        why = r["seed_reason"] or "seed"
+        out[r["account"]] = min(why, out.get(r["account"], why))
+    return out
+
+
+def _holders(ws: Workspace, eng: Engine, txns: ir.Table) -> ir.Table:
+    """The transactions' debtor and creditor (party, account) columns, with the `accounts`
+    table's holders added as debtors (sources that name no party on the payment)."""
+    cols = ("debtor_id", "debtor_account", "creditor_id", "creditor_account")
+    t = txns.select(**{c: txns[c].nullif("") for c in cols})  # nullable on both sides
+    if not ws.has_table("accounts"):
+        return t
+    a = eng.table("accounts")
+    null = ibis.null().cast("string")
+    return t.union(
+        a.select(
+            debtor_id=a.party_id.nullif(""),
+            debtor_account=a.account_id.nullif(""),
+            creditor_id=null,
+            creditor_account=null,
+        )
+    )
+
+
+def party_accounts(txns: ir.Table) -> ir.Table:
+    """(pid, account): each party's accounts as they appear in the transactions (or the
+    `accounts` table, see `_holders`)."""
+    sides = txns.select(pid=txns.debtor_id, account=txns.debtor_account).union(
+        txns.select(pid=txns.creditor_id, account=txns.creditor_account)
+    )
+    return sides.filter(sides.pid.notnull(), sides.account.notnull()).distinct()
+
+
+def _current(ws: Workspace) -> list[dict[str, Any]]:
+    """The exposure rows no later run superseded."""
+    if not ws.has_table("exposure"):
+        return []
+    return ws.query_dicts("SELECT * FROM exposure WHERE superseded_at IS NULL")
+
+
+def _ensure_tables(ws: Workspace) -> None:
+    """`exposure` and `exposure_seeds`; an `exposure` table from before incremental runs
+    gets the new columns (older rows: superseded unless they are the latest run's)."""
+    if not ws.ensure_table("exposure", EXPOSURE_SCHEMA):
+        have = {r[0] for r in ws.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'exposure'"
+        )}  # fmt: skip
+        if "superseded_at" not in have:
+            ws.execute("ALTER TABLE exposure ADD COLUMN mode VARCHAR")
+            ws.execute("ALTER TABLE exposure ADD COLUMN superseded_at TIMESTAMPTZ")
+            ws.execute(
+                "UPDATE exposure SET superseded_at = now() WHERE run_id <> "
+                "(SELECT arg_max(run_id, computed_at) FROM exposure)"
+            )
+    ws.ensure_table("exposure_seeds", SEEDS_SCHEMA)
+    ws.ensure_table("exposure_runs", RUNS_SCHEMA)
+
+
+def _previous(ws: Workspace, params: str, as_of: dt.datetime) -> tuple[str, dict[str, str]] | None:
+    """The latest run and its seeds, if its settings and window end match (else None:
+    a full recompute is needed)."""
+    if not ws.has_table("exposure_runs"):
+        return None
+    row = ws.query_one(
+        "SELECT run_id, params, as_of FROM exposure_runs ORDER BY computed_at DESC LIMIT 1"
+    )
+    if row is None or row[1] != params or row[2] != as_of:
+        return None
+    seeds = ws.query("SELECT account, seed_reason FROM exposure_seeds WHERE run_id = ?", [row[0]])
+    return row[0], {a: r or "seed" for a, r in seeds}
+
+
+def changed_seeds(old: dict[str, str], new: dict[str, str]) -> set[str]:
+    """Accounts that became, stopped being, or changed reason as a seed."""
+    return {a for a in old.keys() | new.keys() if old.get(a) != new.get(a)}
+
+
+def affected_accounts(
+    eng: Engine, edges: ir.Table, changed: set[str], hops: int
+) -> tuple[set[str], ir.Table]:
+    """The accounts whose exposure a change of the `changed` seeds can alter (those seeds
+    and everything within `hops` downstream of them), and the edges enough to recompute
+    them: every payment into or out of an account within `hops` - 1 upstream of one.
+
+    Why that suffices: an account's exposure is carried along at most `hops` payments,
+    and FIFO positions need all of an account's inflows and outflows; a payer further
+    upstream could only pass on money along a longer path."""
+    start = eng.register(
+        "_exposure_changed",
+        pa.Table.from_pylist([{"account": a} for a in sorted(changed)], schema=_ACCOUNTS),
+    )
+    down = eng.to_arrow(reach(edges, start, hops, "out").select("account"))
+    affected = set(down.column("account").to_pylist())
+    d = eng.register("_exposure_affected", down)
+    up = eng.register("_exposure_upstream", eng.to_arrow(reach(edges, d, hops - 1, "in")))
+    u1, u2 = up.view(), up.view()
+    a = edges.semi_join(u1, edges.src == u1.account)
+    b = edges.semi_join(u2, edges.dst == u2.account)
+    return affected, a.union(b, distinct=True)
+
+
+_ACCOUNTS = pa.schema([("account", pa.string())])
+
+
 def run_exposure(
     ws: Workspace,
     p: ExposureParams,
     seeds_file: Path | None = None,
     engine: str | None = None,
     record: bool = True,
+    extra_seeds: list[dict[str, Any]] | None = None,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Compute exposure and (with `record`) store it and its alerts atomically; returns
-    the rows (most exposed first), the alerts' count and the run id."""
+    the current rows (most exposed first), the alerts' count, the run id and mode.
+
+    Incremental unless `full`: when the latest recorded run has the same settings and
+    window end, only the accounts a seed change can reach are recomputed; their rows
+    are superseded (`superseded_at`), never deleted. Otherwise everything is."""
     p.check()
     file_seeds = read_seed_file(seeds_file) if seeds_file else []
     eng = ws.engine(engine)
-    txns = eng.table("transactions")
     as_of = ws.scalar("SELECT max(ts) FROM transactions")
     run_id = "exp-" + uuid.uuid4().hex[:12]
     now = dt.datetime.now(dt.UTC)
     if as_of is None:
-        return {"run_id": run_id, "rows": [], "alerts": 0, "seeds": 0}
-    as_of_s = int(as_of.timestamp())
-    edges = payment_edges(txns, as_of_s, int(p.window_days * DAY))
-    parts = [eng.register("_exposure_file_seeds", pa.Table.from_pylist(file_seeds, schema=_SEEDS))]
-    if ws.has_table("alerts"):
-        parts.append(screening_seeds(eng.table("alerts"), txns, p.screening_threshold))
-    seeds = parts[0].union(parts[1]) if len(parts) > 1 else parts[0]
-    n_seeds = eng.to_arrow(seeds.select("account").distinct()).num_rows
-    res = eng.to_arrow(exposure(edges, seeds, p.hops, p.rule, p.discount))
-    rows = sorted(res.to_pylist(), key=lambda r: (-(r["exposure"] or 0), r["hops"], r["account"]))
+        return {"run_id": run_id, "rows": [], "alerts": 0, "seeds": 0, "mode": "full",
+                "recomputed": 0}  # fmt: skip
     params = canonical_json(asdict(p))
+    seeds = seed_rows(ws, eng, p.screening_threshold, file_seeds, extra_seeds)
+    edges = payment_edges(
+        eng.table("transactions"), int(as_of.timestamp()), int(p.window_days * DAY)
+    )
+    prev = None if full or not record else _previous(ws, params, as_of)
+    affected: set[str] | None = None  # None: every account
+    changed: set[str] | None = None
+    if prev is None:
+        rows = current = _compute(eng, edges, seeds, p)
+    else:
+        changed = changed_seeds(prev[1], seeds)
+        affected, sub = (
+            affected_accounts(eng, edges, changed, p.hops) if changed else (set(), edges)
+        )
+        rows = (
+            [r for r in _compute(eng, sub, seeds, p) if r["account"] in affected]
+            if affected
+            else []
+        )
+        current = [r for r in _current(ws) if r["account"] not in affected]
     for r in rows:
         r.update(run_id=run_id, computed_at=now, as_of=as_of, params=params)
-    alerts = _alerts(rows, p, run_id, now)
-    new_alerts = 0
+        r.update(mode="full" if prev is None else "incremental", superseded_at=None)
+    current = rows if prev is None else current + rows
+    current.sort(key=lambda r: (-(r["exposure"] or 0), r["hops"], r["account"]))
+    res = {"run_id": run_id, "rows": current, "seeds": len(seeds), "alerts": 0}
+    res.update(mode="full" if prev is None else "incremental", recomputed=len(rows))
+    if changed is not None:
+        res["changed_seeds"] = sorted(changed)
     if record:
-        ws.ensure_table("exposure", EXPOSURE_SCHEMA)
-        table = pa.Table.from_pylist(
-            [{k: r[k] for k in EXPOSURE_SCHEMA.names} for r in rows], schema=EXPOSURE_SCHEMA
-        )
-        with ws.atomic() as tx:
-            tx.append("exposure", table)
-            if alerts.num_rows:
-                known = {
-                    x for (x,) in tx.query("SELECT alert_id FROM alerts WHERE source = 'network'")
-                }
-                keep = [
-                    i for i, a in enumerate(alerts.column("alert_id").to_pylist()) if a not in known
-                ]
-                if keep:
-                    new_alerts = tx.append("alerts", alerts.take(keep))
-    return {"run_id": run_id, "rows": rows, "alerts": new_alerts, "seeds": n_seeds}
+        res["alerts"] = _record(ws, p, run_id, now, as_of, seeds, rows, affected, res)
+    return res
 
 
-_SEEDS = pa.schema([("account", pa.string()), ("seed_reason", pa.string())])
+def _compute(
+    eng: Engine, edges: ir.Table, seeds: dict[str, str], p: ExposureParams
+) -> list[dict[str, Any]]:
+    st = pa.Table.from_pylist(
+        [{"account": a, "seed_reason": r} for a, r in sorted(seeds.items())], schema=_SEEDS
+    )
+    t = eng.register("_exposure_seed_set", st)
+    return eng.to_arrow(exposure(edges, t, p.hops, p.rule, p.discount)).to_pylist()
+
+
+def _record(
+    ws: Workspace,
+    p: ExposureParams,
+    run_id: str,
+    now: dt.datetime,
+    as_of: dt.datetime,
+    seeds: dict[str, str],
+    rows: list[dict[str, Any]],
+    affected: set[str] | None,
+    res: dict[str, Any],
+) -> int:
+    """Supersede what this run recomputes (everything, or `affected`), append its rows,
+    seeds and run record, and raise alerts not raised before; all in one transaction."""
+    _ensure_tables(ws)
+    table = pa.Table.from_pylist(
+        [{k: r[k] for k in EXPOSURE_SCHEMA.names} for r in rows], schema=EXPOSURE_SCHEMA
+    )
+    seed_t = pa.Table.from_pylist(
+        [{"run_id": run_id, "account": a, "seed_reason": r} for a, r in sorted(seeds.items())],
+        schema=SEEDS_SCHEMA,
+    )
+    run = {
+        "run_id": run_id,
+        "computed_at": now,
+        "as_of": as_of,
+        "params": canonical_json(asdict(p)),
+        "mode": res["mode"],
+        "seeds": len(seeds),
+        "changed_seeds": None if affected is None else len(res.get("changed_seeds", [])),
+        "recomputed": len(rows),
+    }
+    alerts = _alerts(res["rows"], p, run_id, now)
+    new_alerts = 0
+    with ws.atomic() as tx:
+        if affected is None:
+            tx.execute("UPDATE exposure SET superseded_at = ? WHERE superseded_at IS NULL", [now])
+        elif affected:
+            gone = pa.Table.from_pylist(
+                [{"account": a} for a in sorted(affected)], schema=_ACCOUNTS
+            )
+            with tx.registered("_exposure_gone", gone) as g:
+                tx.execute(
+                    "UPDATE exposure SET superseded_at = ? WHERE superseded_at IS NULL "
+                    f"AND account IN (SELECT account FROM {g})",
+                    [now],
+                )
+        tx.append("exposure", table)
+        tx.append("exposure_seeds", seed_t)
+        tx.append("exposure_runs", pa.Table.from_pylist([run], schema=RUNS_SCHEMA))
+        if alerts.num_rows:
+            known = {x for (x,) in tx.query("SELECT alert_id FROM alerts WHERE source = 'network'")}
+            keep = [
+                i for i, a in enumerate(alerts.column("alert_id").to_pylist()) if a not in known
+            ]
+            if keep:
+                new_alerts = tx.append("alerts", alerts.take(keep))
+    return new_alerts

@@ -91,7 +91,12 @@ def test_exposure_command_stores_rows_and_alerts_with_a_sentence(tmp_path):
     again = json.loads(runner.invoke(app, args).output)
     assert again["alerts"] == 0  # the same findings are not raised twice
     with Workspace.open(path, read_only=True) as ws:
-        assert ws.scalar("SELECT count(DISTINCT run_id) FROM exposure") == 2
+        # nothing changed: the second run is incremental and recomputes no account
+        assert ws.query("SELECT mode, recomputed FROM exposure_runs ORDER BY computed_at") == [
+            ("full", 3),
+            ("incremental", 0),
+        ]
+        assert ws.scalar("SELECT count(*) FROM exposure WHERE superseded_at IS NULL") == 3
 
 
 def test_bad_options_exit_2_with_a_clear_line(tmp_path):
