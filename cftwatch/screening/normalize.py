@@ -26,6 +26,7 @@ __all__ = [
     "is_place_word",
     "name_forms",
     "normalize_name",
+    "script_key",
     "skeleton",
     "split_place_words",
 ]
@@ -182,6 +183,29 @@ def consonants(token: str) -> str:
     """First letter and the consonants after it, vowels and the letters that write long
     vowels (w, y, h) dropped, doubles merged: "muhammad" and "mhmd" both give "mmd"."""
     return _merge_repeats(token[:1], _LONG_VOWELS_RE.sub("", token[1:]))
+
+
+_DIGRAPHS = (("sh", "S"), ("kh", "K"), ("gh", "G"), ("ch", "C"), ("th", "T"), ("dh", "D"))
+_SCRIPT_KEY_MAP = str.maketrans("q", "k", "aeiouvwy")
+
+
+@lru_cache(maxsize=65536)
+def script_key(token: str) -> str:
+    """The consonants Arabic script writes for a name part, in order, doubles merged: the
+    digraphs sh/kh/gh/ch/th/dh kept as one letter, h kept, vowels and w/v/y (which also
+    write long vowels) dropped, q read as k. "khld" and "khalid" both give "Kld"."""
+    t = token
+    for digraph, letter in _DIGRAPHS:
+        t = t.replace(digraph, letter)
+    return _merge_repeats_key(t.translate(_SCRIPT_KEY_MAP))
+
+
+def _merge_repeats_key(text: str) -> str:
+    out = ""
+    for ch in text:
+        if not out or ch != out[-1]:
+            out += ch
+    return out
 
 
 def _merge_repeats(head: str, rest: str) -> str:

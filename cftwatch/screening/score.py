@@ -15,7 +15,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
+from cftwatch.screening.normalize import (
+    NormalizedName,
+    _place_words,
+    fold_text,
+    script_key,
+    skeleton,
+)
 from cftwatch.screening.policy import (
     CONFIRMING_FEATURES,
     POSSIBLE_SCORE,
@@ -42,6 +48,9 @@ WEIGHTS: dict[str, float] = {
     "listed_coverage": 0.45,
     "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
     "generic_weight": 0.25,  # a legal form or generic word counts a quarter
+    # a place word an organisation query ends with ("... Trust Karachi") and the listed
+    # name lacks counts a tenth: it says where the branch is, not who it is
+    "place_weight": 0.1,
     "common_cap": 0.70,  # most a name made only of common parts can score
     # coverage both ways above which a common-only listed name is matched whole, uncapped
     "whole_name_coverage": 0.97,
@@ -162,15 +171,36 @@ _MIN_FAMILY_TYPO = 5
 
 def _spelling_similarity(a: str, b: str) -> float:
     sim = OSA.normalized_similarity(a, b)
-    if sim >= 0.6 and skeleton(a) == skeleton(b):
-        sim = max(sim, 0.8)
     if _unvowelled(a) != _unvowelled(b):
         # Arabic script leaves short vowels unwritten: "mhmd", "jnd", "shryn" stand for
-        # Muhammad, Jund, Shariyan; compare consonants only
-        cons = OSA.normalized_similarity(consonants(a), consonants(b))
-        if cons >= 0.75:
-            sim = max(sim, 0.9 * cons)
+        # Muhammad, Jund, Shariyan. Compared only where the Latin spelling is consistent with
+        # the script one: the same consonants in order and the word-final vowel written
+        # ("khld" is Khalid, not Khaloudi; "shhd" is Shahid, not Sayed)
+        script, latin = (a, b) if _unvowelled(a) else (b, a)
+        if script_consistent(script, latin):
+            return max(float(sim), 0.9)
+        return float(sim) if sim >= 0.8 else 0.0
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.8)
     return float(sim)
+
+
+def script_consistent(script: str, latin: str) -> bool:
+    """Whether an unvowelled (Arabic-script) spelling can write this Latin name part: the
+    same consonants, and a final long vowel of one written in the other (a final i, y or e
+    is written with ye, a final o or u with waw)."""
+    s_end, l_end = script[-1], latin[-1]
+    if s_end == "h" and l_end in "ae" and len(script) > 2:
+        script, s_end = script[:-1], "a"  # a final a written with he: "hmzh" is Hamza
+    if script_key(script) != script_key(latin):
+        return False
+    if l_end in "iy" and s_end != "y":
+        return False
+    if l_end in "ou" and s_end != "w":
+        return False
+    if s_end == "y" and l_end not in "iyea":
+        return False
+    return not (s_end == "w" and l_end not in "ouw")
 
 
 _VOWELS_RE = re.compile(r"[aeiou]")
@@ -195,6 +225,8 @@ def family_heads() -> dict[str, tuple[str, ...]]:
 
 
 def _weight(kind: str, idf: float) -> float:
+    if kind == "place":
+        return WEIGHTS["place_weight"]
     if kind == "honorific":
         return WEIGHTS["honorific_weight"]
     if kind == "generic":
@@ -299,7 +331,7 @@ def _common_name(
     distinctive_missing = [t for t in missing if t not in commons]
     # parts of the query the listed name does not explain; a title such as Haji added to a
     # listed person's name does not make it another name (next to an organisation's it does)
-    skip = ("initial",) if listed_is_org else ("initial", "honorific")
+    skip = ("initial", "place") if listed_is_org else ("initial", "honorific")
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] not in skip]
     # the listed person's full name, every part and title as the list writes it, matched
     # nearly letter for letter ("Hafiz Muhammad Saeed", "Zafar Iqbal"): an exact listed name
@@ -310,22 +342,29 @@ def _common_name(
     # title the list writes, or a pair itself uncommon (one name in 5,000: Zafar Iqbal,
     # not Muhammad Ibrahim)
     n_parts = sum(k == "name" for _, k in c)
-    beyond = (
-        n_parts >= 3
-        or any(k == "honorific" for _, k in c)
-        or combination_share(matched_core) < WHOLE_NAME_SHARE
-    )
+    titled = any(k in ("honorific", "initial") for _, k in c)
+    beyond = n_parts >= 3 or titled or combination_share(matched_core) < WHOLE_NAME_SHARE
     whole = (
         coverage >= WEIGHTS["whole_name_coverage"]
         and not missing
         and not titles_missing
         and not titles_extra
-        and n_parts >= 2
+        # two parts, or one with the title or initial the list writes ("Hafiz Saeed")
+        and (n_parts >= 2 or (n_parts == 1 and titled))
         and beyond
     )
-    if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
+    # an organisation's words (Trust, Exchange, Trading) the query does not have: a person
+    # or another business sharing the organisation's one common name part
+    org_words = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "generic"]
+    bare = listed_is_org and bool(org_words) and not any(k == "generic" for _, k in q)
+    if not (distinctive_missing or unexplained or bare or not (listed_is_org or whole)):
         return None
-    if distinctive_missing:
+    if bare and not (distinctive_missing or unexplained):
+        why = (
+            f"only common name parts matched; the query has none of the listed "
+            f"organisation's words ({', '.join(org_words)})"
+        )
+    elif distinctive_missing:
         why = (
             f"only common name parts matched; the listed name also has "
             f"{', '.join(distinctive_missing)}"
@@ -343,6 +382,19 @@ def _common_name(
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
 
 
+def _mark_places(q: Tokens, listed: set[str]) -> Tokens:
+    """The place words an organisation query ends with, where the listed name lacks them,
+    marked as places ("Al Rehmat Trust Bahawalpur"); a query that is only place words, or
+    whose rest is no name, is left as it is (split_place_words' rule)."""
+    end = len(q)
+    places = _place_words()
+    while end > 1 and q[end - 1][1] == "name" and q[end - 1][0] in places:
+        end -= 1
+    if end == len(q) or not any(k == "name" for _, k in q[:end]):
+        return q
+    return q[:end] + [(t, "place" if t not in listed else k) for t, k in q[end:]]
+
+
 def name_score(
     query: NormalizedName,
     listed: NormalizedName,
@@ -355,6 +407,8 @@ def name_score(
     feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
+    if listed_is_org:
+        q = _mark_places(q, {t for t, _ in c})
     qw = [_weight(k, idf(t)) for t, k in q]
     cw = [_weight(k, idf(t)) for t, k in c]
     used_q = _align(q, c, qw, cw)
