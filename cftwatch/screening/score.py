@@ -19,8 +19,8 @@ from cftwatch.screening.normalize import (
     NormalizedName,
     _place_words,
     fold_text,
-    script_key,
     skeleton,
+    unvowelled,
 )
 from cftwatch.screening.policy import (
     CONFIRMING_FEATURES,
@@ -187,28 +187,44 @@ def _spelling_similarity(a: str, b: str) -> float:
 
 def script_consistent(script: str, latin: str) -> bool:
     """Whether an unvowelled (Arabic-script) spelling can write this Latin name part: the
-    same consonants, and a final long vowel of one written in the other (a final i, y or e
-    is written with ye, a final o or u with waw)."""
-    s_end, l_end = script[-1], latin[-1]
-    if s_end == "h" and l_end in "ae" and len(script) > 2:
-        script, s_end = script[:-1], "a"  # a final a written with he: "hmzh" is Hamza
-    if script_key(script) != script_key(latin):
-        return False
-    if l_end in "iy" and s_end != "y":
-        return False
-    if l_end in "ou" and s_end != "w":
-        return False
-    if s_end == "y" and l_end not in "iyea":
-        return False
-    return not (s_end == "w" and l_end not in "ouw")
+    same consonants in order; every w, v and y, long vowel (ee, oo, ai, ...) and final i, o,
+    u of the Latin written with waw or ye in the script, and no waw or ye in the script that
+    no Latin vowel stands for ("khld" is Khalid, not Khuwaylid; "hmyd" is Hamid, not Hamud)."""
+    return _script_pattern(latin).fullmatch(script) is not None
 
 
-_VOWELS_RE = re.compile(r"[aeiou]")
+_LATIN_UNITS = re.compile(r"sh|kh|gh|ch|th|dh|ee|ii|ie|ei|ai|ay|ey|oo|ou|uu|au|ow|aw|.")
+_LONG_Y = frozenset({"ee", "ii", "ie", "ei", "ai", "ay", "ey"})
+_LONG_W = frozenset({"oo", "ou", "uu", "au", "ow", "aw"})
 
 
-def _unvowelled(token: str) -> bool:
-    """A name part with no vowel letter, as unvowelled Arabic script transliterates."""
-    return len(token) >= 2 and token.isalpha() and not _VOWELS_RE.search(token)
+@lru_cache(maxsize=65536)
+def _script_pattern(latin: str) -> re.Pattern[str]:
+    units = _LATIN_UNITS.findall(re.sub(r"(.)\1", r"\1", latin))  # script writes no doubles
+    out = []
+    for i, unit in enumerate(units):
+        first, last = i == 0, i == len(units) - 1
+        if unit in _LONG_Y or unit == "y":
+            out.append("y")
+        elif unit in _LONG_W or unit in ("w", "v"):
+            out.append("w")
+        elif unit in ("a", "e", "i", "o", "u"):
+            if first:
+                out.append("a")  # an initial vowel is written with alif or ayn
+            elif last and unit in "iuo":
+                out.append("y" if unit == "i" else "w")  # a final long vowel is written
+            elif last:
+                out.append("[hay]?")  # a final a or e: he, alif (dropped) or ye
+            else:
+                out.append({"a": "a?", "e": "[yh]?", "i": "y?", "o": "w?", "u": "w?"}[unit])
+        elif unit in ("q", "k"):
+            out.append("[qk]")
+        else:
+            out.append(re.escape(unit))
+    return re.compile("".join(out))
+
+
+_unvowelled = unvowelled
 
 
 @lru_cache(maxsize=1)
@@ -344,11 +360,17 @@ def _common_name(
     n_parts = sum(k == "name" for _, k in c)
     titled = any(k in ("honorific", "initial") for _, k in c)
     beyond = n_parts >= 3 or titled or combination_share(matched_core) < WHOLE_NAME_SHARE
+    # letter for letter: equal, or an Arabic-script spelling consistent with the Latin one
+    exact = all(
+        qt == ct or (_unvowelled(qt) != _unvowelled(ct) and token_similarity(qt, ct) >= 0.9)
+        for qt, ct in matched_core
+    )
     whole = (
-        coverage >= WEIGHTS["whole_name_coverage"]
+        (coverage >= WEIGHTS["whole_name_coverage"] or (exact and coverage >= 0.85))
         and not missing
         and not titles_missing
-        and not titles_extra
+        # a further title ("Prof.") next to the listed one is still the listed name
+        and (not titles_extra or any(k == "honorific" for _, k in c))
         # two parts, or one with the title or initial the list writes ("Hafiz Saeed")
         and (n_parts >= 2 or (n_parts == 1 and titled))
         and beyond
