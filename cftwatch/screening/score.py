@@ -113,13 +113,18 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
     if _different_names(a, b):
         return 0.0
+    if _derived_name(a, b) or _derived_name(b, a):
+        return 0.0
     heads_of = _compound_heads(a, b)
+    head_sim = 0.0
     if heads_of is not None and heads_of[0] != heads_of[1]:
         # Maazullah and Faizullah share only the ending: compare what precedes it
         head_a, head_b = heads_of
-        if _different_names(head_a, head_b) or _spelling_similarity(head_a, head_b) < 0.75:
+        head_sim = _spelling_similarity(head_a, head_b)
+        if _different_names(head_a, head_b) or head_sim < 0.75:
             return 0.0
-    sim = _spelling_similarity(a, b)
+    # an Urdu compound ("srjuddin") is as good as its head's spelling ("srj", Siraj)
+    sim = max(_spelling_similarity(a, b), head_sim)
     for known, other in ((a, b), (b, a)):
         if len(other) >= _MIN_FAMILY_TYPO:
             for spelling in heads.get(known, ()):
@@ -143,6 +148,24 @@ def _different_names(a: str, b: str) -> bool:
         return True
     # one letter replaced by another in a short part (a swapped pair is a typo: Azahr)
     return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+#: Endings that make another name of a known one: Fadi/Fadil, Murtaza/Murtazavi,
+#: Hussain/Hussaini (a nisba), Jamal/Jamali.
+_DERIVING_ENDINGS = ("i", "vi", "wi", "ni", "l", "n", "y")
+
+
+def _derived_name(short: str, long: str) -> bool:
+    """`long` is a known name `short` (spelt alike) with an ending that makes another name,
+    or such a derivation of a different known name (Hussaini is not Hassan)."""
+    heads = family_heads()
+    known = known_names()
+    if len(short) >= 4 and len(long) > len(short) and short in known:
+        end = long[len(short) :]
+        if end in _DERIVING_ENDINGS and _one_spelling(short, long[: len(short)]):
+            return True
+    base = long[:-1] if long.endswith("i") else ""
+    return len(base) >= 4 and base in heads and short in heads and base != short
 
 
 _ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}

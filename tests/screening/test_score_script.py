@@ -121,3 +121,26 @@ def test_title_and_one_part_as_the_list_writes_it() -> None:
     for query in ("Hafiz Saeed", "حافظ سعید", "Prof. Hafiz Muhammad Saeed"):
         assert _score(s, query, "un:QDi.263") >= DEFAULT_THRESHOLD, query
     assert _score(s, "Saeed", "un:QDi.263") < DEFAULT_THRESHOLD  # near miss: no title
+
+
+def test_a_name_derived_from_another_is_not_a_misspelling() -> None:
+    for a, b in [("murtaza", "mortazavi"), ("hussaini", "hassan"), ("jamal", "jamali")]:
+        assert token_similarity(a, b) == 0.0, (a, b)
+    # near misses: a dropped, doubled or swapped letter is still a misspelling
+    for a, b in [("azhar", "azharr"), ("rehman", "rehan"), ("majeed", "mjaeed")]:
+        assert token_similarity(a, b) >= 0.8, (a, b)
+
+
+def test_urdu_compound_and_script_words() -> None:
+    assert token_similarity("srjuddin", "sirajuddin") >= 0.9  # the head written unvowelled
+    s = Screener(
+        entities_table(
+            [
+                entity("ofac", "12147", ["AL-KASHMIRI, Elias"]),
+                entity("un", "QDe.161", ["ISIS WILAYAT KHORASAN"], schema="Organization"),
+            ]
+        )
+    )
+    assert _score(s, "الیاس کشمیری", "ofac:12147") >= DEFAULT_THRESHOLD  # not al + "ys"
+    assert _score(s, "Daesh Khorasan", "un:QDe.161") >= DEFAULT_THRESHOLD
+    assert _score(s, "Daesh Karachi", "un:QDe.161") < DEFAULT_THRESHOLD  # near miss
