@@ -215,6 +215,7 @@ def _merge_repeats_key(text: str) -> str:
 _VOWEL_LETTERS_RE = re.compile(r"[aeiou]")
 
 
+@lru_cache(maxsize=65536)
 def unvowelled(token: str) -> bool:
     """A name part with no vowel letter, as unvowelled Arabic script transliterates (an
     initial alif or ayn read as "a" aside: "akbr", "asghr")."""
