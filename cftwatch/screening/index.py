@@ -1,7 +1,8 @@
 """Blocking index: which listed names are worth scoring for a query.
 
-Keys per name token: the canonical token, its skeleton (survives transliteration) and its
-character trigrams (survive typos), plus the organisation acronym. Whole-token keys alone miss
+Keys per name token: the canonical token, its skeleton (survives transliteration), the
+consonants Arabic script writes for it (an unvowelled Urdu spelling meets the Latin one) and
+its character trigrams (survive typos), plus the organisation acronym and each title. Whole-token keys alone miss
 queries whose typos touch every word, so candidates are ranked by the summed rarity of the
 keys they share and the best `max_candidates` are scored. Built once per list version and
 saved next to the workspace database as data, never as code: one NumPy `.npz` file (read
@@ -24,13 +25,19 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from cftwatch.screening.normalize import NormalizedName, name_forms, normalize_name, skeleton
+from cftwatch.screening.normalize import (
+    NormalizedName,
+    name_forms,
+    normalize_name,
+    script_key,
+    skeleton,
+)
 
 _UNSEEN: Any = object()
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
@@ -46,7 +53,8 @@ class ListedName:
 
 
 def _token_keys(token: str) -> list[str]:
-    keys = ["t:" + token, "s:" + skeleton(token)]
+    # k: the consonants Arabic script writes, so "mjhd" finds Mujahid and not every M-J-D
+    keys = ["t:" + token, "s:" + skeleton(token), "k:" + script_key(token)]
     padded = f"^{token}$"
     keys.extend("g:" + padded[i : i + 3] for i in range(len(padded) - 2))
     return keys
@@ -57,6 +65,8 @@ def name_keys(name: NormalizedName) -> set[str]:
     for token, kind in zip(name.tokens, name.kinds, strict=True):
         if kind in ("name", "generic"):
             keys.update(_token_keys(token))
+        elif kind == "honorific":
+            keys.add("h:" + token)  # "Hafiz Muhammad Saeed" before every other Muhammad Saeed
     if len(name.tokens) == 1:
         keys.add("a:" + name.tokens[0])
     elif name.acronym:

@@ -26,8 +26,10 @@ __all__ = [
     "is_place_word",
     "name_forms",
     "normalize_name",
+    "script_key",
     "skeleton",
     "split_place_words",
+    "unvowelled",
 ]
 
 #: Longer input is cut here: no real name is longer, and it bounds the work per query.
@@ -182,6 +184,45 @@ def consonants(token: str) -> str:
     """First letter and the consonants after it, vowels and the letters that write long
     vowels (w, y, h) dropped, doubles merged: "muhammad" and "mhmd" both give "mmd"."""
     return _merge_repeats(token[:1], _LONG_VOWELS_RE.sub("", token[1:]))
+
+
+_DIGRAPHS = (("sh", "S"), ("kh", "K"), ("gh", "G"), ("ch", "C"), ("th", "T"), ("dh", "D"))
+_SCRIPT_KEY_MAP = str.maketrans("q", "k", "aeiouvwy")
+
+
+@lru_cache(maxsize=65536)
+def script_key(token: str) -> str:
+    """The consonants Arabic script writes for a name part, in order, doubles merged: the
+    digraphs sh/kh/gh/ch/th/dh kept as one letter, h kept, vowels and w/v/y (which also
+    write long vowels) dropped, q read as k, an initial vowel kept as "A". "khld" and
+    "khalid" both give "Kld"."""
+    t = token
+    for digraph, letter in _DIGRAPHS:
+        t = t.replace(digraph, letter)
+    # an initial vowel is written (alif or ayn): Akbar is not Kabir, Amir is not Mir
+    head = "A" if t[:1] in ("a", "e", "i", "o", "u") else ""
+    return head + _merge_repeats_key(t.translate(_SCRIPT_KEY_MAP))
+
+
+def _merge_repeats_key(text: str) -> str:
+    out = ""
+    for ch in text:
+        if not out or ch != out[-1]:
+            out += ch
+    return out
+
+
+_VOWEL_LETTERS_RE = re.compile(r"[aeiou]")
+
+
+@lru_cache(maxsize=65536)
+def unvowelled(token: str) -> bool:
+    """A name part with no vowel letter, as unvowelled Arabic script transliterates (an
+    initial alif or ayn read as "a" aside: "akbr", "asghr")."""
+    if len(token) < 2 or not token.isalpha():
+        return False
+    rest = token[1:] if token[0] == "a" and len(token) >= 3 else token
+    return not _VOWEL_LETTERS_RE.search(rest)
 
 
 def _merge_repeats(head: str, rest: str) -> str:

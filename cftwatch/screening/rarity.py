@@ -9,10 +9,11 @@ at all, used to tell two different real names (Kamal, Jamal) from a misspelling.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
-from cftwatch.screening.normalize import normalize_name
+from cftwatch.screening.normalize import normalize_name, script_key, skeleton
 
 __all__ = [
     "COMBINATION_SHARE",
@@ -66,10 +67,47 @@ def _population() -> tuple[int, dict[str, int], frozenset[str]]:
     return total, counts, frozenset(titles)
 
 
+@lru_cache(maxsize=65536)
 def part_share(token: str) -> float:
-    """Share of the population's names that carry this canonical part (0 if unseen)."""
+    """Share of the population's names that carry this canonical part. A part the table
+    does not hold is read through the spellings it stands for, so that an Urdu "khld" or a
+    "Mubarok" is as common as Khalid or Mubarak: an unvowelled part by the consonants Arabic
+    script writes, a Latin one by its transliteration skeleton, a compound (Sanaullah,
+    Hayat Ullah written as one) by its head as well; 0 when nothing matches."""
     total, counts, _ = _population()
-    return min(1.0, counts.get(token, 0) / total)
+    count = counts.get(token, 0)
+    if count < KNOWN_COUNT and token.isalpha() and len(token) >= 2:
+        by_script, by_skeleton = _spelling_counts()
+        if not _VOWEL_RE.search(token):
+            count = max(count, by_script.get(script_key(token), 0))
+        else:
+            count = max(count, by_skeleton.get(skeleton(token), 0))
+    for end in _COMPOUND_ENDINGS:
+        if token.endswith(end) and len(token) > len(end) + 2:
+            count = max(count, int(part_share(token[: -len(end)]) * total))
+            break
+    return min(1.0, count / total)
+
+
+_VOWEL_RE = re.compile(r"[aeiou]")
+#: Endings of compound given names whose head is also a name of its own (Sana, Sanaullah).
+_COMPOUND_ENDINGS = ("ullah", "uddin", "udin")
+
+
+@lru_cache(maxsize=1)
+def _spelling_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """Population counts by script consonants and by skeleton: the commonest part each key
+    stands for (the most common spelling, not a sum, so a loose key does not inflate)."""
+    _, counts, titles = _population()
+    by_script: dict[str, int] = {}
+    by_skeleton: dict[str, int] = {}
+    for part, n in counts.items():
+        if part in titles or not part.isalpha() or len(part) < 3:
+            continue
+        for table, key in ((by_script, script_key(part)), (by_skeleton, skeleton(part))):
+            if key and n > table.get(key, 0):
+                table[key] = n
+    return by_script, by_skeleton
 
 
 @lru_cache(maxsize=1)

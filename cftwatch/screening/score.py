@@ -15,7 +15,13 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from cftwatch.screening.normalize import NormalizedName, consonants, fold_text, skeleton
+from cftwatch.screening.normalize import (
+    NormalizedName,
+    _place_words,
+    fold_text,
+    skeleton,
+    unvowelled,
+)
 from cftwatch.screening.policy import (
     CONFIRMING_FEATURES,
     POSSIBLE_SCORE,
@@ -42,6 +48,9 @@ WEIGHTS: dict[str, float] = {
     "listed_coverage": 0.45,
     "honorific_weight": 0.1,  # an honorific counts a tenth of a name part
     "generic_weight": 0.25,  # a legal form or generic word counts a quarter
+    # a place word an organisation query ends with ("... Trust Karachi") and the listed
+    # name lacks counts a tenth: it says where the branch is, not who it is
+    "place_weight": 0.1,
     "common_cap": 0.70,  # most a name made only of common parts can score
     # coverage both ways above which a common-only listed name is matched whole, uncapped
     "whole_name_coverage": 0.97,
@@ -104,13 +113,18 @@ def token_similarity(a: str, b: str) -> float:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
     if _different_names(a, b):
         return 0.0
+    if _derived_name(a, b) or _derived_name(b, a):
+        return 0.0
     heads_of = _compound_heads(a, b)
+    head_sim = 0.0
     if heads_of is not None and heads_of[0] != heads_of[1]:
         # Maazullah and Faizullah share only the ending: compare what precedes it
         head_a, head_b = heads_of
-        if _different_names(head_a, head_b) or _spelling_similarity(head_a, head_b) < 0.75:
+        head_sim = _spelling_similarity(head_a, head_b)
+        if _different_names(head_a, head_b) or head_sim < 0.75:
             return 0.0
-    sim = _spelling_similarity(a, b)
+    # an Urdu compound ("srjuddin") is as good as its head's spelling ("srj", Siraj)
+    sim = max(_spelling_similarity(a, b), head_sim)
     for known, other in ((a, b), (b, a)):
         if len(other) >= _MIN_FAMILY_TYPO:
             for spelling in heads.get(known, ()):
@@ -134,6 +148,24 @@ def _different_names(a: str, b: str) -> bool:
         return True
     # one letter replaced by another in a short part (a swapped pair is a typo: Azahr)
     return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+#: Endings that make another name of a known one: Fadi/Fadil, Murtaza/Murtazavi,
+#: Hussain/Hussaini (a nisba), Jamal/Jamali.
+_DERIVING_ENDINGS = ("i", "vi", "wi", "ni", "l", "n", "y")
+
+
+def _derived_name(short: str, long: str) -> bool:
+    """`long` is a known name `short` (spelt alike) with an ending that makes another name,
+    or such a derivation of a different known name (Hussaini is not Hassan)."""
+    heads = family_heads()
+    known = known_names()
+    if len(short) >= 4 and len(long) > len(short) and short in known:
+        end = long[len(short) :]
+        if end in _DERIVING_ENDINGS and _one_spelling(short, long[: len(short)]):
+            return True
+    base = long[:-1] if long.endswith("i") else ""
+    return len(base) >= 4 and base in heads and short in heads and base != short
 
 
 _ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}
@@ -162,23 +194,60 @@ _MIN_FAMILY_TYPO = 5
 
 def _spelling_similarity(a: str, b: str) -> float:
     sim = OSA.normalized_similarity(a, b)
-    if sim >= 0.6 and skeleton(a) == skeleton(b):
-        sim = max(sim, 0.8)
     if _unvowelled(a) != _unvowelled(b):
         # Arabic script leaves short vowels unwritten: "mhmd", "jnd", "shryn" stand for
-        # Muhammad, Jund, Shariyan; compare consonants only
-        cons = OSA.normalized_similarity(consonants(a), consonants(b))
-        if cons >= 0.75:
-            sim = max(sim, 0.9 * cons)
+        # Muhammad, Jund, Shariyan. Compared only where the Latin spelling is consistent with
+        # the script one: the same consonants in order and the word-final vowel written
+        # ("khld" is Khalid, not Khaloudi; "shhd" is Shahid, not Sayed)
+        script, latin = (a, b) if _unvowelled(a) else (b, a)
+        if script_consistent(script, latin):
+            return max(float(sim), 0.9)
+        return float(sim) if sim >= 0.8 else 0.0
+    if sim >= 0.6 and skeleton(a) == skeleton(b):
+        sim = max(sim, 0.8)
     return float(sim)
 
 
-_VOWELS_RE = re.compile(r"[aeiou]")
+def script_consistent(script: str, latin: str) -> bool:
+    """Whether an unvowelled (Arabic-script) spelling can write this Latin name part: the
+    same consonants in order; every w, v and y, long vowel (ee, oo, ai, ...) and final i, o,
+    u of the Latin written with waw or ye in the script, and no waw or ye in the script that
+    no Latin vowel stands for ("khld" is Khalid, not Khuwaylid; "hmyd" is Hamid, not Hamud)."""
+    return _script_pattern(latin).fullmatch(script) is not None
 
 
-def _unvowelled(token: str) -> bool:
-    """A name part with no vowel letter, as unvowelled Arabic script transliterates."""
-    return len(token) >= 2 and token.isalpha() and not _VOWELS_RE.search(token)
+_LATIN_UNITS = re.compile(r"sh|kh|gh|ch|th|dh|ee|ii|ie|ei|ai|ay|ey|oo|ou|uu|au|ow|aw|.")
+_LONG_Y = frozenset({"ee", "ii", "ie", "ei", "ai", "ay", "ey"})
+_LONG_W = frozenset({"oo", "ou", "uu", "au", "ow", "aw"})
+
+
+@lru_cache(maxsize=65536)
+def _script_pattern(latin: str) -> re.Pattern[str]:
+    units = _LATIN_UNITS.findall(re.sub(r"(.)\1", r"\1", latin))  # script writes no doubles
+    out = []
+    for i, unit in enumerate(units):
+        first, last = i == 0, i == len(units) - 1
+        if unit in _LONG_Y or unit == "y":
+            out.append("y")
+        elif unit in _LONG_W or unit in ("w", "v"):
+            out.append("w")
+        elif unit in ("a", "e", "i", "o", "u"):
+            if first:
+                out.append("a")  # an initial vowel is written with alif or ayn
+            elif last and unit in "iuo":
+                out.append("y" if unit == "i" else "w")  # a final long vowel is written
+            elif last:
+                out.append("[hay]?")  # a final a or e: he, alif (dropped) or ye
+            else:
+                out.append({"a": "a?", "e": "[yh]?", "i": "y?", "o": "w?", "u": "w?"}[unit])
+        elif unit in ("q", "k"):
+            out.append("[qk]")
+        else:
+            out.append(re.escape(unit))
+    return re.compile("".join(out))
+
+
+_unvowelled = unvowelled
 
 
 @lru_cache(maxsize=1)
@@ -195,6 +264,8 @@ def family_heads() -> dict[str, tuple[str, ...]]:
 
 
 def _weight(kind: str, idf: float) -> float:
+    if kind == "place":
+        return WEIGHTS["place_weight"]
     if kind == "honorific":
         return WEIGHTS["honorific_weight"]
     if kind == "generic":
@@ -299,7 +370,7 @@ def _common_name(
     distinctive_missing = [t for t in missing if t not in commons]
     # parts of the query the listed name does not explain; a title such as Haji added to a
     # listed person's name does not make it another name (next to an organisation's it does)
-    skip = ("initial",) if listed_is_org else ("initial", "honorific")
+    skip = ("initial", "place") if listed_is_org else ("initial", "honorific")
     unexplained = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] not in skip]
     # the listed person's full name, every part and title as the list writes it, matched
     # nearly letter for letter ("Hafiz Muhammad Saeed", "Zafar Iqbal"): an exact listed name
@@ -310,22 +381,35 @@ def _common_name(
     # title the list writes, or a pair itself uncommon (one name in 5,000: Zafar Iqbal,
     # not Muhammad Ibrahim)
     n_parts = sum(k == "name" for _, k in c)
-    beyond = (
-        n_parts >= 3
-        or any(k == "honorific" for _, k in c)
-        or combination_share(matched_core) < WHOLE_NAME_SHARE
+    titled = any(k in ("honorific", "initial") for _, k in c)
+    beyond = n_parts >= 3 or titled or combination_share(matched_core) < WHOLE_NAME_SHARE
+    # letter for letter: equal, or an Arabic-script spelling consistent with the Latin one
+    exact = all(
+        qt == ct or (_unvowelled(qt) != _unvowelled(ct) and token_similarity(qt, ct) >= 0.9)
+        for qt, ct in matched_core
     )
     whole = (
-        coverage >= WEIGHTS["whole_name_coverage"]
+        (coverage >= WEIGHTS["whole_name_coverage"] or (exact and coverage >= 0.85))
         and not missing
         and not titles_missing
-        and not titles_extra
-        and n_parts >= 2
+        # a further title ("Prof.") next to the listed one is still the listed name
+        and (not titles_extra or any(k == "honorific" for _, k in c))
+        # two parts, or one with the title or initial the list writes ("Hafiz Saeed")
+        and (n_parts >= 2 or (n_parts == 1 and titled))
         and beyond
     )
-    if not (distinctive_missing or unexplained or not (listed_is_org or whole)):
+    # an organisation's words (Trust, Exchange, Trading) the query does not have: a person
+    # or another business sharing the organisation's one common name part
+    org_words = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "generic"]
+    bare = listed_is_org and bool(org_words) and not any(k == "generic" for _, k in q)
+    if not (distinctive_missing or unexplained or bare or not (listed_is_org or whole)):
         return None
-    if distinctive_missing:
+    if bare and not (distinctive_missing or unexplained):
+        why = (
+            f"only common name parts matched; the query has none of the listed "
+            f"organisation's words ({', '.join(org_words)})"
+        )
+    elif distinctive_missing:
         why = (
             f"only common name parts matched; the listed name also has "
             f"{', '.join(distinctive_missing)}"
@@ -343,6 +427,19 @@ def _common_name(
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
 
 
+def _mark_places(q: Tokens, listed: set[str]) -> Tokens:
+    """The place words an organisation query ends with, where the listed name lacks them,
+    marked as places ("Al Rehmat Trust Bahawalpur"); a query that is only place words, or
+    whose rest is no name, is left as it is (split_place_words' rule)."""
+    end = len(q)
+    places = _place_words()
+    while end > 1 and q[end - 1][1] == "name" and q[end - 1][0] in places:
+        end -= 1
+    if end == len(q) or not any(k == "name" for _, k in q[:end]):
+        return q
+    return q[:end] + [(t, "place" if t not in listed else k) for t, k in q[end:]]
+
+
 def name_score(
     query: NormalizedName,
     listed: NormalizedName,
@@ -355,6 +452,8 @@ def name_score(
     feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
+    if listed_is_org:
+        q = _mark_places(q, {t for t, _ in c})
     qw = [_weight(k, idf(t)) for t, k in q]
     cw = [_weight(k, idf(t)) for t, k in c]
     used_q = _align(q, c, qw, cw)

@@ -28,6 +28,8 @@ from cftwatch.screening.normalize import (
     NormalizedName,
     is_place_word,
     normalize_name,
+    script_key,
+    unvowelled,
 )
 from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
@@ -56,6 +58,8 @@ MAX_SCORED = 15
 BY_BLOCKING = 10
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
+#: Most a weak listed alias of a single name part can score.
+WEAK_SINGLE_CAP = 0.70
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class Screener:
             " ".join(sorted(listed.name.core_tokens)) or listed.name.key
             for listed in self.index.names
         ]
+        self._script_keys: dict[int, str] = {}
         self._by_identifier: dict[str, list[int]] = defaultdict(list)
         for row, entity in enumerate(self.index.entities):
             for ident in entity.get("identifiers") or []:
@@ -149,12 +154,28 @@ class Screener:
         wide = process.extract(core, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
         wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(core, b[0]), b[2]))
         best = [rows[b[2]] for b in wide[:MAX_SCORED]] + rows[:BY_BLOCKING]
+        if any(unvowelled(t) for t in name.core_tokens):
+            # an Urdu spelling is far from every Latin one letter by letter: order by the
+            # consonants the script writes as well
+            script = " ".join(sorted(script_key(t) for t in name.core_tokens))
+            skeys = [self._script_key(r) for r in rows]
+            best += [
+                rows[b[2]]
+                for b in process.extract(script, skeys, scorer=fuzz.token_sort_ratio, limit=10)
+            ]
         for expansion in name.expansions:
             best += [
                 rows[b[2]]
                 for b in process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
             ]
         return best
+
+    def _script_key(self, row: int) -> str:
+        key = self._script_keys.get(row)
+        if key is None:
+            core = self.index.names[row].name.core_tokens
+            key = self._script_keys[row] = " ".join(sorted(script_key(t) for t in core))
+        return key
 
     def idf(self, token: str) -> float:
         value = self._idf_cache.get(token)
@@ -189,7 +210,7 @@ class Screener:
                 entity = self.index.entities[listed.entity_row]
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
-                    value -= WEAK_ALIAS
+                    value = _weak_alias(listed.name, value)[0]
                 current = best.get(listed.entity_row)
                 if current is None or value > current[0]:
                     best[listed.entity_row] = (value, row, v)
@@ -219,8 +240,8 @@ class Screener:
             listed = self.index.names[row]
             value, features = score(variants[v], listed.name, entity, self.idf)
             if listed.quality == "weak":
-                value -= WEAK_ALIAS
-                features.append(Feature("weak_alias", -WEAK_ALIAS, "listed alias is marked weak"))
+                value, feature = _weak_alias(listed.name, value)
+                features.append(feature)
             out.append(self._match(entity, listed.name.original, value, features))
         return out
 
@@ -338,6 +359,19 @@ class Screener:
 
 
 _WORKER_SCREENER: Screener | None = None
+
+
+def _weak_alias(name: NormalizedName, value: float) -> tuple[float, Feature]:
+    """A listed alias the list marks weak (OFAC's low-quality a.k.a.): a little off, and a
+    weak alias of one bare word ("Abubakar", "Alamzeb"; not "Mullah Radio") never alerts, as the
+    lists themselves say such aliases are not to be screened alone."""
+    if len(name.tokens) <= 1 and value - WEAK_ALIAS > WEAK_SINGLE_CAP:
+        return WEAK_SINGLE_CAP, Feature(
+            "weak_alias",
+            WEAK_SINGLE_CAP - value,
+            "listed alias is a weak one-word alias: not decisive on its own",
+        )
+    return value - WEAK_ALIAS, Feature("weak_alias", -WEAK_ALIAS, "listed alias is marked weak")
 
 
 def _screen_in_worker(args: tuple[Query, float | None]) -> list[Match]:
