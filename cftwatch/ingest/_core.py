@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +26,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError, Problem
@@ -111,6 +115,11 @@ class Source:
     params: dict[str, Any] = field(default_factory=dict)
     """Values of the `$name` parameters the SQL above refers to. `load_source` adds
     `$load_id`, `$fmt` and `$ref_prefix` (the file's name and a colon)."""
+    memory_limit: str | None = None
+    """A DuckDB memory_limit for this file's passes (streaming readers: bounded memory
+    whatever the file's size; DuckDB spills beyond it)."""
+    scratch: Path | None = None
+    """A folder of the reader's intermediate files (`scratch_dir`), removed after the passes."""
 
 
 @dataclass
@@ -344,10 +353,15 @@ def load_source(
     the rejects table). Rows, labels, rejects and duplicates are recorded on `load`. A DuckDB
     failure (a value its reader or a cast cannot take) is an InputError naming the file.
     """
+    limited = ws.memory_limit(src.memory_limit) if src.memory_limit else nullcontext()
     try:
-        return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
+        with limited:
+            return _load_passes(ws, src, fmt, file_label, load, on_error, ts_range)
     except duckdb.Error as exc:
         raise reader_error(exc, file_label) from exc
+    finally:
+        if src.scratch is not None:
+            shutil.rmtree(src.scratch, ignore_errors=True)
 
 
 def _load_passes(
@@ -482,4 +496,30 @@ def stage_arrow(ws: Workspace, name: str, schema: pa.Schema, batches: Iterator[p
     total = 0
     for batch in batches:
         total += ws.append(name, batch)
+    return total
+
+
+SCRATCH_NAME = "tmp"
+"""`<workspace>/tmp/`: the streaming readers' intermediate Parquet files during a load."""
+PARQUET_ROW_GROUP = 20_000
+"""Rows per row group of those files (a few MB each): what DuckDB reads at a time."""
+
+
+def scratch_dir(ws: Workspace) -> Path:
+    """A fresh folder under `<workspace>/tmp/` for one load's intermediate files; the
+    caller removes it (`Source.scratch` does so after the passes)."""
+    root = ws.path / SCRATCH_NAME
+    root.mkdir(exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="ingest-", dir=root))
+
+
+def write_parquet(path: Path, schema: pa.Schema, batches: Iterator[pa.Table]) -> int:
+    """Stream Arrow batches into one Parquet file (row groups of PARQUET_ROW_GROUP rows, so
+    neither Python nor DuckDB ever holds more than a few batches); the rows written."""
+    total = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in batches:
+            writer.write_table(batch, row_group_size=PARQUET_ROW_GROUP)
+            total += batch.num_rows
+    pa.default_memory_pool().release_unused()  # the batches' buffers, before DuckDB works
     return total
