@@ -208,7 +208,7 @@ def _is_transfer(obj: Any) -> bool:
     return isinstance(obj, dict) and "transferId" in obj
 
 
-LOAD_MEMORY = "64MB"
+LOAD_MEMORY = "96MB"
 """DuckDB's memory_limit while a Mojaloop file loads: the quotes and transfers are streamed
 to Parquet files under `<workspace>/tmp/` and read back from there, so DuckDB holds only
 what its joins need and spills the rest; peak RSS stays bounded whatever the size."""
