@@ -480,7 +480,7 @@ class Workspace:
         finally:
             self._in_transaction = False
             if self._restore_memory_limit is not None:  # set by memory_limit()
-                con.execute(f"SET memory_limit = '{self._restore_memory_limit}'")
+                self._restore_settings(self._restore_memory_limit)
                 self._restore_memory_limit = None
 
     def append(self, name: str, data: pa.Table) -> int:
@@ -517,17 +517,19 @@ class Workspace:
 
     @contextmanager
     def memory_limit(self, limit: str) -> Iterator[None]:
-        """Run the block under a lower DuckDB `memory_limit` (e.g. "96MB"): DuckDB spills
-        joins, aggregates and uncommitted rows to its temp directory (`<store>.tmp`)
-        beyond it. Inside `atomic()` the lower limit holds until the transaction ends (its
-        commit writes what the block added); the configured limit is restored then, else
-        at the end of the block. A `limit` above the configured one changes nothing."""
+        """Run the block under a lower DuckDB `memory_limit` (e.g. "96MB") on one thread:
+        DuckDB spills joins, aggregates and uncommitted rows to its temp directory
+        (`<store>.tmp`) beyond it. Inside `atomic()` the lower limit holds until the
+        transaction ends (its commit writes what the block added); the configured limit
+        and threads are restored then, else at the end of the block. A `limit` above the
+        configured one changes nothing."""
         configured = _safe_setting(self.config.duckdb.memory_limit)
         lower = _safe_setting(limit)
         if _size_bytes(lower) >= _size_bytes(configured):
             yield
             return
         self.con.execute(f"SET memory_limit = '{lower}'")
+        self.con.execute("SET threads = 1")
         if self._in_transaction:
             self._restore_memory_limit = configured
             yield
@@ -535,7 +537,11 @@ class Workspace:
         try:
             yield
         finally:
-            self.con.execute(f"SET memory_limit = '{configured}'")
+            self._restore_settings(configured)
+
+    def _restore_settings(self, memory_limit: str) -> None:
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET threads = {int(self.config.duckdb.threads)}")
 
     def release_memory(self) -> None:
         """Let DuckDB free what finished queries held (between heavy stages)."""

@@ -73,7 +73,8 @@ def test_identical_records_stay_distinct_and_a_resaved_copy_adds_nothing(workspa
 
 
 def _memory_limit(ws) -> str:
-    return ws.scalar("SELECT current_setting('memory_limit')")
+    """The DuckDB memory limit and thread count now in force."""
+    return ws.scalar("SELECT current_setting('memory_limit') || '/' || current_setting('threads')")
 
 
 def test_mojaloop_load_restores_the_memory_limit_and_leaves_no_files(workspace, fx):
