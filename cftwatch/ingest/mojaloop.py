@@ -350,17 +350,9 @@ def _party_name(role: str) -> str:
     return f"coalesce({_q(f'$.{role}.name')}, {full})"
 
 
-def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Source:
-    ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
-    scratch = scratch_dir(ws)
-    transfers = scratch / "transfers.parquet"
-    try:
-        write_parquet(transfers, STAGE_SCHEMA, _batches(path, progress))
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    # Staged once: each transfer with its quote's fields (one JSON parse per quote); the
-    # passes then scan this narrow table, never the quote bodies.
+def _stage_sql() -> str:
+    """Each transfer with its quote's fields, staged once (one JSON parse per quote): the
+    passes then scan this narrow table, never the quote bodies."""
     paths = ", ".join(sql_str(p) for p in QUOTE_PATHS)
     fields = ", ".join(f"_f[{i + 1}] AS _q{i}" for i in range(len(QUOTE_PATHS)))
     stage = (
@@ -371,6 +363,19 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         "WHERE transaction_id IN (SELECT transaction_id FROM read_parquet($moj_transfers))) "
         "AS q ON q.transaction_id = t.transaction_id))"
     )
+    return stage
+
+
+def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Source:
+    ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
+    scratch = scratch_dir(ws)
+    transfers = scratch / "transfers.parquet"
+    try:
+        write_parquet(transfers, STAGE_SCHEMA, _batches(path, progress))
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    stage = _stage_sql()
     scenario = _q("$.transactionType.scenario")
     channel = (
         "CASE "
