@@ -174,6 +174,8 @@ class Workspace:
         self._engines: dict[str, Engine] = {}
         self._writing = False
         self._abandoned: weakref.finalize[Any, Any] | None = None
+        self._restore_memory_limit: str | None = None
+        self._in_transaction = False
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -467,6 +469,7 @@ class Workspace:
         Yields the workspace; its gateway calls inside the block join the transaction."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield self
         except BaseException:
@@ -474,6 +477,11 @@ class Workspace:
             raise
         else:
             con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+            if self._restore_memory_limit is not None:  # set by memory_limit()
+                self._restore_settings(self._restore_memory_limit)
+                self._restore_memory_limit = None
 
     def append(self, name: str, data: pa.Table) -> int:
         """Insert an Arrow table into a table, conforming it to its canonical schema first."""
@@ -506,6 +514,34 @@ class Workspace:
         target = out / f"{name}.parquet"
         self.con.execute(f"COPY {quote_ident(name)} TO '{_safe_path(target)}' (FORMAT parquet)")
         return target
+
+    @contextmanager
+    def memory_limit(self, limit: str) -> Iterator[None]:
+        """Run the block under a lower DuckDB `memory_limit` (e.g. "96MB") on one thread:
+        DuckDB spills joins, aggregates and uncommitted rows to its temp directory
+        (`<store>.tmp`) beyond it. Inside `atomic()` the lower limit holds until the
+        transaction ends (its commit writes what the block added); the configured limit
+        and threads are restored then, else at the end of the block. A `limit` above the
+        configured one changes nothing."""
+        configured = _safe_setting(self.config.duckdb.memory_limit)
+        lower = _safe_setting(limit)
+        if _size_bytes(lower) >= _size_bytes(configured):
+            yield
+            return
+        self.con.execute(f"SET memory_limit = '{lower}'")
+        self.con.execute("SET threads = 1")
+        if self._in_transaction:
+            self._restore_memory_limit = configured
+            yield
+            return
+        try:
+            yield
+        finally:
+            self._restore_settings(configured)
+
+    def _restore_settings(self, memory_limit: str) -> None:
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET threads = {int(self.config.duckdb.threads)}")
 
     def release_memory(self) -> None:
         """Let DuckDB free what finished queries held (between heavy stages)."""
@@ -561,6 +597,21 @@ def _safe_setting(value: str) -> str:
     if not all(ch.isalnum() or ch in ". " for ch in value):
         raise ConfigError.at("invalid characters", field="duckdb.memory_limit", value=value)
     return value
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _size_bytes(value: str) -> float:
+    """A DuckDB size setting ("4GB", "96 MiB") in bytes (an unknown form: infinite)."""
+    text = value.strip().upper()
+    number = text.rstrip("KMGTIB ")
+    unit = text[len(number) :].strip()
+    try:
+        return float(number) * _UNITS[unit]
+    except (ValueError, KeyError):
+        return float("inf")
 
 
 def _safe_path(path: Path) -> str:

@@ -13,6 +13,7 @@ where present, else the transfer's `expiration`.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,21 @@ import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import InputError
-from cftwatch.ingest._core import Check, Progress, Source, sql_str, stage_arrow
+from cftwatch.ingest._core import (
+    Check,
+    Progress,
+    Source,
+    literal_path,
+    scratch_dir,
+    sql_str,
+    write_parquet,
+)
 from cftwatch.ingest.formats import SAMPLES_DIR, Context, DocRow, IngestFormat, register
 from cftwatch.jsontext import dumps
 from cftwatch.workspace import Workspace
 
 QUOTES_TABLE = "ingest_mojaloop_quotes"
-BATCH_RECORDS = 5_000
+BATCH_RECORDS = 2_000
 """Records per staged Arrow batch: each keeps its JSON text (up to 2 kB), so batches stay
 small enough for a bounded memory whatever the file's size."""
 SCENARIOS = {
@@ -109,7 +118,7 @@ def _bracket_depth_bound(path: Path) -> int:
     (one vectorised pass; brackets inside texts can only raise it)."""
     deepest, level = 0, 0
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):  # 1 MB: the int arrays below are 8x that
+        while chunk := fh.read(1 << 18):  # 256 kB: the int arrays below are 8x that
             a = np.frombuffer(chunk, dtype=np.uint8)
             step = ((a == 91) | (a == 123)).astype(np.int32) - ((a == 93) | (a == 125))
             running = np.cumsum(step, dtype=np.int64) + level
@@ -199,20 +208,69 @@ def _is_transfer(obj: Any) -> bool:
     return isinstance(obj, dict) and "transferId" in obj
 
 
+LOAD_MEMORY = "96MB"
+"""DuckDB's memory_limit while a Mojaloop file loads: the quotes and transfers are streamed
+to Parquet files under `<workspace>/tmp/` and read back from there, so DuckDB holds only
+what its joins need and spills the rest; peak RSS stays bounded whatever the size."""
+
+QUOTE_ROWS_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("transaction_id", pa.string()),
+        ("quote_id", pa.string()),
+        ("body", pa.string()),
+        ("file", pa.string()),
+    ]
+)
+
+
 def store_quotes(ws: Workspace, paths: list[Path]) -> int:
-    """Keep every quote in the given files (first one per transactionId wins), in batches
-    so that memory stays bounded."""
+    """Keep every new quote in the given files (the first one per transactionId wins):
+    streamed to a Parquet file in batches, then inserted in one statement."""
     ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
-    stored = 0
-    rows: list[tuple[str, str | None, str, str]] = []
+    scratch = scratch_dir(ws)
+    try:
+        part = scratch / "quotes.parquet"
+        if not write_parquet(part, QUOTE_ROWS_SCHEMA, _quote_batches(paths)):
+            return 0
+        with ws.memory_limit(LOAD_MEMORY):
+            # the first quote of each new transactionId found on narrow columns, then its
+            # body fetched by sequence number: no hash table ever holds the bodies
+            n = ws.scalar(
+                f"INSERT INTO {QUOTES_TABLE} SELECT transaction_id, quote_id, body, file, now() "
+                "FROM read_parquet($p) SEMI JOIN (SELECT min(seq) AS first FROM "
+                "read_parquet($p) "
+                f"WHERE transaction_id NOT IN (SELECT transaction_id FROM {QUOTES_TABLE}) "
+                "GROUP BY transaction_id) ON seq = first",
+                {"p": literal_path(part)},
+            )
+        return int(n or 0)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _quote_batches(paths: list[Path]) -> Iterator[pa.Table]:
+    rows: list[tuple[int, str, str | None, str, str]] = []
+    seq = 0
     for path in paths:
         for _, obj in records(path):
             if _is_quote(obj):
-                rows.append((str(obj["transactionId"]), obj.get("quoteId"), _body(obj), str(path)))
+                seq += 1
+                qid = _s(obj.get("quoteId"))
+                rows.append((seq, str(obj["transactionId"]), qid, _body(obj), str(path)))
                 if len(rows) >= BATCH_RECORDS:
-                    stored += _insert_quotes(ws, rows)
+                    yield _quote_table(rows)
                     rows = []
-    return stored + _insert_quotes(ws, rows)
+    if rows:
+        yield _quote_table(rows)
+
+
+def _quote_table(rows: list[tuple[int, str, str | None, str, str]]) -> pa.Table:
+    columns = list(zip(*rows, strict=True))
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, QUOTE_ROWS_SCHEMA, strict=True)],
+        schema=QUOTE_ROWS_SCHEMA,
+    )
 
 
 def _body(obj: Any) -> str:
@@ -220,27 +278,6 @@ def _body(obj: Any) -> str:
         return dumps(obj)
     except RecursionError as exc:
         raise InputError.at("not valid JSON: nested too deeply") from exc
-
-
-def _insert_quotes(ws: Workspace, rows: list[tuple[str, str | None, str, str]]) -> int:
-    if not rows:
-        return 0
-    table = pa.table(
-        {
-            "transaction_id": [r[0] for r in rows],
-            "quote_id": [r[1] for r in rows],
-            "body": [r[2] for r in rows],
-            "file": [r[3] for r in rows],
-        }
-    )
-    with ws.registered("_ingest_quotes", table) as quotes:
-        n = ws.scalar(
-            f"INSERT INTO {QUOTES_TABLE} SELECT transaction_id, any_value(quote_id), "
-            f"any_value(body), any_value(file), now() FROM {quotes} "
-            f"WHERE transaction_id NOT IN (SELECT transaction_id FROM {QUOTES_TABLE}) "
-            "GROUP BY transaction_id"
-        )
-    return int(n or 0)
 
 
 def _batches(path: Path, progress: Progress | None) -> Iterator[pa.Table]:
@@ -280,8 +317,28 @@ def _s(value: Any) -> str | None:
     return str(value)
 
 
+def _party_paths(role: str) -> tuple[str, ...]:
+    info, name = f"$.{role}.partyIdInfo.", f"$.{role}.personalInfo.complexName."
+    return (
+        *(info + k for k in ("partyIdType", "partyIdentifier", "fspId")),
+        f"$.{role}.name",
+        *(name + k for k in ("firstName", "middleName", "lastName")),
+    )
+
+
+QUOTE_PATHS = (
+    "$.transactionType.scenario",
+    "$.transactionType.subScenario",
+    "$.note",
+    *_party_paths("payer"),
+    *_party_paths("payee"),
+)
+"""The quote fields the mapping reads: extracted once per transfer, when it is staged."""
+
+
 def _q(path: str) -> str:
-    return f"json_extract_string(_q, {sql_str(path)})"
+    """The staged column holding a quote field (`QUOTE_PATHS`)."""
+    return f"_q{QUOTE_PATHS.index(path)}"
 
 
 def _party_name(role: str) -> str:
@@ -293,14 +350,32 @@ def _party_name(role: str) -> str:
     return f"coalesce({_q(f'$.{role}.name')}, {full})"
 
 
+def _stage_sql() -> str:
+    """Each transfer with its quote's fields, staged once (one JSON parse per quote): the
+    passes then scan this narrow table, never the quote bodies."""
+    paths = ", ".join(sql_str(p) for p in QUOTE_PATHS)
+    fields = ", ".join(f"_f[{i + 1}] AS _q{i}" for i in range(len(QUOTE_PATHS)))
+    stage = (
+        f"(SELECT * EXCLUDE (_f), {fields} FROM (SELECT t.*, q.transaction_id AS _quote, "
+        "TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts, "
+        "q._f FROM read_parquet($moj_transfers) AS t LEFT JOIN "
+        f"(SELECT transaction_id, json_extract_string(body, [{paths}]) AS _f FROM {QUOTES_TABLE} "
+        "WHERE transaction_id IN (SELECT transaction_id FROM read_parquet($moj_transfers))) "
+        "AS q ON q.transaction_id = t.transaction_id))"
+    )
+    return stage
+
+
 def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Source:
     ws.ensure_table(QUOTES_TABLE, QUOTES_SCHEMA)
-    stage_arrow(ws, "_ingest_mojaloop", STAGE_SCHEMA, _batches(path, progress))
-    rel = (
-        "(SELECT t.*, q.body AS _q, TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, "
-        "TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts FROM _ingest_mojaloop AS t "
-        f"LEFT JOIN {QUOTES_TABLE} AS q ON q.transaction_id = t.transaction_id)"
-    )
+    scratch = scratch_dir(ws)
+    transfers = scratch / "transfers.parquet"
+    try:
+        write_parquet(transfers, STAGE_SCHEMA, _batches(path, progress))
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    stage = _stage_sql()
     scenario = _q("$.transactionType.scenario")
     channel = (
         "CASE "
@@ -339,7 +414,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         Check(
             "transactionId",
             "transaction_id",
-            "_q IS NULL",
+            "_quote IS NULL",
             "no quote with this transactionId (load its quote first or in the same call)",
         ),
         Check("amount.amount", "amount", "_amount IS NULL", "not a decimal amount"),
@@ -353,14 +428,17 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         Check("completedTimestamp", "ts", "_ts IS NULL", "missing or invalid date/time (ISO 8601)"),
     ]
     return Source(
-        relation=rel,
+        relation="_ingest_stage",
+        stage=stage,
         record="_rec",
         raw="_raw",
         columns=columns,
         checks=checks,
         own_ids=True,
         ts_field=("completedTimestamp", "ts"),
-        cleanup=["DROP TABLE IF EXISTS _ingest_mojaloop"],
+        params={"moj_transfers": literal_path(transfers)},
+        memory_limit=LOAD_MEMORY,
+        scratch=scratch,
     )
 
 

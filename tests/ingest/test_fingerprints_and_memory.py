@@ -1,0 +1,104 @@
+"""Content fingerprints keep their stored values; streaming loads run under a bounded DuckDB
+memory limit, restored afterwards, and leave no intermediate files."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from cftwatch.errors import InputError
+from cftwatch.ingest import SAMPLE_FILES, ingest_files
+from cftwatch.ingest._core import FINGERPRINT_COLUMNS, FINGERPRINTS_TABLE, SCRATCH_NAME
+from tests.ingest.conftest import snapshot
+
+STORED = {
+    "amlworld.csv:10": "e4e8321ba022b2e0253e08f1808449afc516e043f6be9866b57cbd109d0838cd:1",
+    "amlworld.csv:11": "ff3b079251bf350f2fcd02fc909cdcf8bf624b10441a48a280800c5873dc5ec2:1",
+}
+"""Fingerprints of the sample AMLworld file as the first fingerprinting version (b4fefa8)
+stored them: a workspace loaded by it must still recognise a re-saved copy."""
+
+
+def _text(value: object) -> str:
+    """The canonical text of one typed field, as the fingerprint documents it."""
+    if value is None:
+        return "\x01"
+    if isinstance(value, Decimal):
+        return f"{value:.8f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") + "+00"
+    return str(value)
+
+
+def _fingerprints(ws) -> dict[str, str]:
+    rows = ws.query(
+        f"SELECT t.source_ref, f.fingerprint FROM {FINGERPRINTS_TABLE} f "
+        "JOIN transactions t USING (txn_id)"
+    )
+    return dict(rows)
+
+
+def test_fingerprints_match_the_stored_values(workspace):
+    ingest_files(workspace, "amlworld", SAMPLE_FILES["amlworld"])
+    found = _fingerprints(workspace)
+    assert {k: found[k] for k in STORED} == STORED
+    cols = ", ".join(FINGERPRINT_COLUMNS)
+    (row,) = workspace.query(
+        f"SELECT {cols} FROM transactions WHERE source_ref = 'amlworld.csv:10'"
+    )
+    digest = hashlib.sha256("\x1f".join(_text(v) for v in row).encode()).hexdigest()
+    assert found["amlworld.csv:10"] == digest + ":1"
+
+
+def test_identical_records_stay_distinct_and_a_resaved_copy_adds_nothing(workspace, tmp_path):
+    lines = SAMPLE_FILES["amlworld"][0].read_text(encoding="utf-8").splitlines()
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text("\n".join([*lines, lines[1], lines[1], lines[2]]) + "\n", encoding="utf-8")
+    first = ingest_files(workspace, "amlworld", [doubled])
+    assert first.rows == len(lines) - 1 + 3
+    fps = _fingerprints(workspace)
+    assert len(set(fps.values())) == len(fps)  # three copies of line 2 -> :1, :2, :3
+    assert {v.rsplit(":", 1)[1] for v in fps.values()} == {"1", "2", "3"}
+    resaved = tmp_path / "resaved.csv"
+    resaved.write_bytes(doubled.read_bytes().replace(b"\n", b"\r\n"))
+    again = ingest_files(workspace, "amlworld", [resaved])
+    assert (again.rows, again.duplicates) == (0, first.rows)
+    # a fourth copy of line 2 is new: only its occurrence number is unseen
+    more = tmp_path / "more.csv"
+    more.write_text("\n".join([*lines, lines[1], lines[1], lines[2], lines[1]]) + "\n")
+    assert ingest_files(workspace, "amlworld", [more]).rows == 1
+
+
+def _memory_limit(ws) -> str:
+    """The DuckDB memory limit and thread count now in force."""
+    return ws.scalar("SELECT current_setting('memory_limit') || '/' || current_setting('threads')")
+
+
+def test_mojaloop_load_restores_the_memory_limit_and_leaves_no_files(workspace, fx):
+    before = _memory_limit(workspace)
+    result = ingest_files(workspace, "mojaloop", [fx / "mojaloop.jsonl"])
+    assert result.rows > 0
+    assert _memory_limit(workspace) == before
+    assert list((workspace.path / SCRATCH_NAME).iterdir()) == []
+
+
+def test_failed_mojaloop_load_changes_nothing_and_restores_the_limit(workspace, fx):
+    ingest_files(workspace, "amlworld", SAMPLE_FILES["amlworld"])
+    before, limit = snapshot(workspace), _memory_limit(workspace)
+    with pytest.raises(InputError):
+        ingest_files(workspace, "mojaloop", [fx / "bad" / "mojaloop_bad.jsonl"])
+    assert snapshot(workspace) == before
+    assert _memory_limit(workspace) == limit
+    assert list((workspace.path / SCRATCH_NAME).iterdir()) == []
+
+
+def test_memory_limit_block_outside_a_transaction(workspace):
+    configured = _memory_limit(workspace)
+    with workspace.memory_limit("64MB"):
+        assert _memory_limit(workspace) != configured
+    assert _memory_limit(workspace) == configured
+    with workspace.memory_limit("1TB"):  # above the configured limit: unchanged
+        assert _memory_limit(workspace) == configured
