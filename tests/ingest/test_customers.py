@@ -161,3 +161,12 @@ def test_cli_loads_and_exits_2_on_bad_rows(tmp_path):
     assert "Traceback" not in bad.output
     missing = runner.invoke(app, ["ingest", "accounts", str(PARTY_MAP), "-w", str(ws)])
     assert missing.exit_code == 2 and "--mapping" in missing.output
+
+
+def test_an_older_workspace_gets_the_new_columns(workspace):
+    for column in ("kyc_level", "is_npo", "beneficial_owners", "onboarded_on"):
+        workspace.execute(f"ALTER TABLE parties DROP COLUMN {column}")
+    load_parties(workspace, "kyc_customers.csv")
+    assert workspace.query("SELECT kyc_level, is_npo FROM parties WHERE party_id = 'C-002'") == [
+        ("full", True)
+    ]
