@@ -21,8 +21,8 @@ def _deposits(book: Book, amounts: list[tuple[float, str]]) -> None:
         book.pay(f"AG{i}", "S", amount, 24 * i, "cash_in")
 
 
-def _structuring(ws: Workspace) -> list[dict]:
-    return alerts_of(ws, "structuring")
+def _structuring(ws: Workspace, engine: str = "duckdb") -> list[dict]:
+    return alerts_of(ws, "structuring", engine=engine)
 
 
 @pytest.mark.parametrize(
@@ -32,12 +32,12 @@ def _structuring(ws: Workspace) -> list[dict]:
         ([(1_900_000, "PKR"), (1_900_000, "PKR"), (6_400, "USD")], False),  # 1,792,000 < 90 %
     ],
 )
-def test_pkr_institution_converts_usd_deposits(workspace, amounts, fires):
+def test_pkr_institution_converts_usd_deposits(workspace, engine, amounts, fires):
     workspace.config.institution.exchange_rates["USD"] = USD_PKR
     book = Book()
     _deposits(book, amounts)
     book.load(workspace)
-    found = _structuring(workspace)
+    found = _structuring(workspace, engine)
     assert bool(found) is fires
     if fires:
         (alert,) = found
@@ -124,7 +124,7 @@ def test_own_median_multiple_fires_only_when_unusual_for_the_account(workspace, 
 
 
 @pytest.mark.parametrize(("peer_usual", "fires"), [(1_003, True), (20_003, False)])
-def test_peer_median_multiple_uses_the_kyc_peer_group(workspace, peer_usual, fires):
+def test_peer_median_multiple_uses_the_kyc_peer_group(workspace, engine, peer_usual, fires):
     book = Book()
     _round_payer(book, 50_000, 1_003)
     for i in range(6):  # peers: same party type, account type and KYC level as A
@@ -134,7 +134,7 @@ def test_peer_median_multiple_uses_the_kyc_peer_group(workspace, peer_usual, fir
     for acc in ["A", *(f"P{i}" for i in range(6))]:
         book.accounts[acc]["kyc_level"] = "L1"
     book.load(workspace)
-    found = alerts_of(workspace, "round_amounts", {"min_amount": "3x_peer_median"})
+    found = alerts_of(workspace, "round_amounts", {"min_amount": "3x_peer_median"}, engine=engine)
     assert bool(found) is fires
 
 
