@@ -147,6 +147,23 @@ PARTIES = _schema(
             "party_type", pa.string(), "Finer role: individual, business, merchant, agent, npo."
         ),
         Column("source_ref", pa.string(), "Where the row came from."),
+        Column("national_id", pa.string(), "National identity number (CNIC in Pakistan)."),
+        Column("phone", pa.string(), "Phone number (MSISDN) on file."),
+        Column(
+            "device_id", pa.string(), "Device id the customer onboarded or last logged in with."
+        ),
+        Column("ip_address", pa.string(), "IP address on file (onboarding or last login)."),
+        Column("address", pa.string(), "Postal address, one line."),
+        Column("occupation", pa.string(), "Occupation or line of business as declared."),
+        Column("kyc_level", pa.string(), "KYC tier of the customer (e.g. L0, L1, L2, full)."),
+        Column("onboarded_on", pa.date32(), "When the party became a customer."),
+        Column("is_npo", pa.bool_(), "True for a non-profit (charity, trust, madrassa)."),
+        Column(
+            "beneficial_owners",
+            pa.list_(pa.string()),
+            "Beneficial owners of an organisation (party ids or names).",
+        ),
+        Column("load_id", pa.string(), "The ingest batch that wrote the row's current version."),
     ],
 )
 
@@ -164,6 +181,17 @@ ACCOUNTS = _schema(
         Column("opened_on", pa.date32(), "Opening date."),
         Column("is_own", pa.bool_(), "Held at the reporting institution."),
         Column("source_ref", pa.string(), "Where the row came from."),
+        Column("kyc_level", pa.string(), "Wallet or account KYC tier (sets its limits)."),
+        Column("daily_limit", AMOUNT_TYPE, "Most the account may move in a day, in `currency`."),
+        Column(
+            "monthly_limit", AMOUNT_TYPE, "Most the account may move in a month, in `currency`."
+        ),
+        Column(
+            "expected_monthly_turnover",
+            AMOUNT_TYPE,
+            "Turnover per month declared at onboarding (KYC profile), in `currency`.",
+        ),
+        Column("load_id", pa.string(), "The ingest batch that wrote the row's current version."),
     ],
 )
 

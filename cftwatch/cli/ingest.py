@@ -18,6 +18,9 @@ from cftwatch.cli._app import (
     print_table,
     progress,
 )
+from cftwatch.errors import ConfigError
+from cftwatch.ingest._core import IngestResult
+from cftwatch.ingest.customer_mapping import CUSTOMER_TABLES
 from cftwatch.ingest.formats import formats_help
 
 
@@ -27,12 +30,15 @@ def ingest(
         str,
         typer.Argument(
             metavar="FORMAT",
-            help=formats_help(),
+            help=formats_help()
+            + " Customer data: "
+            + ", ".join(CUSTOMER_TABLES)
+            + " (KYC files, with --mapping).",
         ),
     ],
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to load.")],
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML column mapping (format csv).")
+        Path | None, typer.Option("--mapping", help="YAML column mapping (csv, parties, accounts).")
     ] = None,
     on_error: Annotated[
         str,
@@ -55,9 +61,12 @@ def ingest(
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
     json_: JsonOpt = False,
 ) -> None:
-    """Load payment files into the workspace: all files land together or none do."""
+    """Load payment or customer files into the workspace: all files land together or none do."""
     from cftwatch.ingest import ingest_files
 
+    if fmt in CUSTOMER_TABLES:
+        _ingest_customers(fmt, paths, mapping, on_error, workspace, json_)
+        return
     with open_workspace(workspace) as ws, progress() as bar:
         task = bar.add_task(f"ingest {fmt}", total=len(paths))
 
@@ -79,6 +88,10 @@ def ingest(
     if json_:
         print_json(result.to_dict())
         return
+    _print_result(fmt, result)
+
+
+def _print_result(fmt: str, result: IngestResult) -> None:
     rows = [
         [
             f.file,
@@ -96,4 +109,35 @@ def ingest(
     console.print(
         f"{result.rows:,} rows loaded, {result.rejects:,} rejected, "
         f"{len(result.skipped_files)} file(s) already loaded, in {result.seconds:.2f} s."
+    )
+
+
+def _ingest_customers(
+    table: str, paths: list[Path], mapping: Path | None, on_error: str, workspace: Path, json_: bool
+) -> None:
+    from cftwatch.ingest.customers import ingest_customers
+
+    if mapping is None:
+        raise ConfigError.at(f"ingest {table} needs a column mapping (--mapping FILE)")
+    with open_workspace(workspace) as ws:
+        result = ingest_customers(ws, table, paths, mapping=mapping, on_error=on_error)
+    if json_:
+        print_json(result.to_dict())
+        return
+    rows = [
+        [
+            f.file,
+            "already loaded" if f.skipped else f"{f.inserted:,}",
+            f"{f.superseded:,}",
+            f"{f.unchanged:,}",
+            f"{f.rejects:,}",
+            f"{f.seconds:.2f}",
+        ]
+        for f in result.files
+    ]
+    headers = ["file", "new", "superseded", "unchanged", "rejects", "seconds"]
+    print_table(f"ingest {table}", headers, rows)
+    console.print(
+        f"{result.total('inserted'):,} new, {result.total('superseded'):,} superseded, "
+        f"{result.total('unchanged'):,} unchanged, {result.total('rejects'):,} rejected."
     )

@@ -34,7 +34,14 @@ MONEY_NOTE = (
     "institution's currency (`institution.currency`, `cftwatch init --currency`) at run "
     "time, through `institution.exchange_rates` or the reference rates (the USD figure "
     "shown); a plain number in `rules.yaml` is in the institution's currency, "
-    '`"250 USD"` in the one it names.'
+    '`"250 USD"` in the one it names. Each payment in another currency is converted the '
+    "same way before it is compared (a currency with no rate is warned about). A money "
+    "parameter may also be relative: `q99.5` is the 99.5th percentile of the institution's "
+    "own payment amounts in the run's data; on a per-payment floor named `min_*`, "
+    "`3x_own_median` keeps the payments at least 3 times the usual (median) payment of the "
+    "account that sends or receives them, and `3x_peer_median` 3 times that of its peer "
+    "group (same party type, account type and KYC level, from `cftwatch ingest parties` / "
+    "`accounts`)."
 )
 
 

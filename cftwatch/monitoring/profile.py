@@ -31,7 +31,7 @@ class DataProfile:
 @dataclass(frozen=True)
 class RuleWarning:
     rule_id: str
-    kind: str  # "channels" or "money_floor"
+    kind: str  # "channels", "money_floor" or "currency"
     param: str
     message: str
 
@@ -104,3 +104,26 @@ def rule_warnings(settings: list[RuleSetting], data: DataProfile) -> list[RuleWa
                         )
                     )
     return out
+
+
+def data_currencies(eng: Engine, txns: ir.Table) -> set[str]:
+    """The currencies the transactions are in."""
+    found = eng.to_arrow(txns.select("currency").distinct()).column("currency").to_pylist()
+    return {c for c in found if c is not None}
+
+
+def currency_warnings(no_rate: list[str], currency: str) -> list[RuleWarning]:
+    """One warning for the payments that could not be converted to the institution's
+    currency: the rules compare them in their own currency."""
+    if not no_rate:
+        return []
+    return [
+        RuleWarning(
+            "all rules",
+            "currency",
+            "institution.exchange_rates",
+            f"payments in {', '.join(no_rate)} have no exchange rate to {currency} and are "
+            f"compared in their own currency; add `<code>: <{currency} per unit>` under "
+            "institution.exchange_rates in cftwatch.yaml",
+        )
+    ]

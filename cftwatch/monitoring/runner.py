@@ -20,7 +20,6 @@ from decimal import Decimal
 from importlib.metadata import version
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -36,8 +35,23 @@ from cftwatch.monitoring.config import (
     default_rules_config,
     resolve_rules_config,
 )
-from cftwatch.monitoring.money import resolve_setting
-from cftwatch.monitoring.profile import RuleWarning, profile, rule_warnings
+from cftwatch.monitoring.context import above_usual, prepare_transactions, with_usual_amounts
+from cftwatch.monitoring.money import (
+    RelativeAmount,
+    amount_quantiles,
+    conversion_rates,
+    parse_relative,
+    relative_floors,
+    resolve_setting,
+    to_institution_currency,
+)
+from cftwatch.monitoring.profile import (
+    RuleWarning,
+    currency_warnings,
+    data_currencies,
+    profile,
+    rule_warnings,
+)
 from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
 from cftwatch.vocab import lower_severity, severity_rank_sql
 from cftwatch.workspace import CONFIG_NAME, Workspace, quote_ident
@@ -175,20 +189,23 @@ def run_rules(
     cfg = rules_config or workspace_rules_config(ws)
     since_dt = _since(since)
     inst = ws.config.institution
-    settings = [
-        resolve_setting(s, inst.currency, inst.exchange_rates) for s in _selected(cfg, rule_ids)
-    ]
+    selected = _selected(cfg, rule_ids)
     run_id = f"mon-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     eng = ws.engine(engine)
     ensure_runs_table(ws)
     ws.release_memory()
 
-    txns = eng.current_table("transactions")
+    raw = eng.current_table("transactions")
+    rates, no_rate = conversion_rates(data_currencies(eng, raw), inst.currency, inst.exchange_rates)
+    txns = to_institution_currency(raw, inst.currency, rates)
     since_s = int(since_dt.timestamp()) if since_dt else None
     data_start, data_end, n_txns = _data_range(eng, txns, since_s)
     data = profile(eng, txns)
-    ctx = _RunContext(ws, eng, run_id, started, since_s, data.date_only)
-    results, alerts = _evaluate(ctx, settings, progress)
+    quantiles = _quantiles(eng, txns, selected)
+    settings = [resolve_setting(s, inst.currency, inst.exchange_rates, quantiles) for s in selected]
+    floors = {s.spec.id: relative_floors(s) for s in selected}
+    ctx = _RunContext(ws, eng, run_id, started, since_s, data.date_only, floors)
+    results, alerts = _evaluate(ctx, txns, settings, progress)
     new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
     results = _with_new_counts(results, alerts, new_ids)
     run = MonitoringRun(
@@ -205,7 +222,7 @@ def run_rules(
         new_alerts=len(new_ids),
         seconds=time.perf_counter() - t0,
         date_only=data.date_only,
-        warnings=rule_warnings(settings, data),
+        warnings=currency_warnings(no_rate, inst.currency) + rule_warnings(settings, data),
     )
     if record:
         _record(ws, run, cfg, new_ids)
@@ -232,16 +249,34 @@ class _RunContext:
     started: dt.datetime
     since_s: int | None
     date_only: bool
+    floors: dict[str, dict[str, RelativeAmount]] = field(default_factory=dict)
+    """Per rule: its money floors given as multiples of an account's usual amount."""
+
+
+def _quantiles(eng: Engine, txns: ir.Table, settings: list[RuleSetting]) -> dict[float, float]:
+    """Percentile -> amount for every `qNN` money parameter of the run (one pass)."""
+    wanted: set[float] = set()
+    for s in settings:
+        for p in s.spec.params:
+            rel = parse_relative(s.params.get(p.name)) if p.kind == "money" else None
+            if rel is not None and rel.basis == "quantile":
+                wanted.add(rel.value)
+    if not wanted:
+        return {}
+    row = eng.to_arrow(amount_quantiles(txns, wanted)).to_pylist()[0]
+    return {p: float(row[f"q{i}"] or 0.0) for i, p in enumerate(sorted(wanted))}
 
 
 def _evaluate(
-    ctx: _RunContext, settings: list[RuleSetting], progress: Progress | None
+    ctx: _RunContext, txns: ir.Table, settings: list[RuleSetting], progress: Progress | None
 ) -> tuple[list[RuleResult], pa.Table]:
     """Each rule on the prepared (cached) transactions: its results and all alerts found."""
     eng = ctx.eng
     accounts = eng.current_table("accounts")
     parties = eng.current_table("parties")
-    prepared = _prepare(eng.current_table("transactions"), accounts, parties)
+    prepared = _prepare(txns, accounts, parties)
+    if any(ctx.floors.values()):
+        prepared = with_usual_amounts(prepared)
     cached = prepared.cache() if settings else prepared
     screening = _screening_alerts(ctx.ws, eng)
     missing_input: dict[Need, str | None] = {
@@ -259,9 +294,8 @@ def _evaluate(
             if skipped:
                 results.append(RuleResult(spec.id, spec.typology, 0, 0, 0.0, skipped))
                 continue
-            rule_input = RuleInput(
-                _restrict(cached, setting, ctx.since_s), accounts, parties, screening, ctx.date_only
-            )
+            restricted = _restrict(cached, setting, ctx.since_s, ctx.floors.get(spec.id, {}))
+            rule_input = RuleInput(restricted, accounts, parties, screening, ctx.date_only)
             table = _rule_alerts(ctx, setting, rule_input)
             tables.append(table)
             results.append(
@@ -283,7 +317,8 @@ def _rule_alerts(ctx: _RunContext, setting: RuleSetting, rule_input: RuleInput) 
     if ctx.since_s is not None:
         expr = expr.filter(expr.window_end.epoch_seconds() >= ctx.since_s)
     found = ctx.eng.to_arrow(expr)
-    return _alerts_from(ctx.ws, found, setting, ctx.run_id, ctx.started)
+    relative = {k: v.text() for k, v in ctx.floors.get(spec.id, {}).items()}
+    return _alerts_from(ctx.ws, found, setting, ctx.run_id, ctx.started, relative)
 
 
 def _with_new_counts(
@@ -331,55 +366,17 @@ def _since(value: dt.date | dt.datetime | str | None) -> dt.datetime | None:
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
-def _prepare(txns: ir.Table, accounts: ir.Table, parties: ir.Table) -> ir.Table:
-    """Transactions plus epoch seconds, a float amount and the holders' types."""
-    acc = accounts.group_by("account_id").aggregate(
-        _at=accounts.account_type.max(), _ap=accounts.party_id.max()
-    )
-    par = parties.group_by("party_id").aggregate(
-        _pt=parties.party_type.max(), _pk=parties.kind.max()
-    )
-    t = txns.select(
-        "txn_id",
-        "ts",
-        "amount",
-        "currency",
-        "channel",
-        "purpose",
-        "debtor_id",
-        "debtor_account",
-        "debtor_country",
-        "debtor_region",
-        "creditor_id",
-        "creditor_account",
-        "creditor_country",
-        "creditor_region",
-        ts_s=txns.ts.epoch_seconds().floor().cast("int64"),
-        amt=txns.amount.cast("float64"),
-    )
-    for side in ("debtor", "creditor"):
-        a = acc.select(
-            **{
-                f"_{side}_acc": acc.account_id,
-                f"{side}_account_type": acc._at,
-                f"_{side}_ap": acc._ap,
-            }
-        )
-        t = t.left_join(a, t[f"{side}_account"] == a[f"_{side}_acc"]).drop(f"_{side}_acc")
-        p = par.select(
-            **{
-                f"_{side}_pid": par.party_id,
-                f"{side}_party_type": par._pt,
-                f"{side}_party_kind": par._pk,
-            }
-        )
-        holder = ibis.coalesce(t[f"{side}_id"], t[f"_{side}_ap"])
-        t = t.left_join(p, holder == p[f"_{side}_pid"]).drop(f"_{side}_pid", f"_{side}_ap")
-    return t
+_prepare = prepare_transactions
 
 
-def _restrict(t: ir.Table, setting: RuleSetting, since_s: int | None) -> ir.Table:
+def _restrict(
+    t: ir.Table,
+    setting: RuleSetting,
+    since_s: int | None,
+    floors: dict[str, RelativeAmount] | None = None,
+) -> ir.Table:
     preds = [not_in(t[col], values) for col, values in setting.exclude.items()]
+    preds += [above_usual(t, rel) for rel in (floors or {}).values()]
     if since_s is not None:
         lookback = setting.spec.lookback(setting.params)
         if lookback is not None:
@@ -462,13 +459,23 @@ def _subjects(ws: Workspace, ids: list[str]) -> dict[str, tuple[str, str | None]
 
 
 def _alerts_from(
-    ws: Workspace, found: pa.Table, setting: RuleSetting, run_id: str, now: dt.datetime
+    ws: Workspace,
+    found: pa.Table,
+    setting: RuleSetting,
+    run_id: str,
+    now: dt.datetime,
+    relative: dict[str, str] | None = None,
 ) -> pa.Table:
+    """Alert rows; `relative` names the floors given as multiples of the usual amount
+    (their value in `params` is 0: the run filtered the payments instead)."""
     spec = setting.spec
     rows = found.to_pylist()
     subjects = _subjects(ws, [r["subject_id"] for r in rows if r["subject_id"]])
-    p_hash = setting.params_hash
-    params_json = dumps({"params": setting.params, "exclude": setting.exclude}, sort_keys=True)
+    used: dict[str, Any] = {"params": setting.params, "exclude": setting.exclude}
+    if relative:
+        used["relative"] = relative
+    p_hash = params_hash(used) if relative else setting.params_hash
+    params_json = dumps(used, sort_keys=True)
     out: list[dict[str, Any]] = []
     for r in rows:
         subject = r["subject_id"]

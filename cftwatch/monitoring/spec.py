@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field
 
 from cftwatch.jsontext import json_default
-from cftwatch.monitoring.money import money_text, parse_money
+from cftwatch.monitoring.money import money_text, parse_money, parse_relative, relative_problem
 from cftwatch.vocab import SeverityName, expand_channels
 
 ParamKind = Literal["int", "float", "money", "str", "str_list", "country_list", "channel_list"]
@@ -102,11 +102,19 @@ class ParamSpec(BaseModel):
         return sorted(set(value)), None
 
     def _check_money(self, value: Any) -> tuple[Any, str | None]:
-        """A number (the institution's currency) or `"<amount> <ISO 4217>"`; bounds apply
-        to the amount as written."""
+        """A number (the institution's currency), `"<amount> <ISO 4217>"` or a relative
+        amount (`q99.5`, `3x_peer_median`; `cftwatch.monitoring.money`); bounds apply to the
+        amount as written."""
+        relative = parse_relative(value)
+        if relative is not None:
+            problem = relative_problem(relative, self.name, self.floor)
+            return (value, problem) if problem else (relative.text(), None)
         parsed = parse_money(value)
         if parsed is None:
-            return value, "expected a number or an amount with its currency, e.g. '250 USD'"
+            return value, (
+                "expected a number, an amount with its currency ('250 USD') or a relative "
+                "amount ('q99.5', '3x_own_median', '3x_peer_median')"
+            )
         amount, currency = parsed
         if self.minimum is not None and amount < self.minimum:
             return value, f"below the minimum {_num(self.minimum)}"
@@ -135,9 +143,12 @@ class RuleInput:
     """What a builder gets: the prepared transactions and the reference tables.
 
     `txns` is the canonical transactions table (already restricted to the run's data range
-    and the configured exclusions) plus `ts_s` (epoch seconds, int64), `amt` (float64),
-    and the holder's `debtor_party_type`, `creditor_party_type`, `debtor_account_type`,
-    `creditor_account_type` looked up in `parties` and `accounts`.
+    and the configured exclusions; `amount` and `currency` converted to the institution's
+    currency where a rate is known, the original in `orig_amount`/`orig_currency`) plus
+    `ts_s` (epoch seconds, int64), `amt` (float64), and the holder's `debtor_party_type`,
+    `creditor_party_type` (an NPO-flagged party without a type is `npo`),
+    `debtor_account_type`, `creditor_account_type`, `debtor_kyc_level` and
+    `creditor_kyc_level` looked up in `parties` and `accounts`.
     `screening` holds screening alerts (`source = 'screening'`), or None when there are none.
     `date_only` is True when every timestamp of the data is at midnight (dates, no times).
     """
