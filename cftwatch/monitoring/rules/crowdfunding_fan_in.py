@@ -7,7 +7,9 @@ from typing import Any
 
 import ibis.expr.types as ir
 
+from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import baseline_params, keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -34,6 +36,9 @@ def _fan_in(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         payments=rows.count(),
         largest=rows.amount.max(),
     )
+    if p["baseline_weeks"] > 0:
+        g = keep_unusual(g, inp.txns, "creditor_account", "ep_start", 7 * DAY,
+                         p["baseline_weeks"], p["baseline_min_z"])  # fmt: skip
     return alert_shape(g, senders=None, payments=None, largest=None)
 
 
@@ -68,6 +73,7 @@ _FAN_IN_PARAMS = (
         "Payments in the window must be this many times the account's usual number for a "
         "window of that length (0 turns the comparison off).",
     ),
+    *baseline_params("number of payments received"),
 )
 
 RULE = RuleSpec(
@@ -92,5 +98,7 @@ RULE = RuleSpec(
     builder=_fan_in,
     explain=_fan_in_text,
     score=lambda m, p: ratio_score(m["senders"], p["min_senders"]),
-    lookback=lambda p: dt.timedelta(hours=p["window_hours"], days=p["baseline_days"]),
+    lookback=lambda p: dt.timedelta(
+        hours=p["window_hours"], days=max(p["baseline_days"], 7 * p["baseline_weeks"] + 7)
+    ),
 )
