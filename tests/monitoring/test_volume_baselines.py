@@ -87,3 +87,14 @@ def test_a_ring_through_a_hub_is_left_out_and_the_degree_bound_is_sharp(workspac
     (alert,) = alerts_of(workspace, "structural_cycles", {"max_member_degree": 10}, engine=engine)
     assert expected == set(alert["txn_ids"])
     assert alerts_of(workspace, "structural_cycles", {"max_member_degree": 9}, engine=engine) == []
+
+
+def test_only_one_off_senders_count_when_asked_and_the_bound_is_sharp(workspace, book, engine):
+    CASES["crowdfunding_fan_in"](book, False)  # 15 senders D0..D14, one payment each
+    book.pay("D0", "C", 700, -24 * 30, "wallet")  # D0 paid C before: a regular payer
+    book.load(workspace)
+    assert len(alerts_of(workspace, "crowdfunding_fan_in", engine=engine)) == 1  # default: off
+    twice = {"max_sender_payments": 2}
+    assert len(alerts_of(workspace, "crowdfunding_fan_in", twice, engine=engine)) == 1
+    once = {"max_sender_payments": 1}  # 14 one-off senders: one below min_senders
+    assert alerts_of(workspace, "crowdfunding_fan_in", once, engine=engine) == []

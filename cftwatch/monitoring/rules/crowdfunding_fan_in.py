@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -28,8 +29,21 @@ from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 
 
+def one_off_senders(inp: RuleInput, most: int) -> RuleInput:
+    """`inp` with only the payments of senders that paid the receiving account at most
+    `most` times in the data (0: all payments): donors to an appeal pay once; a regular
+    payer (a customer, an employer, a family member) pays again and again."""
+    if most <= 0:
+        return inp
+    t = inp.txns
+    pairs = t.group_by(["debtor_account", "creditor_account"]).aggregate(_pn=t.count())
+    few = pairs.filter(pairs._pn <= most).select(_d=pairs.debtor_account, _c=pairs.creditor_account)
+    kept = t.semi_join(few, [t.debtor_account == few._d, t.creditor_account == few._c])
+    return dataclasses.replace(inp, txns=kept)
+
+
 def _fan_in(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
-    rows = fan_in_episode_rows(inp, p)
+    rows = fan_in_episode_rows(one_off_senders(inp, p["max_sender_payments"]), p)
     g = rows.group_by([*KEYS, "ep_start"]).aggregate(
         **base_aggregates(rows),
         senders=rows.who.nunique(),
@@ -72,6 +86,15 @@ _FAN_IN_PARAMS = (
         "times",
         "Payments in the window must be this many times the account's usual number for a "
         "window of that length (0 turns the comparison off).",
+    ),
+    int_param(
+        "max_sender_payments",
+        0,
+        0,
+        10_000,
+        "payments",
+        "Count only senders that paid the account at most this many times in the data (0: "
+        "every sender): donors to an appeal pay once, regular payers again and again.",
     ),
     *baseline_params("number of payments received"),
 )
