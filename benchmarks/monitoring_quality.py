@@ -153,10 +153,11 @@ def evaluate(seed: int, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _ingest(run: Path, mapping: Path, ws_dir: Path) -> None:
+def _ingest(run: Path, mapping: Path, ws_dir: Path, currency: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cli = [sys.executable, "-m", "cftwatch"]
-    subprocess.run([*cli, "init", str(ws_dir)], check=True, env=env, capture_output=True)
+    init = [*cli, "init", str(ws_dir), "--currency", currency]
+    subprocess.run(init, check=True, env=env, capture_output=True)
     subprocess.run(
         [*cli, "ingest", "csv", str(run / "flat" / "transactions.csv"), "--mapping", str(mapping),
          "--workspace", str(ws_dir)],
@@ -181,6 +182,10 @@ def _print_report(title: str, report: dict[str, Any]) -> None:
     print()
 
 
+def _progress(rule_id: str, param: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} calibrating {rule_id}.{param}", file=sys.stderr)
+
+
 def amlsim(args: argparse.Namespace) -> dict[str, Any]:
     """Default pack and calibrated pack (calibrated on the main run) on the held-out run."""
     from cftwatch.monitoring import default_rules_config
@@ -192,13 +197,13 @@ def amlsim(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        _ingest(main_run, mapping, Path(tmp) / "main")
-        _ingest(held, mapping, Path(tmp) / "held")
+        _ingest(main_run, mapping, Path(tmp) / "main", args.amlsim_currency)
+        _ingest(held, mapping, Path(tmp) / "held", args.amlsim_currency)
         out["ingest_s"] = round(time.perf_counter() - t0, 1)
         cfg = load_rules_config(args.rules) if args.rules else default_rules_config()
         with Workspace.open(Path(tmp) / "main") as ws:
             t0 = time.perf_counter()
-            cal = calibrate(ws, cfg, args.target_alert_rate)
+            cal = calibrate(ws, cfg, args.target_alert_rate, progress=_progress)
             out["calibrate_s"] = round(time.perf_counter() - t0, 1)
         out["calibration"] = [d.why for d in cal.decisions]
         instances = read_instances(held / "flat" / "instances.csv")
@@ -222,6 +227,7 @@ def main() -> None:
     ap.add_argument("--amlsim-main", help="AMLSim run folder used (unlabelled) to calibrate")
     ap.add_argument("--amlsim-heldout", help="AMLSim run folder the scores are reported on")
     ap.add_argument("--amlsim-mapping", default="/work/research/sim/amlsim.mapping.yaml")
+    ap.add_argument("--amlsim-currency", default="USD", help="`init --currency` of the runs")
     ap.add_argument("--target-alert-rate", type=float, default=0.02)
     args = ap.parse_args()
     if args.amlsim_main and args.amlsim_heldout:

@@ -22,6 +22,9 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from cftwatch.monitoring.params import float_param, int_param
+from cftwatch.monitoring.spec import ParamSpec
+
 MAD_SCALE = 1.4826
 """Makes the MAD a consistent estimate of the standard deviation for normal data."""
 
@@ -36,15 +39,17 @@ def with_own_history(
     (a portable "strictly before": engines differ on negative RANGE bounds)."""
     w = ibis.range_window(preceding=periods, following=0, group_by=list(keys), order_by=period)
     x = t[value].cast("float64")
-    s = t.mutate(_n=x.count().over(w) - 1, _s=x.sum().over(w) - x, _q=(x * x).sum().over(w) - x * x)
-    n = s._n.cast("float64")
-    mean = ibis.ifelse(s._n > 0, s._s / ibis.greatest(n, 1), ibis.null("float64"))
-    var = ibis.greatest((s._q - n * mean * mean) / ibis.greatest(n - 1, 1), 0)
+    s = t.mutate(
+        _oh_n=x.count().over(w) - 1, _oh_s=x.sum().over(w) - x, _oh_q=(x * x).sum().over(w) - x * x
+    )
+    n = s._oh_n.cast("float64")
+    mean = ibis.ifelse(s._oh_n > 0, s._oh_s / ibis.greatest(n, 1), ibis.null("float64"))
+    var = ibis.greatest((s._oh_q - n * mean * mean) / ibis.greatest(n - 1, 1), 0)
     sd = var.sqrt()
-    s = s.mutate(own_n=s._n, own_mean=mean, own_sd=sd)
-    judged = (s._n > 1) & (s.own_sd > 0)
+    s = s.mutate(own_n=s._oh_n, own_mean=mean, own_sd=sd)
+    judged = (s._oh_n > 1) & (s.own_sd > 0)
     z = ibis.ifelse(judged, (s[value].cast("float64") - s.own_mean) / s.own_sd, ibis.null())
-    return s.mutate(own_z=z).drop("_n", "_s", "_q")
+    return s.mutate(own_z=z).drop("_oh_n", "_oh_s", "_oh_q")
 
 
 def with_peer_baseline(t: ir.Table, groups: Sequence[str], value: str) -> ir.Table:
@@ -86,4 +91,74 @@ def unusual(t: ir.Table, min_own_z: float | None, min_peer_z: float | None) -> i
     return cond
 
 
-__all__ = ["MAD_SCALE", "unusual", "with_own_history", "with_peer_baseline"]
+def unusual_periods(
+    t: ir.Table, account: str, period_s: int, periods: int, min_z: float, by_amount: bool = False
+) -> ir.Table:
+    """(`_k` account, `_c` currency, `_w` period number): the periods of `period_s` seconds
+    in which the account's number of rows of `t` (its payments in, or out, as `account`
+    names the side; their total `amount` with `by_amount`) is at least `min_z` standard
+    deviations above its own previous `periods` periods. Periods with no row are absent, not zero; an account with fewer
+    than two earlier periods, or the same count every period, has no history to judge by
+    and each of its periods is kept."""
+    rows = t.mutate(acct=t[account], _period=(t.ts_s // period_s).cast("int64"))
+    n = rows.amount.sum().cast("float64") if by_amount else rows.count()
+    counts = rows.group_by(["acct", "currency", "_period"]).aggregate(_count=n)
+    hist = with_own_history(counts, ["acct", "currency"], "_period", "_count", periods)
+    hist = hist.filter(unusual(hist, min_z, None))
+    return hist.select(_k=hist.acct, _c=hist.currency, _w=hist._period)
+
+
+def keep_unusual(
+    g: ir.Table,
+    t: ir.Table,
+    account: str,
+    at: str,
+    period_s: int,
+    periods: int,
+    min_z: float,
+    by_amount: bool = False,
+) -> ir.Table:
+    """The rows of `g` (per-account findings: `acct`, `currency`, epoch seconds `at`) whose
+    period is unusual for the account (`unusual_periods` of `t` on side `account`)."""
+    h = unusual_periods(t, account, period_s, periods, min_z, by_amount)
+    wk = (g[at] // period_s).cast("int64")
+    return g.semi_join(h, [g.acct == h._k, g.currency == h._c, wk == h._w])
+
+
+def baseline_params(what: str, default_weeks: int = 0) -> tuple[ParamSpec, ParamSpec]:
+    """`baseline_weeks` and `baseline_min_z` of a volume rule (`keep_unusual` by week of
+    `what`, the weekly figure compared)."""
+    state = "off" if default_weeks == 0 else "on"
+    return (
+        int_param(
+            "baseline_weeks",
+            default_weeks,
+            0,
+            52,
+            "weeks",
+            f"Judge each finding against the account's own previous weeks (0: off; default "
+            f"{state}): it alerts only when the week's {what} is at least "
+            "`baseline_min_z` standard deviations above the account's usual week, so "
+            "accounts that do this every week stay quiet.",
+        ),
+        float_param(
+            "baseline_min_z",
+            3.0,
+            0.0,
+            100.0,
+            "standard deviations",
+            f"How far above its own usual week's {what} an account must be "
+            "(with `baseline_weeks`).",
+        ),
+    )
+
+
+__all__ = [
+    "MAD_SCALE",
+    "baseline_params",
+    "keep_unusual",
+    "unusual",
+    "unusual_periods",
+    "with_own_history",
+    "with_peer_baseline",
+]

@@ -19,6 +19,7 @@ confirmed cases. Judge the result with `rules backtest` on a different period or
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,11 @@ SENSITIVITY: dict[str, tuple[str, tuple[float, ...]]] = {
 }
 """For each rule: the parameter that sets how much it alerts, and its candidate values
 from the strictest to the loosest."""
+
+ONE_PASS: dict[str, str] = {"structural_cycles": "hops"}
+"""Rules whose sensitivity parameter is a plain lower bound on one metric of their alerts
+(the alerts at any value are those of the loosest value whose metric reaches it): they run
+once, at the loosest candidate, and every candidate is counted from that run."""
 
 Progress = Callable[[str, str], None]
 
@@ -109,6 +115,23 @@ def _alerted_accounts(ws: Workspace, cfg: RuleConfig, rule_id: str, engine: str)
     return len(set(run.alerts.column("subject_id").to_pylist()))
 
 
+def _counter(
+    ws: Workspace, cfg: RuleConfig, rule_id: str, param: str, loosest: Any, engine: str
+) -> Callable[[Any], int]:
+    """Alerted accounts as a function of the sensitivity value: one run per value, or for
+    a rule in `ONE_PASS` a single run at `loosest` whose alerts are counted per value."""
+    metric = ONE_PASS.get(rule_id)
+    if metric is None:
+        return lambda v: _alerted_accounts(ws, with_param(cfg, rule_id, param, v), rule_id, engine)
+    run = run_rules(ws, only(with_param(cfg, rule_id, param, loosest), [rule_id]),
+                    engine=engine, record=False)  # fmt: skip
+    found = [
+        (a["subject_id"], json.loads(a["details"])[metric])
+        for a in run.alerts.select(["subject_id", "details"]).to_pylist()
+    ]
+    return lambda v: len({s for s, m in found if m >= v})
+
+
 def rate_decision(
     ws: Workspace, cfg: RuleConfig, rule_id: str, accounts: int, target: float, engine: str
 ) -> Decision | None:
@@ -117,11 +140,12 @@ def rate_decision(
     spec = cfg.rules[rule_id].spec.param(param)
     budget = target * accounts
     chosen: tuple[Any, int] | None = None
-    for value in candidates:
-        checked, bad = spec.check(value)
-        if bad:
-            continue
-        n = _alerted_accounts(ws, with_param(cfg, rule_id, param, checked), rule_id, engine)
+    valid = [c for c, bad in (spec.check(v) for v in candidates) if not bad]
+    if not valid:
+        return None
+    count = _counter(ws, cfg, rule_id, param, valid[-1], engine)
+    for checked in valid:
+        n = count(checked)
         if n > budget:
             break
         chosen = (checked, n)

@@ -58,3 +58,23 @@ def test_a_tight_target_keeps_the_loosest_value_within_it(workspace, book):
     hops = next(d for d in result.decisions if d.param == "min_hops")
     # min_hops 5 would alert ring B's anchor (1 account > 0.83): 6 alerts none
     assert hops.new == 6 and "0 of 208" in hops.why
+
+
+def test_a_one_pass_rule_is_counted_from_one_run_as_if_run_per_value(workspace, book, monkeypatch):
+    """structural_cycles (min_hops) runs once at its loosest value; each candidate's count
+    is the one a run at that value gives."""
+    from cftwatch.monitoring import calibrate as cal
+    from cftwatch.monitoring.backtest import with_param
+
+    for k, ring in enumerate([["A", "B", "C"], ["D", "E", "F", "G"], ["P", "Q", "R", "S", "T"]]):
+        for i, a in enumerate(ring):
+            book.pay(a, ring[(i + 1) % len(ring)], 400, 24 * (k + i), "wire")
+    book.load(workspace)
+    cfg = only(default_rules_config(), ["structural_cycles"])
+    count = cal._counter(workspace, cfg, "structural_cycles", "min_hops", 3, "duckdb")
+    for hops, accounts in ((3, 3), (4, 2), (5, 1), (6, 0)):
+        one_run = cal._alerted_accounts(
+            workspace, with_param(cfg, "structural_cycles", "min_hops", hops),
+            "structural_cycles", "duckdb",
+        )  # fmt: skip
+        assert count(hops) == one_run == accounts

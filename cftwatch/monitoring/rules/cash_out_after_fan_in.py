@@ -9,9 +9,11 @@ import ibis
 import ibis.expr.types as ir
 
 from cftwatch.engine.windows import (
+    DAY,
     HOUR,
 )
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import baseline_params, keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -72,6 +74,9 @@ def _cash_out(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         g.cashouts <= p["max_cashouts"],
         g.cashed.cast("float64") >= g.amount.cast("float64") * p["min_cashout_share"],
     )
+    if p["baseline_weeks"] > 0:
+        g = keep_unusual(g, t, "creditor_account", "ep_start", 7 * DAY,
+                         p["baseline_weeks"], p["baseline_min_z"])  # fmt: skip
     return alert_shape(
         g,
         senders=None,
@@ -166,6 +171,7 @@ RULE = RuleSpec(
             "Payments in the window must be this many times the account's usual number for a "
             "window of that length (0 turns the comparison off).",
         ),
+        *baseline_params("number of payments received"),
     ),
     false_positives="Collectors for a family emergency who withdraw the money to pay a hospital in cash.",
     sources=("FATF Crowdfunding for Terrorism Financing 2023", "FINTRAC IMVE bulletin"),
@@ -177,6 +183,7 @@ RULE = RuleSpec(
         + 0.2 * min(1.0, m["senders"] / (2 * p["min_senders"]))
     ),
     lookback=lambda p: dt.timedelta(
-        hours=p["window_hours"] + p["cashout_hours"], days=p["baseline_days"]
+        hours=p["window_hours"] + p["cashout_hours"],
+        days=max(p["baseline_days"], 7 * p["baseline_weeks"] + 7),
     ),
 )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 import ibis.expr.types as ir
 
+from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import baseline_params, keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -26,14 +29,30 @@ from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 
 
+def one_off_senders(inp: RuleInput, most: int) -> RuleInput:
+    """`inp` with only the payments of senders that paid the receiving account at most
+    `most` times in the data (0: all payments): donors to an appeal pay once; a regular
+    payer (a customer, an employer, a family member) pays again and again."""
+    if most <= 0:
+        return inp
+    t = inp.txns
+    pairs = t.group_by(["debtor_account", "creditor_account"]).aggregate(_pn=t.count())
+    few = pairs.filter(pairs._pn <= most).select(_d=pairs.debtor_account, _c=pairs.creditor_account)
+    kept = t.semi_join(few, [t.debtor_account == few._d, t.creditor_account == few._c])
+    return dataclasses.replace(inp, txns=kept)
+
+
 def _fan_in(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
-    rows = fan_in_episode_rows(inp, p)
+    rows = fan_in_episode_rows(one_off_senders(inp, p["max_sender_payments"]), p)
     g = rows.group_by([*KEYS, "ep_start"]).aggregate(
         **base_aggregates(rows),
         senders=rows.who.nunique(),
         payments=rows.count(),
         largest=rows.amount.max(),
     )
+    if p["baseline_weeks"] > 0:
+        g = keep_unusual(g, inp.txns, "creditor_account", "ep_start", 7 * DAY,
+                         p["baseline_weeks"], p["baseline_min_z"])  # fmt: skip
     return alert_shape(g, senders=None, payments=None, largest=None)
 
 
@@ -68,6 +87,16 @@ _FAN_IN_PARAMS = (
         "Payments in the window must be this many times the account's usual number for a "
         "window of that length (0 turns the comparison off).",
     ),
+    int_param(
+        "max_sender_payments",
+        0,
+        0,
+        10_000,
+        "payments",
+        "Count only senders that paid the account at most this many times in the data (0: "
+        "every sender): donors to an appeal pay once, regular payers again and again.",
+    ),
+    *baseline_params("number of payments received"),
 )
 
 RULE = RuleSpec(
@@ -92,5 +121,7 @@ RULE = RuleSpec(
     builder=_fan_in,
     explain=_fan_in_text,
     score=lambda m, p: ratio_score(m["senders"], p["min_senders"]),
-    lookback=lambda p: dt.timedelta(hours=p["window_hours"], days=p["baseline_days"]),
+    lookback=lambda p: dt.timedelta(
+        hours=p["window_hours"], days=max(p["baseline_days"], 7 * p["baseline_weeks"] + 7)
+    ),
 )

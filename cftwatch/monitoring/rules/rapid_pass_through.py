@@ -15,7 +15,7 @@ from cftwatch.engine.windows import (
     without_same_ts,
 )
 from cftwatch.monitoring import text as tx
-from cftwatch.monitoring.baseline import unusual, with_own_history
+from cftwatch.monitoring.baseline import keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -91,17 +91,12 @@ WEEK = 7 * DAY
 def _unusual_for_account(t: ir.Table, g: ir.Table, p: dict[str, Any]) -> ir.Table:
     """Keep the episodes whose week is unusual for the account: the number of payments it
     received that week at least `baseline_min_z` standard deviations above its own previous
-    `baseline_weeks` weeks (weeks with no inflow are absent, not zero). An account with
-    fewer than two earlier weeks, or the same count every week, has no history to judge by
-    and is kept. A hub that passes money through every week is usual for itself; a mule
-    account whose inflows jump when the scheme runs is not."""
-    inflows = t.mutate(acct=t.creditor_account, week=(t.ts_s // WEEK).cast("int64"))
-    weekly = inflows.group_by([*KEYS, "week"]).aggregate(w_n=inflows.count())
-    hist = with_own_history(weekly, KEYS, "week", "w_n", p["baseline_weeks"])
-    hist = hist.filter(unusual(hist, p["baseline_min_z"], None))
-    h = hist.select(_k=hist.acct, _c=hist.currency, _w=hist.week)
-    wk = (g.in_first // WEEK).cast("int64")
-    return g.semi_join(h, [g.acct == h._k, g.currency == h._c, wk == h._w])
+    `baseline_weeks` weeks (`cftwatch.monitoring.baseline.keep_unusual`). A hub that passes
+    money through every week is usual for itself; a mule account whose inflows jump when
+    the scheme runs is not."""
+    return keep_unusual(
+        g, t, "creditor_account", "in_first", WEEK, p["baseline_weeks"], p["baseline_min_z"]
+    )
 
 
 def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any], same_ts: bool) -> ir.Table:

@@ -12,6 +12,7 @@ from cftwatch.engine.windows import (
     DAY,
 )
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import baseline_params, keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -59,6 +60,9 @@ def _velocity(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     g = j.group_by([*KEYS, "day", "baseline"]).aggregate(
         **base_aggregates(j), payments=j.count(), recipients=j.who.nunique()
     )
+    if p["baseline_weeks"] > 0:
+        g = keep_unusual(g.mutate(_at=g.day * DAY), out, "acct", "_at", 7 * DAY,
+                         p["baseline_weeks"], p["baseline_min_z"], by_amount=True).drop("_at")  # fmt: skip
     return alert_shape(g, payments=None, recipients=None, baseline=None)
 
 
@@ -111,6 +115,7 @@ RULE = RuleSpec(
             ["merchant", "agent", "business"],
             "Payers of these party or account types are not considered.",
         ),
+        *baseline_params("total of outgoing payments"),
     ),
     false_positives="Rent, school fees, a car or property purchase, Eid spending.",
     sources=(
@@ -125,5 +130,5 @@ RULE = RuleSpec(
         else 0.5
         + 0.5 * (float(m["amount"]) / float(m["baseline"]) - p["factor"]) / (3 * p["factor"])
     ),
-    lookback=lambda p: dt.timedelta(days=p["baseline_days"] + 1),
+    lookback=lambda p: dt.timedelta(days=max(p["baseline_days"] + 1, 7 * p["baseline_weeks"] + 7)),
 )
