@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,13 +55,42 @@ def parse_windows(text: str | Sequence[str]) -> list[tuple[str, int]]:
     return list(out.items())
 
 
-@ibis.udf.scalar.builtin(name="array_distinct")
-def _distinct(arr: dt.Array[dt.string]) -> dt.Array[dt.string]:
-    """DuckDB and Spark both have `array_distinct` (Ibis's `unique` needs a lambda)."""
+def with_gaps(t: ir.Table, keys: Sequence[str], cp: str, ts: str, tie: str) -> ir.Table:
+    """Add `{cp}_pg`/`{cp}_ng`: seconds since the previous / until the next row of the same
+    (`keys`, `cp`) pair, ordered by `ts` then `tie` (null: none; rows with a null `cp` get
+    null). What `distinct_in_frame` counts with."""
+    w = ibis.window(group_by=[*[t[k] for k in keys], t[cp]], order_by=[t[ts], t[tie]])
+    prev, nxt = t[ts].lag().over(w), t[ts].lead().over(w)
+    has = t[cp].notnull()
+    return t.mutate(
+        **{
+            f"{cp}_pg": ibis.ifelse(has, t[ts] - prev, None),
+            f"{cp}_ng": ibis.ifelse(has, nxt - t[ts], None),
+            f"{cp}_has": ibis.ifelse(has, 1, 0),
+        }
+    )
 
 
-def _nunique(s: ir.Table, col: str, win: object) -> ir.Value:
-    return _distinct(s[col].collect().over(win)).length().fill_null(0)
+def distinct_in_frame(
+    t: ir.Table, keys: Sequence[str], cp: str, ts: str, w: int, d: int
+) -> ir.Value:
+    """Exact number of distinct `cp` among the rows of the same `keys` with `ts` in
+    [T - w, T - d] (d = 0 or 1), from plain running sums (no per-row lists: hubs stay
+    cheap, and Spark has no DISTINCT window aggregate). A pair's rows form links between
+    consecutive rows; a value is counted at its first row in the frame: a row whose previous
+    one lies more than w - d before it (or has none), plus each link of at most w - d that
+    crosses the frame's start (started before T - w, ended after it). `t` needs
+    `with_gaps(t, keys, cp, ...)`."""
+    g, pg, ng = w - d, t[f"{cp}_pg"], t[f"{cp}_ng"]
+    grp = [t[k] for k in keys]
+    frame = ibis.window(group_by=grp, order_by=t[ts], range=(-w, -d))
+    before = ibis.window(group_by=grp, order_by=t[ts], range=(None, -w - 1))
+    first = ibis.ifelse((t[f"{cp}_has"] == 1) & (pg.isnull() | (pg > g)), 1, 0)
+    starts = ibis.ifelse(ng.notnull() & (ng <= g), 1, 0)
+    ends = ibis.ifelse(pg.notnull() & (pg <= g), 1, 0)
+    inside = first.sum().over(frame).fill_null(0)
+    crossing = (starts - ends).sum().over(before).fill_null(0)
+    return (inside + crossing).cast("int64")
 
 
 def _null(kind: str) -> ir.Value:
@@ -119,16 +147,16 @@ def scatter_gather_marks(
     onward payment, a pair (src, dst) with `min_intermediaries` distinct intermediaries in
     the `window_s` up to then. Uses only payments up to that time."""
     a = edges.select(src=edges.src, mid=edges.dst, c1=edges.currency, t1=edges.ts_s,
-                     a1=edges.amt)  # fmt: skip
+                     a1=edges.amt, x1=edges.txn_id)  # fmt: skip
     b = edges.select(_m=edges.src, dst=edges.dst, c2=edges.currency, t2=edges.ts_s,
-                     a2=edges.amt)  # fmt: skip
+                     a2=edges.amt, x2=edges.txn_id)  # fmt: skip
     j = a.join(
         b,
         [a.mid == b._m, a.c1 == b.c2, b.t2 >= a.t1, b.t2 <= a.t1 + window_s,
          b.a2 >= a.a1 * share, b.a2 <= a.a1, b.dst != a.src],
     )  # fmt: skip
-    w = ibis.window(group_by=[j.src, j.dst], order_by=j.t2, range=(-window_s, 0))
-    j = j.mutate(k=_nunique(j, "mid", w))
+    j = with_gaps(j.mutate(rid=j.x1.concat(">", j.x2)), ["src", "dst"], "mid", "t2", "rid")
+    j = j.mutate(k=distinct_in_frame(j, ["src", "dst"], "mid", "t2", window_s, 0))
     hit = j.filter(j.k >= min_intermediaries)
     parts = [hit.select(acct=hit[c], ts_s=hit.t2) for c in ("src", "mid", "dst")]
     return parts[0].union(parts[1]).union(parts[2])
@@ -186,9 +214,9 @@ def _aggregates(s: ir.Table, windows: list[tuple[str, int]]) -> dict[str, ir.Val
             "in_mean": agg(s.amt_in.mean()),
             "in_max": agg(s.amt_in.max()),
             "in_var": agg(s.amt_in.var()),
-            "fan_out": _nunique(s, "cp_out", win),
-            "fan_in": _nunique(s, "cp_in", win),
-            "degree": _nunique(s, "cp", win),
+            "fan_out": distinct_in_frame(s, ["acct"], "cp_out", "ts_s", w, 1),
+            "fan_in": distinct_in_frame(s, ["acct"], "cp_in", "ts_s", w, 1),
+            "degree": distinct_in_frame(s, ["acct"], "cp", "ts_s", w, 1),
             "ttf_mean": agg(s.ttf_s.mean()),
             "cycles": agg(s.cyc.sum()).fill_null(0),
             "sg": agg(s.sg.sum()).fill_null(0),
@@ -231,6 +259,8 @@ def feature_stream(
     stream = stream.mutate(
         ttf_s=ibis.ifelse(stream.kind == "out", (stream.ts_s - last_in).cast("float64"), None)
     )
+    for cp in ("cp_out", "cp_in", "cp"):
+        stream = with_gaps(stream, ["acct"], cp, "ts_s", "txn_id")
     stream = stream.mutate(**_aggregates(stream, windows))
     if seeds is None:
         return stream.mutate(hops=_null("int64"))

@@ -142,3 +142,19 @@ def test_duckdb_and_spark_give_the_same_rows(workspace):
         assert d.keys() == s.keys()
         for k in d:
             _rows_equal(d[k], s[k])
+
+
+def test_distinct_counterparties_match_a_brute_force_count(workspace):
+    eng = workspace.engine("duckdb")
+    payments = _random_payments(150, 11)
+    tx, _ = _features(eng, eng.register("e_brute", edges_table(*payments)))
+    events = []  # (account, counterparty, direction, hours)
+    for src, dst, _, h in payments:
+        events += [(src, dst, "out", h), (dst, src, "in", h)]
+    for i, (src, _, _, h) in enumerate(payments, 1):
+        row = tx[f"E{i}"]
+        for label, hours in (("1d", 24), ("7d", 168)):
+            prior = [e for e in events if e[0] == src and h - hours <= e[3] < h]
+            assert row[f"src_fan_out_{label}"] == len({e[1] for e in prior if e[2] == "out"})
+            assert row[f"src_fan_in_{label}"] == len({e[1] for e in prior if e[2] == "in"})
+            assert row[f"src_degree_{label}"] == len({e[1] for e in prior})
