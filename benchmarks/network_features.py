@@ -83,9 +83,10 @@ def main() -> None:
         times, n_tx, n_acc = [], 0, 0
         for _ in range(a.runs):
             t = time.perf_counter()
-            st = feature_stream(edges, wins, seed_t)
+            st = feature_stream(edges, wins, seed_t).cache()
             tx = eng.to_arrow(transaction_features(st, edges, wins))
             acc = eng.to_arrow(account_features(st, wins))
+            st.release()
             pq.write_table(tx, Path(tmp) / "f.parquet")
             pq.write_table(acc, Path(tmp) / "f.accounts.parquet")
             times.append(time.perf_counter() - t)

@@ -339,9 +339,10 @@ def run_features(
     date_only = ws.scalar(
         "SELECT coalesce(bool_and(epoch(ts) % 86400 = 0), false) FROM transactions"
     )
-    stream = feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only))
+    stream = feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only)).cache()
     tx = eng.to_arrow(transaction_features(stream, edges, wins).order_by(["ts_s", "txn_id"]))
     acc = eng.to_arrow(account_features(stream, wins).order_by("acct"))
+    stream.release()
     out.parent.mkdir(parents=True, exist_ok=True)
     _write(tx, out)
     _write(acc, accounts_path(out))
