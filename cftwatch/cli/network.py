@@ -29,6 +29,7 @@ from cftwatch.cli._app import (
     safe_text,
 )
 from cftwatch.network.exposure_run import ExposureParams, parse_window
+from cftwatch.network.features import run_features
 from cftwatch.network.show import MOTIF_KINDS
 
 network_app = typer.Typer(
@@ -257,3 +258,35 @@ def show_cmd(
     for what, path in (("GraphML", graphml), ("HTML", html_)):
         if path is not None:
             console.print(safe_text(f"{what} written to {path}"))
+
+
+@network_app.command("features")
+def features_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Parquet file for the payments.")],
+    windows: Annotated[
+        str, typer.Option("--windows", help="Windows, comma-separated (1d,7d,30d; 12h).")
+    ] = "1d,7d,30d",
+    seeds: Annotated[
+        Path | None, typer.Option("--seeds", help="Accounts the institution lists (as exposure).")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Screening alert score that makes a party a seed.")
+    ] = 0.85,
+    hops: Annotated[int, typer.Option("--hops", help="Hops traced from the seeds.")] = 3,
+    engine: EngineOpt = None,
+    workspace: WorkspaceOpt = Path(DEFAULT_DIR),
+    json_: JsonOpt = False,
+) -> None:
+    """Graph features of every payment (-o) and account (<out>.accounts.parquet), each
+    from earlier payments only; columns in docs/network.md."""
+    with open_workspace(workspace, engine) as ws:
+        res = run_features(ws, out, windows, seeds, threshold, hops, engine)
+    if json_:
+        print_json(res)
+        return
+    console.print(
+        safe_text(
+            f"{res['transactions']} payments ({res['columns']} columns) -> {res['out']}; "
+            f"{res['accounts']} accounts -> {res['accounts_out']}; {res['seeds']} seed accounts."
+        )
+    )

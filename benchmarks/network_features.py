@@ -1,0 +1,104 @@
+"""Graph-feature speed on a random heavy-tailed payment graph (DuckDB by default).
+
+    python benchmarks/network_features.py --accounts 100000 --txns 500000 [--runs 3]
+        [--windows 1d,7d,30d] [--seeds 50] [--engine duckdb|spark]
+
+Times `feature_stream` + payment and account rows written to Parquet (what `cftwatch
+network features` does), prints the median of `runs` runs and the peak RSS. Data:
+cftwatch-made (random), for speed only, never for quality."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cftwatch.network.exposure import listed_seeds
+from cftwatch.network.features import (
+    account_features,
+    feature_stream,
+    parse_windows,
+    transaction_features,
+)
+from cftwatch.workspace import Workspace
+
+
+def random_edges(n_acc: int, n_txn: int, days: int, rng: np.random.Generator) -> pa.Table:
+    """An edges table (EDGE_COLUMNS) with heavy-tailed account activity."""
+    w = 1 / np.arange(1, n_acc + 1) ** 0.8
+    w /= w.sum()
+    src = rng.choice(n_acc, n_txn, p=w)
+    dst = rng.choice(n_acc, n_txn, p=w)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    t0 = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
+    ts_s = np.sort(rng.integers(t0, t0 + days * 86_400, src.size))
+    amt = np.round(rng.lognormal(8, 1.2, src.size), 2)
+    ts = pa.array(ts_s * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    return pa.table(
+        {
+            "txn_id": pa.array([f"T{i}" for i in range(src.size)]),
+            "ts": ts,
+            "ts_s": pa.array(ts_s, pa.int64()),
+            "amount": pa.array([Decimal(str(a)) for a in amt], pa.decimal128(24, 8))
+            if src.size <= 200_000
+            else pa.array(amt).cast(pa.decimal128(24, 8)),
+            "amt": pa.array(amt),
+            "currency": pa.array(["PKR"] * src.size),
+            "src": pa.array([f"A{i}" for i in src]),
+            "dst": pa.array([f"A{i}" for i in dst]),
+        }
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=100_000)
+    ap.add_argument("--txns", type=int, default=500_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--seeds", type=int, default=50)
+    ap.add_argument("--windows", default="1d,7d,30d")
+    ap.add_argument("--engine", default="duckdb")
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    rng = np.random.default_rng(7)
+    data = random_edges(a.accounts, a.txns, a.days, rng)
+    picks = rng.choice(a.accounts, a.seeds, replace=False)
+    seeds = pa.Table.from_pylist(listed_seeds([f"A{i}" for i in picks], "bench"))
+    wins = parse_windows(a.windows)
+    with tempfile.TemporaryDirectory() as tmp, Workspace.init(Path(tmp) / "ws") as ws:
+        ws.con.execute(f"SET memory_limit = '{a.memory_limit}'")
+        eng = ws.engine(a.engine)
+        edges, seed_t = eng.register("b_edges", data), eng.register("b_seeds", seeds)
+        times, n_tx, n_acc = [], 0, 0
+        for _ in range(a.runs):
+            t = time.perf_counter()
+            st = feature_stream(edges, wins, seed_t).cache()
+            tx = eng.to_arrow(transaction_features(st, edges, wins))
+            acc = eng.to_arrow(account_features(st, wins))
+            st.release()
+            pq.write_table(tx, Path(tmp) / "f.parquet")
+            pq.write_table(acc, Path(tmp) / "f.accounts.parquet")
+            times.append(time.perf_counter() - t)
+            n_tx, n_acc = tx.num_rows, acc.num_rows
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"engine={a.engine} accounts={a.accounts} txns={data.num_rows} windows={a.windows}: "
+        f"{n_tx} payment rows, {n_acc} account rows, {tx.num_columns} columns; median "
+        f"{statistics.median(times):.2f} s (runs {', '.join(f'{x:.2f}' for x in times)}); "
+        f"peak RSS {rss:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
