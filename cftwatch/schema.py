@@ -426,7 +426,8 @@ def describe(schema: pa.Schema) -> list[tuple[str, str, bool, str]]:
 
 
 def empty(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
+    # not `schema.empty_table()`: that imports pandas (~50 MB RSS) for every workspace
+    return pa.Table.from_batches([], schema=schema)
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
