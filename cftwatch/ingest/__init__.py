@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cftwatch.errors import ConfigError, InputError, Problem
+from cftwatch.errors import ConfigError, InputError
 
 # Each format module registers its `IngestFormat` when imported; registration order is the
 # order of the docs, the CLI help and `ingest_samples`, so it is kept by hand.
@@ -26,6 +26,7 @@ from cftwatch.ingest._core import (
     FileLoad,
     IngestResult,
     Progress,
+    existing_files,
     file_sha256,
     load_source,
     new_load_id,
@@ -129,7 +130,7 @@ def ingest_files(
     the_format = get_format(fmt)
     if on_error not in ON_ERROR:
         raise ConfigError.at("choose fail or skip", field="on_error", value=on_error)
-    files = _existing_files(paths)
+    files = existing_files(paths)
     the_mapping = _mapping_for(the_format, mapping)
     start_at = parse_start(start)
     if the_format.needs_start and start_at is None:
@@ -154,20 +155,6 @@ def ingest_files(
             ctx = Context(path, sha, fmt, ws, the_mapping, start_at, money, progress)
             loads.append(_load_one(ctx, the_format, on_error, ts_range))
     return IngestResult(fmt, loads, time.perf_counter() - started)
-
-
-def _existing_files(paths: Sequence[str | Path]) -> list[Path]:
-    files = [Path(p) for p in paths]
-    if not files:
-        raise InputError.at("no input files given")
-    missing = [
-        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
-        for p in files
-        if not p.is_file()
-    ]
-    if missing:
-        raise InputError(missing)
-    return files
 
 
 def _mapping_for(the_format: IngestFormat, mapping: str | Path | Mapping | None) -> Mapping | None:

@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -545,3 +545,18 @@ def write_parquet(path: Path, schema: pa.Schema, batches: Iterator[pa.Table]) ->
             total += batch.num_rows
     pa.default_memory_pool().release_unused()  # the batches' buffers, before DuckDB works
     return total
+
+
+def existing_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The input paths, each a regular file; InputError names every missing one."""
+    files = [Path(p) for p in paths]
+    if not files:
+        raise InputError.at("no input files given")
+    missing = [
+        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
+        for p in files
+        if not p.is_file()
+    ]
+    if missing:
+        raise InputError(missing)
+    return files

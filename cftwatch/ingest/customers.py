@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import ConfigError, InputError, Problem
-from cftwatch.ingest._core import Progress, file_sha256, new_load_id
+from cftwatch.ingest._core import Progress, existing_files, file_sha256, new_load_id
 from cftwatch.ingest.customer_mapping import (
     CUSTOMER_TABLES,
     CustomerMapping,
@@ -125,7 +125,7 @@ def ingest_customers(
     if on_error not in ON_ERROR:
         raise ConfigError.at("choose fail or skip", field="on_error", value=on_error)
     m = mapping if isinstance(mapping, CustomerMapping) else load_customer_mapping(mapping, table)
-    files = _existing_files(paths)
+    files = existing_files(paths)
     parsed = [_parse_file(p, m) for p in files]
     problems = [p for f in parsed for p, _ in f.problems]
     if problems and on_error == "fail":
@@ -155,20 +155,6 @@ def ingest_customers(
                 progress(str(f.path), len(f.rows), True)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _existing_files(paths: Sequence[str | Path]) -> list[Path]:
-    files = [Path(p) for p in paths]
-    if not files:
-        raise InputError.at("no input files given")
-    missing = [
-        Problem("not a regular file" if p.exists() else "no such file", file=str(p))
-        for p in files
-        if not p.is_file()
-    ]
-    if missing:
-        raise InputError(missing)
-    return files
 
 
 # -- reading ----------------------------------------------------------------------------
