@@ -28,7 +28,7 @@ import yaml
 
 from cftwatch.monitoring.backtest import only, with_param
 from cftwatch.monitoring.config import RuleConfig
-from cftwatch.monitoring.money import to_currency
+from cftwatch.monitoring.money import parse_relative, to_currency
 from cftwatch.monitoring.runner import rules_version, run_rules
 from cftwatch.workspace import Workspace
 
@@ -90,6 +90,8 @@ def money_decisions(ws: Workspace, cfg: RuleConfig) -> list[Decision]:
         for p in s.spec.params:
             if p.kind != "money" or p.name not in (*FLOORS, *CAPS):
                 continue
+            if parse_relative(s.params[p.name]) is not None:
+                continue  # a relative amount (`q99.5`, `3x_peer_median`) already follows the data
             is_cap = p.name in CAPS
             value = cap if is_cap else floor
             value = max(value, p.minimum or 0)

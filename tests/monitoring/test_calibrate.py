@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from cftwatch.monitoring import default_rules_config, load_rules_config
-from cftwatch.monitoring.backtest import only
+from cftwatch.monitoring.backtest import only, with_param
 from cftwatch.monitoring.calibrate import amount_quantiles, calibrate, money_decisions
 
 
@@ -78,3 +78,12 @@ def test_a_one_pass_rule_is_counted_from_one_run_as_if_run_per_value(workspace, 
             "structural_cycles", "duckdb",
         )  # fmt: skip
         assert count(hops) == one_run == accounts
+
+
+def test_relative_amounts_are_kept_not_calibrated(workspace, book):
+    _population(book)
+    book.load(workspace)
+    cfg = with_param(default_rules_config(), "fan_out", "min_payment", "q90")
+    every = {(d.rule_id, d.param) for d in money_decisions(workspace, cfg)}
+    assert ("fan_out", "min_payment") not in every
+    assert ("crowdfunding_fan_in", "max_payment") in every
