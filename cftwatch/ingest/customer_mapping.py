@@ -27,7 +27,13 @@ import pyarrow as pa
 
 from cftwatch import schema as cs
 from cftwatch.errors import MappingError, Problem
-from cftwatch.ingest.mapping import Column, _column_ok, _text_options
+from cftwatch.ingest.mapping import (
+    Column,
+    _text_options,
+    mapped_columns,
+    open_document,
+    source_format_of,
+)
 from cftwatch.vocab import ACCOUNT_TYPES, PARTY_TYPES
 from cftwatch.yamlconfig import load_yaml
 
@@ -119,17 +125,8 @@ def load_customer_mapping(path: str | Path, table: str) -> CustomerMapping:
 
 
 def parse_customer_mapping(raw: Any, table: CustomerTable, where: str) -> CustomerMapping:
-    problems: list[Problem] = []
-
-    def bad(key: str, reason: str, value: Any = None) -> None:
-        problems.append(Problem(reason, file=where, field=key, value=value))
-
-    if not isinstance(raw, dict):
-        raise MappingError.at("expected a YAML mapping at the top level", file=where, value=raw)
-    for key in raw:
-        if key not in TOP_KEYS:
-            bad(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
-    columns = _columns(raw.get("columns"), table, bad)
+    raw, problems, bad = open_document(raw, where, TOP_KEYS)
+    columns = mapped_columns(raw.get("columns"), table.mappable, table.required, table.name, bad)
     text = _text_options(raw, columns, bad)
     fmts_raw = raw.get("date_format", [])
     fmts = [fmts_raw] if isinstance(fmts_raw, str) else fmts_raw
@@ -142,9 +139,7 @@ def parse_customer_mapping(raw: Any, table: CustomerTable, where: str) -> Custom
     id_type = raw.get("national_id_type", "cnic")
     if not isinstance(id_type, str) or not re.match(r"^[a-z][a-z0-9_:]*$", id_type):
         bad("national_id_type", "expected a short lower-case identifier type", id_type)
-    source_format = raw.get("source_format", "csv")
-    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
-        bad("source_format", "expected a short lower-case name", source_format)
+    source_format = source_format_of(raw, bad)
     if problems:
         raise MappingError(problems)
     return CustomerMapping(
@@ -157,25 +152,6 @@ def parse_customer_mapping(raw: Any, table: CustomerTable, where: str) -> Custom
         national_id_type=id_type,
         source_format=source_format,
     )
-
-
-def _columns(cols_raw: Any, table: CustomerTable, bad: Any) -> dict[str, Column]:
-    columns: dict[str, Column] = {}
-    if not isinstance(cols_raw, dict) or not cols_raw:
-        bad("columns", f"required: a mapping of {table.name} column -> CSV column", cols_raw)
-        return columns
-    for name, col in cols_raw.items():
-        key = f"columns.{name}"
-        if name not in table.mappable:
-            bad(key, f"not a column of {table.name} (one of {', '.join(table.mappable)})")
-        elif _column_ok(col):
-            columns[str(name)] = col
-        else:
-            bad(key, "expected a CSV header name or a 0-based column position", col)
-    for name in table.required:
-        if name not in cols_raw:
-            bad(f"columns.{name}", "required column is not mapped")
-    return columns
 
 
 # -- values -----------------------------------------------------------------------------

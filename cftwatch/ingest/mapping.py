@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,17 +111,8 @@ def load_mapping(path: str | Path) -> Mapping:
 
 def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     """Validate an already-parsed mapping document; MappingError lists every problem."""
-    problems: list[Problem] = []
-
-    def bad(key: str, reason: str, value: Any = None) -> None:
-        problems.append(Problem(reason, file=where, field=key, value=value))
-
-    if not isinstance(raw, dict):
-        raise MappingError.at("expected a YAML mapping at the top level", file=where, value=raw)
-    for key in raw:
-        if key not in TOP_KEYS:
-            bad(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
-    columns = _columns(raw, bad)
+    raw, problems, bad = open_document(raw, where, TOP_KEYS)
+    columns = mapped_columns(raw.get("columns"), MAPPABLE, REQUIRED, "canonical", bad)
     text = _text_options(raw, columns, bad)
     formats = _timestamp_formats(raw, bad)
     unit, epoch = _epoch_options(raw, bool(formats), bad)
@@ -128,9 +120,7 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     currency = _currency(raw, columns, bad)
     channel, channel_map = _channels(raw, columns, bad)
     labels = _labels(raw, bad)
-    source_format = raw.get("source_format", "csv")
-    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
-        bad("source_format", "expected a short lower-case name", source_format)
+    source_format = source_format_of(raw, bad)
     if problems:
         raise MappingError(problems)
     return Mapping(
@@ -149,21 +139,57 @@ def parse_mapping(raw: Any, where: str = "<mapping>") -> Mapping:
     )
 
 
-def _columns(raw: dict[Any, Any], bad: Any) -> dict[str, Column]:
+Bad = Callable[..., None]
+"""`bad(key, reason, value=None)`: records one problem of a mapping document."""
+
+
+def open_document(
+    raw: Any, where: str, top_keys: Collection[str]
+) -> tuple[dict[Any, Any], list[Problem], Bad]:
+    """The opening every mapping parser shares: (the top-level dict, its problem list,
+    `bad` adding a problem naming `where` and the key). A document that is not a mapping
+    is refused at once; each unknown top-level key is a problem."""
+    problems: list[Problem] = []
+
+    def bad(key: str, reason: str, value: Any = None) -> None:
+        problems.append(Problem(reason, file=where, field=key, value=value))
+
+    if not isinstance(raw, dict):
+        raise MappingError.at("expected a YAML mapping at the top level", file=where, value=raw)
+    for key in raw:
+        if key not in top_keys:
+            bad(str(key), f"unknown key (allowed: {', '.join(sorted(top_keys))})")
+    return raw, problems, bad
+
+
+def source_format_of(raw: dict[Any, Any], bad: Bad) -> str:
+    """The `source_format` key (default `csv`): a short lower-case name."""
+    source_format = raw.get("source_format", "csv")
+    if not isinstance(source_format, str) or not re.match(r"^[a-z0-9_:-]+$", source_format):
+        bad("source_format", "expected a short lower-case name", source_format)
+    return str(source_format)
+
+
+def mapped_columns(
+    cols_raw: Any, names: Sequence[str], required: Sequence[str], table: str, bad: Bad
+) -> dict[str, Column]:
+    """The `columns:` key: each of `names` it maps to a CSV column (header name or 0-based
+    position), every one of `required` mapped; `table` names the columns in messages
+    (`canonical`, `parties`)."""
     columns: dict[str, Column] = {}
-    cols_raw = raw.get("columns")
     if not isinstance(cols_raw, dict) or not cols_raw:
-        bad("columns", "required: a mapping of canonical column -> CSV column", cols_raw)
+        bad("columns", f"required: a mapping of {table} column -> CSV column", cols_raw)
         return columns
     for name, col in cols_raw.items():
         key = f"columns.{name}"
-        if name not in MAPPABLE:
-            bad(key, f"not a canonical column (one of {', '.join(MAPPABLE)})")
+        if name not in names:
+            what = "a canonical column" if table == "canonical" else f"a column of {table}"
+            bad(key, f"not {what} (one of {', '.join(names)})")
         elif _column_ok(col):
             columns[str(name)] = col
         else:
             bad(key, "expected a CSV header name or a 0-based column position", col)
-    for name in REQUIRED:
+    for name in required:
         if name not in cols_raw:
             bad(f"columns.{name}", "required column is not mapped")
     return columns
