@@ -4,8 +4,12 @@ memory limit, restored afterwards, and leave no intermediate files."""
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +106,24 @@ def test_memory_limit_block_outside_a_transaction(workspace):
     assert _memory_limit(workspace) == configured
     with workspace.memory_limit("1TB"):  # above the configured limit: unchanged
         assert _memory_limit(workspace) == configured
+
+
+def test_mojaloop_load_never_imports_pandas(tmp_path, fx):
+    """Its first `pa.array` call would import pandas: +50 MB of peak RSS (issue 16 row 17)."""
+    code = (
+        "import sys; from cftwatch.workspace import Workspace; "
+        "from cftwatch.ingest import ingest_files; "
+        "ws = Workspace.init(sys.argv[1]); "
+        "r = ingest_files(ws, 'mojaloop', [sys.argv[2]]); "
+        "print(r.rows, 'pandas' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "ws"), str(fx / "mojaloop.jsonl")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    ).stdout.split()
+    assert int(out[-2]) > 0
+    assert out[-1] == "False"
