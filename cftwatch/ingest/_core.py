@@ -106,6 +106,10 @@ class Source:
 
     DuckDB numbers CSV records (`WITH ORDINALITY`) on one thread; staging the raw text with
     its line numbers once lets the casting, checking and writing passes run in parallel."""
+    stage_chunks: int = 1
+    """How many statements build `_ingest_stage`: each binds `$chunk` (0, 1, ...) and
+    `$chunks`, and a stage that names them selects its part (so no statement's joins hold
+    more than one part: a bounded memory whatever the file's size)."""
     own_ids: bool = False
     """True when txn ids come from the source (dedupe needed); False when derived from the
     file's hash and the record number (unique by construction)."""
@@ -375,8 +379,14 @@ def _load_passes(
 ) -> list[Problem]:
     assert load.load_id is not None
     if src.stage is not None:
-        stage = f"CREATE OR REPLACE TEMP TABLE _ingest_stage AS SELECT * FROM {src.stage}"
-        _Passes(ws, "", src.params).execute(stage)
+        for chunk in range(src.stage_chunks):
+            head = (
+                "INSERT INTO _ingest_stage"
+                if chunk
+                else "CREATE OR REPLACE TEMP TABLE _ingest_stage AS"
+            )
+            part = {**src.params, "chunk": chunk, "chunks": src.stage_chunks}
+            _Passes(ws, "", part).execute(f"{head} SELECT * FROM {src.stage}")
         src.cleanup.append("DROP TABLE IF EXISTS _ingest_stage")
     view, params = _view_sql(src, fmt, file_label, load.load_id, ts_range)
     run = _Passes(ws, view, params)

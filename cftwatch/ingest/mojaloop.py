@@ -208,10 +208,13 @@ def _is_transfer(obj: Any) -> bool:
     return isinstance(obj, dict) and "transferId" in obj
 
 
-LOAD_MEMORY = "96MB"
+LOAD_MEMORY = "64MB"
 """DuckDB's memory_limit while a Mojaloop file loads: the quotes and transfers are streamed
 to Parquet files under `<workspace>/tmp/` and read back from there, so DuckDB holds only
 what its joins need and spills the rest; peak RSS stays bounded whatever the size."""
+
+STAGE_ROWS = 100_000
+"""Transfers staged per statement (`_stage_sql`): what one join's hash tables hold."""
 
 QUOTE_ROWS_SCHEMA = pa.schema(
     [
@@ -365,15 +368,20 @@ def _party_name(role: str) -> str:
 
 def _stage_sql() -> str:
     """Each transfer with its quote's fields, staged once (one JSON parse per quote): the
-    passes then scan this narrow table, never the quote bodies."""
+    passes then scan this narrow table, never the quote bodies. Built in parts of
+    `STAGE_ROWS` transfers by a hash of the transactionId (`Source.stage_chunks`), so the
+    joins' hash tables stay small whatever the file's size (a NULL id hashes to one part)."""
+    part = (
+        "(SELECT * FROM read_parquet($moj_transfers) WHERE hash(transaction_id) % $chunks = $chunk)"
+    )
     paths = ", ".join(sql_str(p) for p in QUOTE_PATHS)
     fields = ", ".join(f"_f[{i + 1}] AS _q{i}" for i in range(len(QUOTE_PATHS)))
     stage = (
         f"(SELECT * EXCLUDE (_f), {fields} FROM (SELECT t.*, q.transaction_id AS _quote, "
         "TRY_CAST(t.amount AS DECIMAL(24,8)) AS _amount, TRY_CAST(t.ts AS TIMESTAMPTZ) AS _ts, "
-        "q._f FROM read_parquet($moj_transfers) AS t LEFT JOIN "
+        f"q._f FROM {part} AS t LEFT JOIN "
         f"(SELECT transaction_id, json_extract_string(body, [{paths}]) AS _f FROM {QUOTES_TABLE} "
-        "WHERE transaction_id IN (SELECT transaction_id FROM read_parquet($moj_transfers))) "
+        f"WHERE transaction_id IN (SELECT transaction_id FROM {part})) "
         "AS q ON q.transaction_id = t.transaction_id))"
     )
     return stage
@@ -384,7 +392,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
     scratch = scratch_dir(ws)
     transfers = scratch / "transfers.parquet"
     try:
-        write_parquet(transfers, STAGE_SCHEMA, _batches(path, progress))
+        rows = write_parquet(transfers, STAGE_SCHEMA, _batches(path, progress))
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -452,6 +460,7 @@ def mojaloop_source(ws: Workspace, path: Path, progress: Progress | None) -> Sou
         params={"moj_transfers": literal_path(transfers)},
         memory_limit=LOAD_MEMORY,
         scratch=scratch,
+        stage_chunks=max(1, -(-rows // STAGE_ROWS)),
     )
 
 

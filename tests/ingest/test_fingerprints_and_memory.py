@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from cftwatch.errors import InputError
-from cftwatch.ingest import SAMPLE_FILES, ingest_files
+from cftwatch.ingest import SAMPLE_FILES, ingest_files, mojaloop
 from cftwatch.ingest._core import FINGERPRINT_COLUMNS, FINGERPRINTS_TABLE, SCRATCH_NAME
-from tests.ingest.conftest import snapshot
+from cftwatch.workspace import Workspace
+from tests.ingest.conftest import canonical_rows, check_golden, snapshot
 
 STORED = {
     "amlworld.csv:10": "e4e8321ba022b2e0253e08f1808449afc516e043f6be9866b57cbd109d0838cd:1",
@@ -127,3 +128,38 @@ def test_mojaloop_load_never_imports_pandas(tmp_path, fx):
     ).stdout.split()
     assert int(out[-2]) > 0
     assert out[-1] == "False"
+
+
+def _staged_in_parts(ws, monkeypatch, stage_rows: int) -> list[str]:
+    """Stage Mojaloop transfers `stage_rows` at a time; the stage statements run."""
+    monkeypatch.setattr(mojaloop, "STAGE_ROWS", stage_rows)
+    seen: list[str] = []
+    execute = ws.execute
+
+    def spy(sql, params=None):
+        if " _ingest_stage " in sql and "SELECT * FROM" in sql:
+            seen.append(sql.split(" _ingest_stage")[0])
+        return execute(sql, params)
+
+    monkeypatch.setattr(ws, "execute", spy)
+    return seen
+
+
+def test_mojaloop_stage_in_parts_gives_the_golden_rows(workspace, fx, monkeypatch):
+    seen = _staged_in_parts(workspace, monkeypatch, 1)
+    result = ingest_files(workspace, "mojaloop", [fx / "mojaloop.jsonl"])
+    assert seen[0] == "CREATE OR REPLACE TEMP TABLE" and len(seen) == result.rows > 1
+    assert set(seen[1:]) == {"INSERT INTO"}
+    check_golden("mojaloop", canonical_rows(workspace))
+
+
+def test_mojaloop_stage_in_parts_rejects_the_same_records(workspace, fx, tmp_path, monkeypatch):
+    bad = fx / "bad" / "mojaloop_bad.jsonl"
+    whole = Workspace.init(tmp_path / "whole")
+    ingest_files(whole, "mojaloop", [bad], on_error="skip")
+    seen = _staged_in_parts(workspace, monkeypatch, 2)
+    ingest_files(workspace, "mojaloop", [bad], on_error="skip")
+    assert len(seen) > 1
+    sql = "SELECT * EXCLUDE (load_id, rejected_at) FROM rejects ORDER BY record"
+    assert workspace.query(sql) == whole.query(sql) != []
+    assert canonical_rows(workspace) == canonical_rows(whole) != []
