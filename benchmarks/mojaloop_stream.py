@@ -1,11 +1,12 @@
 """Mojaloop JSON memory benchmark: one JSON array of quotes and transfers (default 100 MB)
 ingested into a fresh workspace; the target is a peak RSS <= 300 MB whatever the size.
 
-    python benchmarks/mojaloop_stream.py [--mb 100 200] [--runs 3]
+    python benchmarks/mojaloop_stream.py [--mb 100 200] [--runs 3] [--tree OLD --tree .]
 
 The array is generated once per size under /tmp/cftwatch-bench (one quote and one transfer
 per payment, FSPIOP field names). Each load runs in its own child process, so the peak RSS
-reported is that load's alone (os.wait4).
+reported is that load's alone (os.wait4), with its CPU time (user + sys). With several
+`--tree` checkouts (e.g. one of main for an A/B), their runs alternate in the same session.
 """
 
 from __future__ import annotations
@@ -93,11 +94,11 @@ print(r.rows, time.perf_counter() - t)
 """
 
 
-def run_once(path: Path) -> tuple[int, float, float]:
-    """(rows, seconds, peak RSS MB) of one load in a child process."""
+def run_once(path: Path, tree: Path = ROOT) -> tuple[int, float, float, float]:
+    """(rows, seconds, peak RSS MB, CPU seconds) of one load in a child process."""
     folder = Path(tempfile.mkdtemp(prefix="cftwatch-bench-ws-"))
     try:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(tree)}
         proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(folder / "ws"), str(path)],
             stdout=subprocess.PIPE,
@@ -109,7 +110,8 @@ def run_once(path: Path) -> tuple[int, float, float]:
         if status != 0:
             raise SystemExit(f"load failed ({status}): {out}")
         rows, seconds = out.split()[-2:]  # DuckDB may print a progress bar first
-        return int(rows), float(seconds), usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
+        return int(rows), float(seconds), usage.ru_maxrss / 1024, cpu
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -118,19 +120,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, nargs="+", default=[100])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tree", type=Path, action="append", help="checkout to load with")
     args = ap.parse_args()
+    trees = [t.resolve() for t in args.tree or [ROOT]]
     for mb in args.mb:
         path, n = mojaloop_file(mb)
-        runs = [run_once(path) for _ in range(args.runs)]
-        assert all(r[0] == n for r in runs), (runs, n)
-        secs = statistics.median(r[1] for r in runs)
-        rss = statistics.median(r[2] for r in runs)
+        runs: dict[Path, list[tuple[int, float, float, float]]] = {t: [] for t in trees}
+        for _ in range(args.runs):
+            for tree in trees:
+                runs[tree].append(run_once(path, tree))
         size = path.stat().st_size / 1e6
-        print(
-            f"mojaloop {size:.0f} MB, {n:,} payments: median {secs:.2f} s "
-            f"({n / secs:,.0f} transfers/s), peak RSS median {rss:.0f} MB "
-            f"(max {max(r[2] for r in runs):.0f} MB), {args.runs} runs"
-        )
+        for tree, done in runs.items():
+            assert all(r[0] == n for r in done), (done, n)
+            secs = statistics.median(r[1] for r in done)
+            rss = statistics.median(r[2] for r in done)
+            cpu = statistics.median(r[3] for r in done)
+            print(
+                f"{tree}: mojaloop {size:.0f} MB, {n:,} payments: median {secs:.2f} s "
+                f"({n / secs:,.0f} transfers/s), CPU {cpu:.1f} s, peak RSS median {rss:.0f} MB "
+                f"(max {max(r[2] for r in done):.0f} MB), {args.runs} runs"
+            )
 
 
 if __name__ == "__main__":
