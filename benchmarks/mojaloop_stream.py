@@ -103,6 +103,7 @@ def run_once(path: Path, tree: Path = ROOT) -> tuple[int, float, float, float]:
             [sys.executable, "-c", CHILD, str(folder / "ws"), str(path)],
             stdout=subprocess.PIPE,
             env=env,
+            cwd=folder,  # not this checkout: `-c` puts the current folder first on sys.path
         )
         assert proc.stdout is not None
         out = proc.stdout.read().decode()
