@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
+from cftwatch.screening.bound import qualifier_headroom, score_bound
 from cftwatch.screening.index import NameIndex, build_index
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.normalize import (
@@ -34,6 +35,7 @@ from cftwatch.screening.normalize import (
 from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
+    ORG_SCHEMAS,
     Feature,
     Query,
     common_parts,
@@ -204,10 +206,16 @@ class Screener:
         rows = [] if query.name.is_empty else list(dict.fromkeys(self._shortlist(query.name)))
         # first pass: scores only; the matches returned are explained afterwards
         best: dict[int, tuple[float, int, int]] = {}  # entity row -> (score, name row, variant)
+        # a listed name whose score cannot reach the threshold is not scored (bound.py)
+        room = qualifier_headroom(query) if cut > 0 else None
         for v, variant in enumerate(variants):
             for row in rows:
                 listed = self.index.names[row]
                 entity = self.index.entities[listed.entity_row]
+                if room is not None:
+                    is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
+                    if score_bound(variant.name, listed.name, self.idf, is_org) + room < cut:
+                        continue
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
                     value = _weak_alias(listed.name, value)[0]
