@@ -25,7 +25,7 @@ from cftwatch.screening.score import (
     token_similarity,
 )
 
-__all__ = ["qualifier_headroom", "score_bound"]
+__all__ = ["Terms", "name_terms", "qualifier_headroom", "score_bound"]
 
 #: Rounding room: the bound sums in another order than the scorer does.
 EPSILON = 1e-9
@@ -46,19 +46,26 @@ def qualifier_headroom(query: Query) -> float | None:
     return room
 
 
+Terms = tuple[list[tuple[str, str]], list[float]]
+"""A name's (token, kind) pairs and their weights, as `score.name_score` builds them."""
+
+
+def name_terms(name: NormalizedName, idf: Callable[[str], float]) -> Terms:
+    pairs = list(zip(name.tokens, name.kinds, strict=True))
+    return pairs, [_weight(k, idf(t)) for t, k in pairs]
+
+
 def score_bound(
-    query: NormalizedName,
-    listed: NormalizedName,
-    idf: Callable[[str], float],
-    listed_is_org: bool,
+    query: Terms, listed: Terms, idf: Callable[[str], float], listed_is_org: bool
 ) -> float:
-    """At least `name_score(query, listed, idf, listed_is_org=listed_is_org)`."""
-    q = list(zip(query.tokens, query.kinds, strict=True))
-    c = list(zip(listed.tokens, listed.kinds, strict=True))
+    """At least `name_score(query, listed, idf, listed_is_org=listed_is_org)`, given both
+    names' `name_terms`."""
+    q, qw = query
+    c, cw = listed
     if listed_is_org:
-        q = _mark_places(q, {t for t, _ in c})
-    qw = [_weight(k, idf(t)) for t, k in q]
-    cw = [_weight(k, idf(t)) for t, k in c]
+        marked = _mark_places(q, {t for t, _ in c})
+        if marked is not q:
+            q, qw = marked, [_weight(k, idf(t)) for t, k in marked]
     best_c = [0.0] * len(c)
     q_credit = 0.0
     for i, (qt, qk) in enumerate(q):
