@@ -56,19 +56,31 @@ def name_terms(name: NormalizedName, idf: Callable[[str], float]) -> Terms:
 
 
 def score_bound(
-    query: Terms, listed: Terms, idf: Callable[[str], float], listed_is_org: bool
+    query: Terms,
+    listed: Terms,
+    idf: Callable[[str], float],
+    listed_is_org: bool,
+    need: float | None = None,
 ) -> float:
     """At least `name_score(query, listed, idf, listed_is_org=listed_is_org)`, given both
-    names' `name_terms`."""
+    names' `name_terms`. With `need`, the query's parts are compared heaviest first and a
+    looser bound is returned as soon as it falls below `need` (the parts not yet compared
+    counted as matched in full, and the listed name as covered in full): a rare part that
+    nothing matches settles it without comparing the rest."""
     q, qw = query
     c, cw = listed
     if listed_is_org:
         marked = _mark_places(q, {t for t, _ in c})
         if marked is not q:
             q, qw = marked, [_weight(k, idf(t)) for t, k in marked]
+    w_query, w_listed = WEIGHTS["query_coverage"], WEIGHTS["listed_coverage"]
+    q_total = sum(qw) or 1.0
+    unseen = sum(qw)
+    order = range(len(q)) if need is None else sorted(range(len(q)), key=qw.__getitem__)[::-1]
     best_c = [0.0] * len(c)
     q_credit = 0.0
-    for i, (qt, qk) in enumerate(q):
+    for i in order:
+        qt, qk = q[i]
         best = 0.0
         q_title = qk == "honorific"
         for j, (ct, ck) in enumerate(c):
@@ -80,9 +92,10 @@ def score_bound(
             if sim > best_c[j]:
                 best_c[j] = sim
         q_credit += qw[i] * best
+        unseen -= qw[i]
+        if need is not None:
+            loose = w_query * (q_credit + max(unseen, 0.0)) / q_total + w_listed + EPSILON
+            if loose < need:
+                return loose
     c_credit = sum(w * s for w, s in zip(cw, best_c, strict=True))
-    return (
-        WEIGHTS["query_coverage"] * q_credit / (sum(qw) or 1.0)
-        + WEIGHTS["listed_coverage"] * c_credit / (sum(cw) or 1.0)
-        + EPSILON
-    )
+    return w_query * q_credit / q_total + w_listed * c_credit / (sum(cw) or 1.0) + EPSILON

@@ -229,7 +229,8 @@ class Screener:
                 entity = self.index.entities[listed.entity_row]
                 if room is not None:
                     listed_terms, is_org = self._listed_terms(row)
-                    if score_bound(terms, listed_terms, self.idf, is_org) + room < cut:
+                    need = cut - room
+                    if score_bound(terms, listed_terms, self.idf, is_org, need) < need:
                         continue
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":

@@ -175,6 +175,9 @@ def test_bound_is_never_below_the_name_score(fixture_lists: tuple[pa.Table, list
             value, _ = name_score(query, listed.name, s.idf, listed_is_org=is_org)
             bound = score_bound(terms, name_terms(listed.name, s.idf), s.idf, is_org)
             assert value <= bound, (name, listed.name.original, value, bound)
+            # stopping early at a `need` gives a looser bound, never a tighter one
+            early = score_bound(terms, name_terms(listed.name, s.idf), s.idf, is_org, 0.85)
+            assert bound <= early + 1e-12, (name, listed.name.original, bound, early)
             checked += 1
             pruned += bound < 0.85
     assert checked > 3000 and pruned > checked / 2  # the bound does skip most names
