@@ -119,12 +119,13 @@ class NameIndex:
         if not arrays:
             return []
         # sum the key weights per listed name in one dense pass (no sort of the postings
-        # hit); every key weight is > 0, so the names hit are exactly the non-zero sums,
-        # in row order, with the same sums as a per-row grouping would give
+        # hit); every key weight is > 0, so the names hit are exactly the positive sums, in
+        # row order, with the same sums as a per-row grouping would give (the rows are read
+        # from a boolean mask: NumPy finds those far faster than non-zero floats)
         summed = np.bincount(
             np.concatenate(arrays), np.repeat(weights, lengths), minlength=len(self.names)
         )
-        rows = np.flatnonzero(summed)
+        rows = np.flatnonzero(summed > 0)
         scores = summed[rows]
         order = np.arange(len(rows))
         if len(rows) > limit:

@@ -213,7 +213,19 @@ def script_consistent(script: str, latin: str) -> bool:
     same consonants in order; every w, v and y, long vowel (ee, oo, ai, ...) and final i, o,
     u of the Latin written with waw or ye in the script, and no waw or ye in the script that
     no Latin vowel stands for ("khld" is Khalid, not Khuwaylid; "hmyd" is Hamid, not Hamud)."""
+    if script.translate(_FRAME) != _latin_frame(latin):
+        return False  # the pattern needs these consonants in this order: no regex to build
     return _script_pattern(latin).fullmatch(script) is not None
+
+
+#: What `_script_pattern` leaves to the script's choice (vowels, waw, ye, he), dropped, and
+#: q/k as one letter: a spelling the pattern matches has the Latin form's frame.
+_FRAME = str.maketrans({"q": "k", **dict.fromkeys("aeiouywvh")})
+
+
+@lru_cache(maxsize=65536)
+def _latin_frame(latin: str) -> str:
+    return re.sub(r"(.)\1", r"\1", latin).translate(_FRAME)
 
 
 _LATIN_UNITS = re.compile(r"sh|kh|gh|ch|th|dh|ee|ii|ie|ei|ai|ay|ey|oo|ou|uu|au|ow|aw|.")

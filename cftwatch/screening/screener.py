@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
+from cftwatch.screening.bound import Terms, name_terms, qualifier_headroom, score_bound
 from cftwatch.screening.index import NameIndex, build_index
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.normalize import (
@@ -34,6 +35,7 @@ from cftwatch.screening.normalize import (
 from cftwatch.screening.policy import POSSIBLE_FEATURE
 from cftwatch.screening.score import (
     DEFAULT_THRESHOLD,
+    ORG_SCHEMAS,
     Feature,
     Query,
     common_parts,
@@ -114,6 +116,10 @@ def _kind(value: str | None) -> str | None:
 class Screener:
     """A blocking index over list entities plus the scorer. Build once, screen many."""
 
+    #: Skip the listed names whose score bound cannot reach the threshold (`bound.py`);
+    #: False scores every candidate (the reference the fast path is tested against).
+    prune = True
+
     def __init__(self, entities: pa.Table, index: NameIndex | None = None) -> None:
         self.index = index or build_index(entities)
         self.version = self.index.version
@@ -123,6 +129,7 @@ class Screener:
             for listed in self.index.names
         ]
         self._script_keys: dict[int, str] = {}
+        self._terms: dict[int, tuple[Terms, bool]] = {}
         self._by_identifier: dict[str, list[int]] = defaultdict(list)
         for row, entity in enumerate(self.index.entities):
             for ident in entity.get("identifiers") or []:
@@ -170,6 +177,15 @@ class Screener:
             ]
         return best
 
+    def _listed_terms(self, row: int) -> tuple[Terms, bool]:
+        """A listed name's terms for `score_bound` and whether it names an organisation."""
+        found = self._terms.get(row)
+        if found is None:
+            listed = self.index.names[row]
+            schema = self.index.entities[listed.entity_row].get("schema") or "Person"
+            found = self._terms[row] = (name_terms(listed.name, self.idf), schema in ORG_SCHEMAS)
+        return found
+
     def _script_key(self, row: int) -> str:
         key = self._script_keys.get(row)
         if key is None:
@@ -204,10 +220,18 @@ class Screener:
         rows = [] if query.name.is_empty else list(dict.fromkeys(self._shortlist(query.name)))
         # first pass: scores only; the matches returned are explained afterwards
         best: dict[int, tuple[float, int, int]] = {}  # entity row -> (score, name row, variant)
+        # a listed name whose score cannot reach the threshold is not scored (bound.py)
+        room = qualifier_headroom(query) if cut > 0 and self.prune else None
         for v, variant in enumerate(variants):
+            terms = name_terms(variant.name, self.idf)
             for row in rows:
                 listed = self.index.names[row]
                 entity = self.index.entities[listed.entity_row]
+                if room is not None:
+                    listed_terms, is_org = self._listed_terms(row)
+                    need = cut - room
+                    if score_bound(terms, listed_terms, self.idf, is_org, need) < need:
+                        continue
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
                     value = _weak_alias(listed.name, value)[0]
