@@ -20,6 +20,7 @@ from cftwatch.screening.normalize import (
     _place_words,
     fold_text,
     skeleton,
+    split_place_words,
     unvowelled,
 )
 from cftwatch.screening.policy import (
@@ -111,7 +112,7 @@ def token_similarity(a: str, b: str) -> float:
     heads = family_heads()
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
-    if _different_names(a, b):
+    if _different_names(a, b) or _name_and_place(a, b):
         return 0.0
     if _derived_name(a, b) or _derived_name(b, a):
         return 0.0
@@ -150,6 +151,15 @@ def _different_names(a: str, b: str) -> bool:
     return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
+def _name_and_place(a: str, b: str) -> bool:
+    """A known name and a place word are different words, not a misspelling of each other:
+    Imran is not Iran, whatever one letter says."""
+    places = _place_words()
+    if (a in places) == (b in places):
+        return False
+    return (b if a in places else a) in known_names()
+
+
 #: Endings that make another name of a known one: Fadi/Fadil, Murtaza/Murtazavi,
 #: Hussain/Hussaini (a nisba), Jamal/Jamali.
 _DERIVING_ENDINGS = ("i", "vi", "wi", "ni", "l", "n", "y")
@@ -165,7 +175,18 @@ def _derived_name(short: str, long: str) -> bool:
         if end in _DERIVING_ENDINGS and _one_spelling(short, long[: len(short)]):
             return True
     base = long[:-1] if long.endswith("i") else ""
-    return len(base) >= 4 and base in heads and short in heads and base != short
+    head = _known_head(short, heads)
+    return len(base) >= 4 and base in heads and head is not None and base != head
+
+
+def _known_head(token: str, heads: dict[str, tuple[str, ...]]) -> str | None:
+    """The known name a part spells: itself, or itself without the final vowel some
+    transliterations add (Hassane, Oumare); None for a part of no known family."""
+    if token in heads:
+        return token
+    if len(token) >= 5 and token[-1] in "ae" and token[:-1] in heads:
+        return token[:-1]
+    return None
 
 
 _ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}
@@ -200,7 +221,8 @@ def _spelling_similarity(a: str, b: str) -> float:
         # the script one: the same consonants in order and the word-final vowel written
         # ("khld" is Khalid, not Khaloudi; "shhd" is Shahid, not Sayed)
         script, latin = (a, b) if _unvowelled(a) else (b, a)
-        if script_consistent(script, latin):
+        # two written letters say too little to stand for a long Latin name ("sf", Safia)
+        if (len(script) >= 3 or len(latin) <= 4) and script_consistent(script, latin):
             return max(float(sim), 0.9)
         return float(sim) if sim >= 0.8 else 0.0
     if sim >= 0.6 and skeleton(a) == skeleton(b):
@@ -427,6 +449,44 @@ def _common_name(
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
 
 
+def _org_word_missing(
+    q: Tokens,
+    c: Tokens,
+    qw: list[float],
+    cw: list[float],
+    used_q: dict[int, tuple[int, float]],
+    score: float,
+) -> Feature | None:
+    """The cut when the rarest name word of a listed organisation, or of an organisation
+    query against it, has no counterpart: "Oil and Gas Development Company" is not "Razavi
+    Oil and Gas Development Co.", "First Credit & Invest Bank" is not "First Credit Bank"
+    (the words that agree are ones many organisations share; the one that names it is not)."""
+    if score <= WEIGHTS["common_cap"]:
+        return None
+    for side, weights, used, label in (
+        (c, cw, {j for j, _ in used_q.values()}, "the listed organisation's"),
+        (q, qw, set(used_q), "the query's"),
+    ):
+        words = [j for j, (_, k) in enumerate(side) if k == "name"]
+        if len(words) < 2:
+            continue
+        rarest = max(words, key=lambda j: weights[j])
+        if rarest not in used:
+            return Feature(
+                "org_word_missing",
+                WEIGHTS["common_cap"] - score,
+                f"{label} most distinctive word {side[rarest][0]} has no counterpart",
+            )
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _place_is_own(original: str) -> bool:
+    """The query's closing place words name it ("National Bank of Pakistan"), so they are
+    not marked as where a branch is (split_place_words keeps such a name whole)."""
+    return not split_place_words(original)[1]
+
+
 def _mark_places(q: Tokens, listed: set[str]) -> Tokens:
     """The place words an organisation query ends with, where the listed name lacks them,
     marked as places ("Al Rehmat Trust Bahawalpur"); a query that is only place words, or
@@ -452,7 +512,7 @@ def name_score(
     feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
-    if listed_is_org:
+    if listed_is_org and not _place_is_own(query.original):
         q = _mark_places(q, {t for t, _ in c})
     qw = [_weight(k, idf(t)) for t, k in q]
     cw = [_weight(k, idf(t)) for t, k in c]
@@ -478,6 +538,8 @@ def name_score(
     common = (
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
+    if common is None and common_cap and listed_is_org:
+        common = _org_word_missing(q, c, qw, cw, used_q, score)
     if common is not None:
         features.append(common)
         score = WEIGHTS["common_cap"]
