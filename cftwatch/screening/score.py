@@ -450,34 +450,24 @@ def _common_name(
 
 
 def _org_word_missing(
-    q: Tokens,
-    c: Tokens,
-    qw: list[float],
-    cw: list[float],
-    used_q: dict[int, tuple[int, float]],
-    score: float,
+    c: Tokens, cw: list[float], used_q: dict[int, tuple[int, float]], score: float
 ) -> Feature | None:
-    """The cut when the rarest name word of a listed organisation, or of an organisation
-    query against it, has no counterpart: "Oil and Gas Development Company" is not "Razavi
-    Oil and Gas Development Co.", "First Credit & Invest Bank" is not "First Credit Bank"
-    (the words that agree are ones many organisations share; the one that names it is not)."""
+    """The cut when a listed organisation's rarest name word is not in the query: "Oil and
+    Gas Development Company" is not "Razavi Oil and Gas Development Co." (the words that
+    agree are ones many organisations share; the one that names this one is missing)."""
     if score <= WEIGHTS["common_cap"]:
         return None
-    for side, weights, used, label in (
-        (c, cw, {j for j, _ in used_q.values()}, "the listed organisation's"),
-        (q, qw, set(used_q), "the query's"),
-    ):
-        words = [j for j, (_, k) in enumerate(side) if k == "name"]
-        if len(words) < 2:
-            continue
-        rarest = max(words, key=lambda j: weights[j])
-        if rarest not in used:
-            return Feature(
-                "org_word_missing",
-                WEIGHTS["common_cap"] - score,
-                f"{label} most distinctive word {side[rarest][0]} has no counterpart",
-            )
-    return None
+    words = [j for j, (_, k) in enumerate(c) if k == "name"]
+    if len(words) < 2:
+        return None
+    rarest = max(words, key=lambda j: cw[j])
+    if rarest in {j for j, _ in used_q.values()}:
+        return None
+    return Feature(
+        "org_word_missing",
+        WEIGHTS["common_cap"] - score,
+        f"the listed organisation's most distinctive word {c[rarest][0]} is not in the query",
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -539,7 +529,7 @@ def name_score(
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
     if common is None and common_cap and listed_is_org:
-        common = _org_word_missing(q, c, qw, cw, used_q, score)
+        common = _org_word_missing(c, cw, used_q, score)
     if common is not None:
         features.append(common)
         score = WEIGHTS["common_cap"]
