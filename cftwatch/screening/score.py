@@ -174,7 +174,10 @@ def _derived_name(short: str, long: str) -> bool:
         end = long[len(short) :]
         if end in _DERIVING_ENDINGS and _one_spelling(short, long[: len(short)]):
             return True
+    from cftwatch.screening.normalize import _families
+
     base = long[:-1] if long.endswith("i") else ""
+    base = _families().get(base, base)  # the nisba of a spelling: Saidi of Said (Saeed)
     head = _known_head(short, heads)
     return len(base) >= 4 and base in heads and head is not None and base != head
 
