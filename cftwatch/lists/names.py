@@ -43,8 +43,12 @@ _RANK_RE = re.compile(
 _FATHER_RE = re.compile(r"\s+(?:son of|daughter of|s/o|d/o|ولد)\s+", re.I)
 _BORN_RE = re.compile(r"[,;]?\s+(?:born|b\.)\s+(?:in|on)?\b", re.I)
 _YEAR_RE = re.compile(r"\b(1[89]\d\d|20[0-4]\d)\b")
+#: Separators of names packed into one field: ";", "also known as", "b)", and a slash with
+#: spaces around it ("AL-ITIHAAD AL-ISLAMIYA / AIAI"; "S/O" has none).
 _PACKED_RE = re.compile(
-    r"\s*;\s*|\s*,?\s+(?:also known as|a\.k\.a\.?|aka|alias|f\.k\.a\.?)\s+|\s+\b[b-h]\)\s+", re.I
+    r"\s*;\s*|\s*,?\s+(?:also known as|a\.k\.a\.?|aka|alias|f\.k\.a\.?)\s+|\s+\b[b-h]\)\s+"
+    r"|\s+/\s+",
+    re.I,
 )
 #: Bracketed words that describe the name instead of being one.
 _REMARK_WORDS = re.compile(

@@ -2,7 +2,9 @@
 
 Keys per name token: the canonical token, its skeleton (survives transliteration), the
 consonants Arabic script writes for it (an unvowelled Urdu spelling meets the Latin one) and
-its character trigrams (survive typos), plus the organisation acronym and each title. Whole-token keys alone miss
+its character trigrams (survive typos), the word without an article or connector written onto
+it (Alharamain, Khuddamul), plus the acronym (with and without organisation words: BLA) and
+each title. Whole-token keys alone miss
 queries whose typos touch every word, so candidates are ranked by the summed rarity of the
 keys they share and the best `max_candidates` are scored. Built once per list version and
 saved next to the workspace database as data, never as code: one NumPy `.npz` file (read
@@ -37,7 +39,7 @@ _UNSEEN: Any = object()
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
@@ -52,12 +54,31 @@ class ListedName:
     quality: str
 
 
+#: Articles and connectors written onto a word ("Alharamain", "Khuddamul"): the word
+#: without them is a key too, so a joined spelling meets the listed separate one.
+_JOINED_HEADS = ("al", "el")
+_JOINED_TAILS = ("ul", "ud", "ur", "us", "e", "i")
+
+
 def _token_keys(token: str) -> list[str]:
     # k: the consonants Arabic script writes, so "mjhd" finds Mujahid and not every M-J-D
     keys = ["t:" + token, "s:" + skeleton(token), "k:" + script_key(token)]
     padded = f"^{token}$"
     keys.extend("g:" + padded[i : i + 3] for i in range(len(padded) - 2))
+    for stem in _connector_free(token):
+        keys.extend(("t:" + stem, "s:" + skeleton(stem)))
     return keys
+
+
+def _connector_free(token: str) -> list[str]:
+    """The word without an article written before it or a connector written after it."""
+    out = []
+    if token[:2] in _JOINED_HEADS and len(token) >= 7:
+        out.append(token[2:])
+    for tail in _JOINED_TAILS:
+        if token.endswith(tail) and len(token) - len(tail) >= 5:
+            out.append(token[: -len(tail)])
+    return out
 
 
 def name_keys(name: NormalizedName) -> set[str]:
@@ -71,6 +92,9 @@ def name_keys(name: NormalizedName) -> set[str]:
         keys.add("a:" + name.tokens[0])
     elif name.acronym:
         keys.add("a:" + name.acronym)
+        # the acronym with the organisation words too: Balochistan Liberation Army is BLA
+        if "generic" in name.kinds:
+            keys.add("a:" + "".join(t[0] for t in name.tokens))
     return keys
 
 

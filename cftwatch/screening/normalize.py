@@ -79,6 +79,24 @@ def _script_words() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _script_letters() -> dict[str, str]:
+    """Arabic-script name of a Latin letter (letter variants folded) -> the letter."""
+    return {
+        fold_arabic_letters(row[0].strip()): row[1].strip()
+        for row in _data_lines("script_letters.tsv")
+        if len(row) > 1
+    }
+
+
+def _letter_run(raw: list[str], i: int) -> int:
+    """End of the run of letter names starting at `i` (`i` itself when there is none)."""
+    letters, j = _script_letters(), i
+    while j < len(raw) and raw[j] in letters:
+        j += 1
+    return j
+
+
+@lru_cache(maxsize=1)
 def _compound_words() -> frozenset[str]:
     """Organisation words that are written joined to a connector or to the next word."""
     text = resources.files("cftwatch.screening").joinpath("data").joinpath("compound_words.txt")
@@ -139,6 +157,13 @@ def _transliterate_arabic(match: re.Match[str]) -> str:
     out = []
     i = 0
     while i < len(raw):
+        end = _letter_run(raw, i)
+        if end - i >= 2 and len(set(raw[i:end])) >= 2:
+            # an acronym spelt out letter by letter ("بی ایل اے", BLA): one word; one letter
+            # name twice is a name ("بی بی", Bibi)
+            out.append("".join(_script_letters()[w] for w in raw[i:end]))
+            i = end
+            continue
         pair = " ".join(raw[i : i + 2])
         if i + 1 < len(raw) and pair in words:
             out.append(words[pair])
@@ -248,6 +273,10 @@ def _split_attached(token: str) -> tuple[str, ...]:
         if token.startswith(prefix) and len(token) - len(prefix) >= 3:
             return ("abd", token[len(prefix) :])
     if token[:2] in ("al", "el") and len(token) >= 6 and token[2:] in _known_words():
+        return _split_attached(token[2:])
+    if token[:2] in ("al", "el") and len(token) >= 8 and token[2] not in "aeioul":
+        # the Arabic article written onto a long word ("Alharamain"): a consonant follows
+        # it, never a vowel or l (Alexander, Allahdad stay whole)
         return _split_attached(token[2:])
     return _split_joined(token) or (token,)
 

@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from rapidfuzz.distance import OSA
+
 from cftwatch.screening.normalize import normalize_name, script_key, skeleton
 
 __all__ = [
@@ -41,6 +43,10 @@ WHOLE_NAME_SHARE = 2e-4
 UNSEEN_COUNT = 0.1
 #: Parts seen at least this many times in the population are known, real names.
 KNOWN_COUNT = 3
+#: An unseen Latin spelling takes the count of the population's spelling with its skeleton
+#: only when at least this alike letter for letter (OSA): Mubarok is Mubarak, Meddie is not
+#: Muhammad.
+SKELETON_SIMILARITY = 0.6
 
 
 @lru_cache(maxsize=1)
@@ -79,9 +85,13 @@ def part_share(token: str) -> float:
     if count < KNOWN_COUNT and token.isalpha() and len(token) >= 2:
         by_script, by_skeleton = _spelling_counts()
         if not _VOWEL_RE.search(token):
-            count = max(count, by_script.get(script_key(token), 0))
+            count = max(count, by_script.get(script_key(token), (0, ""))[0])
         else:
-            count = max(count, by_skeleton.get(skeleton(token), 0))
+            n, spelling = by_skeleton.get(skeleton(token), (0, ""))
+            # a skeleton is loose ("meddie" and "muhammad" both give "md"): only a spelling
+            # letter for letter close to the population's one takes its count
+            if OSA.normalized_similarity(token, spelling) >= SKELETON_SIMILARITY:
+                count = max(count, n)
     for end in _COMPOUND_ENDINGS:
         if token.endswith(end) and len(token) > len(end) + 2:
             count = max(count, int(part_share(token[: -len(end)]) * total))
@@ -95,18 +105,19 @@ _COMPOUND_ENDINGS = ("ullah", "uddin", "udin")
 
 
 @lru_cache(maxsize=1)
-def _spelling_counts() -> tuple[dict[str, int], dict[str, int]]:
+def _spelling_counts() -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
     """Population counts by script consonants and by skeleton: the commonest part each key
-    stands for (the most common spelling, not a sum, so a loose key does not inflate)."""
+    stands for and its count (the most common spelling, not a sum, so a loose key does not
+    inflate)."""
     _, counts, titles = _population()
-    by_script: dict[str, int] = {}
-    by_skeleton: dict[str, int] = {}
+    by_script: dict[str, tuple[int, str]] = {}
+    by_skeleton: dict[str, tuple[int, str]] = {}
     for part, n in counts.items():
         if part in titles or not part.isalpha() or len(part) < 3:
             continue
         for table, key in ((by_script, script_key(part)), (by_skeleton, skeleton(part))):
-            if key and n > table.get(key, 0):
-                table[key] = n
+            if key and n > table.get(key, (0, ""))[0]:
+                table[key] = (n, part)
     return by_script, by_skeleton
 
 

@@ -20,6 +20,7 @@ from cftwatch.screening.normalize import (
     _place_words,
     fold_text,
     skeleton,
+    split_place_words,
     unvowelled,
 )
 from cftwatch.screening.policy import (
@@ -111,7 +112,7 @@ def token_similarity(a: str, b: str) -> float:
     heads = family_heads()
     if a in heads and b in heads:
         return 0.0  # two different known names (Hassan, Hussain) never match by spelling
-    if _different_names(a, b):
+    if _different_names(a, b) or _name_and_place(a, b):
         return 0.0
     if _derived_name(a, b) or _derived_name(b, a):
         return 0.0
@@ -150,6 +151,15 @@ def _different_names(a: str, b: str) -> bool:
     return len(a) <= _SHORT_PART and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
+def _name_and_place(a: str, b: str) -> bool:
+    """A known name and a place word are different words, not a misspelling of each other:
+    Imran is not Iran, whatever one letter says."""
+    places = _place_words()
+    if (a in places) == (b in places):
+        return False
+    return (b if a in places else a) in known_names()
+
+
 #: Endings that make another name of a known one: Fadi/Fadil, Murtaza/Murtazavi,
 #: Hussain/Hussaini (a nisba), Jamal/Jamali.
 _DERIVING_ENDINGS = ("i", "vi", "wi", "ni", "l", "n", "y")
@@ -164,8 +174,22 @@ def _derived_name(short: str, long: str) -> bool:
         end = long[len(short) :]
         if end in _DERIVING_ENDINGS and _one_spelling(short, long[: len(short)]):
             return True
+    from cftwatch.screening.normalize import _families
+
     base = long[:-1] if long.endswith("i") else ""
-    return len(base) >= 4 and base in heads and short in heads and base != short
+    base = _families().get(base, base)  # the nisba of a spelling: Saidi of Said (Saeed)
+    head = _known_head(short, heads)
+    return len(base) >= 4 and base in heads and head is not None and base != head
+
+
+def _known_head(token: str, heads: dict[str, tuple[str, ...]]) -> str | None:
+    """The known name a part spells: itself, or itself without the final vowel some
+    transliterations add (Hassane, Oumare); None for a part of no known family."""
+    if token in heads:
+        return token
+    if len(token) >= 5 and token[-1] in "ae" and token[:-1] in heads:
+        return token[:-1]
+    return None
 
 
 _ALIKE = {frozenset(p) for p in ("ou", "ea", "ei", "yi", "qk", "zs")}
@@ -200,7 +224,8 @@ def _spelling_similarity(a: str, b: str) -> float:
         # the script one: the same consonants in order and the word-final vowel written
         # ("khld" is Khalid, not Khaloudi; "shhd" is Shahid, not Sayed)
         script, latin = (a, b) if _unvowelled(a) else (b, a)
-        if script_consistent(script, latin):
+        # two written letters say too little to stand for a long Latin name ("sf", Safia)
+        if (len(script) >= 3 or len(latin) <= 4) and script_consistent(script, latin):
             return max(float(sim), 0.9)
         return float(sim) if sim >= 0.8 else 0.0
     if sim >= 0.6 and skeleton(a) == skeleton(b):
@@ -439,6 +464,34 @@ def _common_name(
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
 
 
+def _org_word_missing(
+    c: Tokens, cw: list[float], used_q: dict[int, tuple[int, float]], score: float
+) -> Feature | None:
+    """The cut when a listed organisation's rarest name word is not in the query: "Oil and
+    Gas Development Company" is not "Razavi Oil and Gas Development Co." (the words that
+    agree are ones many organisations share; the one that names this one is missing)."""
+    if score <= WEIGHTS["common_cap"]:
+        return None
+    words = [j for j, (_, k) in enumerate(c) if k == "name"]
+    if len(words) < 2:
+        return None
+    rarest = max(words, key=lambda j: cw[j])
+    if rarest in {j for j, _ in used_q.values()}:
+        return None
+    return Feature(
+        "org_word_missing",
+        WEIGHTS["common_cap"] - score,
+        f"the listed organisation's most distinctive word {c[rarest][0]} is not in the query",
+    )
+
+
+@lru_cache(maxsize=65536)
+def _place_is_own(original: str) -> bool:
+    """The query's closing place words name it ("National Bank of Pakistan"), so they are
+    not marked as where a branch is (split_place_words keeps such a name whole)."""
+    return not split_place_words(original)[1]
+
+
 def _mark_places(q: Tokens, listed: set[str]) -> Tokens:
     """The place words an organisation query ends with, where the listed name lacks them,
     marked as places ("Al Rehmat Trust Bahawalpur"); a query that is only place words, or
@@ -464,7 +517,7 @@ def name_score(
     feature's sentence left empty (the screener explains only the matches it returns)."""
     q = list(zip(query.tokens, query.kinds, strict=True))
     c = list(zip(listed.tokens, listed.kinds, strict=True))
-    if listed_is_org:
+    if listed_is_org and not _place_is_own(query.original):
         q = _mark_places(q, {t for t, _ in c})
     qw = [_weight(k, idf(t)) for t, k in q]
     cw = [_weight(k, idf(t)) for t, k in c]
@@ -490,6 +543,8 @@ def name_score(
     common = (
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
+    if common is None and common_cap and listed_is_org:
+        common = _org_word_missing(c, cw, used_q, score)
     if common is not None:
         features.append(common)
         score = WEIGHTS["common_cap"]

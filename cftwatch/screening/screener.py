@@ -58,6 +58,10 @@ MAX_CANDIDATES = 150
 MAX_SCORED = 15
 #: ... and how many more by the blocking order (rarest shared keys first).
 BY_BLOCKING = 10
+#: The closest names whose other listings (same words, another entity) are scored too, and
+#: how many of those at most.
+SAME_NAME_KEYS = 1
+SAME_NAME_ROWS = 10
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
 #: Most a weak listed alias of a single name part can score.
@@ -161,6 +165,12 @@ class Screener:
         wide = process.extract(core, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
         wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(core, b[0]), b[2]))
         best = [rows[b[2]] for b in wide[:MAX_SCORED]] + rows[:BY_BLOCKING]
+        # every entity listing the closest name word for word scores alike, so none of them
+        # may lose its place to another by row order (the branches of one charity)
+        closest = {b[0] for b in wide[:SAME_NAME_KEYS]}
+        chosen = set(best)
+        same = [r for r, k in zip(rows, keys, strict=True) if k in closest and r not in chosen]
+        best += same[:SAME_NAME_ROWS]
         if any(unvowelled(t) for t in name.core_tokens):
             # an Urdu spelling is far from every Latin one letter by letter: order by the
             # consonants the script writes as well

@@ -60,6 +60,15 @@ from cftwatch.lists.names import clean_listed_name
             [],
         ),
         ("BUTEMBO AIRLINES (BAL)", ["BUTEMBO AIRLINES", "BAL"], [], [], []),
+        (
+            "AL-ITIHAAD AL-ISLAMIYA / AIAI",
+            ["AL-ITIHAAD AL-ISLAMIYA", "AIAI"],
+            [],
+            [],
+            [],
+        ),
+        # near miss: a father's-name marker written with a slash is no separator
+        ("Abdul Haq S/O Anwar Khan", ["Abdul Haq"], [], ["Anwar Khan"], []),
     ],
 )
 def test_list_text_is_split_into_names_and_facts(
