@@ -21,7 +21,8 @@ labels) and the calibrated pack is scored on the held-out run, so nothing is tun
 reported on the same run. Scores per typology (recall: an alert on a member account that
 lists one of the instance's transactions), account-level precision and its lift over the
 base rate, alert rate, and the share of benign hubs alerted; for the pack and each rule
-alone (each rule's own alerts: rules do not interact).
+alone (each rule's own alerts: rules do not interact). `--workspaces DIR` keeps the two
+ingested workspaces (DIR/main, DIR/held) and reuses them on the next run.
 
 Screening is a separate stage: when `--oracle-screening` is given, the listed party of each
 `listed_party_payment` instance is written as a screening alert (a perfect screening result)
