@@ -21,7 +21,8 @@ labels) and the calibrated pack is scored on the held-out run, so nothing is tun
 reported on the same run. Scores per typology (recall: an alert on a member account that
 lists one of the instance's transactions), account-level precision and its lift over the
 base rate, alert rate, and the share of benign hubs alerted; for the pack and each rule
-alone (each rule's own alerts: rules do not interact).
+alone (each rule's own alerts: rules do not interact). `--workspaces DIR` keeps the two
+ingested workspaces (DIR/main, DIR/held) and reuses them on the next run.
 
 Screening is a separate stage: when `--oracle-screening` is given, the listed party of each
 `listed_party_payment` instance is written as a screening alert (a perfect screening result)
@@ -195,10 +196,12 @@ def amlsim(args: argparse.Namespace) -> dict[str, Any]:
     main_run, held = Path(args.amlsim_main), Path(args.amlsim_heldout)
     mapping = Path(args.amlsim_mapping)
     out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.workspaces or scratch
         t0 = time.perf_counter()
-        _ingest(main_run, mapping, Path(tmp) / "main", args.amlsim_currency)
-        _ingest(held, mapping, Path(tmp) / "held", args.amlsim_currency)
+        for run, name in ((main_run, "main"), (held, "held")):
+            if not (Path(tmp) / name).exists():  # --workspaces: ingested once, then reused
+                _ingest(run, mapping, Path(tmp) / name, args.amlsim_currency)
         out["ingest_s"] = round(time.perf_counter() - t0, 1)
         cfg = load_rules_config(args.rules) if args.rules else default_rules_config()
         with Workspace.open(Path(tmp) / "main") as ws:
@@ -228,6 +231,10 @@ def main() -> None:
     ap.add_argument("--amlsim-heldout", help="AMLSim run folder the scores are reported on")
     ap.add_argument("--amlsim-mapping", default="/work/research/sim/amlsim.mapping.yaml")
     ap.add_argument("--amlsim-currency", default="USD", help="`init --currency` of the runs")
+    ap.add_argument(
+        "--workspaces",
+        help="folder for the AMLSim workspaces (main/, held/): ingested when absent, else reused",
+    )
     ap.add_argument("--target-alert-rate", type=float, default=0.02)
     args = ap.parse_args()
     if args.amlsim_main and args.amlsim_heldout:

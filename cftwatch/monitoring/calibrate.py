@@ -11,6 +11,9 @@ Two steps, each decision with the sentence that says why:
 2. **Alert rate.** Each rule in `SENSITIVITY` has one count-like parameter; its values are
    tried from the strictest to the loosest and the loosest one whose alerted accounts stay
    within `target_alert_rate` of the active accounts is kept (each rule on its own budget).
+   A looser value never alerts fewer accounts, so the candidates are searched by halving
+   (about log2 of their number evaluated, not all), over data prepared once for every
+   step (`PreparedData`: converted, with customer context, cached in the engine).
 
 No label is read: calibration uses the data the institution has before it has any
 confirmed cases. Judge the result with `rules backtest` on a different period or run.
@@ -19,17 +22,17 @@ confirmed cases. Judge the result with `rules backtest` on a different period or
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from cftwatch.monitoring.backtest import only, with_param
+from cftwatch.monitoring.backtest import with_param
 from cftwatch.monitoring.config import RuleConfig
 from cftwatch.monitoring.money import parse_relative, to_currency
-from cftwatch.monitoring.runner import rules_version, run_rules
+from cftwatch.monitoring.prepared import PreparedData
+from cftwatch.monitoring.runner import rules_version
 from cftwatch.workspace import Workspace
 
 FLOOR_QUANTILE = 0.05
@@ -112,54 +115,63 @@ def _apply(cfg: RuleConfig, decisions: Sequence[Decision]) -> RuleConfig:
     return cfg
 
 
-def _alerted_accounts(ws: Workspace, cfg: RuleConfig, rule_id: str, engine: str) -> int:
-    run = run_rules(ws, only(cfg, [rule_id]), engine=engine, record=False)
-    return len(set(run.alerts.column("subject_id").to_pylist()))
-
-
 def _counter(
-    ws: Workspace, cfg: RuleConfig, rule_id: str, param: str, loosest: Any, engine: str
+    data: PreparedData, cfg: RuleConfig, rule_id: str, param: str, loosest: Any
 ) -> Callable[[Any], int]:
-    """Alerted accounts as a function of the sensitivity value: one run per value, or for
-    a rule in `ONE_PASS` a single run at `loosest` whose alerts are counted per value."""
+    """Alerted accounts as a function of the sensitivity value: one evaluation per value
+    (memoised), or for a rule in `ONE_PASS` a single one at `loosest` whose alerts are
+    counted per value."""
     metric = ONE_PASS.get(rule_id)
     if metric is None:
-        return lambda v: _alerted_accounts(ws, with_param(cfg, rule_id, param, v), rule_id, engine)
-    run = run_rules(ws, only(with_param(cfg, rule_id, param, loosest), [rule_id]),
-                    engine=engine, record=False)  # fmt: skip
-    found = [
-        (a["subject_id"], json.loads(a["details"])[metric])
-        for a in run.alerts.select(["subject_id", "details"]).to_pylist()
-    ]
+        seen: dict[Any, int] = {}
+
+        def count(v: Any) -> int:
+            if v not in seen:
+                seen[v] = len(
+                    data.alerted_accounts(with_param(cfg, rule_id, param, v).rules[rule_id])
+                )
+            return seen[v]
+
+        return count
+    setting = with_param(cfg, rule_id, param, loosest).rules[rule_id]
+    found = [(r["subject_id"], r[metric]) for r in data.found(setting, (metric,))]
     return lambda v: len({s for s, m in found if m >= v})
 
 
+def _loosest_within(values: Sequence[Any], count: Callable[[Any], int], budget: float) -> int:
+    """Index of the loosest of `values` (strictest first) whose count stays within
+    `budget`, or -1: a binary search, since a looser value never alerts fewer accounts."""
+    lo, hi = -1, len(values) - 1  # values[: lo + 1] are within budget; past hi are not
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(values[mid]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def rate_decision(
-    ws: Workspace, cfg: RuleConfig, rule_id: str, accounts: int, target: float, engine: str
+    data: PreparedData, cfg: RuleConfig, rule_id: str, accounts: int, target: float
 ) -> Decision | None:
     """The loosest candidate of the rule's sensitivity parameter within the target rate."""
     param, candidates = SENSITIVITY[rule_id]
     spec = cfg.rules[rule_id].spec.param(param)
     budget = target * accounts
-    chosen: tuple[Any, int] | None = None
     valid = [c for c, bad in (spec.check(v) for v in candidates) if not bad]
     if not valid:
         return None
-    count = _counter(ws, cfg, rule_id, param, valid[-1], engine)
-    for checked in valid:
-        n = count(checked)
-        if n > budget:
-            break
-        chosen = (checked, n)
+    count = _counter(data, cfg, rule_id, param, valid[-1])
+    i = _loosest_within(valid, count, budget)
     old = cfg.rules[rule_id].params[param]
-    if chosen is None:
+    if i < 0:
         strictest = spec.check(candidates[0])[0]
         why = (
             f"{rule_id}.{param} = {strictest:g}: even the strictest value tried alerts more "
             f"than {target:.2%} of the {accounts:,} active accounts; review the rule."
         )
         return Decision(rule_id, param, old, strictest, why)
-    value, n = chosen
+    value, n = valid[i], count(valid[i])
     why = (
         f"{rule_id}.{param} = {value:g}: the most sensitive value tried whose alerts reach "
         f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%}), within "
@@ -224,13 +236,14 @@ def calibrate(
     enabled = {s.spec.id for s in cfg.enabled()}
     decisions = [d for d in money_decisions(ws, cfg) if d.rule_id in enabled]
     cfg = _apply(cfg, decisions)
-    for rid in [r for r in SENSITIVITY if r in enabled]:
-        if progress:
-            progress(rid, SENSITIVITY[rid][0])
-        d = rate_decision(ws, cfg, rid, accounts, target_alert_rate, engine)
-        if d is not None:
-            decisions.append(d)
-            cfg = _apply(cfg, [d])
+    with PreparedData(ws, engine) as data:
+        for rid in [r for r in SENSITIVITY if r in enabled]:
+            if progress:
+                progress(rid, SENSITIVITY[rid][0])
+            d = rate_decision(data, cfg, rid, accounts, target_alert_rate)
+            if d is not None:
+                decisions.append(d)
+                cfg = _apply(cfg, [d])
     return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate)
 
 

@@ -9,6 +9,8 @@ import yaml
 from cftwatch.monitoring import default_rules_config, load_rules_config
 from cftwatch.monitoring.backtest import only, with_param
 from cftwatch.monitoring.calibrate import amount_quantiles, calibrate, money_decisions
+from cftwatch.monitoring.prepared import PreparedData
+from cftwatch.monitoring.runner import run_rules
 
 
 def _population(book) -> None:
@@ -71,13 +73,35 @@ def test_a_one_pass_rule_is_counted_from_one_run_as_if_run_per_value(workspace, 
             book.pay(a, ring[(i + 1) % len(ring)], 400, 24 * (k + i), "wire")
     book.load(workspace)
     cfg = only(default_rules_config(), ["structural_cycles"])
-    count = cal._counter(workspace, cfg, "structural_cycles", "min_hops", 3, "duckdb")
-    for hops, accounts in ((3, 3), (4, 2), (5, 1), (6, 0)):
-        one_run = cal._alerted_accounts(
-            workspace, with_param(cfg, "structural_cycles", "min_hops", hops),
-            "structural_cycles", "duckdb",
-        )  # fmt: skip
-        assert count(hops) == one_run == accounts
+    runs = {}
+    for hops in (3, 4, 5, 6):
+        one = with_param(cfg, "structural_cycles", "min_hops", hops)
+        alerts = run_rules(workspace, one, record=False).alerts
+        runs[hops] = (one.rules["structural_cycles"], set(alerts.column("subject_id").to_pylist()))
+    with PreparedData(workspace) as data:  # a run releases the engine's caches: after them
+        count = cal._counter(data, cfg, "structural_cycles", "min_hops", 3)
+        for hops, accounts in ((3, 3), (4, 2), (5, 1), (6, 0)):
+            setting, one_run = runs[hops]
+            assert count(hops) == len(one_run) == accounts
+            assert data.alerted_accounts(setting) == one_run
+
+
+def test_the_search_finds_the_loosest_value_within_budget():
+    from cftwatch.monitoring.calibrate import _loosest_within
+
+    counts = {8: 0, 6: 1, 5: 3, 4: 3, 3: 9}
+    asked: list[int] = []
+
+    def count(v: int) -> int:
+        asked.append(v)
+        return counts[v]
+
+    values = [8, 6, 5, 4, 3]
+    assert _loosest_within(values, count, 3) == 3  # 4 is the loosest with at most 3
+    assert len(asked) < len(values)
+    assert _loosest_within(values, count, 0) == 0
+    assert _loosest_within(values, count, 100) == 4
+    assert _loosest_within(values, lambda v: 5, 1) == -1
 
 
 def test_relative_amounts_are_kept_not_calibrated(workspace, book):

@@ -31,11 +31,25 @@ def _without_hubs(edges: ir.Table, max_degree: int) -> ir.Table:
     return e.semi_join(dst_ok, e.dst == dst_ok._n)
 
 
+def _occasional_links(edges: ir.Table, most: int) -> ir.Table:
+    """The payments between two accounts that paid each other (in that direction) at most
+    `most` times in the data read (0: every payment): a standing relationship (rent, a
+    salary, a supplier) is how accounts usually pay, and rings of standing relationships
+    close by chance among busy accounts."""
+    if most <= 0:
+        return edges
+    pairs = edges.group_by(["src", "dst"]).aggregate(_pn=edges.count())
+    few = pairs.filter(pairs._pn <= most).select(_ps=pairs.src, _pd=pairs.dst)
+    return edges.semi_join(few, [edges.src == few._ps, edges.dst == few._pd])
+
+
 def _cycles(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     """Cycles in any order, each found once from its lowest-degree member (see
     `cftwatch.network.structure.structural_cycles`)."""
     c = structural_cycles(
-        _without_hubs(payment_edges(inp, p), p["max_member_degree"]),
+        _occasional_links(
+            _without_hubs(payment_edges(inp, p), p["max_member_degree"]), p["max_link_payments"]
+        ),
         min_hops=min(p["min_hops"], p["max_hops"]),
         max_hops=p["max_hops"],
         window_s=p["window_days"] * DAY,
@@ -112,6 +126,19 @@ RULE = RuleSpec(
             "chance (on the AMLSim tuning run nine in ten rings were through such hubs and "
             "not laundering; 100 kept two thirds of the laundering rings, 50 a half, 200 "
             "three quarters with six times the false rings).",
+        ),
+        int_param(
+            "max_link_payments",
+            2,
+            0,
+            100_000,
+            "payments",
+            "Only links whose payer paid that receiver at most this many times in the data "
+            "read count (0: every link): a ring of standing relationships (rent, salaries, "
+            "suppliers) closes by chance among busy accounts, a ring built to move money "
+            "mostly uses each link once (AMLSim tuning run: 98 % of laundering links were "
+            "paid once, 9 % of the others; 2 raised lift from 3.75 to 4.43 for 67 % -> 64 % "
+            "recall, 1 and 3 gave the same within a ring or two).",
         ),
         int_param(
             "max_paths_per_anchor",
