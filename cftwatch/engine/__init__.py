@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cftwatch.engine.base import ENGINES, Engine
 from cftwatch.engine.duckdb import DuckDBEngine
-from cftwatch.engine.materialise import is_empty, materialise
+from cftwatch.engine.materialising import is_empty, materialise
 
 if TYPE_CHECKING:
     from cftwatch.engine.spark import SparkEngine

@@ -5,7 +5,7 @@ from abc import ABC, abstractmethod
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from cftwatch.engine.materialise import materialise
+from cftwatch.engine.materialising import materialise
 
 ENGINES = ("duckdb", "spark")
 
@@ -37,7 +37,7 @@ class Engine(ABC):
 
     def materialise(self, expr: ir.Table, name: str | None = None) -> ir.Table:
         """Compute `expr` now and return a table over its stored rows: a DuckDB temporary
-        table, a locally checkpointed Spark view (see `cftwatch.engine.materialise`). For
+        table, a locally checkpointed Spark view (see `cftwatch.engine.materialising`). For
         iterative algorithms, so each round's plan starts from a leaf."""
         return materialise(expr, name)
 

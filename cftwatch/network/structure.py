@@ -14,7 +14,7 @@ accounts that cannot be on a cycle (no payment in or no payment out) are pruned 
 and each anchor keeps at most `max_paths` partial paths per step (the tightest in time,
 ties broken by payment ids, so every engine keeps the same ones).
 
-Each step is stored (`cftwatch.engine.materialise`: a DuckDB temporary table, a locally
+Each step is stored (`cftwatch.engine.materialising`: a DuckDB temporary table, a locally
 checkpointed Spark view) before the next one is built on it, so no plan grows with the
 hop count (Spark's optimiser stalled for over 30 minutes on the lazy 10-hop plan), shared
 inputs are computed once, and the enumeration stops at the first hop with no open path.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from cftwatch.engine.materialise import is_empty, materialise
+from cftwatch.engine.materialising import is_empty, materialise
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
 from cftwatch.network.motifs import scatter_gather_instances
 
@@ -112,7 +112,7 @@ def structural_cycles(
         a_hi=s.amount.cast("float64"),
         x1=s.txn_id,
     )
-    path = _bounded(path, max_paths, 1)
+    path = materialise(_bounded(path, max_paths, 1))
     amount_type = e.amount.type()  # sums keep the input type, so every hop count unions
     found: list[ir.Table] = []
     for k in range(2, max_hops + 1):
@@ -134,17 +134,18 @@ def structural_cycles(
             a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
             a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
         ).rename({f"x{k}": "_x"})
-        j = materialise(j)
-        empty = is_empty(j)
-        if k >= min_hops or empty:  # an empty step still gives the result its schema
-            closed = j.filter(j._d == j.n0)
-            found.append(_cycle_rows(closed, k))
-        if empty:
+        closed = _cycle_rows(j.filter(j._d == j.n0), k)
+        if k >= min_hops:
+            found.append(closed)
+        if k == max_hops:
             break
-        if k < max_hops:
-            open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
-            open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
-            path = _bounded(open_, max_paths, k)
+        open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
+        open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
+        path = materialise(_bounded(open_, max_paths, k))  # only the paths kept are stored
+        if is_empty(path):
+            break
+    if not found:  # no open path left before `min_hops`: no cycle, same columns
+        found.append(closed.limit(0))
     result = found[0]
     for f in found[1:]:
         result = result.union(f, distinct=False)
