@@ -144,8 +144,7 @@ def structural_cycles(
         path = materialise(_bounded(open_, max_paths, k))  # only the paths kept are stored
         if is_empty(path):
             break
-    if not found:  # no open path left before `min_hops`: no cycle, same columns
-        found.append(closed.limit(0))
+    found = found or [closed.limit(0)]  # no open path left before `min_hops`: no cycle
     result = found[0]
     for f in found[1:]:
         result = result.union(f, distinct=False)
