@@ -5,6 +5,8 @@ from abc import ABC, abstractmethod
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from cftwatch.engine.materialising import materialise
+
 ENGINES = ("duckdb", "spark")
 
 
@@ -32,6 +34,12 @@ class Engine(ABC):
     @abstractmethod
     def register(self, name: str, data: pa.Table) -> ir.Table:
         """Make an Arrow table available to expressions under `name` (temporary)."""
+
+    def materialise(self, expr: ir.Table, name: str | None = None) -> ir.Table:
+        """Compute `expr` now and return a table over its stored rows: a DuckDB temporary
+        table, a locally checkpointed Spark view (see `cftwatch.engine.materialising`). For
+        iterative algorithms, so each round's plan starts from a leaf."""
+        return materialise(expr, name)
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         result = expr.to_pyarrow()

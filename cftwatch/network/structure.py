@@ -11,7 +11,13 @@ Cost control (see the 3-cycle pitfall in ANCHORS.md: an open self-join explodes 
 every cycle is enumerated once, from its lowest-ranked account, ranks ordered by degree,
 so paths only ever step *up* in degree and hubs are reached last, never started from;
 accounts that cannot be on a cycle (no payment in or no payment out) are pruned first;
-and each anchor keeps at most `max_paths` partial paths per step (the tightest in time).
+and each anchor keeps at most `max_paths` partial paths per step (the tightest in time,
+ties broken by payment ids, so every engine keeps the same ones).
+
+Each step is stored (`cftwatch.engine.materialising`: a DuckDB temporary table, a locally
+checkpointed Spark view) before the next one is built on it, so no plan grows with the
+hop count (Spark's optimiser stalled for over 30 minutes on the lazy 10-hop plan), shared
+inputs are computed once, and the enumeration stops at the first hop with no open path.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from cftwatch.engine.materialising import is_empty, materialise
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
 from cftwatch.network.motifs import scatter_gather_instances
 
@@ -39,6 +46,7 @@ def _cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
     an account with no way in or no way out cannot lie on a cycle."""
     e = edges
     for _ in range(rounds):
+        e = materialise(e)
         payers = e.select(_p=e.src).distinct()
         payees = e.select(_q=e.dst).distinct()
         e = e.semi_join(payees, e.src == payees._q)
@@ -47,17 +55,20 @@ def _cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
 
 
 def _ranked_edges(edges: ir.Table) -> ir.Table:
-    e = _cyclable(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
-    r = node_ranks(e)
+    e = materialise(
+        _cyclable(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+    )
+    r = materialise(node_ranks(e))
     rs = r.select(_a=r.acct, rs=r.rank)
     rd = r.select(_b=r.acct, rd=r.rank)
     e = e.join(rs, e.src == rs._a).drop("_a")
-    return e.join(rd, e.dst == rd._b).drop("_b")
+    return materialise(e.join(rd, e.dst == rd._b).drop("_b"))
 
 
-def _bounded(paths: ir.Table, max_paths: int) -> ir.Table:
-    """At most `max_paths` paths per anchor (`n0`, currency): the tightest spans first."""
-    order = [(paths.t_hi - paths.t_lo), paths.t_lo]
+def _bounded(paths: ir.Table, max_paths: int, hops: int) -> ir.Table:
+    """At most `max_paths` paths of `hops` payments per anchor (`n0`, currency): the
+    tightest spans first, then the earliest, then by payment ids (a total order)."""
+    order = [(paths.t_hi - paths.t_lo), paths.t_lo, *[paths[f"x{i}"] for i in range(1, hops + 1)]]
     rn = ibis.row_number().over(group_by=["n0", "currency"], order_by=order)
     p = paths.mutate(_rn=rn)
     return p.filter(p._rn < max_paths).drop("_rn")
@@ -83,6 +94,8 @@ def structural_cycles(
     `amount` (sum of the cycle's payments). Where several payments could close the same
     cycle, the tightest set in time is kept.
     """
+    if min_hops > max_hops:
+        raise ValueError("min_hops must not exceed max_hops")
     e = _ranked_edges(edges)
     s = e.filter(e.rs < e.rd)
     path = s.select(
@@ -99,7 +112,7 @@ def structural_cycles(
         a_hi=s.amount.cast("float64"),
         x1=s.txn_id,
     )
-    path = _bounded(path, max_paths)
+    path = materialise(_bounded(path, max_paths, 1))
     amount_type = e.amount.type()  # sums keep the input type, so every hop count unions
     found: list[ir.Table] = []
     for k in range(2, max_hops + 1):
@@ -121,23 +134,26 @@ def structural_cycles(
             a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
             a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
         ).rename({f"x{k}": "_x"})
+        closed = _cycle_rows(j.filter(j._d == j.n0), k)
         if k >= min_hops:
-            closed = j.filter(j._d == j.n0)
-            found.append(_cycle_rows(closed, k))
-        if k < max_hops:
-            open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
-            open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
-            path = _bounded(open_, max_paths)
-    if not found:
-        raise ValueError("min_hops must not exceed max_hops")
+            found.append(closed)
+        if k == max_hops:
+            break
+        open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
+        open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
+        path = materialise(_bounded(open_, max_paths, k))  # only the paths kept are stored
+        if is_empty(path):
+            break
+    found = found or [closed.limit(0)]  # no open path left before `min_hops`: no cycle
     result = found[0]
     for f in found[1:]:
         result = result.union(f, distinct=False)
     rn = ibis.row_number().over(
-        group_by=["key", "currency"], order_by=[result.t_last - result.t_first, result.t_first]
+        group_by=["key", "currency"],
+        order_by=[result.t_last - result.t_first, result.t_first, result.txns],
     )
     result = result.mutate(_rn=rn)
-    return result.filter(result._rn == 0).drop("_rn", "key")
+    return result.filter(result._rn == 0).drop("_rn", "key", "txns")
 
 
 def _cycle_rows(closed: ir.Table, k: int) -> ir.Table:
@@ -145,6 +161,9 @@ def _cycle_rows(closed: ir.Table, k: int) -> ir.Table:
     key = members[0]
     for m in members[1:]:
         key = key.concat(">", m)
+    txns = closed.x1
+    for i in range(2, k + 1):
+        txns = txns.concat(">", closed[f"x{i}"])
     return closed.select(
         start=closed.n0,
         members=ibis.array(members),
@@ -157,6 +176,7 @@ def _cycle_rows(closed: ir.Table, k: int) -> ir.Table:
         t_last=closed.t_hi,
         amount=closed.total,
         key=key,
+        txns=txns,
     )
 
 
@@ -173,8 +193,9 @@ def windowed_scatter_gather(
     `window_end`, `txn_ids` (both legs), `amount` (paid out by `src`), `gathered`
     (received by `dst`) and `intermediaries`.
     """
+    edges = materialise(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
     r = node_ranks(edges)
-    small = r.filter(r.deg <= max_intermediary_degree).select(_m=r.acct)
+    small = materialise(r.filter(r.deg <= max_intermediary_degree).select(_m=r.acct))
     a = edges.select(src=edges.src, mid=edges.dst, currency=edges.currency, t1=edges.ts_s,
                      ts1=edges.ts, v1=edges.amount, x1=edges.txn_id)  # fmt: skip
     a = a.semi_join(small, a.mid == small._m)
@@ -190,9 +211,10 @@ def windowed_scatter_gather(
             b.dst != a.src,
         ],
     )
-    j = j.mutate(pair=j.src.concat("|", j.dst), ts_s=ibis.least(j.t1, j.t2))
+    j = materialise(j.mutate(pair=j.src.concat("|", j.dst), ts_s=ibis.least(j.t1, j.t2)))
     keys = ["pair", "currency"]
     anchors = anchors_by_distinct(j.mutate(txn_id=j.x1), keys, "mid", window_s, min_intermediaries)
+    anchors = materialise(anchors)
     rows = rows_in_episodes(episodes(anchors, keys, window_s), j, keys)
     return scatter_gather_instances(rows, keys)
 

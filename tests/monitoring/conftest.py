@@ -21,9 +21,9 @@ def spark_session() -> Any:
     return local_session()
 
 
-SPARK_PENDING = {"structural_cycles", "windowed_scatter_gather"}
-"""Order-free rules whose iterative Ibis plans have not been made tractable on Spark yet
-(their plan depth grows with the hop count): DuckDB-only until then, tracked in issue 19."""
+SPARK_PENDING: set[str] = set()
+"""Rules whose Ibis plans are not tractable on Spark yet: DuckDB-only until then. Empty: the
+order-free rules store each hop (`cftwatch.engine.materialising`) and run on both engines."""
 
 
 @pytest.fixture(params=ENGINES)

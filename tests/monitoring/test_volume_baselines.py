@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.monitoring.conftest import SPARK_PENDING
 from tests.monitoring.factory import Book, alerts_of
 from tests.monitoring.test_rules import CASES
 
@@ -83,8 +82,6 @@ def _ring_through(b: Book, hub_degree: int) -> set[str]:
 
 
 def test_a_ring_through_a_hub_is_left_out_and_the_degree_bound_is_sharp(workspace, book, engine):
-    if engine == "spark" and "structural_cycles" in SPARK_PENDING:
-        pytest.skip("order-free rule not yet tractable on Spark (see SPARK_PENDING)")
     expected = _ring_through(book, 10)
     book.load(workspace)
     (alert,) = alerts_of(workspace, "structural_cycles", {"max_member_degree": 10}, engine=engine)

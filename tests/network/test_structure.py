@@ -89,9 +89,6 @@ def test_windowed_scatter_gather_does_not_relay_through_hubs(graph):
 
 def test_a_ring_of_unrelated_amounts_is_not_the_same_money_going_round(graph):
     eng, load = graph
-    if eng.name == "spark":  # the amount-spread join predicates over 10 hops stall Spark's
-        # planner (over 30 min on 2 cores); DuckDB-only until the plan is made tractable
-        pytest.skip("amount-spread rings not yet tractable on Spark (see SPARK_PENDING)")
     edges = load(("A", "B", 100, 0), ("B", "C", 110, 5), ("C", "A", 130, 10))
     ring = structural_cycles(edges, 2, 10, 7 * DAY, 200, max_spread=0.3)
     assert eng.to_arrow(ring).num_rows == 1
