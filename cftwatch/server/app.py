@@ -64,7 +64,7 @@ def create_app(
         hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
-            ctx.committer = GroupCommitter(store)
+            ctx.committer = GroupCommitter(store, ctx.decisions.remember)
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)
@@ -137,5 +137,6 @@ def serve(
         "log_level": log_level,
         "access_log": False,
         "server_header": False,
+        # loop and http stay "auto": uvloop and httptools (the `server` extra) when installed
     }
     uvicorn.run("cftwatch.server.app:app_from_env", **options)
