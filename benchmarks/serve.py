@@ -92,7 +92,7 @@ LAST = [
     "Shah",
     "Warraich",
 ]
-CONNECTIONS = 64
+CONNECTIONS = 16
 GRACE_S = 5.0
 """After the offered load ends, how long answers are awaited before the rest count as lost
 (so an overloaded server bounds the run instead of draining its backlog)."""
@@ -125,6 +125,18 @@ def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
     ws.close()
     print(f"lists: {', '.join(loaded)}; {entities.num_rows} entities", file=sys.stderr)
     return root, key, names
+
+
+def reuse_or_build(root: Path, data: Path) -> tuple[Path, str, list[str]]:
+    """`build_workspace`, or the one an earlier run built at `root` (its key and names kept
+    in `bench.json` beside it)."""
+    saved = root.parent / f"{root.name}.bench.json"
+    if saved.is_file() and root.is_dir():
+        doc = json.loads(saved.read_text())
+        return root, doc["key"], doc["listed"]
+    path, key, listed = build_workspace(root, data)
+    saved.write_text(json.dumps({"key": key, "listed": listed}))
+    return path, key, listed
 
 
 def payments(count: int, listed: list[str], seed: int) -> list[tuple[str, bytes]]:
@@ -276,6 +288,29 @@ async def screen_latency(port: int, key: str, n: int = 500) -> dict[str, float]:
     }
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the Uvicorn workers), from
+    /proc (Linux; 0.0 elsewhere). The machine is shared: CPU time per payment is the figure
+    that other processes' load changes least."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        me = int(stat.parent.name)
+        cpu[me] = (int(fields[11]) + int(fields[12])) / tick
+        children.setdefault(int(fields[1]), []).append(me)
+    total, frontier = 0.0, [pid]
+    while frontier:
+        p = frontier.pop()
+        total += cpu.get(p, 0.0)
+        frontier.extend(children.get(p, []))
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -318,11 +353,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="build the workspace here once and reuse it on later runs (default: a temporary one)",
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     results: dict[str, Any] = {"rates": {}, "screen": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        path, key, listed = build_workspace(Path(tmp) / "ws", args.data)
+        path, key, listed = reuse_or_build(args.workspace or Path(tmp) / "ws", args.data)
         for workers in (int(w) for w in args.workers.split(",")):
             if workers > 1 and not args.redis:
                 print("note: no --redis; skipping 2 workers", file=sys.stderr)
@@ -336,9 +376,16 @@ def main() -> None:
                     for rate in rates:
                         seed = hash((workers, run, rate)) & 0xFFFF
                         bodies = payments(int(rate * args.seconds), listed, seed)
-                        runs[rate].append(
-                            asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
+                        server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
+                        row = asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
+                        answered = max(1, row["answered"])
+                        row["server_cpu_ms"] = round(
+                            (tree_cpu_s(proc.pid) - server_cpu) * 1000 / answered, 2
                         )
+                        row["generator_cpu_ms"] = round(
+                            (time.process_time() - own_cpu) * 1000 / answered, 2
+                        )
+                        runs[rate].append(row)
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)
@@ -356,12 +403,13 @@ def main() -> None:
         return
     for workers, rows in results["rates"].items():
         print(f"{workers} worker(s); /v1/screen p50/p99 {results['screen'][workers]}")
-        print("offered/s  sent  throughput/s  p50 ms  p99 ms  errors")
+        print("offered/s  sent  throughput/s  p50 ms  p99 ms  lost  server CPU ms/payment")
         for r in rows:
             print(
                 f"{r['offered_per_s']:>9}  {r['sent']:>5}  {r['throughput_per_s']:>12}  "
-                f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>6}"
+                f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>4}  {r['server_cpu_ms']:>6}"
             )
+    print(f"load average {results['load']}")
 
 
 if __name__ == "__main__":

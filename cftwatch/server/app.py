@@ -61,7 +61,7 @@ def create_app(
     ctx = ServerContext(root, store, settings or ServerSettings())
     hooks: webhooks.WebhookDispatcher | None = None
     try:
-        hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
+        hooks = webhooks.start_for_workspace(root, store)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
             ctx.committer = GroupCommitter(store, ctx.decisions.remember)
