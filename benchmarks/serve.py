@@ -139,8 +139,10 @@ def reuse_or_build(root: Path, data: Path) -> tuple[Path, str, list[str]]:
     return path, key, listed
 
 
-def payments(count: int, listed: list[str], seed: int) -> list[tuple[str, bytes]]:
-    """(content type, body) for `count` synthetic payments."""
+def payments(count: int, listed: list[str], seed: int, tag: str = "") -> list[tuple[str, bytes]]:
+    """(content type, body) for `count` synthetic payments: the same names and amounts for
+    the same `seed`; txn ids unique to `tag` (a run of the benchmark), so a workspace kept
+    between runs (`--workspace`) meets new payments, not replays."""
     rng = random.Random(seed)
     out = []
     base = 1_772_000_000
@@ -151,7 +153,7 @@ def payments(count: int, listed: list[str], seed: int) -> list[tuple[str, bytes]
             creditor = rng.choice(listed)
         wallet = f"W{rng.randrange(50)}" if rng.random() < 0.3 else f"A{rng.randrange(20_000)}"
         p = {
-            "txn_id": f"bench-{seed}-{i}",
+            "txn_id": f"bench-{tag}{seed}-{i}",
             "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + i * 2)),
             "amount": f"{rng.choice([500, 1200, 2500, 9000, 40000, 150000])}.00",
             "currency": "PKR",
@@ -360,6 +362,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    tag = f"{time.time_ns():x}-"
     results: dict[str, Any] = {"rates": {}, "screen": {}}
     with tempfile.TemporaryDirectory() as tmp:
         path, key, listed = reuse_or_build(args.workspace or Path(tmp) / "ws", args.data)
@@ -375,7 +378,7 @@ def main() -> None:
                     screens.append(asyncio.run(screen_latency(port, key)))
                     for rate in rates:
                         seed = hash((workers, run, rate)) & 0xFFFF
-                        bodies = payments(int(rate * args.seconds), listed, seed)
+                        bodies = payments(int(rate * args.seconds), listed, seed, tag)
                         server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
                         row = asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
                         answered = max(1, row["answered"])

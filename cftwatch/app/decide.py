@@ -377,7 +377,7 @@ class DecisionEngine:
                 for m in screener.screen_identifier(ident):
                     reasons.append(_match_reason("screening.identifier", role, ident, m, "BLOCK"))
         if p.get("narrative"):
-            for m in find_listed_names(p["narrative"], screener, self.threshold)[:3]:
+            for m in self.lists.listed_in_text(p["narrative"], self.threshold)[:3]:
                 reasons.append(
                     _match_reason("screening.narrative", "narrative", p["narrative"], m, "REVIEW")
                 )

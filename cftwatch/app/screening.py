@@ -218,6 +218,16 @@ class LiveScreener:
         )
         return found
 
+    def listed_in_text(self, text: str, threshold: float | None) -> list[Match]:
+        """Listed names in a narrative on the current lists, cached like names (narratives
+        such as "salary" or "school fees" repeat)."""
+        version, screener = self.current()
+        found: list[Match] = self._cached(
+            ("text", version, text, threshold),
+            lambda: screening.find_listed_names(text, screener, threshold),
+        )
+        return found
+
     def screen_documents(
         self, queries: list[NameQuery], threshold: float | None = None
     ) -> list[dict[str, Any]]:
@@ -239,7 +249,7 @@ class LiveScreener:
                 return hit
         value = compute()
         with self._lock:
-            if key[0] == self._loaded[0] or key[1] == self._loaded[0]:
+            if self._loaded[0] in key[:2]:  # not a result of lists replaced meanwhile
                 self._cache[key] = value
                 if len(self._cache) > SCREEN_CACHE:
                     self._cache.popitem(last=False)

@@ -229,14 +229,17 @@ class WebhookDispatcher:
     def _save_fresh(self) -> None:
         with self._cond:
             fresh, self._fresh = self._fresh, []
-        if not fresh:
-            return
+            if not fresh:
+                return
+            self._busy += 1  # neither queued nor fresh while saved: `drain` must wait
         new = [NewDelivery(j.delivery_id, j.event, j.target.url, j.body.decode()) for j in fresh]
         ids = self._stored(enqueue_deliveries, new, LEASE_S) or [None] * len(fresh)
         with self._cond:
             for job, queue_id in zip(fresh, ids, strict=True):
                 job.queue_id = queue_id
                 self._push(job)
+            self._busy -= 1
+            self._cond.notify_all()
 
     def _resume(self) -> None:
         """Take over pending deliveries whose server stopped (their lease ran out)."""
