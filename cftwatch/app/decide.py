@@ -82,8 +82,8 @@ DECISIONS = ("ACCEPT", "REVIEW", "BLOCK")
 BLOCK_SCORE = 0.95
 """A name match at or above this score blocks the payment; from the screening threshold
 (0.85) up to it, the payment is held for review."""
-RECENT_ANSWERS = 100_000
-"""Stored decisions this process remembers by payment key, so a replay is answered
+RECENT_ANSWERS = 20_000
+"""Stored decisions this process remembers by payment key (a few MB), so a replay is answered
 without a store round trip (other replays are answered by the store's unique key)."""
 REBUILD_WAIT_S = 120.0
 """How long a worker waits for another worker's rebuild of the shared state."""
