@@ -26,6 +26,7 @@ import getpass
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -339,7 +340,8 @@ def start_server(
     if redis and workers > 1:
         cmd += ["--state", redis]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+    # its own process group: a stop reaches the Uvicorn workers too (no orphans)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 600  # two workers each load the screener: slow on a busy machine
     while time.monotonic() < deadline:
         try:
@@ -351,10 +353,23 @@ def start_server(
         except OSError:
             pass
         if proc.poll() is not None:
+            stop_server(proc)
             raise SystemExit("the server did not start")
         time.sleep(0.3)
-    proc.kill()
+    stop_server(proc)
     raise SystemExit("the server did not start in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers (SIGTERM to the group, then SIGKILL)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
 
 
 def main() -> None:
@@ -407,8 +422,7 @@ def main() -> None:
                         )
                         runs[rate].append(row)
                 finally:
-                    proc.terminate()
-                    proc.wait(timeout=30)
+                    stop_server(proc)
             results["rates"][workers] = [
                 {k: statistics.median(r[k] for r in runs[rate]) for k in runs[rate][0]}
                 for rate in rates
