@@ -26,6 +26,7 @@ import getpass
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -92,7 +93,7 @@ LAST = [
     "Shah",
     "Warraich",
 ]
-CONNECTIONS = 64
+CONNECTIONS = 16
 GRACE_S = 5.0
 """After the offered load ends, how long answers are awaited before the rest count as lost
 (so an overloaded server bounds the run instead of draining its backlog)."""
@@ -127,19 +128,44 @@ def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
     return root, key, names
 
 
-def payments(count: int, listed: list[str], seed: int) -> list[tuple[str, bytes]]:
-    """(content type, body) for `count` synthetic payments."""
+def reuse_or_build(root: Path, data: Path) -> tuple[Path, str, list[str]]:
+    """`build_workspace`, or the one an earlier run built at `root` (its key and names kept
+    in `bench.json` beside it)."""
+    saved = root.parent / f"{root.name}.bench.json"
+    if saved.is_file() and root.is_dir():
+        doc = json.loads(saved.read_text())
+        return root, doc["key"], doc["listed"]
+    path, key, listed = build_workspace(root, data)
+    saved.write_text(json.dumps({"key": key, "listed": listed}))
+    return path, key, listed
+
+
+def payments(
+    count: int, listed: list[str], seed: int, tag: str = "", parties: int = 0
+) -> list[tuple[str, bytes]]:
+    """(content type, body) for `count` synthetic payments: the same names and amounts for
+    the same `seed`; txn ids unique to `tag` (a run of the benchmark), so a workspace kept
+    between runs (`--workspace`) meets new payments, not replays. `parties`: names drawn
+    from a fixed population of that many customers (counterparties repeat, as in a real
+    stream; at most 8,000); 0: every name drawn afresh from the 8,000 combinations."""
     rng = random.Random(seed)
+    combos = [f"{a} {b} {c}" for a in FIRST for b in FIRST for c in LAST]
+    population = random.Random(1).sample(combos, min(parties, len(combos)))
+
+    def someone() -> str:
+        if population:
+            return rng.choice(population)
+        return f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
+
     out = []
     base = 1_772_000_000
     for i in range(count):
-        debtor = f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
-        creditor = f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
+        debtor, creditor = someone(), someone()
         if listed and rng.random() < 0.01:
             creditor = rng.choice(listed)
         wallet = f"W{rng.randrange(50)}" if rng.random() < 0.3 else f"A{rng.randrange(20_000)}"
         p = {
-            "txn_id": f"bench-{seed}-{i}",
+            "txn_id": f"bench-{tag}{seed}-{i}",
             "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + i * 2)),
             "amount": f"{rng.choice([500, 1200, 2500, 9000, 40000, 150000])}.00",
             "currency": "PKR",
@@ -276,6 +302,29 @@ async def screen_latency(port: int, key: str, n: int = 500) -> dict[str, float]:
     }
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (the Uvicorn workers), from
+    /proc (Linux; 0.0 elsewhere). The machine is shared: CPU time per payment is the figure
+    that other processes' load changes least."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        me = int(stat.parent.name)
+        cpu[me] = (int(fields[11]) + int(fields[12])) / tick
+        children.setdefault(int(fields[1]), []).append(me)
+    total, frontier = 0.0, [pid]
+    while frontier:
+        p = frontier.pop()
+        total += cpu.get(p, 0.0)
+        frontier.extend(children.get(p, []))
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -291,8 +340,9 @@ def start_server(
     if redis and workers > 1:
         cmd += ["--state", redis]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
+    # its own process group: a stop reaches the Uvicorn workers too (no orphans)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 600  # two workers each load the screener: slow on a busy machine
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
@@ -303,10 +353,23 @@ def start_server(
         except OSError:
             pass
         if proc.poll() is not None:
+            stop_server(proc)
             raise SystemExit("the server did not start")
         time.sleep(0.3)
-    proc.kill()
+    stop_server(proc)
     raise SystemExit("the server did not start in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers (SIGTERM to the group, then SIGKILL)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
 
 
 def main() -> None:
@@ -318,11 +381,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--parties",
+        type=int,
+        default=0,
+        help="draw names from a fixed population of N customers (0: fresh names)",
+    )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="build the workspace here once and reuse it on later runs (default: a temporary one)",
+    )
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    tag = f"{time.time_ns():x}-"
     results: dict[str, Any] = {"rates": {}, "screen": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        path, key, listed = build_workspace(Path(tmp) / "ws", args.data)
+        path, key, listed = reuse_or_build(args.workspace or Path(tmp) / "ws", args.data)
         for workers in (int(w) for w in args.workers.split(",")):
             if workers > 1 and not args.redis:
                 print("note: no --redis; skipping 2 workers", file=sys.stderr)
@@ -335,13 +410,19 @@ def main() -> None:
                     screens.append(asyncio.run(screen_latency(port, key)))
                     for rate in rates:
                         seed = hash((workers, run, rate)) & 0xFFFF
-                        bodies = payments(int(rate * args.seconds), listed, seed)
-                        runs[rate].append(
-                            asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
+                        bodies = payments(int(rate * args.seconds), listed, seed, tag, args.parties)
+                        server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
+                        row = asyncio.run(offered_load(port, key, rate, args.seconds, bodies))
+                        answered = max(1, row["answered"])
+                        row["server_cpu_ms"] = round(
+                            (tree_cpu_s(proc.pid) - server_cpu) * 1000 / answered, 2
                         )
+                        row["generator_cpu_ms"] = round(
+                            (time.process_time() - own_cpu) * 1000 / answered, 2
+                        )
+                        runs[rate].append(row)
                 finally:
-                    proc.terminate()
-                    proc.wait(timeout=30)
+                    stop_server(proc)
             results["rates"][workers] = [
                 {k: statistics.median(r[k] for r in runs[rate]) for k in runs[rate][0]}
                 for rate in rates
@@ -356,12 +437,13 @@ def main() -> None:
         return
     for workers, rows in results["rates"].items():
         print(f"{workers} worker(s); /v1/screen p50/p99 {results['screen'][workers]}")
-        print("offered/s  sent  throughput/s  p50 ms  p99 ms  errors")
+        print("offered/s  sent  throughput/s  p50 ms  p99 ms  lost  server CPU ms/payment")
         for r in rows:
             print(
                 f"{r['offered_per_s']:>9}  {r['sent']:>5}  {r['throughput_per_s']:>12}  "
-                f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>6}"
+                f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>4}  {r['server_cpu_ms']:>6}"
             )
+    print(f"load average {results['load']}")
 
 
 if __name__ == "__main__":

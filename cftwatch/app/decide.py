@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
+from cftwatch.app.screening import LiveScreener
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
 from cftwatch.jsontext import to_jsonable
@@ -40,8 +41,6 @@ from cftwatch.screening import (
     Match,
     Screener,
     find_listed_names,
-    load_screener,
-    make_query,
 )
 from cftwatch.store import (
     NewDecision,
@@ -50,7 +49,6 @@ from cftwatch.store import (
     decisions_since,
     newest_payment_time,
     store_decisions,
-    stored_decision,
 )
 from cftwatch.streaming import (
     FanIn,
@@ -84,8 +82,9 @@ DECISIONS = ("ACCEPT", "REVIEW", "BLOCK")
 BLOCK_SCORE = 0.95
 """A name match at or above this score blocks the payment; from the screening threshold
 (0.85) up to it, the payment is held for review."""
-SCREEN_CACHE = 50_000
-"""Screening results remembered per (name, country): counterparties repeat."""
+RECENT_ANSWERS = 20_000
+"""Stored decisions this process remembers by payment key (a few MB), so a replay is answered
+without a store round trip (other replays are answered by the store's unique key)."""
 REBUILD_WAIT_S = 120.0
 """How long a worker waits for another worker's rebuild of the shared state."""
 PARTIES = ("debtor", "creditor")
@@ -253,14 +252,19 @@ class DecisionEngine:
 
     workspace_path: Path
     store: OperationalStore
-    screener: Screener
+    lists: LiveScreener
     rules: StreamingRules
     state: StateStore
     high_risk_countries: frozenset[str] = frozenset()
     threshold: float = DEFAULT_THRESHOLD
     block_score: float = BLOCK_SCORE
-    _cache: OrderedDict[tuple[str, str | None], list[Match]] = field(default_factory=OrderedDict)
+    _answered: OrderedDict[str, PaymentDecision] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def screener(self) -> Screener:
+        """The screener over the lists active now (reloaded after a list update)."""
+        return self.lists.current()[1]
 
     @classmethod
     def start(
@@ -269,12 +273,12 @@ class DecisionEngine:
         """Load the screener and thresholds, open the state store and rebuild it from the
         workspace's recent transactions and the journal (once per generation of data)."""
         with Workspace.open(workspace_path, read_only=True) as ws:
-            screener = load_screener(ws)
+            lists = LiveScreener.load(workspace_path, ws)
             config = workspace_rules_config(ws)
             engine = cls(
                 workspace_path,
                 store,
-                screener,
+                lists,
                 streaming_rules(
                     config, ws.config.institution.currency, ws.config.institution.exchange_rates
                 ),
@@ -317,7 +321,8 @@ class DecisionEngine:
         decided before, else a `NewDecision` that must be stored before it is answered
         (`evaluate` does both; the server commits concurrent requests' decisions together)."""
         key = payment["txn_id"]
-        earlier = stored_decision(self.store, key)
+        with self._lock:
+            earlier = self._answered.get(key)
         if earlier is not None:
             return answer(earlier, created=False)
         reasons = self._screening_reasons(payment) + self._payment_reasons(payment)
@@ -335,44 +340,44 @@ class DecisionEngine:
         """Decide payments in order and store the new decisions in one transaction."""
         decided = [self.decide(p, user) for p in payments]
         new = [d for d in decided if isinstance(d, NewDecision)]
-        stored = iter(store_decisions(self.store, new))
+        stored = iter(self.remember(store_decisions(self.store, new)))
         return [d if isinstance(d, Decision) else answer(*next(stored)) for d in decided]
+
+    def remember(
+        self, stored: list[tuple[PaymentDecision, bool]]
+    ) -> list[tuple[PaymentDecision, bool]]:
+        """Keep stored decisions by key (bounded) for replays; returns `stored`."""
+        with self._lock:
+            for row, _created in stored:
+                self._answered[row.payment_key] = row
+                self._answered.move_to_end(row.payment_key)
+            while len(self._answered) > RECENT_ANSWERS:
+                self._answered.popitem(last=False)
+        return stored
 
     def warm_up(self) -> None:
         """Build what the screener builds lazily (the narrative automaton) before the
         first payment, so that payment is answered as fast as the next."""
         find_listed_names("warm up", self.screener, self.threshold)
-        self._screen("warm up", None)
-
-    def _screen(self, name: str, country: str | None) -> list[Match]:
-        key = (name, country)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        matches = self.screener.screen(make_query(name, None, None, country), self.threshold)
-        with self._lock:
-            self._cache[key] = matches
-            if len(self._cache) > SCREEN_CACHE:
-                self._cache.popitem(last=False)
-        return matches
+        self.lists.screen_name("warm up", None, self.threshold)
 
     def _screening_reasons(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         reasons: list[dict[str, Any]] = []
+        screener = self.screener
         for role in PARTIES:
             names = [p.get(f"{role}_name"), p.get(f"ultimate_{role}_name")]
             for name in dict.fromkeys(n for n in names if n):
-                for m in self._screen(name, p.get(f"{role}_country"))[:3]:
+                country = p.get(f"{role}_country")
+                for m in self.lists.screen_name(name, country, self.threshold)[:3]:
                     verdict = "BLOCK" if m.score >= self.block_score else "REVIEW"
                     reasons.append(_match_reason("screening.name", role, name, m, verdict))
             for ident in dict.fromkeys(
                 v for v in (p.get(f"{role}_id"), p.get(f"{role}_account")) if v
             ):
-                for m in self.screener.screen_identifier(ident):
+                for m in screener.screen_identifier(ident):
                     reasons.append(_match_reason("screening.identifier", role, ident, m, "BLOCK"))
         if p.get("narrative"):
-            for m in find_listed_names(p["narrative"], self.screener, self.threshold)[:3]:
+            for m in self.lists.listed_in_text(p["narrative"], self.threshold)[:3]:
                 reasons.append(
                     _match_reason("screening.narrative", "narrative", p["narrative"], m, "REVIEW")
                 )

@@ -5,16 +5,23 @@ judgements (`screening.screen_transactions`) are called on the stage itself."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from cftwatch import screening
-from cftwatch.screening import JudgementRecord, NameQuery, Screener
+from cftwatch.lists import list_versions
+from cftwatch.screening import JudgementRecord, Match, NameQuery, Screener, make_query
 from cftwatch.store import OperationalStore
-from cftwatch.workspace import Workspace
+from cftwatch.workspace import ANALYTICAL_NAME, SNAPSHOT_NAME, Workspace
 
 __all__ = [
+    "LiveScreener",
+    "active_list_version",
     "judge",
     "judgement_store",
     "rescreen_on_list_change",
@@ -108,3 +115,142 @@ def screen_name_queries(
         for query, matches in screening.screen_queries(screener, chunk, threshold):
             out.append({"query": query.name or "", "results": [m.to_dict() for m in matches]})
     return out
+
+
+# -- a running service's screener: cached results, lists reloaded when they change ------
+
+SCREEN_CACHE = 50_000
+"""Screening results remembered per (list version, query, threshold): counterparties repeat."""
+LIST_CHECK_S = 0.5
+"""How often a running service looks whether the workspace's lists changed (a file stat;
+the lists' versions are read only when the analytical store's files changed)."""
+
+
+def active_list_version(ws: Workspace) -> str:
+    """The active snapshot of every list, as one string: it changes with any list update."""
+    if not ws.has_table("list_versions"):
+        return ""
+    return ",".join(sorted(v.version_id for v in list_versions(ws) if v.active))
+
+
+def _files_signature(root: Path) -> tuple[tuple[int, int], ...]:
+    out = []
+    for name in (ANALYTICAL_NAME, SNAPSHOT_NAME):
+        try:
+            st = (root / name).stat()
+        except OSError:
+            out.append((0, 0))
+        else:
+            out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+class LiveScreener:
+    """The screener over a workspace's active lists, for a process that runs for long.
+
+    `current()` costs a clock read, and a file stat every `LIST_CHECK_S`: when the
+    analytical store's files changed, a background thread reads the lists' versions and,
+    if a list was updated (through the API or `cftwatch lists update`), loads the new
+    screener and swaps it in atomically; requests keep the old one until then. Results are
+    cached per (list version, normalised query, threshold) in a bounded LRU, so a new
+    version never answers from the old one's results."""
+
+    def __init__(
+        self, workspace_path: Path, screener: Screener, version: str, check_s: float = LIST_CHECK_S
+    ) -> None:
+        self.workspace_path = Path(workspace_path)
+        self.check_s = check_s
+        self._loaded: tuple[str, Screener] = (version, screener)
+        self._signature = _files_signature(self.workspace_path)
+        self._next_check = time.monotonic() + check_s
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._reloading = threading.Lock()
+
+    @classmethod
+    def load(cls, workspace_path: Path, ws: Workspace | None = None) -> LiveScreener:
+        """The screener of the workspace's active lists (from `ws` when it is open)."""
+        if ws is None:
+            with Workspace.open(workspace_path, read_only=True) as opened:
+                return cls.load(workspace_path, opened)
+        return cls(workspace_path, screening.load_screener(ws), active_list_version(ws))
+
+    @property
+    def version(self) -> str:
+        return self._loaded[0]
+
+    def current(self) -> tuple[str, Screener]:
+        """(list version, screener) to use now; starts a reload when the lists changed."""
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + self.check_s
+            signature = _files_signature(self.workspace_path)
+            if signature != self._signature and not self._reloading.locked():
+                threading.Thread(
+                    target=self.refresh, args=(signature,), name="cftwatch-lists", daemon=True
+                ).start()
+        return self._loaded
+
+    def refresh(self, signature: tuple[tuple[int, int], ...] | None = None) -> bool:
+        """Reload the screener now if a list changed (True when it did). Called by a
+        list update made through this process, and by `current()` in the background."""
+        with self._reloading:
+            signature = signature or _files_signature(self.workspace_path)
+            with Workspace.open(self.workspace_path, read_only=True) as ws:
+                version = active_list_version(ws)
+                if version == self._loaded[0]:
+                    self._signature = signature
+                    return False
+                fresh = screening.load_screener(ws)
+            screening.find_listed_names("warm up", fresh)  # builds the narrative automaton
+            with self._lock:
+                self._loaded = (version, fresh)
+                self._cache.clear()
+            self._signature = signature
+            return True
+
+    def screen_name(self, name: str, country: str | None, threshold: float | None) -> list[Match]:
+        """Matches for a name (and country) on the current lists, from the cache when seen."""
+        version, screener = self.current()
+        query = make_query(name, None, None, country)
+        found: list[Match] = self._cached(
+            (version, query, threshold), lambda: screener.screen(query, threshold)
+        )
+        return found
+
+    def listed_in_text(self, text: str, threshold: float | None) -> list[Match]:
+        """Listed names in a narrative on the current lists, cached like names (narratives
+        such as "salary" or "school fees" repeat)."""
+        version, screener = self.current()
+        found: list[Match] = self._cached(
+            ("text", version, text, threshold),
+            lambda: screening.find_listed_names(text, screener, threshold),
+        )
+        return found
+
+    def screen_documents(
+        self, queries: list[NameQuery], threshold: float | None = None
+    ) -> list[dict[str, Any]]:
+        """`screen_name_queries`' documents on the current lists, each one cached."""
+        version, screener = self.current()
+        return [
+            self._cached(
+                ("doc", version, q, threshold),
+                lambda q=q: screen_name_queries(screener, [q], threshold)[0],
+            )
+            for q in queries
+        ]
+
+    def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        value = compute()
+        with self._lock:
+            if self._loaded[0] in key[:2]:  # not a result of lists replaced meanwhile
+                self._cache[key] = value
+                if len(self._cache) > SCREEN_CACHE:
+                    self._cache.popitem(last=False)
+        return value

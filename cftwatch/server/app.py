@@ -33,6 +33,8 @@ __all__ = ["ENV_STATE", "ENV_WORKSPACE", "app_from_env", "create_app", "serve"]
 
 ENV_WORKSPACE = "CFTWATCH_SERVE_WORKSPACE"
 ENV_STATE = "CFTWATCH_SERVE_STATE"
+WORKER_HEALTHCHECK_S = 120
+"""How long Uvicorn waits for a worker's answer to its health ping before restarting it."""
 
 
 def open_store(workspace_path: Path) -> OperationalStore:
@@ -61,10 +63,10 @@ def create_app(
     ctx = ServerContext(root, store, settings or ServerSettings())
     hooks: webhooks.WebhookDispatcher | None = None
     try:
-        hooks = webhooks.start_for_workspace(root)  # a bad webhooks.yaml fails here
+        hooks = webhooks.start_for_workspace(root, store)  # a bad webhooks.yaml fails here
         if decisions:
             ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
-            ctx.committer = GroupCommitter(store)
+            ctx.committer = GroupCommitter(store, ctx.decisions.remember)
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)
@@ -137,5 +139,9 @@ def serve(
         "log_level": log_level,
         "access_log": False,
         "server_header": False,
+        # loop and http stay "auto": uvloop and httptools (the `server` extra) when installed
+        # a worker loading the screener on a busy machine answers the supervisor's health
+        # ping late; at the default (5 s) it is killed and restarted, again and again
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
     }
     uvicorn.run("cftwatch.server.app:app_from_env", **options)

@@ -9,10 +9,11 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from cftwatch.app.decide import Decision, NewDecision, answer
-from cftwatch.store import OperationalStore, store_decisions
+from cftwatch.store import OperationalStore, PaymentDecision, store_decisions
 
 log = logging.getLogger("cftwatch.server")
 
@@ -25,8 +26,13 @@ _Item = tuple[NewDecision, "Future[Decision]"]
 class GroupCommitter:
     """One writer thread per process that stores decisions in groups."""
 
-    def __init__(self, store: OperationalStore) -> None:
+    def __init__(
+        self,
+        store: OperationalStore,
+        on_stored: Callable[[list[tuple[PaymentDecision, bool]]], object] | None = None,
+    ) -> None:
         self.store = store
+        self.on_stored = on_stored
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="cftwatch-commit", daemon=True)
         self._thread.start()
@@ -57,6 +63,8 @@ class GroupCommitter:
     def _store(self, group: list[_Item]) -> None:
         try:
             stored = store_decisions(self.store, [new for new, _ in group])
+            if self.on_stored is not None:
+                self.on_stored(stored)
         except BaseException as exc:  # every waiting request gets the error
             for _, future in group:
                 future.set_exception(exc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, Request
 
-from cftwatch.screening import Screener, load_screener
+from cftwatch.app.screening import LiveScreener
+from cftwatch.screening import Screener
 from cftwatch.server.errors import ApiError
 from cftwatch.store import ROLES, OperationalStore, key_owner
 from cftwatch.workspace import Workspace
@@ -76,7 +77,7 @@ class ServerContext:
     settings: ServerSettings = field(default_factory=ServerSettings)
     decisions: DecisionEngine | None = None
     committer: GroupCommitter | None = None
-    _screener: Screener | None = None
+    _lists: LiveScreener | None = None
     _keys: dict[str, tuple[float, Actor | None]] = field(default_factory=dict)
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,14 +91,19 @@ class ServerContext:
         finally:
             ws.close()
 
-    def screener(self) -> Screener:
-        """The screener over the workspace's active lists, loaded once."""
+    def lists(self) -> LiveScreener:
+        """The screener over the workspace's active lists: loaded once, reloaded when a
+        list is updated (through the API or the CLI) while the server runs."""
         if self.decisions is not None:
-            return self.decisions.screener
-        if self._screener is None:
-            with self.workspace() as ws:
-                self._screener = load_screener(ws)
-        return self._screener
+            return self.decisions.lists
+        with self._lock:
+            if self._lists is None:
+                self._lists = LiveScreener.load(self.workspace_path)
+            return self._lists
+
+    def screener(self) -> Screener:
+        """The screener over the lists active now."""
+        return self.lists().current()[1]
 
     def actor_for(self, presented: str) -> Actor | None:
         now = time.monotonic()
@@ -133,7 +139,7 @@ class ServerContext:
         self.store.close()
 
 
-def get_context(request: Request) -> ServerContext:
+async def get_context(request: Request) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
 
@@ -148,7 +154,7 @@ def _presented_key(request: Request) -> str | None:
     return api_key.strip() if api_key and api_key.strip() else None
 
 
-def current_actor(request: Request) -> Actor:
+async def current_actor(request: Request) -> Actor:
     """The caller from their API key: 401 without a valid one, 429 over the key's rate."""
     presented = _presented_key(request)
     unauthorized = {"headers": {"WWW-Authenticate": 'Bearer realm="cftwatch"'}}
@@ -159,7 +165,7 @@ def current_actor(request: Request) -> Actor:
             "an API key is needed (Authorization: Bearer <key>)",
             **unauthorized,
         )
-    ctx = get_context(request)
+    ctx: ServerContext = request.app.state.ctx
     actor = ctx.actor_for(presented)
     if actor is None:
         raise ApiError(
@@ -176,12 +182,12 @@ def current_actor(request: Request) -> Actor:
     return actor
 
 
-def require_role(needed: str) -> Callable[..., Actor]:
+def require_role(needed: str) -> Callable[..., Awaitable[Actor]]:
     """A dependency: the caller, if their role is `needed` or higher; else 403."""
     if needed not in ROLES:  # pragma: no cover - a programming error in a route
         raise ValueError(f"unknown role {needed!r}")
 
-    def dependency(actor: Actor = Depends(current_actor)) -> Actor:
+    async def dependency(actor: Actor = Depends(current_actor)) -> Actor:
         if not actor.has_role(needed):
             raise ApiError(
                 403, "AccessDenied", f"{actor.name} is {actor.role}: this needs the {needed} role"

@@ -6,12 +6,20 @@ thread sends each queued event to every target that wants it, signed (see
 `cftwatch.app.webhook_targets`), and retries a failure (a network error, HTTP 408, 429
 or 5xx) with exponential backoff up to `max_attempts`; other 4xx answers are final.
 Every attempt is appended to `<workspace>/webhook_deliveries.jsonl`. Redirects are not
-followed and proxies from the environment are not used."""
+followed and proxies from the environment are not used.
+
+With the operational store (`store=`, as the server runs it) each delivery is a row of its
+queue table before its first attempt, and every attempt is recorded there
+(`cftwatch.store.webhook_queue`): a server that stops or is killed leaves its pending
+retries in the store, and the next server to run resumes them (a clean stop hands them
+over at once; a killed server's are taken over when their lease runs out)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import itertools
+import logging
 import threading
 import time
 import urllib.error
@@ -37,8 +45,16 @@ from cftwatch.app.webhook_targets import (
     secret_of,
     sign,
 )
-from cftwatch.errors import InputError
+from cftwatch.errors import CftwatchError, InputError
 from cftwatch.jsontext import dumps
+from cftwatch.store import OperationalStore
+from cftwatch.store.webhook_queue import (
+    NewDelivery,
+    claim_pending,
+    enqueue_deliveries,
+    record_attempt,
+    release_leases,
+)
 
 __all__ = [
     "WebhookDispatcher",
@@ -53,6 +69,11 @@ __all__ = [
 MAX_PENDING = 10_000
 """Deliveries queued at most; beyond it new ones are recorded as dropped, not sent."""
 _RETRY_STATUSES = frozenset({408, 425, 429})
+LEASE_S = 60.0
+"""How long past its due time a queued delivery stays with the server that holds it."""
+RESUME_EVERY_S = 5.0
+"""How often a server looks for pending deliveries left by a server that stopped."""
+log = logging.getLogger("cftwatch.server")
 
 
 @dataclass(order=True)
@@ -64,6 +85,7 @@ class _Job:
     delivery_id: str = field(compare=False)
     body: bytes = field(compare=False)
     attempt: int = field(default=1, compare=False)
+    queue_id: int | None = field(default=None, compare=False)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -82,10 +104,14 @@ class WebhookDispatcher:
         settings: WebhookSettings,
         log_path: Path | None = None,
         *,
+        store: OperationalStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.log_path = log_path
+        self.store = store
+        self._fresh: list[_Job] = []
+        self._next_resume = 0.0
         self.attempts: deque[dict[str, Any]] = deque(maxlen=1000)
         """The latest attempts, as appended to the log (for tests and `/v1/webhooks`)."""
         self._clock = clock
@@ -114,13 +140,14 @@ class WebhookDispatcher:
         body = dumps({"id": delivery_id, "event": event, "data": payload}).encode("utf-8")
         with self._cond:
             for target in targets:
-                if len(self._heap) >= MAX_PENDING:
+                if len(self._heap) + len(self._fresh) >= MAX_PENDING:
                     self._record(target, event, delivery_id, 0, None, "queue full: dropped", True)
                     continue
-                heapq.heappush(
-                    self._heap,
-                    _Job(self._clock(), next(self._seq), target, event, delivery_id, body),
-                )
+                job = _Job(self._clock(), next(self._seq), target, event, delivery_id, body)
+                if self.store is not None:  # the delivery thread saves it (in a group) first
+                    self._fresh.append(job)
+                else:
+                    self._push(job)
             self._cond.notify()
         return delivery_id
 
@@ -128,7 +155,7 @@ class WebhookDispatcher:
         """Wait until nothing is queued or being sent (True), or `timeout` passes (False)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._heap or self._busy:
+            while self._heap or self._busy or self._fresh:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -136,20 +163,34 @@ class WebhookDispatcher:
         return True
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the thread after what is due now; pending retries are left undelivered."""
+        """Stop the thread after what is due now. Pending retries are left undelivered:
+        with a store they stay queued there, handed to the next server."""
         with self._cond:
             self._closing = True
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self.store is not None:
+            with self._cond:
+                held = [j.queue_id for j in self._heap if j.queue_id is not None]
+                self._heap.clear()
+            self._stored(release_leases, held)
 
     # -- the delivery thread ---------------------------------------------------------
 
+    def _push(self, job: _Job) -> None:
+        heapq.heappush(self._heap, job)
+
     def _run(self) -> None:
         while True:
+            if self.store is not None:
+                self._save_fresh()
+                self._resume()
             job = self._next_job()
-            if job is None:
+            if job is False:
                 return
+            if job is True:  # queue work (save new jobs, resume others) comes first
+                continue
             try:
                 self._deliver(job)
             finally:
@@ -157,19 +198,99 @@ class WebhookDispatcher:
                     self._busy -= 1
                     self._cond.notify_all()
 
-    def _next_job(self) -> _Job | None:
+    def _next_job(self) -> _Job | bool:
+        """The next due job; True when there is queue work first; False when closing."""
         with self._cond:
             while True:
                 if self._closing:
-                    return None
+                    return False
+                if self._fresh:
+                    return True
+                wait = None if self.store is None else self._next_resume - self._clock()
+                if wait is not None and wait <= 0:
+                    return True
                 if self._heap:
-                    wait = self._heap[0].due - self._clock()
-                    if wait <= 0:
+                    due = self._heap[0].due - self._clock()
+                    if due <= 0:
                         self._busy += 1
                         return heapq.heappop(self._heap)
-                    self._cond.wait(wait)
-                else:
-                    self._cond.wait()
+                    wait = due if wait is None else min(wait, due)
+                self._cond.wait(wait)
+
+    def _stored(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A queue-table operation; a store error is logged (the delivery goes on in
+        memory) rather than ending the delivery thread."""
+        try:
+            return operation(self.store, *args, **kwargs)
+        except CftwatchError as exc:
+            log.warning("webhook queue: %s", exc)
+            return None
+
+    def _save_fresh(self) -> None:
+        with self._cond:
+            fresh, self._fresh = self._fresh, []
+            if not fresh:
+                return
+            self._busy += 1  # neither queued nor fresh while saved: `drain` must wait
+        new = [NewDelivery(j.delivery_id, j.event, j.target.url, j.body.decode()) for j in fresh]
+        ids = self._stored(enqueue_deliveries, new, LEASE_S) or [None] * len(fresh)
+        with self._cond:
+            for job, queue_id in zip(fresh, ids, strict=True):
+                job.queue_id = queue_id
+                self._push(job)
+            self._busy -= 1
+            self._cond.notify_all()
+
+    def _resume(self) -> None:
+        """Take over pending deliveries whose server stopped (their lease ran out)."""
+        if self._clock() < self._next_resume:
+            return
+        self._next_resume = self._clock() + RESUME_EVERY_S
+        targets = {t.url: t for t in self.settings.targets}
+        now_wall = time.time()
+        for row in self._stored(claim_pending, LEASE_S) or []:
+            target = targets.get(row.url)
+            if target is None:  # the target was removed from webhooks.yaml since
+                self._stored_attempt(row.id, row.attempts, None, "target removed", True, False)
+                continue
+            delay = max(0.0, row.due_at.timestamp() - now_wall)
+            job = _Job(
+                self._clock() + delay,
+                next(self._seq),
+                target,
+                row.event,
+                row.delivery_id,
+                row.body.encode(),
+                row.attempts + 1,
+                row.id,
+            )
+            with self._cond:
+                self._push(job)
+
+    def _stored_attempt(
+        self,
+        queue_id: int | None,
+        attempt: int,
+        status: int | None,
+        error: str | None,
+        final: bool,
+        ok: bool,
+        delay: float = 0.0,
+    ) -> None:
+        if self.store is None or queue_id is None:
+            return
+        next_due = None if final else dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        self._stored(
+            record_attempt,
+            queue_id,
+            attempt=attempt,
+            status=status,
+            error=error,
+            delivered=ok,
+            final=final,
+            next_due=next_due,
+            lease_s=LEASE_S,
+        )
 
     def _deliver(self, job: _Job) -> None:
         status, error = self._send(job)
@@ -179,8 +300,10 @@ class WebhookDispatcher:
         if error is None and not ok:
             error = f"HTTP {status}"
         self._record(job.target, job.event, job.delivery_id, job.attempt, status, error, final)
+        delay = 0.0 if final else self.settings.retry_delay(job.attempt)
+        self._stored_attempt(job.queue_id, job.attempt, status, error, final, ok, delay)
         if not final:
-            job.due = self._clock() + self.settings.retry_delay(job.attempt)
+            job.due = self._clock() + delay
             job.attempt += 1
             job.seq = next(self._seq)
             with self._cond:
@@ -277,9 +400,14 @@ def notify(event: str, payload: Any) -> str | None:
     return dispatcher.notify(event, payload)
 
 
-def start_for_workspace(root: str | Path) -> WebhookDispatcher:
-    """Read `webhooks.yaml`, start a dispatcher logging to the workspace and install it."""
+def start_for_workspace(
+    root: str | Path, store: OperationalStore | None = None
+) -> WebhookDispatcher:
+    """Read `webhooks.yaml`, start a dispatcher logging to the workspace (and queueing in
+    `store`: retries survive a restart) and install it."""
     folder = Path(root)
-    dispatcher = WebhookDispatcher(load_webhooks(folder), folder / DELIVERIES_NAME).start()
+    dispatcher = WebhookDispatcher(
+        load_webhooks(folder), folder / DELIVERIES_NAME, store=store
+    ).start()
     install(dispatcher)
     return dispatcher

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -290,3 +291,45 @@ class PaymentDecisionRow(Base):
     reasons: Mapped[list[Any]] = mapped_column(JSON)
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str] = mapped_column(String(200))
+
+
+class WebhookQueueRow(Base):
+    """A webhook delivery to one target, kept until it is delivered or given up, so
+    retries survive a restart. `lease_until`: the process that queued or resumed it owns
+    it until then; a pending row whose lease ran out is resumed by any running server."""
+
+    __tablename__ = "webhook_queue"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "url"),
+        Index("ix_webhook_queue_state_lease", "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(2000))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    """pending | delivered | failed (given up, or refused by the receiver)."""
+    attempts: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookAttemptRow(Base):
+    """One attempt at a queued delivery: when, the HTTP status or the error, and whether
+    it was the last one."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_queue_id", "queue_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("webhook_queue.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    final: Mapped[bool] = mapped_column(Boolean)

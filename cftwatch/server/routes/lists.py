@@ -59,4 +59,6 @@ def update(
             ws, body.sources, force=body.force, allow_older=body.allow_older
         )
     record_list_update(ctx.store, actor.name, results)
+    if any(r.status == "loaded" for r in results):
+        ctx.lists().refresh()  # the next screen and decision use the new lists
     return [r.to_dict() for r in results]

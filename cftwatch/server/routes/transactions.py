@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from cftwatch.app.decide import (
@@ -23,7 +23,7 @@ from cftwatch.jsontext import to_jsonable
 from cftwatch.schema import TRANSACTIONS
 from cftwatch.server import webhooks
 from cftwatch.server.deps import Actor, ServerContext, get_context, require_role
-from cftwatch.server.errors import ApiError
+from cftwatch.server.errors import ApiError, json_response
 from cftwatch.store import store_decisions
 
 router = APIRouter(tags=["transactions"])
@@ -114,7 +114,7 @@ async def evaluate(
     request: Request,
     actor: Actor = Depends(require_role("analyst")),
     ctx: ServerContext = Depends(get_context),
-) -> Any:
+) -> Response:
     """Decide one payment: ACCEPT, REVIEW or BLOCK, with every reason and its numbers."""
     engine = _engine(ctx)
     payments = await _payments(request)
@@ -128,8 +128,8 @@ async def evaluate(
         if ctx.committer is not None:  # stored with the group of concurrent requests
             decided = await ctx.committer.commit(decided)
         else:
-            decided = answer(*store_decisions(ctx.store, [decided])[0])
-    return _announced(to_jsonable(decided.to_dict()))
+            decided = answer(*engine.remember(store_decisions(ctx.store, [decided]))[0])
+    return json_response(_announced(to_jsonable(decided.to_dict())))
 
 
 @router.post(
@@ -147,7 +147,7 @@ async def evaluate_batch(
     request: Request,
     actor: Actor = Depends(require_role("analyst")),
     ctx: ServerContext = Depends(get_context),
-) -> Any:
+) -> Response:
     """Decide up to `max_batch` payments, in order; each is stored as it is decided."""
     engine = _engine(ctx)
     payments = await _payments(request)
@@ -155,9 +155,9 @@ async def evaluate_batch(
         raise ApiError(
             413, "PayloadTooLarge", f"at most {ctx.settings.max_batch} payments in one batch"
         )
-    return [
-        _announced(to_jsonable(d.to_dict())) for d in engine.evaluate_many(payments, actor.name)
-    ]
+    return json_response(
+        [_announced(to_jsonable(d.to_dict())) for d in engine.evaluate_many(payments, actor.name)]
+    )
 
 
 def _announced(decision: dict[str, Any]) -> dict[str, Any]:
