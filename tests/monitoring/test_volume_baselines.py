@@ -105,8 +105,6 @@ def test_a_ring_of_standing_relationships_is_left_out_and_the_link_bound_is_shar
 ):
     """`max_link_payments` (default 2): a link paid three times in the data is a standing
     relationship, so the ring is not reported; allowing 3 payments per link reports it."""
-    if engine == "spark" and "structural_cycles" in SPARK_PENDING:
-        pytest.skip("order-free rule not yet tractable on Spark (see SPARK_PENDING)")
     expected = CASES["structural_cycles"](book, False)
     book.load(workspace)
     assert len(alerts_of(workspace, "structural_cycles", engine=engine)) == 1  # links paid once
