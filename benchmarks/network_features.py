@@ -4,7 +4,7 @@
         [--windows 1d,7d,30d] [--seeds 50] [--engine duckdb|spark]
 
 Times `feature_stream` + payment and account rows written to Parquet (what `cftwatch
-network features` does), prints the median of `runs` runs and the peak RSS. Data:
+network features` does), prints the median wall and CPU (user+sys, all threads) seconds of `runs` runs and the peak RSS. Data:
 cftwatch-made (random), for speed only, never for quality."""
 
 from __future__ import annotations
@@ -80,9 +80,9 @@ def main() -> None:
         ws.con.execute(f"SET memory_limit = '{a.memory_limit}'")
         eng = ws.engine(a.engine)
         edges, seed_t = eng.register("b_edges", data), eng.register("b_seeds", seeds)
-        times, n_tx, n_acc = [], 0, 0
+        times, cpus, n_tx, n_acc = [], [], 0, 0
         for _ in range(a.runs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             st = feature_stream(edges, wins, seed_t).cache()
             tx = eng.to_arrow(transaction_features(st, edges, wins))
             acc = eng.to_arrow(account_features(st, wins))
@@ -90,13 +90,14 @@ def main() -> None:
             pq.write_table(tx, Path(tmp) / "f.parquet")
             pq.write_table(acc, Path(tmp) / "f.accounts.parquet")
             times.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
             n_tx, n_acc = tx.num_rows, acc.num_rows
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"engine={a.engine} accounts={a.accounts} txns={data.num_rows} windows={a.windows}: "
         f"{n_tx} payment rows, {n_acc} account rows, {tx.num_columns} columns; median "
         f"{statistics.median(times):.2f} s (runs {', '.join(f'{x:.2f}' for x in times)}); "
-        f"peak RSS {rss:.0f} MB"
+        f"CPU median {statistics.median(cpus):.2f} s; peak RSS {rss:.0f} MB"
     )
 
 
