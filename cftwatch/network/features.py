@@ -2,13 +2,15 @@
 
 Every feature of a payment is computed only from payments *strictly before* its time (the
 window frame is `[ts - w, ts - 1]` in epoch seconds), so adding a later payment never
-changes an earlier row (tested). Each payment is one event on its payer's line (`out`) and
-one on its payee's line (`in`); cycle and scatter-gather completions are events on their
+changes an earlier row (tested). Each payment is one row on its payer's line (`out`) and
+one on its payee's line (`in`); cycle and scatter-gather completions are rows on their
 members' lines at the time they complete; the account rows are queries one second after
-the latest payment. One pass of range windows over that stream gives every column, in
-plain Ibis, so DuckDB and Spark give the same rows. Columns: docs/network.md, "Graph
-features".
-"""
+the latest payment. Set-based, a few passes: the rows are summed per (account, second);
+one ordered pass per account gives running sums over the seconds strictly before each one,
+and a window's value is the running sum at the second minus the running sum at the first
+second inside the window (found by a RANGE count and read back by an equi-join on the
+index); only the maxima use RANGE frames. Plain Ibis, so DuckDB and Spark give the same
+rows. Columns: docs/network.md, "Graph features"."""
 
 from __future__ import annotations
 
