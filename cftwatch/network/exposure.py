@@ -118,12 +118,6 @@ def _shortest_paths(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
     return allr.mutate(_rn=rn).filter(lambda t: t._rn == 0).drop("_rn", "key")
 
 
-def _positions(edges: ir.Table, side: str) -> ir.Table:
-    """Each payment's [lo, hi) slice on its `side` account's FIFO line (time, then id)."""
-    hi = edges.amt.cumsum(group_by=edges[side], order_by=[edges.ts_s, edges.txn_id])
-    return edges.mutate(hi=hi, lo=hi - edges.amt)
-
-
 def _carried(
     edges: ir.Table, seed_set: ir.Table, taint: ir.Table, rule: str, discount: float
 ) -> ir.Table:
@@ -133,18 +127,53 @@ def _carried(
     tin = edges.left_join(taint, edges.txn_id == taint._tx).drop("_tx")
     tin = tin.mutate(tv=tin.tv.fill_null(0.0))
     out = edges.anti_join(seed_set, edges.src == seed_set._seed)
-    if rule == "fifo":
-        i = _positions(tin, "dst").filter(lambda t: t.tv > 0)
-        i = i.select(_a=i.dst, _t=i.ts_s, _lo=i.lo, _hi=i.hi, _f=i.tv / i.amt)
-        o = _positions(out, "src")
-        j = o.join(i, [o.src == i._a, i._t < o.ts_s, i._lo < o.hi, i._hi > o.lo])
-        overlap = ibis.least(j.hi, j._hi) - ibis.greatest(j.lo, j._lo)
-        got = j.group_by(_tx=j.txn_id).aggregate(tv=(overlap * j._f).sum() * discount)
-    else:
-        got = _haircut(tin, out, discount)
+    got = _fifo(tin, out, discount) if rule == "fifo" else _haircut(tin, out, discount)
     sv = seed_set.view()
     from_seeds = edges.semi_join(sv, edges.src == sv._seed)
     return got.union(from_seeds.select(_tx=from_seeds.txn_id, tv=from_seeds.amt))
+
+
+def _fifo(tin: ir.Table, out: ir.Table, discount: float) -> ir.Table:
+    """FIFO without an inflow x outflow join (hubs stay linear): per account one ordered
+    line of inflows and outflows gives each outflow its slice [lo, hi) and the inflow that
+    arrived strictly before it, P (so it may take positions [min(lo, P), min(hi, P))); the
+    seed value below a position x is TV(x) = seed value of the inflows ending at or before x
+    plus the matching part of the inflow holding x, found by merging the query positions
+    into the inflow line; the outflow carries TV(b) - TV(a)."""
+    hot = tin.filter(tin.tv > 0).select(_h=tin.dst).distinct()
+    tin = tin.semi_join(hot, tin.dst == hot._h)
+    hv = hot.view()
+    out = out.semi_join(hv, out.src == hv._h)
+    zero = ibis.literal(0.0)
+    ins = tin.select(_a=tin.dst, _t=tin.ts_s, _k=ibis.literal(1), _x=tin.txn_id,
+                     _ai=tin.amt, _ao=zero, _tv=tin.tv)  # fmt: skip
+    outs = out.select(_a=out.src, _t=out.ts_s, _k=ibis.literal(0), _x=out.txn_id,
+                      _ai=zero, _ao=out.amt, _tv=zero)  # fmt: skip
+    ev = ins.union(outs, distinct=False)
+    w = ibis.window(group_by=ev._a, order_by=[ev._t, ev._k, ev._x], rows=(None, 0))
+    ev = ev.mutate(cin=ev._ai.sum().over(w), cout=ev._ao.sum().over(w),
+                   ctv=ev._tv.sum().over(w), n=ev._k.sum().over(w))  # fmt: skip
+    line = ev.filter(ev._k == 1)
+    f = line.select(_la=line._a, _li=line.n - 1,
+                    _f=ibis.ifelse(line._ai > 0, line._tv / line._ai, 0.0))  # fmt: skip
+    o = ev.filter(ev._k == 0)
+    o = o.mutate(_lo=ibis.least(o.cout - o._ao, o.cin), _hi=ibis.least(o.cout, o.cin))
+    o = o.filter(o._hi > o._lo)
+    one, none = ibis.literal(1, "int64"), ibis.literal(None, "string")
+    m = line.select(_a=line._a, _p=line.cin, _k=ibis.literal(0, "int64"), _x=none,
+                    _s=zero, _ai=line._ai, _tv=line._tv, _c=one)  # fmt: skip
+    for p, sign in (("_lo", -1.0), ("_hi", 1.0)):
+        m = m.union(o.select(_a=o._a, _p=o[p], _k=one, _x=o._x, _s=ibis.literal(sign),
+                             _ai=zero, _tv=zero, _c=ibis.literal(0, "int64")),
+                    distinct=False)  # fmt: skip
+    w = ibis.window(group_by=m._a, order_by=[m._p, m._k], rows=(None, 0))
+    m = m.mutate(cam=m._ai.sum().over(w), ctv=m._tv.sum().over(w), j=m._c.sum().over(w))
+    m = m.filter(m._k == 1)
+    f = f.view()
+    m = m.left_join(f, [m._a == f._la, m.j == f._li])
+    tv_at = m.ctv + m._f.fill_null(0.0) * (m._p - m.cam)
+    g = m.group_by(_tx=m._x).aggregate(tv=(m._s * tv_at).sum())
+    return g.filter(g.tv > 0).mutate(tv=g.tv * discount)
 
 
 def _haircut(tin: ir.Table, out: ir.Table, discount: float) -> ir.Table:

@@ -2,13 +2,15 @@
 
 Every feature of a payment is computed only from payments *strictly before* its time (the
 window frame is `[ts - w, ts - 1]` in epoch seconds), so adding a later payment never
-changes an earlier row (tested). Each payment is one event on its payer's line (`out`) and
-one on its payee's line (`in`); cycle and scatter-gather completions are events on their
+changes an earlier row (tested). Each payment is one row on its payer's line (`out`) and
+one on its payee's line (`in`); cycle and scatter-gather completions are rows on their
 members' lines at the time they complete; the account rows are queries one second after
-the latest payment. One pass of range windows over that stream gives every column, in
-plain Ibis, so DuckDB and Spark give the same rows. Columns: docs/network.md, "Graph
-features".
-"""
+the latest payment. Set-based, a few passes: the rows are summed per (account, second);
+one ordered pass per account gives running sums over the seconds strictly before each one,
+and a window's value is the running sum at the second minus the running sum at the first
+second inside the window (found by a RANGE count and read back by an equi-join on the
+index); only the maxima use RANGE frames. Plain Ibis, so DuckDB and Spark give the same
+rows. Columns: docs/network.md, "Graph features"."""
 
 from __future__ import annotations
 
@@ -97,39 +99,160 @@ def _null(kind: str) -> ir.Value:
     return ibis.literal(None, type=kind)
 
 
-def _events(edges: ir.Table, tv: ir.Table | None) -> ir.Table:
-    """One row per payment side: the payer's `out` event and the payee's `in` event."""
+def _side_rows(edges: ir.Table, tv: ir.Table | None) -> ir.Table:
+    """One row per payment side: the payer's `out` row and the payee's `in` row, each with
+    its counterparty `cp`, amount and (in) seed value carried."""
     if tv is not None:
         edges = edges.left_join(tv, edges.txn_id == tv._tx).drop("_tx")
         edges = edges.mutate(tv=edges.tv.fill_null(0.0))
     else:
         edges = edges.mutate(tv=ibis.literal(0.0))
-    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
-    out = edges.select(
-        acct=edges.src, ts_s=edges.ts_s, txn_id=edges.txn_id, kind=ibis.literal("out"),
-        amt_out=edges.amt, amt_in=_null("float64"), cp_out=edges.dst, cp_in=_null("string"),
-        cp=edges.dst, ts_in=_null("int64"), tv_in=ibis.literal(0.0), n_out=one, n_in=zero,
-        cyc=zero, sg=zero,
-    )  # fmt: skip
-    inn = edges.select(
-        acct=edges.dst, ts_s=edges.ts_s, txn_id=edges.txn_id, kind=ibis.literal("in"),
-        amt_out=_null("float64"), amt_in=edges.amt, cp_out=_null("string"), cp_in=edges.src,
-        cp=edges.src, ts_in=edges.ts_s, tv_in=edges.tv, n_out=zero, n_in=one,
-        cyc=zero, sg=zero,
-    )  # fmt: skip
+    out = edges.select(acct=edges.src, cp=edges.dst, ts_s=edges.ts_s, txn_id=edges.txn_id,
+                       out=ibis.literal(1, "int64"), amt=edges.amt, tv=ibis.literal(0.0))  # fmt: skip
+    inn = edges.select(acct=edges.dst, cp=edges.src, ts_s=edges.ts_s, txn_id=edges.txn_id,
+                       out=ibis.literal(0, "int64"), amt=edges.amt, tv=edges.tv)  # fmt: skip
     return out.union(inn, distinct=False)
 
 
-def _marks(who: ir.Table, col: str) -> ir.Table:
-    """Stream rows for motif completions: (acct, ts_s) with `col` = 1."""
-    zero, one = ibis.literal(0, "int64"), ibis.literal(1, "int64")
-    return who.select(
-        acct=who.acct, ts_s=who.ts_s, txn_id=_null("string"), kind=ibis.literal(col),
-        amt_out=_null("float64"), amt_in=_null("float64"), cp_out=_null("string"),
-        cp_in=_null("string"), cp=_null("string"), ts_in=_null("int64"),
-        tv_in=ibis.literal(0.0), n_out=zero, n_in=zero,
-        cyc=one if col == "cyc" else zero, sg=one if col == "sg" else zero,
-    )  # fmt: skip
+def _gap_flags(
+    t: ir.Table, keys: Sequence[str], tag: str, windows: list[tuple[str, int]]
+) -> ir.Table:
+    """Per row, for each window w: `f_{tag}_{w}` (the row counts for its counterparty in a
+    frame ending at or after it) and `d_{tag}_{w}` (first - link start + link end), so that
+    the distinct counterparties in [T - w, T - 1] are F(< T) - D(< T - w) (see
+    `distinct_in_frame`, the same count from running sums)."""
+    w = ibis.window(group_by=[t[k] for k in keys], order_by=[t.ts_s, t.txn_id])
+    pg, ng = t.ts_s - t.ts_s.lag().over(w), t.ts_s.lead().over(w) - t.ts_s
+    t = t.mutate(_pg=pg, _ng=ng)
+    cols: dict[str, ir.Value] = {}
+    for label, secs in windows:
+        g = secs - 1
+        first = ibis.ifelse(t._pg.isnull() | (t._pg > g), 1, 0)
+        starts = ibis.ifelse(t._ng.notnull() & (t._ng <= g), 1, 0)
+        ends = ibis.ifelse(t._pg.notnull() & (t._pg <= g), 1, 0)
+        cols[f"f_{tag}_{label}"] = first.cast("int64")
+        cols[f"d_{tag}_{label}"] = (first - starts + ends).cast("int64")
+    return t.mutate(**cols).drop("_pg", "_ng")
+
+
+_KINDS = (("out", "fan_out"), ("in", "fan_in"), ("all", "degree"))
+
+
+def _groups(
+    sides: ir.Table, marks: ir.Table, points: ir.Table, windows: list[tuple[str, int]]
+) -> ir.Table:
+    """One row per (acct, ts_s) with anything at that second: the sums of its rows."""
+    by_dir = _gap_flags(sides, ["acct", "out", "cp"], "d", windows)
+    rows = _gap_flags(by_dir, ["acct", "cp"], "all", windows)
+    o, z = rows.out == 1, ibis.literal(0.0)
+    sums = {
+        "n_out": rows.out, "s_out": ibis.ifelse(o, rows.amt, z),
+        "q_out": ibis.ifelse(o, rows.amt * rows.amt, z),
+        "n_in": 1 - rows.out, "s_in": ibis.ifelse(o, z, rows.amt),
+        "q_in": ibis.ifelse(o, z, rows.amt * rows.amt), "tv_in": rows.tv,
+        "cyc": ibis.literal(0, "int64"), "sg": ibis.literal(0, "int64"),
+        "q": ibis.literal(0, "int64"),
+    }  # fmt: skip
+    for label, _ in windows:
+        for kind, _name in _KINDS:
+            for f in ("f", "d"):
+                src = rows[f"{f}_{'all' if kind == 'all' else 'd'}_{label}"]
+                if kind != "all":
+                    src = ibis.ifelse(o if kind == "out" else ~o, src, 0)
+                sums[f"{f}_{kind}_{label}"] = src
+    r = rows.select("acct", "ts_s", mx_out=ibis.ifelse(o, rows.amt, None),
+                    mx_in=ibis.ifelse(o, None, rows.amt), **sums)  # fmt: skip
+    zero = {k: ibis.literal(0, v.type()) for k, v in sums.items()}
+    m = marks.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
+                     **{**zero, "cyc": marks.cyc, "sg": marks.sg})  # fmt: skip
+    p = points.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
+                      **{**zero, "q": ibis.literal(1, "int64")})  # fmt: skip
+    u = r.union(m, distinct=False).union(p, distinct=False)
+    aggs = {k: u[k].sum() for k in sums}
+    return u.group_by(["acct", "ts_s"]).aggregate(
+        mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), **aggs
+    )
+
+
+_SHARED = ("n_out", "s_out", "q_out", "n_in", "s_in", "q_in", "tv_in", "cyc", "sg", "t_sum", "t_n")
+
+
+def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
+    """Per group: its index on the account's line, the index of the first group inside
+    each window (`j_{w}`), the window maxima, and the running sums of every column over the
+    groups strictly before it (`c_...`)."""
+    gw = ibis.window(group_by=g.acct, order_by=g.ts_s)
+    before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
+    cols: dict[str, ir.Value] = {
+        "idx": ibis.row_number().over(gw),
+        "last_in": ibis.ifelse(g.n_in > 0, g.ts_s, None).max().over(before),
+    }
+    for label, w in windows:
+        older = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(None, -w - 1))
+        frame = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(-w, -1))
+        cols[f"j_{label}"] = g.ts_s.count().over(older).fill_null(0).cast("int64")
+        cols[f"out_max_{label}"] = g.mx_out.max().over(frame)
+        cols[f"in_max_{label}"] = g.mx_in.max().over(frame)
+    g = g.mutate(**cols)
+    has = g.last_in.notnull()
+    g = g.mutate(
+        ttf_s=ibis.ifelse(has, (g.ts_s - g.last_in).cast("float64"), None),
+        t_sum=ibis.ifelse(has, (g.n_out * (g.ts_s - g.last_in)).cast("float64"), 0.0),
+        t_n=ibis.ifelse(has, g.n_out, 0).cast("int64"),
+    )
+    before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
+    sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
+    return g.mutate(**{f"c_{k}": g[k].sum().over(before).fill_null(0) for k in sums})
+
+
+def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
+    """The features of window `label` from the running sums at the group (`c_x`) and at the
+    first group inside the window (`w_x`): the frame holds their difference."""
+
+    def diff(k: str) -> ir.Value:
+        return p[f"c_{k}"] - p[f"w_{k}"]
+
+    n_out, n_in, s_out, s_in = diff("n_out"), diff("n_in"), diff("s_out"), diff("s_in")
+    t_n = diff("t_n")
+
+    def var(n: ir.Value, s: ir.Value, q: ir.Value) -> ir.Value:
+        v = (q - s * s / n.cast("float64")) / (n - 1).cast("float64")
+        return ibis.ifelse(n > 1, ibis.greatest(v, 0.0), None)
+
+    z = ibis.literal(0.0)
+    exposed = diff("tv_in")
+    part = {
+        "out_n": n_out, "out_sum": s_out,
+        "out_mean": ibis.ifelse(n_out > 0, s_out / n_out.cast("float64"), None),
+        "out_max": p[f"out_max_{label}"], "out_var": var(n_out, s_out, diff("q_out")),
+        "in_n": n_in, "in_sum": s_in,
+        "in_mean": ibis.ifelse(n_in > 0, s_in / n_in.cast("float64"), None),
+        "in_max": p[f"in_max_{label}"], "in_var": var(n_in, s_in, diff("q_in")),
+        **{name: p[f"c_f_{k}_{label}"] - p[f"w_d_{k}_{label}"] for k, name in _KINDS},
+        "ttf_mean": ibis.ifelse(t_n > 0, diff("t_sum") / t_n.cast("float64"), None),
+        "cycles": diff("cyc"), "sg": diff("sg"), "exposed_in": exposed,
+        "exposure": ibis.ifelse(s_in > 0, ibis.least(exposed / s_in, 1.0), z),
+    }  # fmt: skip
+    return {f"{k}_{label}": v.cast(_TYPES.get(k, "float64")) for k, v in part.items()}
+
+
+def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
+    """(acct, ts_s, q, ttf_s, every per-window feature) per group, from `_running`: each
+    window's running sums are read at its first group by an equi-join on the index."""
+    r = _running(g, windows)
+    keep = ["acct", "ts_s", "q", "ttf_s"]
+    out = r.select(
+        *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
+    )
+    feats: list[str] = []
+    for label, _ in windows:
+        names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
+        at = r.select(_a=r.acct, _i=r.idx, **{f"w_{k}": r[f"c_{k}"] for k in names})
+        j = out.join(at, [out.acct == at._a, out[f"j_{label}"] == at._i])
+        vals = _window_values(j, label)
+        feats += list(vals)
+        out = j.mutate(**vals).drop("_a", "_i", *[f"w_{k}" for k in names])
+    return out.select(*keep, *feats)
 
 
 def cycle_marks(edges: ir.Table, max_hops: int, window_s: int, same_ts: bool) -> ir.Table:
@@ -194,42 +317,17 @@ def _taint(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
     return taint
 
 
-def _aggregates(s: ir.Table, windows: list[tuple[str, int]]) -> dict[str, ir.Value]:
-    cols: dict[str, ir.Value] = {}
-    for label, w in windows:
-        win = ibis.window(group_by=s.acct, order_by=s.ts_s, range=(-w, -1))
-
-        def agg(x: ir.Value, win: object = win) -> ir.Value:
-            return x.over(win)
-
-        z = ibis.literal(0.0)
-        part = {
-            "out_n": agg(s.n_out.sum()).fill_null(0),
-            "out_sum": agg(s.amt_out.sum()).fill_null(z),
-            "out_mean": agg(s.amt_out.mean()),
-            "out_max": agg(s.amt_out.max()),
-            "out_var": agg(s.amt_out.var()),
-            "in_n": agg(s.n_in.sum()).fill_null(0),
-            "in_sum": agg(s.amt_in.sum()).fill_null(z),
-            "in_mean": agg(s.amt_in.mean()),
-            "in_max": agg(s.amt_in.max()),
-            "in_var": agg(s.amt_in.var()),
-            "fan_out": distinct_in_frame(s, ["acct"], "cp_out", "ts_s", w, 1),
-            "fan_in": distinct_in_frame(s, ["acct"], "cp_in", "ts_s", w, 1),
-            "degree": distinct_in_frame(s, ["acct"], "cp", "ts_s", w, 1),
-            "ttf_mean": agg(s.ttf_s.mean()),
-            "cycles": agg(s.cyc.sum()).fill_null(0),
-            "sg": agg(s.sg.sum()).fill_null(0),
-            "exposed_in": agg(s.tv_in.sum()).fill_null(z),
-        }
-        part["exposure"] = ibis.ifelse(
-            part["in_sum"] > 0, ibis.least(part["exposed_in"] / part["in_sum"], 1.0), z
-        )
-        cols.update({f"{k}_{label}": v.cast(_TYPES.get(k, "float64")) for k, v in part.items()})
-    return cols
-
-
 _TYPES = {k: "int64" for k in ("out_n", "in_n", "fan_out", "fan_in", "degree", "cycles", "sg")}
+
+
+def _mark_rows(edges: ir.Table, cycle_hops: int, motif_window_s: int, same_ts: bool) -> ir.Table:
+    """(acct, ts_s, cyc, sg): one row per motif member at the motif's completion."""
+    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+    c = cycle_marks(edges, cycle_hops, motif_window_s, same_ts)
+    s = scatter_gather_marks(edges, motif_window_s)
+    return c.select("acct", "ts_s", cyc=one, sg=zero).union(
+        s.select("acct", "ts_s", cyc=zero, sg=one), distinct=False
+    )
 
 
 def feature_stream(
@@ -241,27 +339,15 @@ def feature_stream(
     motif_window_s: int = 30 * DAY,
     same_ts: bool = False,
 ) -> ir.Table:
-    """The event stream with every feature column; `kind` is out/in (a payment's sides),
-    cyc/sg (motif completions) or q (an account query after the latest payment)."""
+    """One row per (acct, ts_s) where the account pays, is paid or completes a motif, and
+    per account one second after the latest payment (`q` = 1): `ttf_s` and every feature
+    column, over the rows strictly before `ts_s`."""
     tv = _taint(edges, seeds, hops) if seeds is not None else None
-    ev = _events(edges, tv)
-    marks = [
-        _marks(cycle_marks(edges, cycle_hops, motif_window_s, same_ts), "cyc"),
-        _marks(scatter_gather_marks(edges, motif_window_s), "sg"),
-    ]
-    accts = ev.select("acct").distinct()
-    last = edges.ts_s.max().as_scalar() + 1
-    q = _marks(accts.mutate(ts_s=last), "q")
-    stream = ev.union(marks[0], distinct=False).union(marks[1], distinct=False)
-    stream = stream.union(q, distinct=False)
-    ever = ibis.window(group_by=stream.acct, order_by=stream.ts_s, range=(None, -1))
-    last_in = stream.ts_in.max().over(ever)
-    stream = stream.mutate(
-        ttf_s=ibis.ifelse(stream.kind == "out", (stream.ts_s - last_in).cast("float64"), None)
-    )
-    for cp in ("cp_out", "cp_in", "cp"):
-        stream = with_gaps(stream, ["acct"], cp, "ts_s", "txn_id")
-    stream = stream.mutate(**_aggregates(stream, windows))
+    sides = _side_rows(edges, tv)
+    accts = sides.select("acct").distinct()
+    points = accts.mutate(ts_s=edges.ts_s.max().as_scalar() + 1)
+    groups = _groups(sides, _mark_rows(edges, cycle_hops, motif_window_s, same_ts), points, windows)
+    stream = _frame_features(groups, windows)
     if seeds is None:
         return stream.mutate(hops=_null("int64"))
     arr = hop_arrivals(edges, seeds, hops)
@@ -286,18 +372,17 @@ def transaction_features(
     """One row per payment: txn_id, ts_s, src, dst, amt, `ttf_s` (seconds since the payer
     was last paid), and every feature of the payer (`src_...`) and the payee (`dst_...`)."""
     names = feature_names(windows)
-    o = stream.filter(stream.kind == "out")
-    o = o.select(_x=o.txn_id, ttf_s=o.ttf_s, **{f"src_{n}": o[n] for n in names})
-    i = stream.filter(stream.kind == "in")
-    i = i.select(_y=i.txn_id, **{f"dst_{n}": i[n] for n in names})
+    o = stream.select(_xa=stream.acct, _xt=stream.ts_s, ttf_s=stream.ttf_s,
+                      **{f"src_{n}": stream[n] for n in names})  # fmt: skip
+    i = stream.select(_ya=stream.acct, _yt=stream.ts_s, **{f"dst_{n}": stream[n] for n in names})
     base = edges.select("txn_id", "ts_s", "src", "dst", "amt")
-    r = base.join(o, base.txn_id == o._x).drop("_x")
-    return r.join(i, r.txn_id == i._y).drop("_y")
+    r = base.join(o, [base.src == o._xa, base.ts_s == o._xt]).drop("_xa", "_xt")
+    return r.join(i, [r.dst == i._ya, r.ts_s == i._yt]).drop("_ya", "_yt")
 
 
 def account_features(stream: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     """One row per account: its features in the windows up to the latest payment."""
-    q = stream.filter(stream.kind == "q")
+    q = stream.filter(stream.q > 0)
     return q.select("acct", as_of_s=q.ts_s - 1, **{n: q[n] for n in feature_names(windows)})
 
 
