@@ -23,6 +23,8 @@ from collections.abc import Iterable
 import ibis
 import ibis.expr.types as ir
 
+from cftwatch.engine import materialise
+
 RULES = ("fifo", "haircut")
 
 
@@ -212,8 +214,8 @@ def exposure(
     seeds = _dedupe_seeds(seeds)
     seed_set = seeds.select(_seed=seeds.account)
     taint = edges.filter(ibis.literal(False)).select(_tx=edges.txn_id, tv=edges.amt)
-    for _ in range(hops):
-        taint = _carried(edges, seed_set, taint, rule, discount)
+    for _ in range(hops):  # each round stored: Spark plans stay one round deep
+        taint = materialise(_carried(edges, seed_set, taint, rule, discount))
     e = edges.join(taint, edges.txn_id == taint._tx)
     exposed = e.group_by(_acct=e.dst).aggregate(exposed_inflow=e.tv.sum())
     inflow = edges.group_by(_in=edges.dst).aggregate(inflow=edges.amt.sum())

@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cftwatch.engine import materialise
 from cftwatch.errors import InputError
 from cftwatch.network.exposure import _carried, payment_edges, screening_seeds
 from cftwatch.network.exposure_run import read_seed_file
@@ -239,7 +240,7 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
 def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     """(acct, ts_s, q, ttf_s, every per-window feature) per group, from `_running`: each
     window's running sums are read at its first group by an equi-join on the index."""
-    r = _running(g, windows)
+    r = materialise(_running(g, windows))  # read by every window's join: computed once
     keep = ["acct", "ts_s", "q", "ttf_s"]
     out = r.select(
         *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
@@ -251,7 +252,7 @@ def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
         j = out.join(at, [out.acct == at._a, out[f"j_{label}"] == at._i])
         vals = _window_values(j, label)
         feats += list(vals)
-        out = j.mutate(**vals).drop("_a", "_i", *[f"w_{k}" for k in names])
+        out = materialise(j.mutate(**vals).drop("_a", "_i", *[f"w_{k}" for k in names]))
     return out.select(*keep, *feats)
 
 
@@ -312,8 +313,8 @@ def _taint(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
     payment's value depends only on earlier payments)."""
     seed_set = seeds.select(_seed=seeds.account).distinct()
     taint = edges.filter(ibis.literal(False)).select(_tx=edges.txn_id, tv=edges.amt)
-    for _ in range(hops):
-        taint = _carried(edges, seed_set, taint, "fifo", 1.0)
+    for _ in range(hops):  # each round stored: Spark plans stay one round deep
+        taint = materialise(_carried(edges, seed_set, taint, "fifo", 1.0))
     return taint
 
 
@@ -346,7 +347,8 @@ def feature_stream(
     sides = _side_rows(edges, tv)
     accts = sides.select("acct").distinct()
     points = accts.mutate(ts_s=edges.ts_s.max().as_scalar() + 1)
-    groups = _groups(sides, _mark_rows(edges, cycle_hops, motif_window_s, same_ts), points, windows)
+    marks = _mark_rows(edges, cycle_hops, motif_window_s, same_ts)
+    groups = materialise(_groups(sides, marks, points, windows))
     stream = _frame_features(groups, windows)
     if seeds is None:
         return stream.mutate(hops=_null("int64"))
