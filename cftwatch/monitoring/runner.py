@@ -305,7 +305,7 @@ def _evaluate(
         if cached is not prepared:
             _release(cached)
     alerts = pa.concat_tables(tables) if tables else cs.empty(cs.ALERTS)
-    return results, _dedupe(alerts)
+    return results, dedupe_alerts(alerts)
 
 
 def _rule_alerts(ctx: _RunContext, setting: RuleSetting, rule_input: RuleInput) -> pa.Table:
@@ -535,13 +535,21 @@ def _capped(severity: str, spec: RuleSpec, ctx: dict[str, Any], params: dict[str
     return lower_severity(severity, cap)
 
 
-def _dedupe(alerts: pa.Table) -> pa.Table:
-    seen: set[str] = set()
-    keep = []
-    for aid in alerts.column("alert_id").to_pylist():
-        keep.append(aid not in seen)
-        seen.add(aid)
-    return alerts.filter(pa.array(keep, pa.bool_())) if not all(keep) else alerts
+def dedupe_alerts(alerts: pa.Table) -> pa.Table:
+    """One row per alert id. Where a rule found several instances with the same subject and
+    window (two rings through one account closing at the same payments), the one with the
+    smallest sorted payment ids is kept, so the choice does not depend on the order an
+    engine returns rows in (DuckDB and Spark give the same alert)."""
+    ids = alerts.column("alert_id").to_pylist()
+    if len(set(ids)) == len(ids):
+        return alerts
+    txns = alerts.column("txn_ids").to_pylist()
+    best: dict[str, int] = {}
+    for i, aid in enumerate(ids):
+        j = best.get(aid)
+        if j is None or (txns[i] or []) < (txns[j] or []):
+            best[aid] = i
+    return alerts.take(pa.array(sorted(best.values()), pa.int64()))
 
 
 def _new_ids(ws: Workspace, alerts: pa.Table) -> set[str]:

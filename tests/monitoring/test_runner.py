@@ -184,3 +184,24 @@ def test_disabled_everything_is_a_valid_empty_run(workspace, book):
     )
     run = run_rules(workspace, cfg)
     assert run.rules == [] and run.alerts.num_rows == 0 and count(workspace, RUNS_TABLE) == 1
+
+
+def test_duplicate_alert_ids_keep_the_instance_with_the_smallest_payment_ids():
+    """Two instances with one alert id (same rule, subject and window): whichever order an
+    engine returns them in, the same one is kept."""
+    from cftwatch.monitoring.runner import dedupe_alerts
+
+    def row(aid: str, txns: list[str]) -> dict:
+        return {"alert_id": aid, "txn_ids": txns, "rule_id": "structural_cycles"}
+
+    rows = [row("a", ["t3", "t5"]), row("b", ["t1"]), row("a", ["t2", "t9"])]
+    schema = pa.schema([cs.ALERTS.field("alert_id"), cs.ALERTS.field("txn_ids"),
+                        cs.ALERTS.field("rule_id")])  # fmt: skip
+    for order in (rows, rows[::-1]):
+        kept = dedupe_alerts(pa.Table.from_pylist(order, schema=schema)).to_pylist()
+        assert sorted((r["alert_id"], r["txn_ids"]) for r in kept) == [
+            ("a", ["t2", "t9"]),
+            ("b", ["t1"]),
+        ]
+    unique = pa.Table.from_pylist(rows[:2], schema=schema)
+    assert dedupe_alerts(unique) is unique
