@@ -9,9 +9,9 @@ for speed only, never for quality."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,20 +19,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from network_features import heavy_tailed_payments
+
 from cftwatch.network.exposure import exposure, listed_seeds
 from cftwatch.workspace import Workspace
 
 
 def _edges(n_acc: int, n_txn: int, days: int, rng: np.random.Generator) -> pa.Table:
-    w = 1 / np.arange(1, n_acc + 1) ** 0.8  # heavy-tailed activity
-    w /= w.sum()
-    src = rng.choice(n_acc, n_txn, p=w)
-    dst = rng.choice(n_acc, n_txn, p=w)
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
-    t0 = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
-    ts_s = np.sort(rng.integers(t0, t0 + days * 86_400, src.size))
-    amt = np.round(rng.lognormal(8, 1.2, src.size), 2)
+    src, dst, ts_s, amt = heavy_tailed_payments(n_acc, n_txn, days, rng)
     return pa.table(
         {
             "txn_id": pa.array([f"T{i}" for i in range(src.size)]),

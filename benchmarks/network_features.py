@@ -32,8 +32,12 @@ from cftwatch.network.features import (
 from cftwatch.workspace import Workspace
 
 
-def random_edges(n_acc: int, n_txn: int, days: int, rng: np.random.Generator) -> pa.Table:
-    """An edges table (EDGE_COLUMNS) with heavy-tailed account activity."""
+def heavy_tailed_payments(
+    n_acc: int, n_txn: int, days: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(payer, payee, epoch seconds sorted, amount) of about `n_txn` random payments among
+    `n_acc` accounts with heavy-tailed activity (no self-payments); the exposure benchmark
+    draws its graph here too."""
     w = 1 / np.arange(1, n_acc + 1) ** 0.8
     w /= w.sum()
     src = rng.choice(n_acc, n_txn, p=w)
@@ -43,6 +47,12 @@ def random_edges(n_acc: int, n_txn: int, days: int, rng: np.random.Generator) ->
     t0 = int(dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp())
     ts_s = np.sort(rng.integers(t0, t0 + days * 86_400, src.size))
     amt = np.round(rng.lognormal(8, 1.2, src.size), 2)
+    return src, dst, ts_s, amt
+
+
+def random_edges(n_acc: int, n_txn: int, days: int, rng: np.random.Generator) -> pa.Table:
+    """An edges table (EDGE_COLUMNS) with heavy-tailed account activity."""
+    src, dst, ts_s, amt = heavy_tailed_payments(n_acc, n_txn, days, rng)
     ts = pa.array(ts_s * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     return pa.table(
         {
