@@ -41,6 +41,7 @@ from screening_real import DECOYS, report_real, split_of
 
 from cftwatch.lists import active_entities, list_clusters, load_list
 from cftwatch.screening import DEFAULT_THRESHOLD, Screener, load_screener, normalize_name
+from cftwatch.screening.index import build_index
 from cftwatch.screening.normalize import _families, fold_text
 from cftwatch.workspace import Workspace
 
@@ -535,7 +536,11 @@ def main() -> None:
         if args.real_only:
             print("cross-list names (linked entries of other lists; report split to quote):")
             splits = ("tune", "report") if args.split == "both" else (args.split,)
-            report_cross_list(loaded, screener, args.threshold, splits)
+            # without the names entries borrow from the entries the lists tie to them: with
+            # them every linked entry would carry the query's own-list name, and the figure
+            # would say nothing about matching one list's spelling against another's
+            untied = Screener(loaded.entities, build_index(loaded.entities, follow_ties=False))
+            report_cross_list(loaded, untied, args.threshold, splits)
             return
         baseline = Baseline(screener) if args.baseline_n else None
         results = [

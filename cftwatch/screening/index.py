@@ -20,7 +20,7 @@ import json
 import math
 import zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ _UNSEEN: Any = object()
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
@@ -202,11 +202,12 @@ def _name_to_json(name: NormalizedName) -> list[Any]:
         list(name.kinds),
         name.acronym,
         [_name_to_json(e) for e in name.expansions],
+        name.via,
     ]
 
 
 def _name_from_json(item: list[Any]) -> NormalizedName:
-    original, tokens, kinds, acronym, expansions = item
+    original, tokens, kinds, acronym, expansions, via = item
     if len(tokens) != len(kinds):
         raise ValueError("tokens and kinds differ in length")
     return NormalizedName(
@@ -215,6 +216,7 @@ def _name_from_json(item: list[Any]) -> NormalizedName:
         tuple(str(k) for k in kinds),
         str(acronym),
         tuple(_name_from_json(e) for e in expansions),
+        via=str(via),
     )
 
 
@@ -286,27 +288,97 @@ def table_version(entities: pa.Table) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_index(entities: pa.Table) -> NameIndex:
+#: `linked_refs` entries with this prefix name an associate (OFAC "Linked To:"), another
+#: subject: never followed (the lists stage's `ASSOCIATE_PREFIX`).
+_ASSOCIATE_PREFIX = "linked_to:"
+_ORG_SCHEMAS = {"Organization", "LegalEntity", "Company"}
+
+
+def _listed_items(entity: dict[str, Any]) -> list[dict[str, Any]]:
+    listed = list(entity.get("names") or [])
+    if entity.get("primary_name"):
+        listed.insert(0, {"name": entity["primary_name"], "quality": "strong"})
+    return listed
+
+
+def tied_entries(rows: list[dict[str, Any]]) -> dict[int, dict[int, str]]:
+    """Entity row -> {other entity row: why the lists tie them}, from the lists' own data:
+    a same-subject reference (a UK or OFAC entry's UN reference) joins whole clusters, and
+    an organisation entry that lists another organisation entry's primary name as one of
+    its names (OFAC's "Aid Organization of the Ulema" a.k.a. "Al Rashid Trust") is tied to
+    that entry alone (not transitively: branches of one charity stay apart). Persons are
+    never tied by a name: a shared name is not the same person."""
+    row_of = {e["entity_id"]: i for i, e in enumerate(rows)}
+    parent = list(range(len(rows)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, entity in enumerate(rows):
+        for ref in entity.get("linked_refs") or []:
+            j = row_of.get(ref)
+            if j is not None and not ref.startswith(_ASSOCIATE_PREFIX):
+                parent[max(find(i), find(j))] = min(find(i), find(j))
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rows)):
+        clusters[find(i)].append(i)
+    ties: dict[int, dict[int, str]] = defaultdict(dict)
+    for members in clusters.values():
+        for i in members:
+            for j in members:
+                if i != j:
+                    ties[i][j] = "the same subject by the lists' own reference"
+    orgs = [i for i, e in enumerate(rows) if (e.get("schema") or "") in _ORG_SCHEMAS]
+    by_primary: dict[str, list[int]] = defaultdict(list)
+    for i in orgs:
+        primary = normalize_name(rows[i].get("primary_name") or "")
+        if len(primary.tokens) >= 2 and primary.core_tokens:
+            by_primary[primary.key].append(i)
+    for i in orgs:
+        for item in _listed_items(rows[i]):
+            if item.get("quality") == "weak":
+                continue
+            for j in by_primary.get(normalize_name(item.get("name") or "").key, ()):
+                if j != i and j not in ties[i]:
+                    ties[i][j] = "whose name this entry lists"
+                    ties[j].setdefault(i, "which lists this entry's name")
+    return ties
+
+
+def build_index(entities: pa.Table, follow_ties: bool = True) -> NameIndex:
+    """The index over `entities`; with `follow_ties`, every entry also carries the names of
+    the entries the lists tie to it (`tied_entries`), marked with where each came from, so
+    a name only the other entry lists still reaches this one ("Khuddam-ul-Islam" is only on
+    OFAC's Jaish-i-Mohammed entry, which the UN entry of the same name never mentions)."""
     rows = entities.to_pylist()
     names: list[ListedName] = []
     posting_lists: dict[str, list[int]] = defaultdict(list)
     token_df: Counter[str] = Counter()
+    ties = tied_entries(rows) if follow_ties else {}
     for e_row, entity in enumerate(rows):
         seen: set[str] = set()
-        listed = list(entity.get("names") or [])
-        if entity.get("primary_name"):
-            listed.insert(0, {"name": entity["primary_name"], "quality": "strong"})
-        for item in listed:
-            text = item.get("name") or ""
-            for form in (text, *name_forms(text)):
-                norm = normalize_name(form)
-                if norm.is_empty or norm.key in seen:
-                    continue
-                seen.add(norm.key)
-                row = len(names)
-                names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
-                token_df.update(set(norm.tokens))
-                for key in name_keys(norm):
-                    posting_lists[key].append(row)
+        sources = [(entity, "")] + [
+            (rows[j], f"{rows[j]['entity_id']} ({rows[j].get('primary_name') or ''}), {why}")
+            for j, why in sorted(ties.get(e_row, {}).items())
+        ]
+        for source, via in sources:
+            for item in _listed_items(source):
+                text = item.get("name") or ""
+                for form in (text, *name_forms(text)):
+                    norm = normalize_name(form)
+                    if norm.is_empty or norm.key in seen:
+                        continue
+                    seen.add(norm.key)
+                    row = len(names)
+                    if via:
+                        norm = replace(norm, via=via)
+                    names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
+                    if not via:
+                        token_df.update(set(norm.tokens))
+                    for key in name_keys(norm):
+                        posting_lists[key].append(row)
     arrays = {k: np.asarray(v, dtype=np.int32) for k, v in posting_lists.items()}
     return NameIndex(table_version(entities), rows, names, arrays, token_df, entities)
