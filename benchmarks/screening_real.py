@@ -125,7 +125,8 @@ def _cftwatch_hits(screener: Screener, row: Row, cut: float) -> dict[str, tuple[
 
 def shortlist_recall(screener: Screener, rows: list[Row]) -> tuple[float, int, list[str]]:
     """Share of (row, expected entry) pairs whose entry has a name among the candidates that
-    reach the scorer: the candidate generator measured on its own."""
+    reach the scorer, or is tied by the lists to an entry that has: the candidate generator
+    measured on its own."""
     from cftwatch.screening import normalize_name
 
     got, lost = [], []
@@ -133,10 +134,11 @@ def shortlist_recall(screener: Screener, rows: list[Row]) -> tuple[float, int, l
         if row.form == "narrative":
             continue
         name = normalize_name(row.query)
-        reached = {
-            screener.index.entities[screener.index.names[r].entity_row]["entity_id"]
-            for r in screener._shortlist(name)
-        }
+        # an entry reaches the scorer on its own names or as one the lists tie to a
+        # shortlisted entry (scored against its own entry, `Screener._add_tied`)
+        e_rows = {screener.index.names[r].entity_row for r in screener._shortlist(name)}
+        e_rows |= {t for e in e_rows for t in screener.index.ties.get(e, ())}
+        reached = {screener.index.entities[e]["entity_id"] for e in e_rows}
         for ref in row.truth:
             got.append(ref in reached)
             if ref not in reached:

@@ -20,7 +20,7 @@ import json
 import math
 import zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,9 @@ class NameIndex:
     token_df: Counter[str] = field(default_factory=Counter)
     table: pa.Table | None = None
     """The entities as built from (kept so saving them round-trips exactly)."""
+    ties: dict[int, dict[int, str]] = field(default_factory=dict)
+    """Entity row -> {entity row the lists tie to it: why} (`tied_entries`): a match on one
+    is a match on the others, so a name only one of them lists reaches them all."""
     _blocking: dict[str, tuple[np.ndarray, float] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -202,12 +205,11 @@ def _name_to_json(name: NormalizedName) -> list[Any]:
         list(name.kinds),
         name.acronym,
         [_name_to_json(e) for e in name.expansions],
-        name.via,
     ]
 
 
 def _name_from_json(item: list[Any]) -> NormalizedName:
-    original, tokens, kinds, acronym, expansions, via = item
+    original, tokens, kinds, acronym, expansions = item
     if len(tokens) != len(kinds):
         raise ValueError("tokens and kinds differ in length")
     return NormalizedName(
@@ -216,7 +218,6 @@ def _name_from_json(item: list[Any]) -> NormalizedName:
         tuple(str(k) for k in kinds),
         str(acronym),
         tuple(_name_from_json(e) for e in expansions),
-        via=str(via),
     )
 
 
@@ -233,6 +234,9 @@ def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
         "names": [[n.entity_row, n.quality, _name_to_json(n.name)] for n in index.names],
         "keys": keys,
         "token_df": dict(index.token_df),
+        "ties": [
+            [i, j, _TIE_WHY.index(why)] for i, tied in index.ties.items() for j, why in tied.items()
+        ],
     }
     rows = [index.postings[k] for k in keys]
     return {
@@ -276,7 +280,12 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
         for k, a, n in zip(keys, starts, lengths, strict=True)
     }
     token_df = Counter({str(k): int(v) for k, v in meta["token_df"].items()})
-    return NameIndex(str(meta["version"]), entities, names, postings, token_df, table)
+    ties: dict[int, dict[int, str]] = defaultdict(dict)
+    for i, j, why in meta["ties"]:
+        if not (0 <= int(i) < len(entities) and 0 <= int(j) < len(entities)):
+            raise ValueError("a tie points outside the entities")
+        ties[int(i)][int(j)] = _TIE_WHY[int(why)]
+    return NameIndex(str(meta["version"]), entities, names, postings, token_df, table, dict(ties))
 
 
 def table_version(entities: pa.Table) -> str:
@@ -292,6 +301,15 @@ def table_version(entities: pa.Table) -> str:
 #: subject: never followed (the lists stage's `ASSOCIATE_PREFIX`).
 _ASSOCIATE_PREFIX = "linked_to:"
 _ORG_SCHEMAS = {"Organization", "LegalEntity", "Company"}
+#: At most this many organisation entries may carry a name that ties entries (a UN entry,
+#: its UK and EU copies and OFAC's).
+MAX_TIE_CARRIERS = 4
+#: Why two entries are tied, as the explanation says it (saved by position).
+_TIE_WHY = (
+    "the same subject by the lists' own reference",
+    "whose name this entry lists",
+    "which lists this entry's name",
+)
 
 
 def _listed_items(entity: dict[str, Any]) -> list[dict[str, Any]]:
@@ -330,55 +348,56 @@ def tied_entries(rows: list[dict[str, Any]]) -> dict[int, dict[int, str]]:
         for i in members:
             for j in members:
                 if i != j:
-                    ties[i][j] = "the same subject by the lists' own reference"
+                    ties[i][j] = _TIE_WHY[0]
     orgs = [i for i, e in enumerate(rows) if (e.get("schema") or "") in _ORG_SCHEMAS]
+    strong: dict[int, set[str]] = {
+        i: {
+            normalize_name(item.get("name") or "").key
+            for item in _listed_items(rows[i])
+            if item.get("quality") != "weak"
+        }
+        for i in orgs
+    }
+    carriers: Counter[str] = Counter(key for keys in strong.values() for key in keys)
     by_primary: dict[str, list[int]] = defaultdict(list)
     for i in orgs:
         primary = normalize_name(rows[i].get("primary_name") or "")
-        if len(primary.tokens) >= 2 and primary.core_tokens:
+        # a name many entries carry ("Ansar al-Sharia", the branches of one charity) names
+        # a family of entries, not one subject: it ties none of them
+        many = carriers[primary.key] > MAX_TIE_CARRIERS
+        if len(primary.tokens) >= 2 and primary.core_tokens and not many:
             by_primary[primary.key].append(i)
     for i in orgs:
-        for item in _listed_items(rows[i]):
-            if item.get("quality") == "weak":
-                continue
-            for j in by_primary.get(normalize_name(item.get("name") or "").key, ()):
+        for key in sorted(strong[i]):
+            for j in by_primary.get(key, ()):
                 if j != i and j not in ties[i]:
-                    ties[i][j] = "whose name this entry lists"
-                    ties[j].setdefault(i, "which lists this entry's name")
+                    ties[i][j] = _TIE_WHY[1]
+                    ties[j].setdefault(i, _TIE_WHY[2])
     return ties
 
 
 def build_index(entities: pa.Table, follow_ties: bool = True) -> NameIndex:
-    """The index over `entities`; with `follow_ties`, every entry also carries the names of
-    the entries the lists tie to it (`tied_entries`), marked with where each came from, so
-    a name only the other entry lists still reaches this one ("Khuddam-ul-Islam" is only on
-    OFAC's Jaish-i-Mohammed entry, which the UN entry of the same name never mentions)."""
+    """The index over `entities`; with `follow_ties`, which entries the lists tie together
+    (`tied_entries`): "Khuddam-ul-Islam" is only on OFAC's Jaish-i-Mohammed entry, which
+    the UN entry of the same name never mentions."""
     rows = entities.to_pylist()
     names: list[ListedName] = []
     posting_lists: dict[str, list[int]] = defaultdict(list)
     token_df: Counter[str] = Counter()
-    ties = tied_entries(rows) if follow_ties else {}
     for e_row, entity in enumerate(rows):
         seen: set[str] = set()
-        sources = [(entity, "")] + [
-            (rows[j], f"{rows[j]['entity_id']} ({rows[j].get('primary_name') or ''}), {why}")
-            for j, why in sorted(ties.get(e_row, {}).items())
-        ]
-        for source, via in sources:
-            for item in _listed_items(source):
-                text = item.get("name") or ""
-                for form in (text, *name_forms(text)):
-                    norm = normalize_name(form)
-                    if norm.is_empty or norm.key in seen:
-                        continue
-                    seen.add(norm.key)
-                    row = len(names)
-                    if via:
-                        norm = replace(norm, via=via)
-                    names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
-                    if not via:
-                        token_df.update(set(norm.tokens))
-                    for key in name_keys(norm):
-                        posting_lists[key].append(row)
+        for item in _listed_items(entity):
+            text = item.get("name") or ""
+            for form in (text, *name_forms(text)):
+                norm = normalize_name(form)
+                if norm.is_empty or norm.key in seen:
+                    continue
+                seen.add(norm.key)
+                row = len(names)
+                names.append(ListedName(e_row, norm, item.get("quality") or "strong"))
+                token_df.update(set(norm.tokens))
+                for key in name_keys(norm):
+                    posting_lists[key].append(row)
     arrays = {k: np.asarray(v, dtype=np.int32) for k, v in posting_lists.items()}
-    return NameIndex(table_version(entities), rows, names, arrays, token_df, entities)
+    ties = dict(tied_entries(rows)) if follow_ties else {}
+    return NameIndex(table_version(entities), rows, names, arrays, token_df, entities, ties)

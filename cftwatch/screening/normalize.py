@@ -420,9 +420,6 @@ class NormalizedName:
     #: What character cleaning removed or replaced ("1 zero-width space removed"), for the
     #: explanation; empty for a clean name.
     stripped: tuple[str, ...] = field(default=(), compare=False)
-    #: For a listed name an entry carries because the lists tie it to another entry (a
-    #: same-subject reference, or one entry listing the other's name): that entry, in words.
-    via: str = field(default="", compare=False)
 
     @property
     def is_empty(self) -> bool:

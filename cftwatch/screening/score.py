@@ -681,10 +681,6 @@ def score(
     that no identifier, father's name or birth date confirms is held as a possible."""
     is_org = (entity.get("schema") or "Person") in ORG_SCHEMAS
     total, features = name_score(query.name, listed, idf, listed_is_org=is_org, explain=explain)
-    if listed.via and explain:
-        features.append(
-            Feature("tied_entry", 0.0, f"matched {listed.original}, listed on {listed.via}")
-        )
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)

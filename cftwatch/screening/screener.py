@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.bound import Terms, name_terms, qualifier_headroom, score_bound
-from cftwatch.screening.index import NameIndex, build_index
+from cftwatch.screening.index import ListedName, NameIndex, build_index
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.normalize import (
     MAX_NAME_CHARS,
@@ -255,6 +255,8 @@ class Screener:
                 current = best.get(e_row)
                 if current is None or value > current[0]:
                     best[e_row] = (value, -1, 0)
+        if self.index.ties:
+            self._add_tied(best, variants, cut)
         ranked = sorted(
             (
                 (max(0.0, min(1.0, value)), e_row, row, v)
@@ -276,8 +278,39 @@ class Screener:
             if listed.quality == "weak":
                 value, feature = _weak_alias(listed.name, value)
                 features.append(feature)
+            if listed.entity_row != e_row:
+                features.append(self._tie_feature(listed, e_row))
             out.append(self._match(entity, listed.name.original, value, features))
         return out
+
+    def _add_tied(
+        self, best: dict[int, tuple[float, int, int]], variants: list[Query], cut: float
+    ) -> None:
+        """A match on an entry's own name is a match on the entries the lists tie to it
+        (`NameIndex.ties`), scored against each one's own entry (its list's policy, dates,
+        identifiers): a name only one of them lists reaches them all."""
+        for e_row, (value, row, v) in list(best.items()):
+            if row < 0 or value < cut:
+                continue
+            listed = self.index.names[row]
+            for t_row in self.index.ties.get(e_row, ()):
+                tied = self.index.entities[t_row]
+                t_value, _ = score(variants[v], listed.name, tied, self.idf, explain=False)
+                if listed.quality == "weak":
+                    t_value = _weak_alias(listed.name, t_value)[0]
+                current = best.get(t_row)
+                if current is None or t_value > current[0]:
+                    best[t_row] = (t_value, row, v)
+
+    def _tie_feature(self, listed: ListedName, e_row: int) -> Feature:
+        source = self.index.entities[listed.entity_row]
+        why = self.index.ties.get(e_row, {}).get(listed.entity_row, "tied to this entry")
+        return Feature(
+            "tied_entry",
+            0.0,
+            f"matched {listed.name.original}, listed on {source['entity_id']} "
+            f"({source.get('primary_name') or ''}), {why}",
+        )
 
     @staticmethod
     def _match(entity: dict[str, Any], name: str, value: float, features: list[Feature]) -> Match:

@@ -67,13 +67,27 @@ def test_near_misses_associates_persons_and_second_hand_ties_are_not_followed() 
     assert set(_hits(untied, "Khuddam ul Islam")) == {"ofac:6935"}
 
 
-def test_tied_names_survive_the_saved_index(tmp_path: Path) -> None:
+def test_ties_survive_the_saved_index(tmp_path: Path) -> None:
     index = build_index(_entities())
     path = tmp_path / f"index-{index.version}.npz"
     index.save(path)
     loaded = NameIndex.load(path)
     assert loaded is not None
-    assert [n.name.via for n in loaded.names] == [n.name.via for n in index.names]
-    assert any(n.name.via for n in loaded.names)
-    # the borrowed copies do not change how rare a word is
+    assert {i: t for i, t in loaded.ties.items() if t} == {i: t for i, t in index.ties.items() if t}
+    assert "un:QDe.019" in _hits(Screener(_entities(), loaded), "Khuddam ul Islam")
+    # a tie adds no listed name: how rare a word is stays as it was
     assert index.token_df == build_index(_entities(), follow_ties=False).token_df
+    assert len(index.names) == len(build_index(_entities(), follow_ties=False).names)
+
+
+def test_a_tied_entry_is_scored_by_its_own_list_policy() -> None:
+    rows = [
+        entity("ofac", "1", ["Zarar Haidar Khan", "Abu Talha Kashmiri"]),
+        entity("pk-nacta", "2", ["Zarar Haidar Khan"], linked_refs=["ofac:1"]),
+    ]
+    hits = {
+        m.entity_id: m
+        for m in Screener(entities_table(rows)).screen_name("Abu Talha Kashmiri", threshold=0.0)
+    }
+    assert hits["ofac:1"].status == "alert"
+    assert hits["pk-nacta:2"].status == "possible"  # the identity-based list still holds it
