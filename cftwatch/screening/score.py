@@ -647,6 +647,27 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
     return out
 
 
+def father_in_listed_name(query: Query, listed: NormalizedName, entity: dict) -> Feature | None:
+    """A father's name where the list records none, written into the listed name itself as
+    its patronymic: "Mohamad Rafi bin Udin" (read as Mohamad Rafi, father Udin) is the listed
+    "UDIN, Mohamad Rafi". It counts as a father's name that agrees, no more (`father_match`):
+    every part of it is a part of the listed name the query's own name does not have."""
+    father = query.father_name
+    if father is None or not father.core_tokens or entity.get("father_names"):
+        return None
+    own = set(query.name.tokens)
+    rest = [
+        t for t, k in zip(listed.tokens, listed.kinds, strict=True) if k == "name" and t not in own
+    ]
+    if not all(any(token_similarity(t, r) >= 0.9 for r in rest) for t in father.core_tokens):
+        return None
+    return Feature(
+        "father_name",
+        WEIGHTS["father_match"],
+        f"father's name {father.original} is written in the listed name",
+    )
+
+
 def _letters(name: str) -> str:
     """A name's folded words in order: what a letter-by-letter comparison should see."""
     return " ".join(re.findall(r"[a-z0-9]+", fold_text(name)))
@@ -684,6 +705,10 @@ def score(
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)
+    patronym = father_in_listed_name(query, listed, entity)
+    if patronym is not None:
+        total += patronym.contribution
+        features.append(patronym)
     ident = identifier_match(query, entity)
     if ident:
         features.append(ident)
