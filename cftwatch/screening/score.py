@@ -485,6 +485,30 @@ def _org_word_missing(
     )
 
 
+#: Share of a business query's rarity in name words the listed organisation lacks from which
+#: it is another business.
+ORG_EXTRA_SHARE = 0.2
+
+
+def _org_word_extra(
+    q: Tokens, qw: list[float], used_q: dict[int, tuple[int, float]], score: float
+) -> Feature | None:
+    """The cut the other way round: a query written as a business (it has a legal form or
+    generic word) whose own name words the listed organisation lacks, carrying a fifth or
+    more of its rarity, is another business: "First Credit & Invest Bank Limited" is not
+    "First Credit Bank". Place words it ends with are marked before and do not count."""
+    if score <= WEIGHTS["common_cap"] or not any(k == "generic" for _, k in q):
+        return None
+    extra = [i for i, (_, k) in enumerate(q) if k == "name" and i not in used_q]
+    if not extra or sum(qw[i] for i in extra) < ORG_EXTRA_SHARE * (sum(qw) or 1.0):
+        return None
+    return Feature(
+        "org_word_extra",
+        WEIGHTS["common_cap"] - score,
+        f"the query's {', '.join(q[i][0] for i in extra)} is not in the listed organisation",
+    )
+
+
 @lru_cache(maxsize=65536)
 def _place_is_own(original: str) -> bool:
     """The query's closing place words name it ("National Bank of Pakistan"), so they are
@@ -545,6 +569,8 @@ def name_score(
     )
     if common is None and common_cap and listed_is_org:
         common = _org_word_missing(c, cw, used_q, score)
+    if common is None and common_cap and listed_is_org:
+        common = _org_word_extra(q, qw, used_q, score)
     if common is not None:
         features.append(common)
         score = WEIGHTS["common_cap"]

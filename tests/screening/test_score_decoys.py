@@ -138,3 +138,20 @@ def test_a_loose_skeleton_does_not_lend_its_frequency() -> None:
     assert _score(s, "Meddie Lee", "uk:16383") >= DEFAULT_THRESHOLD
     # near miss: a spelling close letter for letter still takes the family's frequency
     assert part_share("mubarok") == part_share("mubarak") > 0
+
+
+def test_a_business_with_its_own_distinctive_word_is_another_one() -> None:
+    """Task 17I: the query's own name words the listed organisation lacks make another
+    business; a place it ends with ("... Karachi") or a legal form does not."""
+    s = Screener(
+        entities_table(
+            [
+                entity("ofac", "22985", ["FIRST CREDIT BANK"], schema=ORG),
+                entity("un", "QDe.005", ["AL RASHID TRUST"], schema=ORG),
+            ]
+        )
+    )
+    assert _score(s, "First Credit & Invest Bank Limited", "ofac:22985") < DEFAULT_THRESHOLD
+    # near misses: the listed name with a legal form or the branch's city still alerts
+    assert _score(s, "First Credit Bank Limited", "ofac:22985") >= DEFAULT_THRESHOLD
+    assert _score(s, "Al Rasheed Trust Karachi", "un:QDe.005") >= DEFAULT_THRESHOLD
