@@ -464,51 +464,6 @@ def _common_name(
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
 
 
-def _org_word_missing(
-    c: Tokens, cw: list[float], used_q: dict[int, tuple[int, float]], score: float
-) -> Feature | None:
-    """The cut when a listed organisation's rarest name word is not in the query: "Oil and
-    Gas Development Company" is not "Razavi Oil and Gas Development Co." (the words that
-    agree are ones many organisations share; the one that names this one is missing)."""
-    if score <= WEIGHTS["common_cap"]:
-        return None
-    words = [j for j, (_, k) in enumerate(c) if k == "name"]
-    if len(words) < 2:
-        return None
-    rarest = max(words, key=lambda j: cw[j])
-    if rarest in {j for j, _ in used_q.values()}:
-        return None
-    return Feature(
-        "org_word_missing",
-        WEIGHTS["common_cap"] - score,
-        f"the listed organisation's most distinctive word {c[rarest][0]} is not in the query",
-    )
-
-
-#: Share of a business query's rarity in name words the listed organisation lacks from which
-#: it is another business.
-ORG_EXTRA_SHARE = 0.2
-
-
-def _org_word_extra(
-    q: Tokens, qw: list[float], used_q: dict[int, tuple[int, float]], score: float
-) -> Feature | None:
-    """The cut the other way round: a query written as a business (it has a legal form or
-    generic word) whose own name words the listed organisation lacks, carrying a fifth or
-    more of its rarity, is another business: "First Credit & Invest Bank Limited" is not
-    "First Credit Bank". Place words it ends with are marked before and do not count."""
-    if score <= WEIGHTS["common_cap"] or not any(k == "generic" for _, k in q):
-        return None
-    extra = [i for i, (_, k) in enumerate(q) if k == "name" and i not in used_q]
-    if not extra or sum(qw[i] for i in extra) < ORG_EXTRA_SHARE * (sum(qw) or 1.0):
-        return None
-    return Feature(
-        "org_word_extra",
-        WEIGHTS["common_cap"] - score,
-        f"the query's {', '.join(q[i][0] for i in extra)} is not in the listed organisation",
-    )
-
-
 @lru_cache(maxsize=65536)
 def _place_is_own(original: str) -> bool:
     """The query's closing place words name it ("National Bank of Pakistan"), so they are
@@ -568,9 +523,11 @@ def name_score(
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
     if common is None and common_cap and listed_is_org:
-        common = _org_word_missing(c, cw, used_q, score)
-    if common is None and common_cap and listed_is_org:
-        common = _org_word_extra(q, qw, used_q, score)
+        from cftwatch.screening.cuts import org_word_extra, org_word_missing
+
+        common = org_word_missing(c, cw, used_q, score)
+        if common is None:
+            common = org_word_extra(q, qw, used_q, score)
     if common is not None:
         features.append(common)
         score = WEIGHTS["common_cap"]
@@ -673,27 +630,6 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
     return out
 
 
-def father_in_listed_name(query: Query, listed: NormalizedName, entity: dict) -> Feature | None:
-    """A father's name where the list records none, written into the listed name itself as
-    its patronymic: "Mohamad Rafi bin Udin" (read as Mohamad Rafi, father Udin) is the listed
-    "UDIN, Mohamad Rafi". It counts as a father's name that agrees, no more (`father_match`):
-    every part of it is a part of the listed name the query's own name does not have."""
-    father = query.father_name
-    if father is None or not father.core_tokens or entity.get("father_names"):
-        return None
-    own = set(query.name.tokens)
-    rest = [
-        t for t, k in zip(listed.tokens, listed.kinds, strict=True) if k == "name" and t not in own
-    ]
-    if not all(any(token_similarity(t, r) >= 0.9 for r in rest) for t in father.core_tokens):
-        return None
-    return Feature(
-        "father_name",
-        WEIGHTS["father_match"],
-        f"father's name {father.original} is written in the listed name",
-    )
-
-
 def _letters(name: str) -> str:
     """A name's folded words in order: what a letter-by-letter comparison should see."""
     return " ".join(re.findall(r"[a-z0-9]+", fold_text(name)))
@@ -731,6 +667,8 @@ def score(
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)
+    from cftwatch.screening.cuts import father_in_listed_name
+
     patronym = father_in_listed_name(query, listed, entity)
     if patronym is not None:
         total += patronym.contribution
