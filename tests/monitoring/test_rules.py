@@ -59,21 +59,21 @@ def _fan_out(b: Book, miss: bool) -> set[str]:
 
 @case("one_off_fan_in")
 def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
-    # five senders that pay C once each, 20 days apart (four in the miss); the employer E
+    # three senders that pay C once each, 20 days apart (two in the miss); the employer E
     # pays C every month and is no new counterparty
     for m in range(12):
         b.pay("E", "C", 40_000, 24 * 30 * m, "ach")
-    n = 4 if miss else 5
+    n = 2 if miss else 3
     return {b.pay(f"D{i}", "C", 20_000 + i, 24 * (20 * i + 5), "wire") for i in range(n)}
 
 
 @case("one_off_fan_out")
 def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
-    # S pays five new recipients once each, 20 days apart (four in the miss), next to its
+    # S pays three new recipients once each, 20 days apart (two in the miss), next to its
     # monthly rent to L
     for m in range(12):
         b.pay("S", "L", 40_000, 24 * 30 * m, "ach")
-    n = 4 if miss else 5
+    n = 2 if miss else 3
     return {b.pay("S", f"R{i}", 20_000 + i, 24 * (20 * i + 5), "cheque") for i in range(n)}
 
 

@@ -68,6 +68,10 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
         not_in(t[f"{me}_account_type"], p["exclude_party_types"]),
     )
     r = r.semi_join(few, [r.debtor_account == few._d, r.creditor_account == few._c])
+    if p["max_counterparty_one_offs"] > 0:  # the payment is also rare for the counterparty
+        by = few.group_by(few[f"_{other[0]}"].name("_w")).aggregate(_wn=few.count())
+        quiet = by.filter(by._wn <= p["max_counterparty_one_offs"])
+        r = r.semi_join(quiet, r[f"{other}_account"] == quiet._w)
     r = r.mutate(acct=r[f"{me}_account"], who=r[f"{other}_account"])
     first = ibis.row_number().over(group_by=["acct", "who"], order_by=["ts_s", "txn_id"])
     r = r.mutate(_first=first)
@@ -136,7 +140,9 @@ def listed(who: list[Any] | None) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-def one_off_params(side: str, min_counterparties: int, window_days: int) -> tuple[ParamSpec, ...]:
+def one_off_params(
+    side: str, min_counterparties: int, window_days: int, one_offs: int, burst: float
+) -> tuple[ParamSpec, ...]:
     """The parameters every one-off fan rule shares (`side`: "senders" or "recipients")."""
     return (
         int_param(
@@ -164,9 +170,20 @@ def one_off_params(side: str, min_counterparties: int, window_days: int) -> tupl
             "A counterparty is one-off when it and the account exchanged at most this many "
             "payments (that direction) in the monitored data.",
         ),
+        int_param(
+            "max_counterparty_one_offs",
+            one_offs,
+            0,
+            100_000,
+            "accounts",
+            "Count a new counterparty only where the payment is rare for it too: it has at "
+            "most this many one-off counterparties of its own in the data, on its side of the "
+            "payment (0: every counterparty). A payer that pays a new account every week (a "
+            "benign fan-out) makes one-off payments all the time; a mule or front does not.",
+        ),
         float_param(
             "burst_factor",
-            4,
+            burst,
             0,
             1000,
             "times",

@@ -99,13 +99,13 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        *one_off_params("senders (and recipients)", 3, 60),
+        *one_off_params("senders (and recipients)", 3, 60, 10, 4.0),
         float_param(
-            "min_forward_share", 0.5, 0.0, 1.0, "fraction", "Share of the collection paid out."
+            "min_forward_share", 0.25, 0.0, 1.0, "fraction", "Share of the collection paid out."
         ),
         float_param(
             "max_forward_share",
-            2.0,
+            4.0,
             1.0,
             100.0,
             "fraction",

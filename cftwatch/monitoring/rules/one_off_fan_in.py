@@ -55,7 +55,7 @@ RULE = RuleSpec(
         "employers and relatives over and over."
     ),
     severity="medium",
-    params=one_off_params("senders", 5, 180),
+    params=one_off_params("senders", 3, 240, 10, 2.0),
     false_positives=(
         "A person collecting for a one-time event (wedding, funeral, medical appeal); a new "
         "sole trader whose customers each buy once."

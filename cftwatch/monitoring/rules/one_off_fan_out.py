@@ -55,7 +55,7 @@ RULE = RuleSpec(
         "ordinary account pays the same landlord, suppliers and relatives over and over."
     ),
     severity="medium",
-    params=one_off_params("recipients", 5, 180),
+    params=one_off_params("recipients", 3, 90, 0, 4.0),
     false_positives=(
         "A person paying many one-time suppliers (moving house, a wedding); refunds of a "
         "failed sale to its buyers."
