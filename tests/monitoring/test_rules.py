@@ -57,10 +57,20 @@ def _fan_out(b: Book, miss: bool) -> set[str]:
     return {b.pay("S", f"R{i}", 30_000, i, "wallet") for i in range(n)}
 
 
+def _quiet_peers(b: Book, n: int = 6) -> None:
+    """Accounts like the subject that only deal with standing counterparties: the peer
+    group an account without a long history of its own is judged against."""
+    for i in range(n):
+        for m in range(3):
+            b.pay(f"QP{i}", f"Q{i}", 10_000, 24 * (30 * m + i), "ach")
+            b.pay(f"Q{i}", f"QR{i}", 9_000, 24 * (30 * m + i + 1), "ach")
+
+
 @case("one_off_fan_in")
 def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
     # three senders that pay C once each, 20 days apart (two in the miss); the employer E
     # pays C every month and is no new counterparty
+    _quiet_peers(b)
     for m in range(12):
         b.pay("E", "C", 40_000, 24 * 30 * m, "ach")
     n = 2 if miss else 3
@@ -71,6 +81,7 @@ def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
 def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
     # S pays three new recipients once each, 20 days apart (two in the miss), next to its
     # monthly rent to L
+    _quiet_peers(b)
     for m in range(12):
         b.pay("S", "L", 40_000, 24 * 30 * m, "ach")
     n = 2 if miss else 3
@@ -81,6 +92,7 @@ def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
 def _one_off_collector(b: Book, miss: bool) -> set[str]:
     # H is paid by three new senders over 20 days, then pays three new recipients; the
     # miss pays only two of them
+    _quiet_peers(b)
     for m in range(12):
         b.pay("E", "H", 40_000, 24 * 30 * m, "ach")
     ids = {b.pay(f"G{i}", "H", 30_000, 24 * (10 * i + 3), "wire") for i in range(3)}

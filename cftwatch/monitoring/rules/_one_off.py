@@ -105,6 +105,33 @@ def with_usual_rate(r: ir.Table, span: ir.Table, window_s: int) -> ir.Table:
     return s.mutate(usual=usual).drop("_n", "_ha", "_hc", "_h0", "_h1")
 
 
+def _same(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
+    return (a == b) | (a.isnull() & b.isnull())
+
+
+def with_peer_rate(s: ir.Table, inp: RuleInput, side: Side, window_s: int) -> ir.Table:
+    """Fill `usual` where the account has no history of its own with its peer group's:
+    the mean number of new one-off counterparties per account of the same party type and
+    account type (of the accounts with a payment on `side`) in a window of length W."""
+    me = "creditor" if side == "in" else "debtor"
+    peer = [f"{me}_party_type", f"{me}_account_type"]
+    t = inp.txns.filter(inp.txns[f"{me}_account"].notnull())
+    seen = t.group_by(peer).aggregate(_pa=t[f"{me}_account"].nunique())
+    seen = seen.mutate(_ws=ibis.literal(window_s).cast("float64"))
+    span = t.aggregate(_span=(t.ts_s.max() - t.ts_s.min() + DAY).cast("float64"))
+    ones = s.group_by(peer).aggregate(_po=s.count())
+    g = seen.cross_join(span)
+    g = g.left_join(ones, [_same(g[c], ones[c]) for c in peer])
+    share = ibis.least(g._ws / g._span, 1.0)
+    g = g.select(
+        *[g[c].name(f"_g_{c}") for c in peer],
+        _peer=ibis.coalesce(g._po, 0).cast("float64") / g._pa * share,
+    )
+    j = s.left_join(g, [_same(s[c], g[f"_g_{c}"]) for c in peer])
+    j = j.mutate(usual=ibis.coalesce(j.usual, j._peer))
+    return j.drop("_peer", *[f"_g_{c}" for c in peer])
+
+
 def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.Table, ir.Table]:
     """(anchors, rows): the window starts (`acct`, `currency`, `a_ts`) where the account
     gained at least `min_counterparties` new one-off counterparties on `side` within
@@ -113,6 +140,7 @@ def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.T
     w = p["window_days"] * DAY
     r = one_off_rows(inp, p, side)
     s = with_usual_rate(r, history_span(inp, side), w)
+    s = with_peer_rate(s, inp, side, w)
     cond = (s.k >= p["min_counterparties"]) & (s.k_amount >= p["min_total"])
     cond = cond & (s.usual.isnull() | (s.k.cast("float64") >= s.usual * p["burst_factor"]))
     anchors = s.filter(cond).select(*KEYS, a_ts=s.ts_s).distinct()
