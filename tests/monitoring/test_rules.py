@@ -57,22 +57,18 @@ def _fan_out(b: Book, miss: bool) -> set[str]:
     return {b.pay("S", f"R{i}", 30_000, i, "wallet") for i in range(n)}
 
 
-def _quiet_peers(b: Book, n: int = 6) -> None:
-    """Accounts like the subject that only deal with standing counterparties: the peer
-    group an account without a long history of its own is judged against."""
-    for i in range(n):
-        for m in range(3):
-            b.pay(f"QP{i}", f"Q{i}", 10_000, 24 * (30 * m + i), "ach")
-            b.pay(f"Q{i}", f"QR{i}", 9_000, 24 * (30 * m + i + 1), "ach")
+def _standing(b: Book, payer: str, payee: str, months: int = 18) -> None:
+    """A monthly payment between standing counterparties: the history (18 months, more
+    than two windows of the longest default) the one-off rules judge an account by."""
+    for m in range(months):
+        b.pay(payer, payee, 40_000, 24 * 30 * m, "ach")
 
 
 @case("one_off_fan_in")
 def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
     # three senders that pay C once each, 20 days apart (two in the miss); the employer E
     # pays C every month and is no new counterparty
-    _quiet_peers(b)
-    for m in range(12):
-        b.pay("E", "C", 40_000, 24 * 30 * m, "ach")
+    _standing(b, "E", "C")
     n = 2 if miss else 3
     return {b.pay(f"D{i}", "C", 20_000 + i, 24 * (20 * i + 5), "wire") for i in range(n)}
 
@@ -81,9 +77,7 @@ def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
 def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
     # S pays three new recipients once each, 20 days apart (two in the miss), next to its
     # monthly rent to L
-    _quiet_peers(b)
-    for m in range(12):
-        b.pay("S", "L", 40_000, 24 * 30 * m, "ach")
+    _standing(b, "S", "L")
     n = 2 if miss else 3
     return {b.pay("S", f"R{i}", 20_000 + i, 24 * (20 * i + 5), "cheque") for i in range(n)}
 
@@ -92,9 +86,8 @@ def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
 def _one_off_collector(b: Book, miss: bool) -> set[str]:
     # H is paid by three new senders over 20 days, then pays three new recipients; the
     # miss pays only two of them
-    _quiet_peers(b)
-    for m in range(12):
-        b.pay("E", "H", 40_000, 24 * 30 * m, "ach")
+    _standing(b, "E", "H")
+    _standing(b, "H", "L")
     ids = {b.pay(f"G{i}", "H", 30_000, 24 * (10 * i + 3), "wire") for i in range(3)}
     n = 2 if miss else 3
     return ids | {b.pay("H", f"K{i}", 28_000, 24 * (10 * i + 25), "ach") for i in range(n)}

@@ -13,7 +13,12 @@ the rest of the monitored data (before and after the window, other windows of th
 length), so an account that takes on new counterparties every week is judged by that habit,
 while an account that deals with the same few counterparties and suddenly gains many new
 ones is not. An account with less than one window of history outside the window has no
-habit to judge by and is judged by the counts and amounts alone.
+habit to judge by and does not alert (unless `burst_factor` is 0): on short data, where
+every counterparty is new, the counts alone say nothing.
+
+A counterparty can be required to be quiet too (`max_counterparty_one_offs`): the payment
+must be rare for both ends, so a payer that pays a new account every week (a benign
+fan-out) does not make each of its payees look like the target of a fan-in.
 """
 
 from __future__ import annotations
@@ -105,33 +110,6 @@ def with_usual_rate(r: ir.Table, span: ir.Table, window_s: int) -> ir.Table:
     return s.mutate(usual=usual).drop("_n", "_ha", "_hc", "_h0", "_h1")
 
 
-def _same(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
-    return (a == b) | (a.isnull() & b.isnull())
-
-
-def with_peer_rate(s: ir.Table, inp: RuleInput, side: Side, window_s: int) -> ir.Table:
-    """Fill `usual` where the account has no history of its own with its peer group's:
-    the mean number of new one-off counterparties per account of the same party type and
-    account type (of the accounts with a payment on `side`) in a window of length W."""
-    me = "creditor" if side == "in" else "debtor"
-    peer = [f"{me}_party_type", f"{me}_account_type"]
-    t = inp.txns.filter(inp.txns[f"{me}_account"].notnull())
-    seen = t.group_by(peer).aggregate(_pa=t[f"{me}_account"].nunique())
-    seen = seen.mutate(_ws=ibis.literal(window_s).cast("float64"))
-    span = t.aggregate(_span=(t.ts_s.max() - t.ts_s.min() + DAY).cast("float64"))
-    ones = s.group_by(peer).aggregate(_po=s.count())
-    g = seen.cross_join(span)
-    g = g.left_join(ones, [_same(g[c], ones[c]) for c in peer])
-    share = ibis.least(g._ws / g._span, 1.0)
-    g = g.select(
-        *[g[c].name(f"_g_{c}") for c in peer],
-        _peer=ibis.coalesce(g._po, 0).cast("float64") / g._pa * share,
-    )
-    j = s.left_join(g, [_same(s[c], g[f"_g_{c}"]) for c in peer])
-    j = j.mutate(usual=ibis.coalesce(j.usual, j._peer))
-    return j.drop("_peer", *[f"_g_{c}" for c in peer])
-
-
 def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.Table, ir.Table]:
     """(anchors, rows): the window starts (`acct`, `currency`, `a_ts`) where the account
     gained at least `min_counterparties` new one-off counterparties on `side` within
@@ -140,9 +118,9 @@ def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.T
     w = p["window_days"] * DAY
     r = one_off_rows(inp, p, side)
     s = with_usual_rate(r, history_span(inp, side), w)
-    s = with_peer_rate(s, inp, side, w)
     cond = (s.k >= p["min_counterparties"]) & (s.k_amount >= p["min_total"])
-    cond = cond & (s.usual.isnull() | (s.k.cast("float64") >= s.usual * p["burst_factor"]))
+    judged = s.k.cast("float64") >= s.usual * p["burst_factor"]
+    cond = cond & (judged if p["burst_factor"] > 0 else ibis.literal(True))
     anchors = s.filter(cond).select(*KEYS, a_ts=s.ts_s).distinct()
     return anchors, r
 
@@ -216,8 +194,9 @@ def one_off_params(
             1000,
             "times",
             f"New one-off {side} in the window must be this many times the account's usual "
-            "number for a window of that length, taken from the rest of its history "
-            "(0 turns the comparison off).",
+            "number for a window of that length, taken from the rest of its history; an "
+            "account with less than one window of history outside the window is not judged "
+            "and does not alert (0 turns the comparison off and alerts on counts alone).",
         ),
         money_param(
             "min_payment",
