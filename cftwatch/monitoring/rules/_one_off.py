@@ -83,13 +83,16 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
     return r.filter(r._first == 0).drop("_first")
 
 
-def history_span(inp: RuleInput, side: Side) -> ir.Table:
-    """(_ha, _hc, _h0, _h1): first and last payment of each account (and currency) on
-    `side`, over every payment: how long the account has been seen."""
+def history_span(inp: RuleInput) -> ir.Table:
+    """(_ha, _hc, _h0, _h1): first and last payment of each account (and currency), sent
+    or received, over every payment: how long the account has been seen."""
     t = inp.txns
-    col = "creditor_account" if side == "in" else "debtor_account"
-    t = t.filter(t[col].notnull()).mutate(_ha=t[col], _hc=t.currency)
-    return t.group_by(["_ha", "_hc"]).aggregate(_h0=t.ts_s.min(), _h1=t.ts_s.max())
+    sides = [
+        t.filter(t[c].notnull()).select(_ha=t[c], _hc=t.currency, _ts=t.ts_s)
+        for c in ("debtor_account", "creditor_account")
+    ]
+    u = sides[0].union(sides[1])
+    return u.group_by(["_ha", "_hc"]).aggregate(_h0=u._ts.min(), _h1=u._ts.max())
 
 
 def with_usual_rate(r: ir.Table, span: ir.Table, window_s: int) -> ir.Table:
@@ -117,7 +120,7 @@ def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.T
     number; and the one-off rows themselves."""
     w = p["window_days"] * DAY
     r = one_off_rows(inp, p, side)
-    s = with_usual_rate(r, history_span(inp, side), w)
+    s = with_usual_rate(r, history_span(inp), w)
     cond = (s.k >= p["min_counterparties"]) & (s.k_amount >= p["min_total"])
     judged = s.k.cast("float64") >= s.usual * p["burst_factor"]
     cond = cond & (judged if p["burst_factor"] > 0 else ibis.literal(True))
