@@ -57,6 +57,42 @@ def _fan_out(b: Book, miss: bool) -> set[str]:
     return {b.pay("S", f"R{i}", 30_000, i, "wallet") for i in range(n)}
 
 
+def _standing(b: Book, payer: str, payee: str, months: int = 18) -> None:
+    """A monthly payment between standing counterparties: the history (18 months, more
+    than two windows of the longest default) the one-off rules judge an account by."""
+    for m in range(months):
+        b.pay(payer, payee, 40_000, 24 * 30 * m, "ach")
+
+
+@case("one_off_fan_in")
+def _one_off_fan_in(b: Book, miss: bool) -> set[str]:
+    # three senders that pay C once each, 20 days apart (two in the miss); the employer E
+    # pays C every month and is no new counterparty
+    _standing(b, "E", "C")
+    n = 2 if miss else 3
+    return {b.pay(f"D{i}", "C", 20_000 + i, 24 * (20 * i + 5), "wire") for i in range(n)}
+
+
+@case("one_off_fan_out")
+def _one_off_fan_out(b: Book, miss: bool) -> set[str]:
+    # S pays three new recipients once each, 20 days apart (two in the miss), next to its
+    # monthly rent to L
+    _standing(b, "S", "L")
+    n = 2 if miss else 3
+    return {b.pay("S", f"R{i}", 20_000 + i, 24 * (20 * i + 5), "cheque") for i in range(n)}
+
+
+@case("one_off_collector")
+def _one_off_collector(b: Book, miss: bool) -> set[str]:
+    # H is paid by three new senders over 20 days, then pays three new recipients; the
+    # miss pays only two of them
+    _standing(b, "E", "H")
+    _standing(b, "H", "L")
+    ids = {b.pay(f"G{i}", "H", 30_000, 24 * (10 * i + 3), "wire") for i in range(3)}
+    n = 2 if miss else 3
+    return ids | {b.pay("H", f"K{i}", 28_000, 24 * (10 * i + 25), "ach") for i in range(n)}
+
+
 @case("velocity_spike")
 def _velocity(b: Book, miss: bool) -> set[str]:
     for d in range(20):  # 20 days of 10,000 a day: baseline mean 10,000

@@ -1,0 +1,232 @@
+"""Shared blocks of the one-off counterparty fan rules (`one_off_fan_in`, `one_off_fan_out`,
+`one_off_collector`); not a rule (the registry skips modules starting with `_`).
+
+A *one-off counterparty* of an account, on one side (money in or money out), is an account
+that paid it (or that it paid) at most `max_pair_payments` times in the monitored data,
+counted over every channel and amount: donors, mules and cut-outs are paid once, while
+customers, employers, landlords and family are paid again and again. Each such pair is
+counted once, at its first payment, so the number of rows in a window is the number of
+*new* counterparties that appeared in it.
+
+The account's own history decides what is unusual: its rate of one-off counterparties in
+the rest of the monitored data (before and after the window, other windows of the same
+length), so an account that takes on new counterparties every week is judged by that habit,
+while an account that deals with the same few counterparties and suddenly gains many new
+ones is not. An account with less than one window of history outside the window has no
+habit to judge by and does not alert (unless `burst_factor` is 0): on short data, where
+every counterparty is new, the counts alone say nothing.
+
+A counterparty can be required to be quiet too (`max_counterparty_one_offs`): the payment
+must be rare for both ends, so a payer that pays a new account every week (a benign
+fan-out) does not make each of its payees look like the target of a fan-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from cftwatch.engine.windows import DAY, episodes, rows_in_episodes
+from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.blocks import KEYS, base_aggregates, is_in, not_in
+from cftwatch.monitoring.params import (
+    MAX_DAYS,
+    channels_param,
+    float_param,
+    int_param,
+    money_param,
+    party_types_param,
+)
+from cftwatch.monitoring.spec import ParamSpec, RuleInput
+
+Side = Literal["in", "out"]
+
+CHANNELS = ["any_transfer", "other"]
+"""Every payment between two accounts: cash and merchant payments have no counterparty
+account to be new, and book transfers (`other`) carry account-to-account payments in
+core-banking exports."""
+
+LISTED = 8
+"""Counterparties named in an alert's sentence; the rest are counted."""
+
+
+def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
+    """The first payment of each one-off pair on `side` of the account (`acct`: the
+    receiver for "in", the payer for "out"; `who`: the counterparty), with the payment
+    floor, channels and party-type exclusions of `p` applied."""
+    t = inp.txns
+    t = t.filter(
+        t.debtor_account.notnull(),
+        t.creditor_account.notnull(),
+        t.debtor_account != t.creditor_account,
+    )
+    pairs = t.group_by(["debtor_account", "creditor_account"]).aggregate(_pn=t.count())
+    few = pairs.filter(pairs._pn <= p["max_pair_payments"])
+    few = few.select(_d=few.debtor_account, _c=few.creditor_account)
+    me, other = ("creditor", "debtor") if side == "in" else ("debtor", "creditor")
+    r = t.filter(
+        is_in(t.channel, p["channels"]),
+        t.amt >= p["min_payment"],
+        not_in(t[f"{me}_party_type"], p["exclude_party_types"]),
+        not_in(t[f"{me}_account_type"], p["exclude_party_types"]),
+    )
+    r = r.semi_join(few, [r.debtor_account == few._d, r.creditor_account == few._c])
+    if p["max_counterparty_one_offs"] > 0:  # the payment is also rare for the counterparty
+        by = few.group_by(few[f"_{other[0]}"].name("_w")).aggregate(_wn=few.count())
+        quiet = by.filter(by._wn <= p["max_counterparty_one_offs"])
+        r = r.semi_join(quiet, r[f"{other}_account"] == quiet._w)
+    r = r.mutate(acct=r[f"{me}_account"], who=r[f"{other}_account"])
+    first = ibis.row_number().over(group_by=["acct", "who"], order_by=["ts_s", "txn_id"])
+    r = r.mutate(_first=first)
+    return r.filter(r._first == 0).drop("_first")
+
+
+def history_span(inp: RuleInput) -> ir.Table:
+    """(_ha, _hc, _h0, _h1): first and last payment of each account (and currency), sent
+    or received, over every payment: how long the account has been seen."""
+    t = inp.txns
+    sides = [
+        t.filter(t[c].notnull()).select(_ha=t[c], _hc=t.currency, _ts=t.ts_s)
+        for c in ("debtor_account", "creditor_account")
+    ]
+    u = sides[0].union(sides[1])
+    return u.group_by(["_ha", "_hc"]).aggregate(_h0=u._ts.min(), _h1=u._ts.max())
+
+
+def with_usual_rate(r: ir.Table, span: ir.Table, window_s: int) -> ir.Table:
+    """Add `k` (new counterparties in [ts, ts + W] from each row), `k_amount` (their total)
+    and `usual` (the account's number of new counterparties per window of length W in the
+    rest of its history, `span`; NULL with less than one window of history outside)."""
+    w = ibis.range_window(preceding=0, following=window_s, group_by=KEYS, order_by="ts_s")
+    s = r.mutate(
+        k=r.txn_id.count().over(w),
+        k_amount=r.amt.sum().over(w),
+        _n=r.txn_id.count().over(ibis.window(group_by=KEYS)),
+    )
+    s = s.left_join(span, [s.acct == span._ha, s.currency == span._hc])
+    rest_s = (s._h1 - s._h0 - window_s).cast("float64")
+    usual = ibis.ifelse(
+        rest_s >= window_s, (s._n - s.k).cast("float64") * window_s / rest_s, ibis.null("float64")
+    )
+    return s.mutate(usual=usual).drop("_n", "_ha", "_hc", "_h0", "_h1")
+
+
+def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.Table, ir.Table]:
+    """(anchors, rows): the window starts (`acct`, `currency`, `a_ts`) where the account
+    gained at least `min_counterparties` new one-off counterparties on `side` within
+    `window_days`, for at least `min_total`, and at least `burst_factor` times its usual
+    number; and the one-off rows themselves."""
+    w = p["window_days"] * DAY
+    r = one_off_rows(inp, p, side)
+    s = with_usual_rate(r, history_span(inp), w)
+    cond = (s.k >= p["min_counterparties"]) & (s.k_amount >= p["min_total"])
+    judged = s.k.cast("float64") >= s.usual * p["burst_factor"]
+    cond = cond & (judged if p["burst_factor"] > 0 else ibis.literal(True))
+    anchors = s.filter(cond).select(*KEYS, a_ts=s.ts_s).distinct()
+    return anchors, r
+
+
+def episode_aggregate(anchors: ir.Table, r: ir.Table, window_s: int, prefix: str) -> ir.Table:
+    """One row per episode of `anchors` over the one-off rows `r`: the alert's base columns,
+    `{prefix}_counterparties` (the sorted list of new counterparties) and `{prefix}_n`."""
+    rows = rows_in_episodes(episodes(anchors, KEYS, window_s), r, KEYS)
+    return rows.group_by([*KEYS, "ep_start"]).aggregate(
+        **base_aggregates(rows),
+        **{f"{prefix}_n": rows.who.nunique(), f"{prefix}_who": rows.who.collect().sort()},
+    )
+
+
+def listed(who: list[Any] | None) -> str:
+    """`A1, A2 and A3` / `A1, ..., A8 and 4 others`: the counterparties of a sentence."""
+    names = [str(x) for x in (who or [])]
+    if len(names) > LISTED:
+        rest = len(names) - LISTED
+        return ", ".join(names[:LISTED]) + f" and {tx.count(rest, 'other')}"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def one_off_params(
+    side: str, min_counterparties: int, window_days: int, one_offs: int, burst: float
+) -> tuple[ParamSpec, ...]:
+    """The parameters every one-off fan rule shares (`side`: "senders" or "recipients")."""
+    return (
+        int_param(
+            "min_counterparties",
+            min_counterparties,
+            2,
+            10_000,
+            "accounts",
+            f"New one-off {side} needed within the window.",
+        ),
+        int_param(
+            "window_days",
+            window_days,
+            1,
+            MAX_DAYS,
+            "days",
+            "Length of the window (patterns whose legs are months apart need long windows).",
+        ),
+        int_param(
+            "max_pair_payments",
+            1,
+            1,
+            1_000,
+            "payments",
+            "A counterparty is one-off when it and the account exchanged at most this many "
+            "payments (that direction) in the monitored data.",
+        ),
+        int_param(
+            "max_counterparty_one_offs",
+            one_offs,
+            0,
+            100_000,
+            "accounts",
+            "Count a new counterparty only where the payment is rare for it too: it has at "
+            "most this many one-off counterparties of its own in the data, on its side of the "
+            "payment (0: every counterparty). A payer that pays a new account every week (a "
+            "benign fan-out) makes one-off payments all the time; a mule or front does not.",
+        ),
+        float_param(
+            "burst_factor",
+            burst,
+            0,
+            1000,
+            "times",
+            f"New one-off {side} in the window must be this many times the account's usual "
+            "number for a window of that length, taken from the rest of its history; an "
+            "account with less than one window of history outside the window is not judged "
+            "and does not alert (0 turns the comparison off and alerts on counts alone).",
+        ),
+        money_param(
+            "min_payment",
+            0,
+            0,
+            1e12,
+            "Smallest payment that counts (`q5`: the 5th percentile of the institution's amounts).",
+            floor=True,
+        ),
+        money_param("min_total", 0, 0, 1e13, "Smallest total of the new payments in the window."),
+        channels_param("channels", list(CHANNELS), "Channels that count."),
+        party_types_param(
+            "exclude_party_types",
+            ["merchant", "agent", "business", "npo"],
+            "Accounts of these party or account types take on new counterparties all the time "
+            "and are not considered.",
+        ),
+    )
+
+
+__all__ = [
+    "CHANNELS",
+    "episode_aggregate",
+    "history_span",
+    "listed",
+    "one_off_params",
+    "one_off_rows",
+    "unusual_windows",
+    "with_usual_rate",
+]
