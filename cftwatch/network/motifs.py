@@ -9,9 +9,14 @@ payments are edges (amount floors, excluded account types) and what an instance 
 
 from __future__ import annotations
 
+import logging
+import math
+from dataclasses import dataclass
+
 import ibis
 import ibis.expr.types as ir
 
+from cftwatch.engine.materialising import materialise
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
 
 EDGE_COLUMNS = ("txn_id", "ts", "ts_s", "amount", "amt", "currency", "src", "dst")
@@ -26,6 +31,12 @@ def _named(edges: ir.Table, names: str) -> ir.Table:
     return edges.select(**{new: edges[old] for new, old in zip(names.split(), cols, strict=True)})
 
 
+MAX_NEXT = 16
+"""Default bound of `short_cycles`: onward payments tried per partial path and amount band."""
+
+log = logging.getLogger("cftwatch.network")
+
+
 def short_cycles(
     edges: ir.Table,
     max_hops: int,
@@ -33,71 +44,199 @@ def short_cycles(
     window_s: int,
     max_fee: float,
     same_ts: bool = False,
+    max_next: int = MAX_NEXT,
 ) -> ir.Table:
     """Money that goes round 2..`max_hops` accounts and returns to where it started.
 
     A path grows one payment at a time; the next payment must leave the path's last account
     after the previous one, within `max_hop_s`, for between (1 - `max_fee`) and 1 times the
-    previous amount, in the same currency and within `window_s` of the first. These bands
-    keep the set of partial paths small even at hub accounts (no open triple self-join), and
-    since a cycle is only ever started at its earliest payment it is found exactly once.
+    previous amount, in the same currency and within `window_s` of the first. A cycle is
+    only ever started at its earliest payment, so it is found exactly once.
 
     With `same_ts` a payment may also follow one with the same timestamp (date-only data,
     where a day's payments cannot be ordered); a cycle whose payments all share one
     timestamp is then kept only from its payment with the smallest id, so again once.
+
+    Cost is bounded (ANCHORS.md: open self-joins explode on hub accounts). Accounts that
+    cannot lie on a cycle (no payment in, or none out) are pruned first. A cycle of k hops
+    is joined from a path of ceil(k/2) payments and one of floor(k/2) on both end accounts
+    (equi-join: no path longer than half a cycle is built). A path is extended by looking
+    up, per amount band of its last payment (log-amount buckets as wide as the fee band, so
+    two of them hold every allowed amount), only the `max_next` earliest payments out of its
+    last account after it: an equi-join on (account, currency, bucket, sequence number),
+    never a join of every payment in with every payment out of a hub. Where a band held
+    more onward payments within the hop's time bounds, the paths beyond were not tried:
+    this is logged as a warning (logger `cftwatch.network`) with the number of such paths,
+    so a capped search is never silent; below the cap the result is exact.
 
     Returns one row per cycle: `start` (the account it leaves and returns to), `members`
     (the accounts in order, from `start`), `txn_ids` (the payments in order), `hops`,
     `currency`, `ts_first`/`ts_last` and `t_first`/`t_last` (first and last payment, as
     timestamps and epoch seconds), `amount` (first payment) and `returned` (last payment).
     """
-    keep = 1 - max_fee
-    path = _named(edges, "n0 n1 currency t1 ts1 a1 v1 x1")
-    found: list[ir.Table] = []
-    for k in range(2, max_hops + 1):
-        nxt = _named(edges, "_s _d _c _t _ts _a _v _x")
-        prev_t, prev_a = path[f"t{k - 1}"], path[f"a{k - 1}"]
-        j = path.join(
-            nxt,
-            [
-                path[f"n{k - 1}"] == nxt._s,
-                path.currency == nxt._c,
-                (nxt._t >= prev_t) if same_ts else (nxt._t > prev_t),
-                nxt._t <= prev_t + max_hop_s,
-                nxt._t <= path.t1 + window_s,
-                nxt._a >= prev_a * keep,
-                nxt._a <= prev_a,
-            ],
-        )
-        j = j.rename({f"t{k}": "_t", f"ts{k}": "_ts", f"a{k}": "_a", f"v{k}": "_v", f"x{k}": "_x"})
-        closed = j.filter(j._d == j.n0)
-        if same_ts:  # all legs at one instant: every rotation qualifies; keep the first
-            closed = closed.filter(
-                (closed[f"t{k}"] > closed.t1)
-                | ibis.and_(*[closed.x1 < closed[f"x{i}"] for i in range(2, k + 1)])
-            )
-        found.append(
-            closed.select(
-                start=closed.n0,
-                members=ibis.array([closed[f"n{i}"] for i in range(k)]),
-                txn_ids=ibis.array([closed[f"x{i}"] for i in range(1, k + 1)]),
-                hops=ibis.literal(k, "int64"),
-                currency=closed.currency,
-                ts_first=closed.ts1,
-                ts_last=closed[f"ts{k}"],
-                t_first=closed.t1,
-                t_last=closed[f"t{k}"],
-                amount=closed.v1,
-                returned=closed[f"v{k}"],
-            )
-        )
-        if k < max_hops:
-            open_ = j.filter(*[j._d != j[f"n{i}"] for i in range(k)])
-            path = open_.rename({f"n{k}": "_d"}).drop("_s", "_c")
+    if max_hops < 2:
+        raise ValueError("max_hops must be at least 2")
+    b = _Bounds(max_hop_s, window_s, 1 - max_fee, same_ts, max(1, max_next))
+    e = _cyclable(edges)
+    outs = materialise(_numbered(e, b))
+    first = e.filter(e.src != e.dst)
+    paths = [materialise(_named(first, "n0 n1 currency t1 ts1 a1 v1 x1"))]
+    capped = 0
+    for h in range(2, (max_hops + 1) // 2 + 1):
+        nxt, hits = _extend(paths[-1], h, outs, b)
+        paths.append(nxt)
+        capped += hits
+    if capped:
+        log.warning(
+            "short_cycles: %d partial paths had more than %d onward payments in an amount "
+            "band within the hop's time bounds; only the %d earliest were tried, so cycles "
+            "through those accounts may be missing (raise max_next to search further)",
+            capped, b.max_next, b.max_next,
+        )  # fmt: skip
+    found = [
+        _joined(paths[(k + 1) // 2 - 1], paths[k // 2 - 1], k, b) for k in range(2, max_hops + 1)
+    ]
     result = found[0]
     for f in found[1:]:
         result = result.union(f, distinct=False)
     return result
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    max_hop_s: int
+    window_s: int
+    keep: float
+    same_ts: bool
+    max_next: int
+
+    def bucket(self, amt: ir.FloatingValue) -> ir.IntegerValue:
+        """The log-amount bucket: an onward amount in [keep * a, a] lies in a's bucket or
+        the one below (a bucket is a hair wider than the band, so rounding cannot skip)."""
+        if self.keep <= 0:
+            return ibis.literal(0, "int64")
+        w = max(-math.log(self.keep), 1e-6) * (1 + 1e-9)
+        return ibis.ifelse(amt > 0, (amt.ln() / w).floor(), -(2**40)).cast("int64")
+
+    @property
+    def buckets(self) -> tuple[int, ...]:
+        return (0,) if self.keep <= 0 else (0, 1)
+
+
+def _cyclable(edges: ir.Table) -> ir.Table:
+    """The edges whose payer also receives and whose payee also pays (two rounds)."""
+    e = edges.select(*EDGE_COLUMNS)
+    for _ in range(2):
+        e = materialise(e)
+        payers = e.select(_p=e.src).distinct()
+        payees = e.select(_q=e.dst).distinct()
+        e = e.semi_join(payees, e.src == payees._q).semi_join(payers, e.dst == payers._p)
+    return materialise(e)
+
+
+def _numbered(e: ir.Table, b: _Bounds) -> ir.Table:
+    """Payments with their amount bucket and their place (1, 2, ...) in time among the
+    payments out of the same account in the same currency and bucket."""
+    o = e.select(_s=e.src, _d=e.dst, _c=e.currency, _t=e.ts_s, _ts=e.ts, _a=e.amt,
+                 _v=e.amount, _x=e.txn_id, _b=b.bucket(e.amt))  # fmt: skip
+    seq = ibis.row_number().over(group_by=["_s", "_c", "_b"], order_by=[o._t, o._x])
+    return o.mutate(_q=(seq + 1).cast("int64"))
+
+
+def _extend(path: ir.Table, h: int, outs: ir.Table, b: _Bounds) -> tuple[ir.Table, int]:
+    """Paths of `h` payments from those of `h - 1`, at most `max_next` onward payments per
+    path and bucket; also the number of (path, bucket) lookups that had more in bounds."""
+    end, tl, al = path[f"n{h - 1}"], path[f"t{h - 1}"], path[f"a{h - 1}"]
+    keys = []
+    for d in b.buckets:
+        keys.append(path.select(_s=end, _c=path.currency, _b=b.bucket(al) - d, _t=tl))
+    q = keys[0].union(keys[1], distinct=True) if len(keys) > 1 else keys[0].distinct()
+    # running count of payments out, queries after (strict) or before (same_ts) equal times
+    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+    stream = outs.select("_s", "_c", "_b", "_t", _o=one, _k=zero if not b.same_ts else one)
+    stream = stream.union(q.mutate(_o=zero, _k=one if not b.same_ts else zero), distinct=False)
+    w = ibis.cumulative_window(group_by=["_s", "_c", "_b"], order_by=["_t", "_k"])
+    stream = stream.mutate(_n=stream._o.sum().over(w))
+    at = stream.filter(stream._o == 0).select(_s2="_s", _c2="_c", _b2="_b", _t2="_t", _n="_n")
+    at = materialise(at)
+    rows = []
+    for d in b.buckets:
+        bk = b.bucket(al) - d
+        r = path.join(at, [end == at._s2, path.currency == at._c2, bk == at._b2, tl == at._t2])
+        rows.append(r.drop("_s2", "_c2", "_t2"))
+    looked = rows[0].union(rows[1], distinct=False) if len(rows) > 1 else rows[0]
+    offsets = ibis.literal(list(range(1, b.max_next + 2)), "array<int64>")
+    looked = looked.mutate(_i=offsets.unnest())
+    looked = looked.mutate(_want=looked._n + looked._i)
+    j = looked.join(outs, [looked[f"n{h - 1}"] == outs._s, looked.currency == outs._c,
+                           looked._b2 == outs._b, looked._want == outs._q])  # fmt: skip
+    prev_t = j[f"t{h - 1}"]
+    j = j.filter(
+        (j._t >= prev_t) if b.same_ts else (j._t > prev_t),
+        j._t <= prev_t + b.max_hop_s,
+        j._t <= j.t1 + b.window_s,
+    )
+    j = materialise(j)
+    hits = int(j.filter(j._i > b.max_next).count().to_pyarrow().as_py())
+    j = j.filter(
+        j._i <= b.max_next,
+        j._a >= j[f"a{h - 1}"] * b.keep,
+        j._a <= j[f"a{h - 1}"],
+        *[j._d != j[f"n{i}"] for i in range(h)],
+    )
+    j = j.rename({f"n{h}": "_d", f"t{h}": "_t", f"ts{h}": "_ts", f"a{h}": "_a", f"v{h}": "_v",
+                  f"x{h}": "_x"})  # fmt: skip
+    return materialise(j.select(*_path_columns(h))), hits
+
+
+def _path_columns(h: int) -> list[str]:
+    cols = [f"n{i}" for i in range(h + 1)] + ["currency"]
+    for i in range(1, h + 1):
+        cols += [f"t{i}", f"ts{i}", f"a{i}", f"v{i}", f"x{i}"]
+    return cols
+
+
+def _joined(a: ir.Table, bt: ir.Table, k: int, b: _Bounds) -> ir.Table:
+    """The `k`-hop cycles made of a path `a` of ceil(k/2) payments and a path `bt` of
+    floor(k/2) that starts where `a` ends, ends where `a` starts and follows `a`'s last
+    payment."""
+    h1, h2 = (k + 1) // 2, k // 2
+    ren = {f"m{i}": f"n{i}" for i in range(h2 + 1)} | {"_cur": "currency"}
+    for i in range(1, h2 + 1):
+        ren |= {f"u{i}": f"t{i}", f"us{i}": f"ts{i}", f"b{i}": f"a{i}", f"w{i}": f"v{i}",
+                f"y{i}": f"x{i}"}  # fmt: skip
+    bt = bt.rename(ren)
+    t_last, a_last = a[f"t{h1}"], a[f"a{h1}"]
+    preds = [
+        a[f"n{h1}"] == bt.m0,
+        a.n0 == bt[f"m{h2}"],
+        a.currency == bt._cur,
+        (bt.u1 >= t_last) if b.same_ts else (bt.u1 > t_last),
+        bt.u1 <= t_last + b.max_hop_s,
+        bt.b1 >= a_last * b.keep,
+        bt.b1 <= a_last,
+        bt[f"u{h2}"] <= a.t1 + b.window_s,
+    ]
+    preds += [bt[f"m{i}"] != a[f"n{j}"] for i in range(1, h2) for j in range(1, h1)]
+    c = a.join(bt, preds)
+    nodes = [c[f"n{i}"] for i in range(h1)] + [c[f"m{i}"] for i in range(h2)]
+    legs = [(c[f"t{i}"], c[f"ts{i}"], c[f"v{i}"], c[f"x{i}"]) for i in range(1, h1 + 1)]
+    legs += [(c[f"u{i}"], c[f"us{i}"], c[f"w{i}"], c[f"y{i}"]) for i in range(1, h2 + 1)]
+    if b.same_ts:  # all legs at one instant: every rotation qualifies; keep the first
+        c = c.filter((legs[-1][0] > c.t1) | ibis.and_(*[c.x1 < x for _, _, _, x in legs[1:]]))
+    return c.select(
+        start=c.n0,
+        members=ibis.array(nodes),
+        txn_ids=ibis.array([x for _, _, _, x in legs]),
+        hops=ibis.literal(k, "int64"),
+        currency=c.currency,
+        ts_first=c.ts1,
+        ts_last=legs[-1][1],
+        t_first=c.t1,
+        t_last=legs[-1][0],
+        amount=c.v1,
+        returned=legs[-1][2],
+    )
 
 
 def scatter_gather(
