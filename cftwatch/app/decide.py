@@ -403,8 +403,8 @@ class DecisionEngine:
     def _streaming_reasons(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         reasons = []
         horizon = self.rules.horizon_s
-        for account, leg in _payment_legs(p):
-            buffer = self.state.add(account, leg, horizon)
+        legs = _payment_legs(p)
+        for (account, leg), buffer in zip(legs, self.state.add_many(legs, horizon), strict=True):
             for s in signals(self.rules, leg, buffer):
                 reasons.append(
                     {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ STAGE_COLUMNS = [
 STAGE_SCHEMA = pa.schema(
     [pa.field("_rec", pa.int64())] + [pa.field(c, pa.string()) for c in STAGE_COLUMNS]
 )
+_ROW_KEYS = ("_rec", *STAGE_COLUMNS)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -75,9 +77,42 @@ def _openable(path: Any) -> Any:
 
 def read_message(data: bytes, where: str = "message") -> list[dict[str, Any]]:
     """The credit transfers of one pacs.008 or pain.001 message held in memory, each as
-    the reader's staged row (canonical column names, values as text), parsed as safely as
-    a file: no entities resolved, no network, no huge trees. `where` names the message in
-    errors. The decision service evaluates payments with this."""
+    the reader's staged row (canonical column names, values as text; the same rows and
+    errors as a file of that message), parsed as safely as a file: no entities resolved,
+    no network, no huge trees. One parse and one walk of the tree, no Arrow: a single
+    payment is small, so it is not streamed. `where` names the message in errors. The
+    decision service evaluates payments with this."""
+    try:
+        root = etree.fromstring(data, _message_parser())
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:  # the file reader's error, word for word
+        return read_message_streamed(data, where)
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if not tag.startswith("{"):
+        raise InputError.at(
+            "no ISO 20022 namespace on the root element",
+            file=where,
+            record=root.sourceline,
+            field="xmlns",
+            value=tag,
+        )
+    ns = tag[1:].split("}", 1)[0]
+    if ns.removeprefix(NS_PREFIX) not in SUPPORTED:
+        raise InputError.at(
+            "unsupported namespace: expected pacs.008.001.08 to .13 or pain.001.001.03 to .12",
+            file=where,
+            record=1,
+            field="xmlns",
+            value=ns,
+        )
+    kind = "pacs008" if ns.removeprefix(NS_PREFIX).startswith("pacs") else "pain001"
+    return _message_rows(root, ns, kind, where)
+
+
+def read_message_streamed(data: bytes, where: str = "message") -> list[dict[str, Any]]:
+    """`read_message` through the file reader's streaming path (`iterparse`, Arrow
+    batches): the reference that `read_message` agrees with, and its error messages."""
     ns, message = detect_message(io.BytesIO(data), where)
     if message not in SUPPORTED:
         raise InputError.at(
@@ -91,6 +126,45 @@ def read_message(data: bytes, where: str = "message") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for batch in _batches(io.BytesIO(data), ns, kind, None, where):
         rows.extend(batch.to_pylist())
+    return rows
+
+
+_PARSERS = threading.local()
+
+
+def _message_parser() -> Any:
+    """This thread's single-message parser, with the file reader's safety settings (an
+    lxml parser is reused, but never by two threads at once)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
+        )
+    return parser
+
+
+def _message_rows(root: Any, ns: str, kind: str, where: str) -> list[dict[str, Any]]:
+    """The staged rows of a parsed message, in document order (`_batches`' rows)."""
+    nslen = len(ns) + 2
+    tx_tag, hdr_tag = "{" + ns + "}CdtTrfTxInf", "{" + ns + "}GrpHdr"
+    group: dict[str, Any] = {}
+    info: dict[str, Any] = {}
+    parent: Any = None
+    rows: list[dict[str, Any]] = []
+    for elem in root.iter(tx_tag, hdr_tag):
+        if elem.tag == hdr_tag:
+            group = _flatten(elem, nslen)
+            continue
+        if kind == "pain001" and elem.getparent() is not parent:
+            parent = elem.getparent()
+            info = _flatten(parent, nslen, skip="CdtTrfTxInf")
+        row = _transfer_row(_flatten(elem, nslen), info, group, kind, len(rows) + 1)
+        row["_where"] = f"CdtTrfTxInf {row['_rec']} (line {elem.sourceline})"
+        rows.append({c: row[c] for c in _ROW_KEYS})
+    if not rows:
+        raise InputError.at(
+            "no credit transfer transactions (CdtTrfTxInf) in the message", file=where
+        )
     return rows
 
 
@@ -254,28 +328,12 @@ def _batches(
                 continue
             rec += 1
             parent = elem.getparent()
-            tx = _flatten(elem, nslen)
+            info: dict[str, Any] = {}
             if kind == "pain001":
                 if pmt_cache is None or pmt_cache[0] is not parent:
                     pmt_cache = (parent, _flatten(parent, nslen, skip="CdtTrfTxInf"))
                 info = pmt_cache[1]
-                debtor = _party(info, "Dbtr")
-                amount_key = "Amt/InstdAmt" if "Amt/InstdAmt" in tx else "Amt/EqvtAmt/Amt"
-                ts = (
-                    info.get("ReqdExctnDt/DtTm")
-                    or info.get("ReqdExctnDt/Dt")
-                    or info.get("ReqdExctnDt")
-                    or group.get("CreDtTm")
-                )
-                ultimate_debtor = tx.get("UltmtDbtr/Nm") or info.get("UltmtDbtr/Nm")
-            else:
-                debtor = _party(tx, "Dbtr")
-                amount_key = "IntrBkSttlmAmt"
-                ts = tx.get("AccptncDtTm") or group.get("CreDtTm") or tx.get("IntrBkSttlmDt")
-                ultimate_debtor = tx.get("UltmtDbtr/Nm")
-            creditor = _party(tx, "Cdtr")
-            row = _row(tx, kind, group, debtor, creditor, amount_key, ts, rec)
-            row["ultimate_debtor_name"] = ultimate_debtor
+            row = _transfer_row(_flatten(elem, nslen), info, group, kind, rec)
             row["_where"] = f"CdtTrfTxInf {rec} (line {elem.sourceline})"
             for k, v in row.items():
                 rows[k].append(v)
@@ -296,6 +354,31 @@ def _batches(
         raise InputError.at(
             "no credit transfer transactions (CdtTrfTxInf) in the message", file=name
         )
+
+
+def _transfer_row(
+    tx: dict[str, Any], info: dict[str, Any], group: dict[str, Any], kind: str, rec: int
+) -> dict[str, Any]:
+    """The staged row of one flattened `CdtTrfTxInf` (`info`: its pain.001 `PmtInf`,
+    `group`: the message's `GrpHdr`), without `_where`."""
+    if kind == "pain001":
+        debtor = _party(info, "Dbtr")
+        amount_key = "Amt/InstdAmt" if "Amt/InstdAmt" in tx else "Amt/EqvtAmt/Amt"
+        ts = (
+            info.get("ReqdExctnDt/DtTm")
+            or info.get("ReqdExctnDt/Dt")
+            or info.get("ReqdExctnDt")
+            or group.get("CreDtTm")
+        )
+        ultimate_debtor = tx.get("UltmtDbtr/Nm") or info.get("UltmtDbtr/Nm")
+    else:
+        debtor = _party(tx, "Dbtr")
+        amount_key = "IntrBkSttlmAmt"
+        ts = tx.get("AccptncDtTm") or group.get("CreDtTm") or tx.get("IntrBkSttlmDt")
+        ultimate_debtor = tx.get("UltmtDbtr/Nm")
+    row = _row(tx, kind, group, debtor, _party(tx, "Cdtr"), amount_key, ts, rec)
+    row["ultimate_debtor_name"] = ultimate_debtor
+    return row
 
 
 def _party(f: dict[str, Any], role: str) -> dict[str, Any]:

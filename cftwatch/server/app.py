@@ -24,6 +24,7 @@ from cftwatch.server import webhooks
 from cftwatch.server.decisions import GroupCommitter
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
+from cftwatch.server.fastpath import EvaluateFastPath
 from cftwatch.server.limits import BodySizeLimit
 from cftwatch.server.routes import ROUTERS
 from cftwatch.store import OperationalStore
@@ -95,6 +96,7 @@ def create_app(
     app.state.ctx = ctx
     app.state.webhooks = hooks
     install_error_handlers(app)
+    app.add_middleware(EvaluateFastPath, ctx=ctx)  # inside the size limit
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)

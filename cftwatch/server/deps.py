@@ -64,6 +64,9 @@ class ServerSettings:
     """How long a verified key is trusted without asking the store again (revocation delay)."""
     max_batch: int = 1_000
     """Most payments or names in one batch request."""
+    fast_path: bool = True
+    """Answer ordinary single payments without the framework (`server.fastpath`); the
+    answers are the same either way."""
 
 
 @dataclass
@@ -77,6 +80,8 @@ class ServerContext:
     settings: ServerSettings = field(default_factory=ServerSettings)
     decisions: DecisionEngine | None = None
     committer: GroupCommitter | None = None
+    fast_answers: int = 0
+    """Payments answered by `server.fastpath` (the rest by the routes)."""
     _lists: LiveScreener | None = None
     _keys: dict[str, tuple[float, Actor | None]] = field(default_factory=dict)
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)

@@ -77,21 +77,32 @@ def json_response(doc: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(doc), status_code=status, media_type="application/json")
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Every error answered as a problem document; no traceback ever leaves the process."""
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+def problem_for(exc: Exception, method: str = "", path: str = "") -> JSONResponse:
+    """The problem document for an error raised while answering `method path`, as the
+    app's handlers write it (an unexpected error is logged, and answered with a bare 500)."""
+    if isinstance(exc, ApiError):
         headers = exc.extra.pop("headers", None)
         return problem(exc.status, exc.title, exc.detail, headers, **exc.extra)
-
-    @app.exception_handler(CftwatchError)
-    async def _domain_error(_request: Request, exc: CftwatchError) -> JSONResponse:
+    if isinstance(exc, CftwatchError):
         details = exc.to_dict()
         status = status_of(exc)
         return problem(
             status, details.pop("error"), details.pop("message"), **_problems_of(details)
         )
+    log.exception("unexpected error on %s %s", method, path, exc_info=exc)
+    return problem(500, "InternalError", "an unexpected error; the server log has details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error answered as a problem document; no traceback ever leaves the process."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return problem_for(exc)
+
+    @app.exception_handler(CftwatchError)
+    async def _domain_error(_request: Request, exc: CftwatchError) -> JSONResponse:
+        return problem_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -117,8 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "InternalError", "an unexpected error; the server log has details")
+        return problem_for(exc, request.method, request.url.path)
 
 
 def _problems_of(details: dict[str, Any]) -> dict[str, Any]:

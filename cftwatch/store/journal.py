@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -82,46 +82,47 @@ def store_decisions(
         return []
     now = utcnow()
     insert = sqlite_insert if store.dialect == "sqlite" else pg_insert
+    table = cast(Table, PaymentDecisionRow.__table__)
+    once: dict[str, NewDecision] = {}  # a key twice in `new`: its first
+    for d in new:
+        once.setdefault(d.payment_key, d)
+    values: list[dict[str, Any]] = [
+        {
+            "payment_key": d.payment_key,
+            "ts": d.ts,
+            "decision": d.decision,
+            "payment": d.payment,
+            "reasons": d.reasons,
+            "decided_at": now,
+            "decided_by": d.user,
+        }
+        for d in once.values()
+    ]
     with store.session() as s:
-        stmt = insert(PaymentDecisionRow).on_conflict_do_nothing(index_elements=["payment_key"])
-        created: list[str] = []
-        for d in new:
-            values = {
-                "payment_key": d.payment_key,
-                "ts": d.ts,
-                "decision": d.decision,
-                "payment": d.payment,
-                "reasons": d.reasons,
-                "decided_at": now,
-                "decided_by": d.user,
-            }
-            result = cast(CursorResult[Any], s.execute(stmt.values(**values)))
-            if result.rowcount:
-                created.append(d.payment_key)
+        # one multi-row INSERT; RETURNING gives the stored rows of those it added
+        stmt = (
+            insert(table).on_conflict_do_nothing(index_elements=["payment_key"]).returning(*table.c)
+        )
+        rows = {r.payment_key: PaymentDecision.model_validate(r) for r in s.execute(stmt, values)}
+        fresh = set(rows)
         by_user: dict[str, list[dict[str, Any]]] = {}
-        fresh = set(created)
-        audited: set[str] = set()
-        for d in new:
-            if d.payment_key in fresh and d.payment_key not in audited:
-                audited.add(d.payment_key)
-                by_user.setdefault(d.user, []).append(
+        for v in values:
+            if v["payment_key"] in fresh:
+                by_user.setdefault(v["decided_by"], []).append(
                     {
                         "entity_type": "payment",
-                        "entity_id": d.payment_key,
+                        "entity_id": v["payment_key"],
                         "action": "decide",
                         "field": "decision",
-                        "after": d.decision,
+                        "after": v["decision"],
                     }
                 )
         for user, entries in by_user.items():
             store.write_audit(s, entries, user=user, at=now)
-        keys = list(dict.fromkeys(d.payment_key for d in new))
-        rows = {
-            r.payment_key: PaymentDecision.model_validate(r)
-            for r in s.scalars(
-                select(PaymentDecisionRow).where(PaymentDecisionRow.payment_key.in_(keys))
-            )
-        }
+        earlier = [k for k in once if k not in fresh]  # decided before: the stored answer
+        if earlier:
+            for r in s.execute(select(*table.c).where(table.c.payment_key.in_(earlier))):
+                rows[r.payment_key] = PaymentDecision.model_validate(r)
     seen: set[str] = set()
     out = []
     for d in new:

@@ -23,6 +23,8 @@ class StateUnavailable(CftwatchError):
     """The shared state store cannot be reached (the service answers 503)."""
 
 
+DECODED_CACHE = 200_000
+"""Decoded Redis members a process keeps (tens of MB at most), cleared when full."""
 MAX_LEGS = 20_000
 """Most legs kept per account; a hub beyond it keeps its newest (windows then undercount)."""
 
@@ -32,6 +34,11 @@ class StateStore(Protocol):
     def add(self, account: str, leg: Leg, horizon_s: float) -> list[Leg]:
         """Record `leg` (once: a repeat is ignored), evict legs older than `horizon_s`
         before it, and return the account's buffer in time order."""
+        ...
+
+    def add_many(self, legs: Sequence[tuple[str, Leg]], horizon_s: float) -> list[list[Leg]]:
+        """`add` for each (account, leg) of one payment, in order: their buffers (Redis:
+        one round trip for all)."""
         ...
 
     def load(self, legs: Iterable[tuple[str, Leg]], horizon_s: float) -> int:
@@ -71,6 +78,9 @@ class MemoryStateStore:
                     self._members[account].discard(old.member)
                 del buffer[:cut]
             return list(buffer)
+
+    def add_many(self, legs: Sequence[tuple[str, Leg]], horizon_s: float) -> list[list[Leg]]:
+        return [self.add(account, leg, horizon_s) for account, leg in legs]
 
     def _put(self, account: str, leg: Leg) -> None:
         members = self._members.setdefault(account, set())
@@ -133,6 +143,7 @@ class RedisStateStore:
             raise ConfigError.at(f"not a Redis URL: {exc}", field="state_url") from exc
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
         self.prefix, self.ttl_s = prefix, ttl_s
+        self._legs: dict[bytes, Leg] = {}
         self._masked = url.split("@")[-1]
         try:
             self._redis.ping()
@@ -143,15 +154,36 @@ class RedisStateStore:
         return f"{self.prefix}:a:{account}"
 
     def add(self, account: str, leg: Leg, horizon_s: float) -> list[Leg]:
-        key = self._key(account)
+        return self.add_many([(account, leg)], horizon_s)[0]
+
+    def add_many(self, legs: Sequence[tuple[str, Leg]], horizon_s: float) -> list[list[Leg]]:
+        if not legs:
+            return []
         pipe = self._redis.pipeline(transaction=True)
-        self._queue_add(pipe, key, leg, horizon_s)
-        pipe.zrange(key, 0, -1)
+        for account, leg in legs:
+            key = self._key(account)
+            self._queue_add(pipe, key, leg, horizon_s)
+            pipe.zrange(key, 0, -1)
         try:
             result = pipe.execute()
         except self._errors as exc:
             raise StateUnavailable(f"state store {self._masked}: {exc}") from exc
-        return sorted(_decoded(result[-1]))
+        step = len(result) // max(1, len(legs))
+        return [sorted(self._decoded(result[i])) for i in range(step - 1, len(result), step)]
+
+    def _decoded(self, members: Sequence[bytes]) -> list[Leg]:
+        """The legs of encoded members; each decoded once per process (a busy account's
+        buffer is read back on every payment), the cache bounded."""
+        cache = self._legs
+        if len(cache) > DECODED_CACHE:
+            cache.clear()
+        out = []
+        for m in members:
+            leg = cache.get(m)
+            if leg is None:
+                leg = cache[m] = Leg.decode(m)
+            out.append(leg)
+        return out
 
     def _queue_add(self, pipe: object, key: str, leg: Leg, horizon_s: float) -> None:
         encoded = leg.encode()
@@ -193,10 +225,6 @@ class RedisStateStore:
 
     def close(self) -> None:
         self._redis.close()
-
-
-def _decoded(members: Sequence[bytes]) -> list[Leg]:
-    return [Leg.decode(m) for m in members]
 
 
 def open_state_store(url: str | None, *, prefix: str = "cftwatch") -> StateStore:

@@ -50,3 +50,49 @@ def test_an_unreachable_redis_is_a_clear_error() -> None:
         open_state_store("redis://127.0.0.1:1/0")
     with pytest.raises(ConfigError):
         open_state_store("http://example.org")
+
+
+def _pairs() -> list[list[tuple[str, Leg]]]:
+    """Payments as their (account, leg) pairs: both sides, one side, the same account."""
+    out = []
+    for t in (5.0, 1.0, 30.0, 12.0, 12.0, 45.0, 46.0):
+        amount = Decimal("2.25")
+        out.append(
+            [
+                ("a", Leg(t, f"p{t}", "out", amount, "b", "wallet")),
+                ("b", Leg(t, f"p{t}", "in", amount, "a", "wallet")),
+            ]
+        )
+    out.append([("a", Leg(50.0, "self", "out", Decimal(1), "a", "wire"))])
+    out.append(
+        [
+            ("a", Leg(51.0, "loop", "out", Decimal(1), "a", "wire")),
+            ("a", Leg(51.0, "loop", "in", Decimal(1), "a", "wire")),
+        ]
+    )
+    out.append([])
+    return out
+
+
+def test_add_many_is_add_for_each_leg_in_one_round_trip(redis_url: str) -> None:
+    one_by_one = MemoryStateStore()
+    together = MemoryStateStore()
+    shared = open_state_store(redis_url, prefix=f"test:{uuid.uuid4().hex}")
+    try:
+        for pairs in _pairs():
+            expected = [one_by_one.add(account, leg, 20) for account, leg in pairs]
+            assert together.add_many(pairs, 20) == expected
+            assert shared.add_many(pairs, 20) == expected
+        # decoded once and cached: the same legs again read back equal
+        assert shared.add("a", _pairs()[-2][0][1], 20) == one_by_one.add(
+            "a", _pairs()[-2][0][1], 20
+        )
+    finally:
+        shared.clear()
+        shared.close()
+
+
+def test_memory_add_many_without_redis() -> None:
+    one_by_one, together = MemoryStateStore(), MemoryStateStore()
+    for pairs in _pairs():
+        assert together.add_many(pairs, 20) == [one_by_one.add(a, leg, 20) for a, leg in pairs]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from cftwatch.app.decide import (
+    Decision,
     DecisionEngine,
     NewDecision,
     answer,
@@ -129,7 +130,7 @@ async def evaluate(
             decided = await ctx.committer.commit(decided)
         else:
             decided = answer(*engine.remember(store_decisions(ctx.store, [decided]))[0])
-    return json_response(_announced(to_jsonable(decided.to_dict())))
+    return json_response(announced(decision_body(decided)))
 
 
 @router.post(
@@ -156,11 +157,19 @@ async def evaluate_batch(
             413, "PayloadTooLarge", f"at most {ctx.settings.max_batch} payments in one batch"
         )
     return json_response(
-        [_announced(to_jsonable(d.to_dict())) for d in engine.evaluate_many(payments, actor.name)]
+        [announced(decision_body(d)) for d in engine.evaluate_many(payments, actor.name)]
     )
 
 
-def _announced(decision: dict[str, Any]) -> dict[str, Any]:
+def decision_body(decided: Decision) -> dict[str, Any]:
+    """The answer's JSON document (`to_jsonable` of it: the reasons are the stored ones,
+    already plain JSON, so only the time needs writing out)."""
+    doc = decided.to_dict()
+    doc["decided_at"] = to_jsonable(decided.decided_at)
+    return doc
+
+
+def announced(decision: dict[str, Any]) -> dict[str, Any]:
     """Queue the `decision.review` / `decision.block` webhook of a new (not replayed)
     REVIEW or BLOCK; the delivery runs off the request path."""
     event = webhooks.decision_event(str(decision.get("decision", "")))
