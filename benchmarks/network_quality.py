@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -215,12 +216,14 @@ def fan_out(edges: ir.Table, window_s: int, min_receivers: int) -> ir.Table:
     return rows.group_by([*keys, "ep_start"]).aggregate(txn_ids=rows.txn_id.collect())
 
 
-def detectors(span_s: int, same_ts: bool) -> dict[str, Callable[[ir.Table], ir.Table]]:
-    """The `cftwatch network motifs` settings (cftwatch.network.show.MOTIF_KINDS) and the
-    typologies each is scored on."""
+def detectors(
+    span_s: int, same_ts: bool, max_hops: int = 4
+) -> dict[str, Callable[[ir.Table], ir.Table]]:
+    """The `cftwatch network motifs` settings (cftwatch.network.show.MOTIF_KINDS; cycles of
+    up to `max_hops`, 4 there) and the typologies each is scored on."""
     return {
-        "cycles": lambda e: short_cycles(e, 4, span_s, span_s, 0.1, same_ts),
-        "structural_cycles": lambda e: structural_cycles(e, 3, 4, span_s, 200, 0.25),
+        "cycles": lambda e: short_cycles(e, max_hops, span_s, span_s, 0.1, same_ts),
+        "structural_cycles": lambda e: structural_cycles(e, 3, max_hops, span_s, 200, 0.25),
         "scatter_gather": lambda e: scatter_gather(e, span_s, 0.8, 3, same_ts),
         "gather_scatter": lambda e: gather_scatter(e, e, span_s, 5),
         "fan_out": lambda e: fan_out(e, span_s, 5),
@@ -236,9 +239,13 @@ TARGETS = {
 }
 
 
-def motif_part(eng: Engine, edges: ir.Table, d: Data, span_s: int) -> list[str]:
+def motif_part(
+    eng: Engine, edges: ir.Table, d: Data, span_s: int, max_hops: int, only: set[str]
+) -> list[str]:
     out = []
-    for name, fn in detectors(span_s, d.same_ts).items():
+    for name, fn in detectors(span_s, d.same_ts, max_hops).items():
+        if only and name not in only:
+            continue
         t0 = time.process_time()
         rows = eng.to_arrow(fn(edges).select("txn_ids")).column("txn_ids").to_pylist()
         cpu = time.process_time() - t0
@@ -374,10 +381,12 @@ def gbm_part(eng: Engine, edges: ir.Table, d: Data, cycle_hops: int) -> list[str
     base = ["amt", "channel", "weekday"]
     graph = ["ttf_s"] + [f"{s}_{n}" for s in ("src", "dst") for n in feature_names(wins)]
     t = tx.ts_s.to_numpy()
-    only = gbm_f1(tx[base].to_numpy(float), y, t)
-    both = gbm_f1(tx[base + graph].to_numpy(float), y, t)
+    x = tx[base + graph].to_numpy(np.float32)  # float32: half the memory at AMLSim size
+    del tx
+    only = gbm_f1(x[:, : len(base)], y, t)
+    both = gbm_f1(x, y, t)
     return [
-        f"  features: {len(graph)} graph columns, {len(tx)} payments, {wall:.0f} s wall, "
+        f"  features: {len(graph)} graph columns, {len(y)} payments, {wall:.0f} s wall, "
         f"{cpu:.0f} s CPU (cycle hops {cycle_hops})",
         f"  minority-class F1, temporal 70/30: transaction features {only['f1']:.3f} "
         f"(thr {only['threshold']:.2f}); + graph features {both['f1']:.3f} "
@@ -389,19 +398,26 @@ def gbm_part(eng: Engine, edges: ir.Table, d: Data, cycle_hops: int) -> list[str
 # --- main ---------------------------------------------------------------------------------
 
 
-def run(d: Data, span_s: int, cycle_hops: int, parts: Iterable[str]) -> None:
+def run(d: Data, a: argparse.Namespace) -> None:
+    span_s = int(float(a.span.rstrip("d")) * DAY)
+    only = set(a.detectors.split(",")) if a.detectors else set()
     with tempfile.TemporaryDirectory() as tmp, Workspace.init(Path(tmp) / "ws") as ws:
         eng = ws.engine("duckdb")
+        if not re.fullmatch(r"\d+(\.\d+)?[KMGT]B", a.duckdb_memory):
+            raise SystemExit(f"--duckdb-memory must look like 2GB, not {a.duckdb_memory!r}")
+        eng.backend.raw_sql(f"SET memory_limit = '{a.duckdb_memory}'")  # peak RSS bound
         edges = eng.materialise(payment_edges(eng.register("q_txns", d.txns)))
         n = eng.to_arrow(edges.count().as_table()).column(0)[0].as_py()
         print(f"{d.name}: {n} payments, {len(d.laundering)} laundering, "
               f"{len(d.instances)} labelled instances")  # fmt: skip
         blocks: dict[str, Callable[[], list[str]]] = {
-            "motifs": lambda: motif_part(eng, edges, d, span_s) + listed_part(eng, edges, d),
+            "motifs": lambda: (
+                motif_part(eng, edges, d, span_s, a.max_hops, only) + listed_part(eng, edges, d)
+            ),
             "ranking": lambda: ranking_part(eng, edges, d),
-            "gbm": lambda: gbm_part(eng, edges, d, cycle_hops),
+            "gbm": lambda: gbm_part(eng, edges, d, a.cycle_hops),
         }
-        for p in parts:
+        for p in a.parts.split(","):
             t0 = time.perf_counter()
             lines = blocks[p]()
             print(f"[{p}] ({time.perf_counter() - t0:.0f} s wall)")
@@ -416,12 +432,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=7, help="synth seed")
     ap.add_argument("--rate", type=float, default=10.0, help="synth instances per 10k accounts")
     ap.add_argument("--span", default="7d", help="motif span in days (7d)")
+    ap.add_argument("--max-hops", type=int, default=4, help="longest cycle searched (4)")
+    ap.add_argument("--detectors", default="", help="only these detectors (comma-separated)")
     ap.add_argument("--cycle-hops", type=int, default=4, help="cycle columns of the features")
     ap.add_argument("--parts", default="motifs,ranking,gbm")
+    ap.add_argument("--duckdb-memory", default="2GB", help="DuckDB memory_limit (2GB)")
     a = ap.parse_args(argv)
-    span_s = int(float(a.span.rstrip("d")) * DAY)
     d = load_synth(a.accounts, a.seed, a.rate) if a.data == "synth" else load_amlsim(a.run)
-    run(d, span_s, a.cycle_hops, a.parts.split(","))
+    run(d, a)
 
 
 if __name__ == "__main__":
