@@ -14,6 +14,7 @@ from benchmarks.network_quality import (
     reach_order,
     seed_split,
     top_share,
+    training_rows,
 )
 
 
@@ -82,3 +83,15 @@ def test_seed_split_one_seed_per_chosen_instance() -> None:
     )
     assert others == {a for i in insts if i.accounts[0][0] not in chosen for a in i.accounts}
     assert seed_split(insts, 11) == (seeds, mates, others)
+
+
+def test_training_rows_keep_every_positive_and_a_share_of_negatives() -> None:
+    y = np.array([1] * 10 + [0] * 10_000)
+    rows = np.ones(len(y), bool)
+    rows[-100:] = False  # outside the training period
+    kept = training_rows(y, rows, 0.1)
+    assert kept[:10].all()  # every positive
+    assert not kept[-100:].any()  # nothing outside `rows`
+    assert 800 < kept[10:].sum() < 1_200  # about 10 % of 9,900 negatives
+    assert (training_rows(y, rows, 0.1) == kept).all()  # fixed draw
+    assert (training_rows(y, rows, 1.0) == rows).all()
