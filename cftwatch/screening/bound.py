@@ -15,17 +15,49 @@ it against scoring every candidate on a fixed set of names.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
-from cftwatch.screening.normalize import NormalizedName
+from rapidfuzz.distance import OSA
+
+from cftwatch.screening.normalize import NormalizedName, unvowelled
 from cftwatch.screening.score import (
     WEIGHTS,
     Query,
+    _compound_heads,
     _mark_places,
     _weight,
+    family_heads,
     token_similarity,
 )
 
-__all__ = ["Terms", "name_terms", "qualifier_headroom", "score_bound"]
+__all__ = ["Terms", "bound_similarity", "name_terms", "qualifier_headroom", "score_bound"]
+
+#: Below this OSA similarity two parts spelt alike in script, neither a known name's family
+#: nor a compound, cannot reach `token_similarity`'s floor (a shared skeleton lifts only
+#: spellings at least this close).
+_NEAR = 0.6
+
+
+@lru_cache(maxsize=262144)
+def bound_similarity(a: str, b: str) -> float:
+    """`token_similarity(a, b)`, or 0.0 where a cheap test shows it is 0: two parts of more
+    than one letter, both Latin or both unvowelled script, neither a known name with its
+    spellings, no shared compound ending, and an OSA similarity under `_NEAR`. A listed name
+    met for the first time is bounded without the full comparison of every pair of parts
+    (`tests/screening/test_bound_similarity.py` checks it is never below the real one)."""
+    if (
+        a != b
+        and len(a) > 1
+        and len(b) > 1
+        and unvowelled(a) == unvowelled(b)
+        and OSA.normalized_similarity(a, b) < _NEAR
+        and _compound_heads(a, b) is None
+    ):
+        heads = family_heads()
+        if a not in heads and b not in heads:
+            return 0.0
+    return token_similarity(a, b)
+
 
 #: Rounding room: the bound sums in another order than the scorer does.
 EPSILON = 1e-9
@@ -86,7 +118,7 @@ def score_bound(
         for j, (ct, ck) in enumerate(c):
             if q_title != (ck == "honorific"):
                 continue
-            sim = token_similarity(qt, ct)
+            sim = bound_similarity(qt, ct)
             if sim > best:
                 best = sim
             if sim > best_c[j]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -116,6 +117,7 @@ class NameIndex:
         default_factory=dict, repr=False, compare=False
     )
     """Per key, its posting and weight as `candidates` uses them (filled as keys are met)."""
+    _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def idf(self, token: str) -> float:
         n = max(len(self.names), 1)
@@ -130,12 +132,14 @@ class NameIndex:
         return posting, weight * 0.35 if key[0] == "g" else weight
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
-        """Listed-name rows sharing the rarest keys with the query, best first."""
+        """Listed-name rows sharing the rarest keys with the query, best first; of rows
+        that tie, the lower row first (also where the tie straddles `limit`)."""
         keys = name_keys(query)
         for expansion in query.expansions:
             keys |= name_keys(expansion)
         arrays, weights, lengths = [], [], []
-        for key in keys:
+        # in sorted order: the sums (and so their ties) do not follow the hash seed
+        for key in sorted(keys):
             blocking = self._blocking.get(key, _UNSEEN)
             if blocking is _UNSEEN:
                 blocking = self._blocking[key] = self._key_blocking(key)
@@ -145,20 +149,30 @@ class NameIndex:
                 lengths.append(len(blocking[0]))
         if not arrays:
             return []
-        # sum the key weights per listed name in one dense pass (no sort of the postings
-        # hit); every key weight is > 0, so the names hit are exactly the positive sums, in
-        # row order, with the same sums as a per-row grouping would give (the rows are read
-        # from a boolean mask: NumPy finds those far faster than non-zero floats)
-        summed = np.bincount(
-            np.concatenate(arrays), np.repeat(weights, lengths), minlength=len(self.names)
-        )
-        rows = np.flatnonzero(summed > 0)
-        scores = summed[rows]
-        order = np.arange(len(rows))
+        # sum the key weights per listed name into a zeroed buffer kept per thread (a fresh
+        # array of every name per query costs more in page faults than the sums); every key
+        # weight is > 0, so the names hit are exactly the positive sums, in row order
+        hit = np.concatenate(arrays)
+        summed = self._scratch()
+        try:
+            np.add.at(summed, hit, np.repeat(weights, lengths))
+            rows = np.flatnonzero(summed > 0)
+            scores = summed[rows]
+        finally:
+            summed[hit] = 0.0
         if len(rows) > limit:
-            order = np.argpartition(scores, -limit)[-limit:]
-        order = order[np.lexsort((rows[order], -scores[order]))]
-        return rows[order].tolist()
+            # every row scoring at least the limit-th best score, then the best `limit` of
+            # those by score and row
+            keep = scores >= np.sort(scores)[len(scores) - limit]
+            rows, scores = rows[keep], scores[keep]
+        return rows[np.lexsort((rows, -scores))[:limit]].tolist()
+
+    def _scratch(self) -> np.ndarray:
+        """This thread's zeroed float buffer of one slot per listed name."""
+        buf: np.ndarray | None = getattr(self._local, "buf", None)
+        if buf is None or len(buf) != len(self.names):
+            buf = self._local.buf = np.zeros(len(self.names))
+        return buf
 
     def save(self, path: Path) -> None:
         """Write the index as data to `path` (suffix `.npz`), atomically."""

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
@@ -162,8 +163,7 @@ class Screener:
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
         # "Muhammad Yusuf Ahmad Mansur")
-        wide = process.extract(core, keys, scorer=fuzz.token_set_ratio, limit=3 * MAX_SCORED)
-        wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(core, b[0]), b[2]))
+        wide = _closest(core, keys, 3 * MAX_SCORED)
         best = [rows[b[2]] for b in wide[:MAX_SCORED]] + rows[:BY_BLOCKING]
         # every entity listing the closest name word for word scores alike, so none of them
         # may lose its place to another by row order (the branches of one charity)
@@ -426,6 +426,21 @@ class Screener:
 
 
 _WORKER_SCREENER: Screener | None = None
+
+
+def _closest(core: str, keys: list[str], limit: int) -> list[tuple[str, float, int]]:
+    """The first MAX_SCORED of the `limit` keys closest to `core` by token_set_ratio (as
+    `process.extract` ranks them: score, then position), ties of score ordered by
+    token_sort_ratio, then position. Only the scores that reach those places are compared by
+    token_sort_ratio: the order of the rest is never read."""
+    scores = process.cdist([core], keys, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
+    order = np.lexsort((np.arange(len(scores)), -scores))[:limit]
+    wide = [(keys[i], float(scores[i]), i) for i in order.tolist()]
+    if len(wide) > MAX_SCORED:
+        cut = wide[MAX_SCORED - 1][1]
+        wide = [b for b in wide if b[1] >= cut]
+    wide.sort(key=lambda b: (-b[1], -fuzz.token_sort_ratio(core, b[0]), b[2]))
+    return wide
 
 
 def _weak_alias(name: NormalizedName, value: float) -> tuple[float, Feature]:

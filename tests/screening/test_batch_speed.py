@@ -25,14 +25,16 @@ NAMES = [
 
 
 def _reference_candidates(index: NameIndex, name: str, limit: int) -> list[int]:
-    """The blocking order as computed before the dense pass: postings grouped by np.unique."""
+    """The blocking order as computed before the dense pass: postings grouped by np.unique,
+    summed in key order, best score first and, of rows that tie, the lower row first (also
+    where a tie straddles `limit`, task 17H)."""
     query = normalize_name(name)
     n = max(len(index.names), 1)
     keys = name_keys(query)
     for expansion in query.expansions:
         keys |= name_keys(expansion)
     arrays, weights = [], []
-    for key in keys:
+    for key in sorted(keys):
         posting = index.postings.get(key)
         if posting is None or len(posting) > (MAX_GRAM_POSTING if key[0] == "g" else MAX_POSTING):
             continue
@@ -45,11 +47,7 @@ def _reference_candidates(index: NameIndex, name: str, limit: int) -> list[int]:
         return []
     rows, inverse = np.unique(np.concatenate(arrays), return_inverse=True)
     scores = np.bincount(inverse, np.concatenate(weights), minlength=len(rows))
-    order = np.arange(len(rows))
-    if len(rows) > limit:
-        order = np.argpartition(scores, -limit)[-limit:]
-    order = order[np.lexsort((rows[order], -scores[order]))]
-    return [int(r) for r in rows[order]]
+    return [int(r) for r in rows[np.lexsort((rows, -scores))[:limit]]]
 
 
 @pytest.mark.parametrize("limit", [3, 150])
