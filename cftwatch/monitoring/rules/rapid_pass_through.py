@@ -220,17 +220,18 @@ RULE = RuleSpec(
         int_param(
             "max_hours", 24, 1, MAX_HOURS, "hours", "Onward payments must follow within this."
         ),
-        *baseline_params("number of inflows", 4),
-        *standing_params("the inflows and the onward payments", 1, 90),
+        *baseline_params("number of inflows", 12),
+        *standing_params("the inflows and the onward payments", 1, 365),
         int_param(
             "max_earlier_episodes",
-            -1,
+            0,
             -1,
             1000,
             "episodes",
             "With `baseline_weeks`: alert only when the account passed money through at most "
-            "this many times in its previous `baseline_weeks` weeks (-1: off); an account "
-            "that does it every week is doing its usual business.",
+            "this many times in its previous `baseline_weeks` weeks (-1: off; default 0: "
+            "the first pass-through in that time alerts, the account's later ones do not "
+            "repeat it); an account that does it every week is doing its usual business.",
         ),
         party_types_param(
             "exclude_party_types",
