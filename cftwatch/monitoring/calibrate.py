@@ -223,6 +223,7 @@ class Calibration:
     accounts: int
     transactions: int
     target_alert_rate: float
+    hub_alert_rate: float = 1.0
 
     def to_yaml(self) -> str:
         """A rules file: provenance, then each changed parameter under its rule with its
@@ -234,8 +235,9 @@ class Calibration:
             "created_at": now,
             "data": f"{self.transactions} transactions, {self.accounts} active accounts",
             "target_alert_rate": self.target_alert_rate,
+            "hub_alert_rate": self.hub_alert_rate,
             "method": "money floors/caps from amount quantiles; one sensitivity parameter per "
-            "rule from its alert rate on unlabelled data",
+            "rule from its alert rate on unlabelled data, overall and among hub-like accounts",
         }
         lines = ["# Written by `cftwatch rules calibrate`; reasons are the comments.", "version: 1"]
         lines.append(yaml.safe_dump({"provenance": prov}, sort_keys=False).rstrip())
@@ -285,7 +287,7 @@ def calibrate(
             if d is not None:
                 decisions.append(d)
                 cfg = _apply(cfg, [d])
-    return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate)
+    return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate, hub_alert_rate)
 
 
 __all__ = [
