@@ -181,19 +181,28 @@ class Population:
 def population(ws: Workspace, instances: Sequence[Instance], hub_degree: int = 20) -> Population:
     """Active accounts of the workspace; benign hubs are accounts outside every positive
     instance with at least `hub_degree` distinct counterparties."""
-    pairs = (
-        "SELECT debtor_account AS a, creditor_account AS b FROM transactions "
-        "WHERE debtor_account IS NOT NULL AND creditor_account IS NOT NULL "
-        "UNION ALL SELECT creditor_account, debtor_account FROM transactions "
-        "WHERE debtor_account IS NOT NULL AND creditor_account IS NOT NULL"
-    )
-    n = int(ws.scalar(f"SELECT count(DISTINCT a) FROM ({pairs}) p") or 0)
-    rows = ws.query(
-        f"SELECT a FROM ({pairs}) p GROUP BY a HAVING count(DISTINCT b) >= ?", [hub_degree]
-    )
+    n = int(ws.scalar(f"SELECT count(DISTINCT a) FROM ({_PAIRS}) p") or 0)
     positives = frozenset(a for i in instances if i.positive for a in i.accounts)
-    hubs = frozenset(r[0] for r in rows) - positives
+    hubs = hub_like_accounts(ws, hub_degree) - positives
     return Population(n, positives, hubs)
+
+
+_PAIRS = (
+    "SELECT debtor_account AS a, creditor_account AS b FROM transactions "
+    "WHERE debtor_account IS NOT NULL AND creditor_account IS NOT NULL "
+    "UNION ALL SELECT creditor_account, debtor_account FROM transactions "
+    "WHERE debtor_account IS NOT NULL AND creditor_account IS NOT NULL"
+)
+
+
+def hub_like_accounts(ws: Workspace, degree: int = 20) -> frozenset[str]:
+    """Accounts with at least `degree` distinct counterparties (either direction): the
+    hub-like accounts (merchants, payroll, collection accounts) whose volume makes naive
+    volume rules fire; no label is read."""
+    rows = ws.query(
+        f"SELECT a FROM ({_PAIRS}) p GROUP BY a HAVING count(DISTINCT b) >= ?", [degree]
+    )
+    return frozenset(r[0] for r in rows)
 
 
 def score_alerts(

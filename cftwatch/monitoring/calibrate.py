@@ -14,6 +14,10 @@ Two steps, each decision with the sentence that says why:
    A looser value never alerts fewer accounts, so the candidates are searched by halving
    (about log2 of their number evaluated, not all), over data prepared once for every
    step (`PreparedData`: converted, with customer context, cached in the engine).
+   Hub-like accounts (at least `HUB_DEGREE` distinct counterparties: merchants, payroll
+   and collection accounts, found without labels) are kept in view: a value is within
+   budget only if it also alerts at most `hub_alert_rate` of them, since a volume rule
+   that fires on every busy account buries the alerts that matter.
 
 No label is read: calibration uses the data the institution has before it has any
 confirmed cases. Judge the result with `rules backtest` on a different period or run.
@@ -22,13 +26,14 @@ confirmed cases. Judge the result with `rules backtest` on a different period or
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from cftwatch.monitoring.backtest import with_param
+from cftwatch.monitoring.backtest import hub_like_accounts, with_param
 from cftwatch.monitoring.config import RuleConfig
 from cftwatch.monitoring.money import parse_relative, to_currency
 from cftwatch.monitoring.prepared import PreparedData
@@ -39,6 +44,10 @@ FLOOR_QUANTILE = 0.05
 CAP_QUANTILE = 0.99
 FLOORS = ("min_amount", "min_payment", "min_total")
 CAPS = ("max_payment",)
+HUB_DEGREE = 20
+HUB_ALERT_RATE = 0.02
+"""Per rule: at most this share of the hub-like accounts alerted (a pack of several rules
+adds them up)."""
 
 SENSITIVITY: dict[str, tuple[str, tuple[float, ...]]] = {
     "crowdfunding_fan_in": ("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5)),
@@ -115,30 +124,37 @@ def _apply(cfg: RuleConfig, decisions: Sequence[Decision]) -> RuleConfig:
     return cfg
 
 
+def _alerted(
+    data: PreparedData, cfg: RuleConfig, rule_id: str, param: str, loosest: Any
+) -> Callable[[Any], frozenset[str]]:
+    """Alerted accounts as a function of the sensitivity value: one evaluation per value
+    (memoised), or for a rule in `ONE_PASS` a single one at `loosest` whose alerts are
+    filtered per value."""
+    metric = ONE_PASS.get(rule_id)
+    if metric is None:
+        seen: dict[Any, frozenset[str]] = {}
+
+        def accounts(v: Any) -> frozenset[str]:
+            if v not in seen:
+                setting = with_param(cfg, rule_id, param, v).rules[rule_id]
+                seen[v] = frozenset(data.alerted_accounts(setting))
+            return seen[v]
+
+        return accounts
+    setting = with_param(cfg, rule_id, param, loosest).rules[rule_id]
+    found = [(r["subject_id"], r[metric]) for r in data.found(setting, (metric,))]
+    return lambda v: frozenset(s for s, m in found if m >= v)
+
+
 def _counter(
     data: PreparedData, cfg: RuleConfig, rule_id: str, param: str, loosest: Any
 ) -> Callable[[Any], int]:
-    """Alerted accounts as a function of the sensitivity value: one evaluation per value
-    (memoised), or for a rule in `ONE_PASS` a single one at `loosest` whose alerts are
-    counted per value."""
-    metric = ONE_PASS.get(rule_id)
-    if metric is None:
-        seen: dict[Any, int] = {}
-
-        def count(v: Any) -> int:
-            if v not in seen:
-                seen[v] = len(
-                    data.alerted_accounts(with_param(cfg, rule_id, param, v).rules[rule_id])
-                )
-            return seen[v]
-
-        return count
-    setting = with_param(cfg, rule_id, param, loosest).rules[rule_id]
-    found = [(r["subject_id"], r[metric]) for r in data.found(setting, (metric,))]
-    return lambda v: len({s for s, m in found if m >= v})
+    """The number of alerted accounts as a function of the sensitivity value."""
+    accounts = _alerted(data, cfg, rule_id, param, loosest)
+    return lambda v: len(accounts(v))
 
 
-def _loosest_within(values: Sequence[Any], count: Callable[[Any], int], budget: float) -> int:
+def _loosest_within(values: Sequence[Any], count: Callable[[Any], float], budget: float) -> int:
     """Index of the loosest of `values` (strictest first) whose count stays within
     `budget`, or -1: a binary search, since a looser value never alerts fewer accounts."""
     lo, hi = -1, len(values) - 1  # values[: lo + 1] are within budget; past hi are not
@@ -152,30 +168,50 @@ def _loosest_within(values: Sequence[Any], count: Callable[[Any], int], budget: 
 
 
 def rate_decision(
-    data: PreparedData, cfg: RuleConfig, rule_id: str, accounts: int, target: float
+    data: PreparedData,
+    cfg: RuleConfig,
+    rule_id: str,
+    accounts: int,
+    target: float,
+    hubs: frozenset[str] = frozenset(),
+    hub_rate: float = 1.0,
 ) -> Decision | None:
-    """The loosest candidate of the rule's sensitivity parameter within the target rate."""
+    """The loosest candidate of the rule's sensitivity parameter within the target rate
+    that also alerts at most `hub_rate` of the hub-like accounts `hubs`."""
     param, candidates = SENSITIVITY[rule_id]
     spec = cfg.rules[rule_id].spec.param(param)
-    budget = target * accounts
+    budget, hub_budget = target * accounts, hub_rate * len(hubs)
     valid = [c for c, bad in (spec.check(v) for v in candidates) if not bad]
     if not valid:
         return None
-    count = _counter(data, cfg, rule_id, param, valid[-1])
-    i = _loosest_within(valid, count, budget)
+    alerted = _alerted(data, cfg, rule_id, param, valid[-1])
+
+    def cost(v: Any) -> float:  # over budget when too many hubs, whatever the total
+        got = alerted(v)
+        return len(got) if len(got & hubs) <= hub_budget else math.inf
+
+    i = _loosest_within(valid, cost, budget)
     old = cfg.rules[rule_id].params[param]
+    hub_note = (
+        f" or more than {hub_rate:.0%} of the {len(hubs):,} hub-like accounts" if hubs else ""
+    )
     if i < 0:
         strictest = spec.check(candidates[0])[0]
         why = (
             f"{rule_id}.{param} = {strictest:g}: even the strictest value tried alerts more "
-            f"than {target:.2%} of the {accounts:,} active accounts; review the rule."
+            f"than {target:.2%} of the {accounts:,} active accounts{hub_note}; review the rule."
         )
         return Decision(rule_id, param, old, strictest, why)
-    value, n = valid[i], count(valid[i])
+    value, got = valid[i], alerted(valid[i])
+    n, h = len(got), len(got & hubs)
+    hub_cap = f" and {hub_rate:.0%} of hub-like accounts" if hubs else ""
+    hub_part = (
+        f" and {h:,} of the {len(hubs):,} hub-like accounts ({h / len(hubs):.1%})" if hubs else ""
+    )
     why = (
         f"{rule_id}.{param} = {value:g}: the most sensitive value tried whose alerts reach "
-        f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%}), within "
-        f"the target alert rate {target:.2%}."
+        f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%})"
+        f"{hub_part}, within the target alert rate {target:.2%}{hub_cap}."
     )
     return Decision(rule_id, param, old, value, why)
 
@@ -187,6 +223,7 @@ class Calibration:
     accounts: int
     transactions: int
     target_alert_rate: float
+    hub_alert_rate: float = 1.0
 
     def to_yaml(self) -> str:
         """A rules file: provenance, then each changed parameter under its rule with its
@@ -198,8 +235,9 @@ class Calibration:
             "created_at": now,
             "data": f"{self.transactions} transactions, {self.accounts} active accounts",
             "target_alert_rate": self.target_alert_rate,
+            "hub_alert_rate": self.hub_alert_rate,
             "method": "money floors/caps from amount quantiles; one sensitivity parameter per "
-            "rule from its alert rate on unlabelled data",
+            "rule from its alert rate on unlabelled data, overall and among hub-like accounts",
         }
         lines = ["# Written by `cftwatch rules calibrate`; reasons are the comments.", "version: 1"]
         lines.append(yaml.safe_dump({"provenance": prov}, sort_keys=False).rstrip())
@@ -223,8 +261,12 @@ def calibrate(
     *,
     engine: str = "duckdb",
     progress: Progress | None = None,
+    hub_alert_rate: float = HUB_ALERT_RATE,
+    hub_degree: int = HUB_DEGREE,
 ) -> Calibration:
-    """Propose thresholds for the enabled rules from the workspace's own data."""
+    """Propose thresholds for the enabled rules from the workspace's own data (each rule
+    within `target_alert_rate` of the active accounts and `hub_alert_rate` of the accounts
+    with at least `hub_degree` counterparties; `hub_alert_rate` 1 leaves hubs out of it)."""
     accounts = int(
         ws.scalar(
             "SELECT count(DISTINCT a) FROM (SELECT debtor_account AS a FROM transactions "
@@ -236,20 +278,23 @@ def calibrate(
     enabled = {s.spec.id for s in cfg.enabled()}
     decisions = [d for d in money_decisions(ws, cfg) if d.rule_id in enabled]
     cfg = _apply(cfg, decisions)
+    hubs = hub_like_accounts(ws, hub_degree) if hub_alert_rate < 1 else frozenset()
     with PreparedData(ws, engine) as data:
         for rid in [r for r in SENSITIVITY if r in enabled]:
             if progress:
                 progress(rid, SENSITIVITY[rid][0])
-            d = rate_decision(data, cfg, rid, accounts, target_alert_rate)
+            d = rate_decision(data, cfg, rid, accounts, target_alert_rate, hubs, hub_alert_rate)
             if d is not None:
                 decisions.append(d)
                 cfg = _apply(cfg, [d])
-    return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate)
+    return Calibration(cfg, decisions, accounts, n_txns, target_alert_rate, hub_alert_rate)
 
 
 __all__ = [
     "CAP_QUANTILE",
     "FLOOR_QUANTILE",
+    "HUB_ALERT_RATE",
+    "HUB_DEGREE",
     "SENSITIVITY",
     "Calibration",
     "Decision",

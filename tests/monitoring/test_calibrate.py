@@ -49,6 +49,7 @@ def test_money_floors_and_caps_come_from_amount_quantiles(workspace, book, tmp_p
     assert cfg2.rules["structural_cycles"].params["min_hops"] == 3
     doc = yaml.safe_load(out.read_text())
     assert doc["provenance"]["tool"] == "cftwatch rules calibrate"
+    assert doc["provenance"]["hub_alert_rate"] == 0.02  # the default hub budget, recorded
     assert "# structural_cycles.min_hops = 3" in out.read_text()
 
 

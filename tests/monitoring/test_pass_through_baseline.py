@@ -21,9 +21,11 @@ def test_a_hub_passing_money_on_as_usual_is_quiet_with_the_baseline(workspace, b
     _habit(book)
     CASES["rapid_pass_through"](book, False)  # one inflow this week: below its habit
     book.load(workspace)
-    assert len(alerts_of(workspace, "rapid_pass_through", engine=engine)) == 1  # default: off
+    off = {"baseline_weeks": 0}
+    assert len(alerts_of(workspace, "rapid_pass_through", off, engine=engine)) == 1
     on = {"baseline_weeks": 8}
     assert alerts_of(workspace, "rapid_pass_through", on, engine=engine) == []
+    assert alerts_of(workspace, "rapid_pass_through", engine=engine) == []  # default: on
 
 
 def test_a_week_above_the_accounts_habit_alerts_and_the_z_bound_is_sharp(workspace, book, engine):

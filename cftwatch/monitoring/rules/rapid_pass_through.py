@@ -15,7 +15,7 @@ from cftwatch.engine.windows import (
     without_same_ts,
 )
 from cftwatch.monitoring import text as tx
-from cftwatch.monitoring.baseline import keep_unusual
+from cftwatch.monitoring.baseline import baseline_params, keep_unusual
 from cftwatch.monitoring.blocks import (
     KEYS,
     alert_shape,
@@ -33,10 +33,11 @@ from cftwatch.monitoring.params import (
 )
 from cftwatch.monitoring.scores import clip
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
+from cftwatch.monitoring.standing import fresh_pairs, standing_params
 
 
 def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
-    t = inp.txns
+    t = fresh_pairs(inp.txns, p)
     h = p["max_hours"] * HOUR
     ins = t.filter(
         t.amt >= p["min_amount"],
@@ -46,6 +47,8 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     sent = t.filter(is_in(t.channel, p["out_channels"]))
     q = _passed_on(ins, sent, h, p, same_time_may_follow(inp, p))
     eps = episodes(q.select(*KEYS, a_ts=q.ts_s), KEYS, h)
+    if p["max_earlier_episodes"] >= 0 and p["baseline_weeks"] > 0:
+        eps = _not_routine(eps, p)
     qids = q.select(_q=q.txn_id)
     qual = ins.join(qids, ins.txn_id == qids._q).drop("_q")
     e = eps.select("ep_start", "ep_end", _k=eps.acct, _c=eps.currency)
@@ -74,7 +77,7 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         out_last=both.ts_s.max(where=is_out),
     )
     if p["baseline_weeks"] > 0:
-        g = _unusual_for_account(t, g, p)
+        g = _unusual_for_account(inp.txns, g, p)
     return alert_shape(
         g,
         forwarded=None,
@@ -86,6 +89,17 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
 
 
 WEEK = 7 * DAY
+
+
+def _not_routine(eps: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """The episodes of accounts that passed money through at most `max_earlier_episodes`
+    times in the previous `baseline_weeks` weeks: for an account that does it every week,
+    passing money on is its usual pattern, not layering."""
+    frame = ibis.range_window(
+        preceding=p["baseline_weeks"] * WEEK, following=0, group_by=KEYS, order_by="ep_start"
+    )
+    e = eps.mutate(_earlier=eps.ep_start.count().over(frame) - 1)
+    return e.filter(e._earlier <= p["max_earlier_episodes"]).drop("_earlier")
 
 
 def _unusual_for_account(t: ir.Table, g: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -206,24 +220,18 @@ RULE = RuleSpec(
         int_param(
             "max_hours", 24, 1, MAX_HOURS, "hours", "Onward payments must follow within this."
         ),
+        *baseline_params("number of inflows", 12),
+        *standing_params("the inflows and the onward payments", 1, 365),
         int_param(
-            "baseline_weeks",
+            "max_earlier_episodes",
             0,
-            0,
-            52,
-            "weeks",
-            "Judge each episode against the account's own previous weeks (0: off, the "
-            "default): it alerts only when the week's number of inflows is at least "
-            "`baseline_min_z` standard deviations above the account's usual weekly count, so "
-            "hubs that pass money through every week stay quiet.",
-        ),
-        float_param(
-            "baseline_min_z",
-            3.0,
-            0.0,
-            100.0,
-            "standard deviations",
-            "How far above its own weekly inflow count an account must be (with `baseline_weeks`).",
+            -1,
+            1000,
+            "episodes",
+            "With `baseline_weeks`: alert only when the account passed money through at most "
+            "this many times in its previous `baseline_weeks` weeks (-1: off; default 0: "
+            "the first pass-through in that time alerts, the account's later ones do not "
+            "repeat it); an account that does it every week is doing its usual business.",
         ),
         party_types_param(
             "exclude_party_types",
@@ -246,5 +254,9 @@ RULE = RuleSpec(
         - 0.1 * (m["through_s"] > p["max_hours"] * HOUR / 2)
     ),
     settings=("same_day_legs",),
-    lookback=lambda p: dt.timedelta(hours=2 * p["max_hours"], weeks=p["baseline_weeks"] + 1),
+    lookback=lambda p: dt.timedelta(
+        hours=2 * p["max_hours"],
+        weeks=p["baseline_weeks"] + 1,
+        days=p["standing_days"] if p["standing_payments"] > 0 else 0,
+    ),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import ibis.expr.types as ir
@@ -19,7 +21,6 @@ from cftwatch.monitoring.params import (
     MAX_DAYS,
     MAX_HOPS,
     MAX_HOURS,
-    days_lookback,
     float_param,
     int_param,
     money_param,
@@ -27,12 +28,16 @@ from cftwatch.monitoring.params import (
 )
 from cftwatch.monitoring.scores import clip
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
+from cftwatch.monitoring.standing import fresh_pairs, standing_params
 from cftwatch.network.motifs import short_cycles
 
 
 def _cycles(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     """Time-ordered cycles, each found once from its first payment (see
-    `cftwatch.network.motifs.short_cycles`)."""
+    `cftwatch.network.motifs.short_cycles`); payments on standing pairs are no part of one
+    (`standing_payments`: two accounts that pay each other every month are not round-tripping
+    anyone's money)."""
+    inp = replace(inp, txns=fresh_pairs(inp.txns, p))
     c = short_cycles(
         payment_edges(inp, p),
         max_hops=p["max_hops"],
@@ -98,6 +103,7 @@ RULE = RuleSpec(
         float_param(
             "max_fee", 0.05, 0, 0.5, "fraction", "Largest share an account keeps on the way."
         ),
+        *standing_params("the cycle's payments", 1, 90),
         party_types_param(
             "exclude_party_types",
             ["merchant", "agent", "business"],
@@ -111,5 +117,7 @@ RULE = RuleSpec(
     explain=_cycle_text,
     score=lambda m, p: clip(0.6 + 0.1 * (m["hops"] - 1)),
     settings=("same_day_legs",),
-    lookback=days_lookback("window_days"),
+    lookback=lambda p: dt.timedelta(
+        days=p["window_days"] + (p["standing_days"] if p["standing_payments"] > 0 else 0)
+    ),
 )
