@@ -15,6 +15,7 @@ from another list version, fails its hash or does not hang together is rebuilt, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -22,6 +23,7 @@ import threading
 import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ from cftwatch.screening.normalize import (
 
 _UNSEEN: Any = object()
 
-__all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index"]
+__all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index", "rules_digest"]
 
 INDEX_FORMAT = 6
 INDEX_SUFFIX = ".npz"
@@ -300,6 +302,23 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
             raise ValueError("a tie points outside the entities")
         ties[int(i)][int(j)] = _TIE_WHY[int(why)]
     return NameIndex(str(meta["version"]), entities, names, postings, token_df, table, dict(ties))
+
+
+def rules_digest(data_dir: Path | None = None) -> str:
+    """A digest of the index format and every screening data file (titles, places, name
+    frequencies…): a saved index built under other normalisation data is not reused."""
+    if data_dir is None:
+        return _package_rules_digest()
+    digest = hashlib.sha256(f"format {INDEX_FORMAT}\n".encode())
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file()):
+        digest.update(f"{path.name}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:12]
+
+
+@functools.cache
+def _package_rules_digest() -> str:
+    return rules_digest(Path(str(resources.files("cftwatch.screening").joinpath("data"))))
 
 
 def table_version(entities: pa.Table) -> str:

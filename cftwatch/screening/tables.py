@@ -22,7 +22,7 @@ from cftwatch import schema as S
 from cftwatch.errors import NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.jsontext import dumps
-from cftwatch.screening.index import NameIndex, build_index, table_version
+from cftwatch.screening.index import NameIndex, build_index, rules_digest, table_version
 from cftwatch.screening.screener import Match, Screener
 from cftwatch.vocab import Severity
 from cftwatch.workspace import Workspace, quote_ident
@@ -104,11 +104,11 @@ def find_list_entity(ws: Workspace, entity_id: str) -> dict[str, Any]:
 
 def load_screener(ws: Workspace, entities: pa.Table | None = None) -> Screener:
     """A Screener over the workspace's active lists (or `entities`), its index cached in
-    `<workspace>/screening/index-<version>.npz` (NumPy arrays, never a pickle) so it is
-    built once per list version."""
+    `<workspace>/screening/index-<version>-<rules>.npz` (NumPy arrays, never a pickle) so
+    it is built once per list version and set of screening data files."""
     if entities is None:
         entities = read_list_entities(ws)
-    path = Path(ws.path) / "screening" / f"index-{table_version(entities)}.npz"
+    path = Path(ws.path) / "screening" / f"index-{table_version(entities)}-{rules_digest()}.npz"
     index = NameIndex.load(path)
     if index is None:
         index = build_index(entities)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from cftwatch.screening.index import NameIndex, build_index
+from cftwatch.screening.index import NameIndex, build_index, rules_digest
 
 
 def _entities() -> pa.Table:
@@ -88,3 +90,13 @@ def test_an_index_of_another_list_version_is_not_used(tmp_path: Path):
     index.save(tmp_path / "index-0000000000000000.npz")
     assert NameIndex.load(tmp_path / "index-0000000000000000.npz") is None
     assert NameIndex.load(tmp_path / "missing.npz") is None
+
+
+def test_the_index_file_name_follows_the_screening_data(tmp_path: Path):
+    """An index built under other titles/places/frequencies must not be reused."""
+    data = tmp_path / "data"
+    shutil.copytree(str(resources.files("cftwatch.screening").joinpath("data")), data)
+    assert rules_digest(data) == rules_digest()
+    titles = data / "titles.tsv"
+    titles.write_text(titles.read_text("utf-8") + "zzcheckedtitle\ttitle\n", "utf-8")
+    assert rules_digest(data) != rules_digest()
