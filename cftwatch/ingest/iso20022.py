@@ -88,16 +88,7 @@ def read_message(data: bytes, where: str = "message") -> list[dict[str, Any]]:
         root = None
     if root is None:  # the file reader's error, word for word
         return read_message_streamed(data, where)
-    tag = root.tag if isinstance(root.tag, str) else ""
-    if not tag.startswith("{"):
-        raise InputError.at(
-            "no ISO 20022 namespace on the root element",
-            file=where,
-            record=root.sourceline,
-            field="xmlns",
-            value=tag,
-        )
-    ns = tag[1:].split("}", 1)[0]
+    ns = _root_namespace(root, where)
     if ns.removeprefix(NS_PREFIX) not in SUPPORTED:
         raise InputError.at(
             "unsupported namespace: expected pacs.008.001.08 to .13 or pain.001.001.03 to .12",
@@ -179,20 +170,25 @@ def detect_message(path: Path | io.BytesIO, where: str | None = None) -> tuple[s
             no_network=True,
             huge_tree=False,
         ):
-            tag = elem.tag if isinstance(elem.tag, str) else ""
-            if not tag.startswith("{"):
-                raise InputError.at(
-                    "no ISO 20022 namespace on the root element",
-                    file=name,
-                    record=elem.sourceline,
-                    field="xmlns",
-                    value=tag,
-                )
-            ns = tag[1:].split("}", 1)[0]
+            ns = _root_namespace(elem, name)
             return ns, ns.removeprefix(NS_PREFIX)
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(name, exc) from exc
     raise InputError.at("empty XML document", file=name)
+
+
+def _root_namespace(root: Any, where: str) -> str:
+    """The root element's namespace, or the error both readers give when it has none."""
+    tag = root.tag if isinstance(root.tag, str) else ""
+    if not tag.startswith("{"):
+        raise InputError.at(
+            "no ISO 20022 namespace on the root element",
+            file=where,
+            record=root.sourceline,
+            field="xmlns",
+            value=tag,
+        )
+    return tag[1:].split("}", 1)[0]
 
 
 def _syntax_error(path: Path | str, exc: etree.XMLSyntaxError) -> InputError:
