@@ -89,22 +89,26 @@ def read_message(data: bytes, where: str = "message") -> list[dict[str, Any]]:
     if root is None:  # the file reader's error, word for word
         return read_message_streamed(data, where)
     ns = _root_namespace(root, where)
-    if ns.removeprefix(NS_PREFIX) not in SUPPORTED:
-        raise InputError.at(
-            "unsupported namespace: expected pacs.008.001.08 to .13 or pain.001.001.03 to .12",
-            file=where,
-            record=1,
-            field="xmlns",
-            value=ns,
-        )
-    kind = "pacs008" if ns.removeprefix(NS_PREFIX).startswith("pacs") else "pain001"
-    return _message_rows(root, ns, kind, where)
+    return _message_rows(root, ns, _message_kind(ns, ns.removeprefix(NS_PREFIX), where), where)
 
 
 def read_message_streamed(data: bytes, where: str = "message") -> list[dict[str, Any]]:
     """`read_message` through the file reader's streaming path (`iterparse`, Arrow
     batches): the reference that `read_message` agrees with, and its error messages."""
     ns, message = detect_message(io.BytesIO(data), where)
+    kind = _message_kind(ns, message, where)
+    rows: list[dict[str, Any]] = []
+    for batch in _batches(io.BytesIO(data), ns, kind, None, where):
+        rows.extend(batch.to_pylist())
+    return rows
+
+
+_PARSERS = threading.local()
+
+
+def _message_kind(ns: str, message: str, where: str) -> str:
+    """`pacs008` or `pain001` for a supported single message; the one error both
+    single-message readers give for any other namespace."""
     if message not in SUPPORTED:
         raise InputError.at(
             "unsupported namespace: expected pacs.008.001.08 to .13 or pain.001.001.03 to .12",
@@ -113,14 +117,7 @@ def read_message_streamed(data: bytes, where: str = "message") -> list[dict[str,
             field="xmlns",
             value=ns,
         )
-    kind = "pacs008" if message.startswith("pacs") else "pain001"
-    rows: list[dict[str, Any]] = []
-    for batch in _batches(io.BytesIO(data), ns, kind, None, where):
-        rows.extend(batch.to_pylist())
-    return rows
-
-
-_PARSERS = threading.local()
+    return "pacs008" if message.startswith("pacs") else "pain001"
 
 
 def _message_parser() -> Any:
