@@ -10,6 +10,9 @@ like it?". Two portable Ibis blocks a rule calls on its per-account metric table
   within the account's peer group (any columns: party type, KYC level, region), and the
   robust z-score (x - median) / (1.4826 MAD), which a few extreme accounts cannot move.
 
+`with_peer_quantile` gives the group's high quantile of a metric, for an account whose own
+history is too short to judge (a new account is judged against accounts of its kind).
+
 `unusual` combines them into one predicate. Both run on DuckDB and Spark (grouped
 aggregates and integer RANGE frames only; approximate medians where the engine has no exact
 one in a group).
@@ -72,6 +75,18 @@ def with_peer_baseline(t: ir.Table, groups: Sequence[str], value: str) -> ir.Tab
     return k.mutate(peer_median=k._med, peer_mad=k._mad, peer_z=z).drop(
         "_x", "_med", "_mad", "_dev"
     )
+
+
+def with_peer_quantile(t: ir.Table, groups: Sequence[str], value: str, q: float) -> ir.Table:
+    """Add `peer_q`: the `q` quantile of `value` within the rows of the same `groups` (NULL
+    group values form their own group; approximate where the engine has no exact one): "at
+    most `peer_q` for a share `q` of accounts of its kind", the figure an account with no
+    history of its own is judged against."""
+    g = list(groups)
+    agg = t.group_by(g).aggregate(_pq=t[value].cast("float64").approx_quantile(q))
+    agg = agg.select(*[agg[c].name(f"_q_{c}") for c in g], "_pq")
+    j = t.left_join(agg, [_same(t[c], agg[f"_q_{c}"]) for c in g]).drop(*[f"_q_{c}" for c in g])
+    return j.mutate(peer_q=j._pq).drop("_pq")
 
 
 def _same(a: ir.Value, b: ir.Value) -> ir.BooleanValue:
@@ -161,4 +176,5 @@ __all__ = [
     "unusual_periods",
     "with_own_history",
     "with_peer_baseline",
+    "with_peer_quantile",
 ]

@@ -30,7 +30,9 @@ import ibis.expr.types as ir
 
 from cftwatch.engine.windows import DAY, episodes, rows_in_episodes
 from cftwatch.monitoring import text as tx
+from cftwatch.monitoring.baseline import with_peer_quantile
 from cftwatch.monitoring.blocks import KEYS, base_aggregates, is_in, not_in
+from cftwatch.monitoring.context import PEER_GROUP
 from cftwatch.monitoring.params import (
     MAX_DAYS,
     channels_param,
@@ -55,7 +57,9 @@ LISTED = 8
 def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
     """The first payment of each one-off pair on `side` of the account (`acct`: the
     receiver for "in", the payer for "out"; `who`: the counterparty), with the payment
-    floor, channels and party-type exclusions of `p` applied."""
+    floor, channels and party-type exclusions of `p` applied; `quiet` is False where the
+    counterparty has more than `max_counterparty_one_offs` one-off counterparties of its
+    own (such a row is part of the account's habit but is not counted in a burst)."""
     t = inp.txns
     t = t.filter(
         t.debtor_account.notnull(),
@@ -75,8 +79,11 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
     r = r.semi_join(few, [r.debtor_account == few._d, r.creditor_account == few._c])
     if p["max_counterparty_one_offs"] > 0:  # the payment is also rare for the counterparty
         by = few.group_by(few[f"_{other[0]}"].name("_w")).aggregate(_wn=few.count())
-        quiet = by.filter(by._wn <= p["max_counterparty_one_offs"])
-        r = r.semi_join(quiet, r[f"{other}_account"] == quiet._w)
+        busy = by.filter(by._wn > p["max_counterparty_one_offs"]).select(_b=by._w)
+        r = r.left_join(busy, r[f"{other}_account"] == busy._b)
+        r = r.mutate(quiet=r._b.isnull()).drop("_b")
+    else:
+        r = r.mutate(quiet=ibis.literal(True))
     r = r.mutate(acct=r[f"{me}_account"], who=r[f"{other}_account"])
     first = ibis.row_number().over(group_by=["acct", "who"], order_by=["ts_s", "txn_id"])
     r = r.mutate(_first=first)
@@ -84,57 +91,133 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
 
 
 def history_span(inp: RuleInput) -> ir.Table:
-    """(_ha, _hc, _h0, _h1): first and last payment of each account (and currency), sent
-    or received, over every payment: how long the account has been seen."""
+    """(_ha, _hc, _h0, _h1, _hn, peer group): first and last payment of each account (and
+    currency), sent or received, over every payment, and their number: how long and how
+    much the account has been seen; its party type, account type and KYC level."""
     t = inp.txns
     sides = [
-        t.filter(t[c].notnull()).select(_ha=t[c], _hc=t.currency, _ts=t.ts_s)
-        for c in ("debtor_account", "creditor_account")
+        t.filter(t[f"{c}_account"].notnull()).select(
+            _ha=t[f"{c}_account"],
+            _hc=t.currency,
+            _ts=t.ts_s,
+            **{g: t[f"{c}_{g}"] for g in PEER_GROUP},
+        )
+        for c in ("debtor", "creditor")
     ]
     u = sides[0].union(sides[1])
-    return u.group_by(["_ha", "_hc"]).aggregate(_h0=u._ts.min(), _h1=u._ts.max())
+    return u.group_by(["_ha", "_hc"]).aggregate(
+        _h0=u._ts.min(), _h1=u._ts.max(), _hn=u.count(), **{g: u[g].max() for g in PEER_GROUP}
+    )
 
 
 def with_usual_rate(r: ir.Table, span: ir.Table, window_s: int) -> ir.Table:
-    """Add `k` (new counterparties in [ts, ts + W] from each row), `k_amount` (their total)
-    and `usual` (the account's number of new counterparties per window of length W in the
-    rest of its history, `span`; NULL with less than one window of history outside)."""
+    """Add `k` (new counterparties in [ts, ts + W] from each row, `quiet` ones only),
+    `k_amount` (their total), `usual` (the account's number of new counterparties, quiet or
+    not, per window of length W in the rest of its history, `span`; NULL with less than one
+    window of history outside) and `history_payments` (the account's payments in the data)."""
     w = ibis.range_window(preceding=0, following=window_s, group_by=KEYS, order_by="ts_s")
+    quiet = r.quiet if "quiet" in r.columns else ibis.literal(True)
     s = r.mutate(
-        k=r.txn_id.count().over(w),
-        k_amount=r.amt.sum().over(w),
+        k=ibis.ifelse(quiet, 1, 0).sum().over(w),
+        k_amount=ibis.ifelse(quiet, r.amt, 0).sum().over(w),
+        _all=r.txn_id.count().over(w),
         _n=r.txn_id.count().over(ibis.window(group_by=KEYS)),
     )
     s = s.left_join(span, [s.acct == span._ha, s.currency == span._hc])
     rest_s = (s._h1 - s._h0 - window_s).cast("float64")
     usual = ibis.ifelse(
-        rest_s >= window_s, (s._n - s.k).cast("float64") * window_s / rest_s, ibis.null("float64")
+        rest_s >= window_s,
+        (s._n - s._all).cast("float64") * window_s / rest_s,
+        ibis.null("float64"),
     )
-    return s.mutate(usual=usual).drop("_n", "_ha", "_hc", "_h0", "_h1")
+    drop = ["_n", "_all", "_ha", "_hc", "_h0", "_h1", "_hn", *PEER_GROUP]
+    return s.mutate(usual=usual, history_payments=s._hn).drop(*drop)
 
 
 def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.Table, ir.Table]:
     """(anchors, rows): the window starts (`acct`, `currency`, `a_ts`) where the account
     gained at least `min_counterparties` new one-off counterparties on `side` within
     `window_days`, for at least `min_total`, and at least `burst_factor` times its usual
-    number; and the one-off rows themselves."""
+    number; and the one-off rows themselves.
+
+    A *new* account (less than one window of history outside the window, or fewer than
+    `min_history_payments` payments in the data) has no usual number: with
+    `new_account_quantile` it is judged against its peers instead, alerting when the
+    window brought it more new counterparties than the `new_account_quantile` quantile of
+    its peer group's busiest windows (`peer_most` of the anchor; NULL when the account
+    was judged by its own history); without, it does not alert."""
     w = p["window_days"] * DAY
     r = one_off_rows(inp, p, side)
-    s = with_usual_rate(r, history_span(inp), w)
+    span = history_span(inp)
+    s = with_usual_rate(r, span, w).filter(lambda x: x.quiet)
+    new = s.usual.isnull() | (s.history_payments < p["min_history_payments"])
+    s = s.mutate(_new=new)
+    if p["burst_factor"] <= 0:
+        judged: ir.BooleanValue = ibis.literal(True)
+    elif p["new_account_quantile"] > 0:  # a new account is judged against its peers
+        pf = peer_figures(s, span, p["new_account_quantile"])
+        pf = pf.rename(_pa="acct", _pcur="currency")
+        s = s.left_join(pf, [s.acct == pf._pa, s.currency == pf._pcur]).drop("_pa", "_pcur")
+        own = s.k.cast("float64") >= s.usual * p["burst_factor"]
+        judged = ibis.ifelse(s._new, s.k.cast("float64") > s.peer_most, own)
+    else:
+        judged = ~s._new & (s.k.cast("float64") >= s.usual * p["burst_factor"])
+    peer = s.peer_most if "peer_most" in s.columns else ibis.null("float64")
+    peer = ibis.ifelse(s._new, peer, ibis.null("float64"))
     cond = (s.k >= p["min_counterparties"]) & (s.k_amount >= p["min_total"])
-    judged = s.k.cast("float64") >= s.usual * p["burst_factor"]
-    cond = cond & (judged if p["burst_factor"] > 0 else ibis.literal(True))
-    anchors = s.filter(cond).select(*KEYS, a_ts=s.ts_s).distinct()
-    return anchors, r
+    anchors = s.filter(cond & judged.fill_null(False))
+    anchors = anchors.select(*KEYS, a_ts=anchors.ts_s, peer_most=peer).distinct()
+    return anchors, r.filter(r.quiet)
+
+
+def peer_figures(s: ir.Table, span: ir.Table, q: float) -> ir.Table:
+    """(acct, currency, `peer_most`): for each account with new one-off rows `s`, the `q`
+    quantile of the most new one-off counterparties any window of the same length brought
+    to the accounts of its peer group (party type, account type, KYC level; every account
+    seen in the data, most of them with none)."""
+    peak = s.group_by(KEYS).aggregate(_pk=s.k.max())
+    pop = span.left_join(peak, [span._ha == peak.acct, span._hc == peak.currency])
+    pop = pop.mutate(_pk=pop._pk.fill_null(0))
+    pq = with_peer_quantile(pop, PEER_GROUP, "_pk", q)
+    return pq.filter(pq._pk > 0).select(acct=pq._ha, currency=pq._hc, peer_most=pq.peer_q)
 
 
 def episode_aggregate(anchors: ir.Table, r: ir.Table, window_s: int, prefix: str) -> ir.Table:
     """One row per episode of `anchors` over the one-off rows `r`: the alert's base columns,
-    `{prefix}_counterparties` (the sorted list of new counterparties) and `{prefix}_n`."""
+    `{prefix}_counterparties` (the sorted list of new counterparties), `{prefix}_n` and
+    `peer_most` (`with_peer_most`)."""
     rows = rows_in_episodes(episodes(anchors, KEYS, window_s), r, KEYS)
-    return rows.group_by([*KEYS, "ep_start"]).aggregate(
+    g = rows.group_by([*KEYS, "ep_start"]).aggregate(
         **base_aggregates(rows),
         **{f"{prefix}_n": rows.who.nunique(), f"{prefix}_who": rows.who.collect().sort()},
+    )
+    return with_peer_most(g, anchors)
+
+
+def with_peer_most(g: ir.Table, anchors: ir.Table, *more: ir.Table) -> ir.Table:
+    """Add `peer_most` to the per-account findings `g` (`acct`, `currency`): the peer figure
+    a new account was judged against (the largest over its anchors, NULL when it was judged
+    by its own history)."""
+    a = anchors.select(*KEYS, "peer_most")
+    for m in more:
+        a = a.union(m.select(*KEYS, "peer_most"))
+    pm = a.group_by(KEYS).aggregate(_pm=a.peer_most.max())
+    pm = pm.rename(_ma="acct", _mc="currency")
+    j = g.left_join(pm, [g.acct == pm._ma, g.currency == pm._mc]).drop("_ma", "_mc")
+    return j.rename(peer_most="_pm")
+
+
+def new_account_clause(
+    m: dict[str, Any], p: dict[str, Any], n: int, noun: str, plural: str | None = None
+) -> str | None:
+    """`new account: 9 new one-off senders in 30 days where 99 % of accounts of its kind
+    have at most 2` (None when the account was judged by its own history)."""
+    if m.get("peer_most") is None:
+        return None
+    return (
+        f"new account: {tx.count(n, noun, plural)} in {p['window_days']} days where "
+        f"{tx.pct(p['new_account_quantile'])} of accounts of its kind have at most "
+        f"{int(m['peer_most'])}"
     )
 
 
@@ -150,7 +233,13 @@ def listed(who: list[Any] | None) -> str:
 
 
 def one_off_params(
-    side: str, min_counterparties: int, window_days: int, one_offs: int, burst: float
+    side: str,
+    min_counterparties: int,
+    window_days: int,
+    one_offs: int,
+    burst: float,
+    new_quantile: float = 0.0,
+    history_payments: int = 0,
 ) -> tuple[ParamSpec, ...]:
     """The parameters every one-off fan rule shares (`side`: "senders" or "recipients")."""
     return (
@@ -201,6 +290,28 @@ def one_off_params(
             "account with less than one window of history outside the window is not judged "
             "and does not alert (0 turns the comparison off and alerts on counts alone).",
         ),
+        int_param(
+            "min_history_payments",
+            history_payments,
+            0,
+            100_000,
+            "payments",
+            "An account with fewer payments than this in the data (sent or received), or with "
+            "less than one window of history outside the window, is *new*: it has no habit of "
+            "its own to judge by (0: only the history's length counts).",
+        ),
+        float_param(
+            "new_account_quantile",
+            new_quantile,
+            0,
+            1,
+            "fraction",
+            "Judge a new account against the accounts of its kind (party type, account type, "
+            "KYC level; all accounts when none is known): it alerts when a window brings it "
+            "more new one-off counterparties than this quantile of its peers' busiest windows "
+            "(0: a new account does not alert, having no history to judge). New accounts used "
+            "as collectors or mules are a published red flag.",
+        ),
         money_param(
             "min_payment",
             0,
@@ -225,8 +336,11 @@ __all__ = [
     "episode_aggregate",
     "history_span",
     "listed",
+    "new_account_clause",
     "one_off_params",
     "one_off_rows",
+    "peer_figures",
     "unusual_windows",
+    "with_peer_most",
     "with_usual_rate",
 ]

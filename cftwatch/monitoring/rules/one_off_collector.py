@@ -11,7 +11,13 @@ from cftwatch.engine.windows import DAY, episodes, rows_in_episodes
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import KEYS
 from cftwatch.monitoring.params import float_param
-from cftwatch.monitoring.rules._one_off import listed, one_off_params, unusual_windows
+from cftwatch.monitoring.rules._one_off import (
+    listed,
+    new_account_clause,
+    one_off_params,
+    unusual_windows,
+    with_peer_most,
+)
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 
@@ -44,6 +50,7 @@ def _build(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     paid = _side(rows_in_episodes(eps, r_out, KEYS, end_extra_s=w), "recipients")
     paid = paid.rename(_pa="acct", _pc="currency", _pe="ep_start")
     g = got.join(paid, [got.acct == paid._pa, got.currency == paid._pc, got.ep_start == paid._pe])
+    g = with_peer_most(g, a_in, a_out)
     out, took = g.recipients_amount.cast("float64"), g.senders_amount.cast("float64")
     g = g.filter(
         g.recipients_end >= g.senders_start,
@@ -62,20 +69,26 @@ def _build(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
         senders_who=g.senders_who,
         recipients_n=g.recipients_n,
         recipients_who=g.recipients_who,
+        peer_most=g.peer_most,
     )
 
 
 def _text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
     share = float(m["paid_out"]) / float(m["amount"]) if float(m["amount"]) else 0.0
+    n = min(m["senders_n"], m["recipients_n"])
+    why = new_account_clause(
+        m, p, n, "new one-off counterparty on each side", "new one-off counterparties on each side"
+    ) or (
+        f"each side more than {tx.times(p['burst_factor'])} its usual number of new counterparties"
+    )
     return (
         f"{tx.capital(m['subject'])} received {tx.money(m['amount'], c)} from "
         f"{tx.count(m['senders_n'], 'new one-off sender')} ({listed(m['senders_who'])}) and "
         f"paid {tx.pct(share)} of it ({tx.money(m['paid_out'], c)}) to "
         f"{tx.count(m['recipients_n'], 'new one-off recipient')} "
         f"({listed(m['recipients_who'])}) between {tx.day(m['window_start'])} and "
-        f"{tx.day(m['window_end'])}, each side more than {tx.times(p['burst_factor'])} its "
-        "usual number of new counterparties."
+        f"{tx.day(m['window_end'])}: {why}."
     )
 
 

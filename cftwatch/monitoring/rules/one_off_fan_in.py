@@ -13,6 +13,7 @@ from cftwatch.monitoring.blocks import alert_shape
 from cftwatch.monitoring.rules._one_off import (
     episode_aggregate,
     listed,
+    new_account_clause,
     one_off_params,
     unusual_windows,
 )
@@ -23,17 +24,20 @@ from cftwatch.monitoring.spec import RuleInput, RuleSpec
 def _build(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     anchors, rows = unusual_windows(inp, p, "in")
     g = episode_aggregate(anchors, rows, p["window_days"] * DAY, "senders")
-    return alert_shape(g, senders_n=None, senders_who=None)
+    return alert_shape(g, senders_n=None, senders_who=None, peer_most=None)
 
 
 def _text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
+    why = new_account_clause(m, p, m["senders_n"], "new one-off sender") or (
+        f"more new one-off senders in {p['window_days']} days than "
+        f"{tx.times(p['burst_factor'])} its usual number"
+    )
     return (
         f"{tx.capital(m['subject'])} received {tx.money(m['amount'], c)} from "
         f"{tx.count(m['senders_n'], 'new sender')} that paid it no more than "
         f"{tx.count(p['max_pair_payments'], 'time')} ({listed(m['senders_who'])}) between "
-        f"{tx.day(m['window_start'])} and {tx.day(m['window_end'])}: more new one-off senders "
-        f"in {p['window_days']} days than {tx.times(p['burst_factor'])} its usual number."
+        f"{tx.day(m['window_start'])} and {tx.day(m['window_end'])}: {why}."
     )
 
 

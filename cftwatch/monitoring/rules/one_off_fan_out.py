@@ -13,6 +13,7 @@ from cftwatch.monitoring.blocks import alert_shape
 from cftwatch.monitoring.rules._one_off import (
     episode_aggregate,
     listed,
+    new_account_clause,
     one_off_params,
     unusual_windows,
 )
@@ -23,18 +24,20 @@ from cftwatch.monitoring.spec import RuleInput, RuleSpec
 def _build(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     anchors, rows = unusual_windows(inp, p, "out")
     g = episode_aggregate(anchors, rows, p["window_days"] * DAY, "recipients")
-    return alert_shape(g, recipients_n=None, recipients_who=None)
+    return alert_shape(g, recipients_n=None, recipients_who=None, peer_most=None)
 
 
 def _text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
+    why = new_account_clause(m, p, m["recipients_n"], "new one-off recipient") or (
+        f"more new one-off recipients in {p['window_days']} days than "
+        f"{tx.times(p['burst_factor'])} its usual number"
+    )
     return (
         f"{tx.capital(m['subject'])} paid {tx.money(m['amount'], c)} to "
         f"{tx.count(m['recipients_n'], 'new recipient')} it paid no more than "
         f"{tx.count(p['max_pair_payments'], 'time')} ({listed(m['recipients_who'])}) between "
-        f"{tx.day(m['window_start'])} and {tx.day(m['window_end'])}: more new one-off "
-        f"recipients in {p['window_days']} days than {tx.times(p['burst_factor'])} its usual "
-        "number."
+        f"{tx.day(m['window_start'])} and {tx.day(m['window_end'])}: {why}."
     )
 
 
