@@ -9,7 +9,7 @@ import pytest
 from cftwatch.monitoring import builtin_rules
 from cftwatch.monitoring.rules._one_off import listed
 from tests.monitoring.factory import Book, alerts_of
-from tests.monitoring.test_rules import CASES, _standing
+from tests.monitoring.test_rules import CASES, USD_PER_PKR, _standing
 
 DAY_H = 24
 
@@ -108,3 +108,115 @@ def test_without_a_history_of_its_own_an_account_is_not_judged(workspace, book):
     book.load(workspace)
     assert alerts_of(workspace, "one_off_fan_in") == []
     assert len(alerts_of(workspace, "one_off_fan_in", {"burst_factor": 0})) == 1
+
+
+def _book(kind: str, workspace) -> Book:
+    """A PKR book, a USD book (the institution's currency, PKR-written floors converted) or
+    a date-only PKR book."""
+    if kind == "USD":
+        workspace.config.institution.currency = "USD"
+        workspace.config.institution.exchange_rates = {"PKR": USD_PER_PKR}
+        return Book(currency="USD", scale=USD_PER_PKR)
+    return Book(date_only=kind == "date-only")
+
+
+def _new_collector(b: Book, busy_peers: int) -> set[str]:
+    """Forty established wallets paying each other monthly for 18 months; H, a wallet of the
+    same kind, is opened in month 13 and within 25 days is paid by three new senders and
+    pays three new recipients; `busy_peers` other wallets of its kind each gain three new
+    one-off senders in the same weeks."""
+    for i in range(20):
+        b.account(f"E{i}")
+        b.account(f"P{i}")
+        _standing(b, f"E{i}", f"P{i}")
+    b.account("H")
+    start = DAY_H * 400
+    ids = {b.pay(f"G{i}", "H", 30_000, start + DAY_H * 5 * i, "wire") for i in range(3)}
+    ids |= {b.pay("H", f"K{i}", 28_000, start + DAY_H * (15 + 5 * i), "ach") for i in range(3)}
+    for j in range(busy_peers):
+        b.account(f"Q{j}")
+        for i in range(3):
+            b.pay(f"QS{j}_{i}", f"Q{j}", 30_000, start + DAY_H * (3 * i + j % 5), "wire")
+    return ids
+
+
+@pytest.mark.parametrize("kind", ["PKR", "USD", "date-only"])
+def test_a_new_collector_is_judged_against_accounts_of_its_kind(workspace, kind):
+    book = _book(kind, workspace)
+    ids = _new_collector(book, busy_peers=0)
+    book.load(workspace)
+    (alert,) = alerts_of(workspace, "one_off_collector")
+    assert set(alert["txn_ids"]) == ids
+    text = alert["explanation"]
+    assert "new account: 3 new one-off counterparties on each side in 60 days" in text
+    assert "where 90% of accounts of its kind have at most 0." in text
+    # without the peer comparison a new account has no history to be judged by
+    assert alerts_of(workspace, "one_off_collector", {"new_account_quantile": 0}) == []
+
+
+@pytest.mark.parametrize("kind", ["PKR", "USD", "date-only"])
+def test_a_new_collector_whose_peers_gain_as_many_new_senders_is_quiet(workspace, kind):
+    # one step below: a fifth of H's peers gain three new senders too, so three is within
+    # what 90% of accounts of its kind see
+    book = _book(kind, workspace)
+    _new_collector(book, busy_peers=20)
+    book.load(workspace)
+    assert alerts_of(workspace, "one_off_collector") == []
+
+
+def test_busy_accounts_of_another_kind_are_no_peers(workspace, book):
+    _new_collector(book, busy_peers=20)
+    for j in range(20):  # the busy wallets are current accounts: H is judged by wallets
+        book.account(f"Q{j}", account_type="current")
+    book.load(workspace)
+    assert len(alerts_of(workspace, "one_off_collector")) == 1
+
+
+def test_new_account_peer_comparison_runs_on_every_engine(workspace, book, engine):
+    ids = _new_collector(book, busy_peers=0)
+    book.load(workspace)
+    (alert,) = alerts_of(workspace, "one_off_collector", engine=engine)
+    assert set(alert["txn_ids"]) == ids and "new account" in alert["explanation"]
+    params = {"new_account_quantile": 0.9, "burst_factor": 2}
+    (fan_in,) = alerts_of(workspace, "one_off_fan_in", {**params, "window_days": 30}, engine=engine)
+    assert "new account: 3 new one-off senders in 30 days" in fan_in["explanation"]
+
+
+def test_few_payments_make_an_account_new(workspace, book):
+    # C has 18 months of history but 22 payments in all, one of them from an earlier
+    # one-off sender Z (its habit: about one new sender a year, far below three in 60 days
+    # times 1000); with `min_history_payments` 23 it is new, judged against its peers
+    ids = _fan_in_months_apart(book, 3, gap_days=20)
+    book.pay("Z", "C", 20_000, DAY_H * 300, "wire")
+    for i in range(20):
+        _standing(book, f"E{i}", f"P{i}")
+    book.load(workspace)
+    params = {"new_account_quantile": 0.9, "burst_factor": 1000, "window_days": 60}
+    assert alerts_of(workspace, "one_off_fan_in", {**params, "min_history_payments": 22}) == []
+    (alert,) = alerts_of(workspace, "one_off_fan_in", {**params, "min_history_payments": 23})
+    assert set(alert["txn_ids"]) == ids and "new account" in alert["explanation"]
+
+
+def test_fan_out_counts_only_recipients_for_which_the_payment_is_rare(workspace, book):
+    CASES["one_off_fan_out"](book, False)
+    for i in range(2):  # R0 has three one-off senders: S and two others (the bound)
+        book.pay(f"X{i}", "R0", 1_000, DAY_H * (3 * i + 1), "wire")
+    book.load(workspace)
+    assert len(alerts_of(workspace, "one_off_fan_out")) == 1
+    book.pay("X2", "R0", 1_000, DAY_H * 9, "wire")  # one step beyond: R0 is busy
+    book.load(workspace)
+    assert alerts_of(workspace, "one_off_fan_out") == []
+
+
+def test_fan_out_habit_keeps_the_busy_payees(workspace, book):
+    # S pays a new busy payee (four one-off senders each) every 10 days for two years,
+    # then three quiet recipients within 90 days: its habit of new payees is 9 per 90 days
+    for i in range(70):
+        book.pay("S", f"B{i}", 5_000, DAY_H * 10 * i, "wire")
+        for j in range(3):
+            book.pay(f"O{i}_{j}", f"B{i}", 5_000, DAY_H * (10 * i + 1), "wire")
+    for i in range(3):
+        book.pay("S", f"R{i}", 20_000, DAY_H * (300 + 20 * i), "wire")
+    book.load(workspace)
+    assert alerts_of(workspace, "one_off_fan_out") == []
+    assert len(alerts_of(workspace, "one_off_fan_out", {"habit_counts_busy": 0})) == 1

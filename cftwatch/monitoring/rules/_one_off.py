@@ -57,9 +57,10 @@ LISTED = 8
 def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
     """The first payment of each one-off pair on `side` of the account (`acct`: the
     receiver for "in", the payer for "out"; `who`: the counterparty), with the payment
-    floor, channels and party-type exclusions of `p` applied; `quiet` is False where the
-    counterparty has more than `max_counterparty_one_offs` one-off counterparties of its
-    own (such a row is part of the account's habit but is not counted in a burst)."""
+    floor, channels and party-type exclusions of `p` applied. A counterparty with more than
+    `max_counterparty_one_offs` one-off counterparties of its own is left out, or, with
+    `habit_counts_busy`, kept with `quiet` False: part of the account's habit, not counted
+    in a burst."""
     t = inp.txns
     t = t.filter(
         t.debtor_account.notnull(),
@@ -80,8 +81,11 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
     if p["max_counterparty_one_offs"] > 0:  # the payment is also rare for the counterparty
         by = few.group_by(few[f"_{other[0]}"].name("_w")).aggregate(_wn=few.count())
         busy = by.filter(by._wn > p["max_counterparty_one_offs"]).select(_b=by._w)
-        r = r.left_join(busy, r[f"{other}_account"] == busy._b)
-        r = r.mutate(quiet=r._b.isnull()).drop("_b")
+        if p["habit_counts_busy"]:  # busy counterparties stay in the account's habit
+            r = r.left_join(busy, r[f"{other}_account"] == busy._b)
+            r = r.mutate(quiet=r._b.isnull()).drop("_b")
+        else:
+            r = r.anti_join(busy, r[f"{other}_account"] == busy._b).mutate(quiet=ibis.literal(True))
     else:
         r = r.mutate(quiet=ibis.literal(True))
     r = r.mutate(acct=r[f"{me}_account"], who=r[f"{other}_account"])
@@ -240,6 +244,7 @@ def one_off_params(
     burst: float,
     new_quantile: float = 0.0,
     history_payments: int = 0,
+    habit_busy: int = 0,
 ) -> tuple[ParamSpec, ...]:
     """The parameters every one-off fan rule shares (`side`: "senders" or "recipients")."""
     return (
@@ -278,6 +283,17 @@ def one_off_params(
             "most this many one-off counterparties of its own in the data, on its side of the "
             "payment (0: every counterparty). A payer that pays a new account every week (a "
             "benign fan-out) makes one-off payments all the time; a mule or front does not.",
+        ),
+        int_param(
+            "habit_counts_busy",
+            habit_busy,
+            0,
+            1,
+            "flag",
+            "With `max_counterparty_one_offs`: 1 keeps the busy counterparties (those for "
+            "which the payment is not rare) in the account's usual number while leaving them "
+            "out of the window's count, so an account that pays busy payees all the time has a "
+            "habit to be judged by; 0 leaves them out of both.",
         ),
         float_param(
             "burst_factor",

@@ -112,7 +112,7 @@ RULE = RuleSpec(
     ),
     severity="high",
     params=(
-        *one_off_params("senders (and recipients)", 3, 60, 10, 4.0),
+        *one_off_params("senders (and recipients)", 3, 60, 10, 4.0, new_quantile=0.9),
         float_param(
             "min_forward_share", 0.25, 0.0, 1.0, "fraction", "Share of the collection paid out."
         ),

@@ -58,7 +58,7 @@ RULE = RuleSpec(
         "ordinary account pays the same landlord, suppliers and relatives over and over."
     ),
     severity="medium",
-    params=one_off_params("recipients", 3, 90, 0, 4.0),
+    params=one_off_params("recipients", 3, 90, 3, 3.0, habit_busy=1),
     false_positives=(
         "A person paying many one-time suppliers (moving house, a wedding); refunds of a "
         "failed sale to its buyers."
