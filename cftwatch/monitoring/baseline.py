@@ -77,13 +77,17 @@ def with_peer_baseline(t: ir.Table, groups: Sequence[str], value: str) -> ir.Tab
     )
 
 
-def with_peer_quantile(t: ir.Table, groups: Sequence[str], value: str, q: float) -> ir.Table:
-    """Add `peer_q`: the `q` quantile of `value` within the rows of the same `groups` (NULL
-    group values form their own group; approximate where the engine has no exact one): "at
-    most `peer_q` for a share `q` of accounts of its kind", the figure an account with no
-    history of its own is judged against."""
+def with_peer_quantile(
+    t: ir.Table, groups: Sequence[str], value: str, q: float, reference: ir.Table | None = None
+) -> ir.Table:
+    """Add `peer_q`: the `q` quantile of `value` within the rows of the same `groups` of
+    `reference` (default `t`; NULL group values form their own group; NULL where the group
+    has no reference row; approximate where the engine has no exact one): "at most `peer_q`
+    for a share `q` of accounts of its kind", the figure an account with no history of its
+    own is judged against."""
     g = list(groups)
-    agg = t.group_by(g).aggregate(_pq=t[value].cast("float64").approx_quantile(q))
+    ref = t if reference is None else reference
+    agg = ref.group_by(g).aggregate(_pq=ref[value].cast("float64").approx_quantile(q))
     agg = agg.select(*[agg[c].name(f"_q_{c}") for c in g], "_pq")
     j = t.left_join(agg, [_same(t[c], agg[f"_q_{c}"]) for c in g]).drop(*[f"_q_{c}" for c in g])
     return j.mutate(peer_q=j._pq).drop("_pq")

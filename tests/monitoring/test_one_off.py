@@ -123,8 +123,8 @@ def _book(kind: str, workspace) -> Book:
 def _new_collector(b: Book, busy_peers: int) -> set[str]:
     """Forty established wallets paying each other monthly for 18 months; H, a wallet of the
     same kind, is opened in month 13 and within 25 days is paid by three new senders and
-    pays three new recipients; `busy_peers` other wallets of its kind each gain three new
-    one-off senders in the same weeks."""
+    pays three new recipients; `busy_peers` other established wallets of its kind each gain
+    three new one-off senders in the same weeks."""
     for i in range(20):
         b.account(f"E{i}")
         b.account(f"P{i}")
@@ -135,6 +135,7 @@ def _new_collector(b: Book, busy_peers: int) -> set[str]:
     ids |= {b.pay("H", f"K{i}", 28_000, start + DAY_H * (15 + 5 * i), "ach") for i in range(3)}
     for j in range(busy_peers):
         b.account(f"Q{j}")
+        _standing(b, f"QE{j}", f"Q{j}")  # established: peers with a history of their own
         for i in range(3):
             b.pay(f"QS{j}_{i}", f"Q{j}", 30_000, start + DAY_H * (3 * i + j % 5), "wire")
     return ids
@@ -152,6 +153,19 @@ def test_a_new_collector_is_judged_against_accounts_of_its_kind(workspace, kind)
     assert "where 90% of accounts of its kind have at most 0." in text
     # without the peer comparison a new account has no history to be judged by
     assert alerts_of(workspace, "one_off_collector", {"new_account_quantile": 0}) == []
+
+
+def test_on_data_shorter_than_two_windows_a_new_account_has_no_peers_to_be_judged_by(
+    workspace, book
+):
+    # 40 days of data: every account is new, so nobody's habit says what is usual
+    for i in range(3):
+        book.pay(f"G{i}", "H", 30_000, DAY_H * 5 * i, "wire")
+        book.pay("H", f"K{i}", 28_000, DAY_H * (15 + 5 * i), "ach")
+        book.pay(f"E{i}", f"P{i}", 1_000, DAY_H * 40, "ach")
+    book.load(workspace)
+    assert alerts_of(workspace, "one_off_collector") == []
+    assert len(alerts_of(workspace, "one_off_collector", {"burst_factor": 0})) == 1
 
 
 @pytest.mark.parametrize("kind", ["PKR", "USD", "date-only"])
@@ -188,8 +202,8 @@ def test_few_payments_make_an_account_new(workspace, book):
     # times 1000); with `min_history_payments` 23 it is new, judged against its peers
     ids = _fan_in_months_apart(book, 3, gap_days=20)
     book.pay("Z", "C", 20_000, DAY_H * 300, "wire")
-    for i in range(20):
-        _standing(book, f"E{i}", f"P{i}")
+    for i in range(20):  # its peers: 24 payments each, established at either bound
+        _standing(book, f"E{i}", f"P{i}", months=24)
     book.load(workspace)
     params = {"new_account_quantile": 0.9, "burst_factor": 1000, "window_days": 60}
     assert alerts_of(workspace, "one_off_fan_in", {**params, "min_history_payments": 22}) == []

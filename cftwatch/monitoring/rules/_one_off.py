@@ -159,7 +159,7 @@ def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.T
     if p["burst_factor"] <= 0:
         judged: ir.BooleanValue = ibis.literal(True)
     elif p["new_account_quantile"] > 0:  # a new account is judged against its peers
-        pf = peer_figures(s, span, p["new_account_quantile"])
+        pf = peer_figures(s, span, p)
         pf = pf.rename(_pa="acct", _pcur="currency")
         s = s.left_join(pf, [s.acct == pf._pa, s.currency == pf._pcur]).drop("_pa", "_pcur")
         own = s.k.cast("float64") >= s.usual * p["burst_factor"]
@@ -174,16 +174,23 @@ def unusual_windows(inp: RuleInput, p: dict[str, Any], side: Side) -> tuple[ir.T
     return anchors, r.filter(r.quiet)
 
 
-def peer_figures(s: ir.Table, span: ir.Table, q: float) -> ir.Table:
-    """(acct, currency, `peer_most`): for each account with new one-off rows `s`, the `q`
-    quantile of the most new one-off counterparties any window of the same length brought
-    to the accounts of its peer group (party type, account type, KYC level; every account
-    seen in the data, most of them with none)."""
+def peer_figures(s: ir.Table, span: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """(acct, currency, `peer_most`): for each account with new one-off rows `s`, the
+    `new_account_quantile` quantile of the most new one-off counterparties any window of the
+    same length brought to the *established* accounts of its peer group (party type, account
+    type, KYC level): those with enough history to be judged by their own (at least two
+    windows and `min_history_payments`), most of them with none. A group with no
+    established account (data shorter than two windows: every account is new) gives NULL,
+    and its accounts are not judged."""
+    w = p["window_days"] * DAY
     peak = s.group_by(KEYS).aggregate(_pk=s.k.max())
     pop = span.left_join(peak, [span._ha == peak.acct, span._hc == peak.currency])
     pop = pop.mutate(_pk=pop._pk.fill_null(0))
-    pq = with_peer_quantile(pop, PEER_GROUP, "_pk", q)
-    return pq.filter(pq._pk > 0).select(acct=pq._ha, currency=pq._hc, peer_most=pq.peer_q)
+    ref = pop.filter(pop._h1 - pop._h0 >= 2 * w, pop._hn >= p["min_history_payments"])
+    pq = with_peer_quantile(
+        pop.filter(pop._pk > 0), PEER_GROUP, "_pk", p["new_account_quantile"], ref
+    )
+    return pq.select(acct=pq._ha, currency=pq._hc, peer_most=pq.peer_q)
 
 
 def episode_aggregate(anchors: ir.Table, r: ir.Table, window_s: int, prefix: str) -> ir.Table:
