@@ -12,9 +12,14 @@ The account's own history decides what is unusual: its rate of one-off counterpa
 the rest of the monitored data (before and after the window, other windows of the same
 length), so an account that takes on new counterparties every week is judged by that habit,
 while an account that deals with the same few counterparties and suddenly gains many new
-ones is not. An account with less than one window of history outside the window has no
-habit to judge by and does not alert (unless `burst_factor` is 0): on short data, where
-every counterparty is new, the counts alone say nothing.
+ones is not. An account with less than one window of history outside the window (or fewer
+than `min_history_payments` payments) has no habit to judge by. With
+`new_account_quantile` such a *new* account is judged against the established accounts of
+its peer group (party type, account type, KYC level): it alerts when a window brings it
+more new counterparties than that quantile of their busiest windows (new accounts used as
+collectors or mules are a published red flag); without, it does not alert (unless
+`burst_factor` is 0). On data shorter than two windows nobody is established and the
+counts alone say nothing.
 
 A counterparty can be required to be quiet too (`max_counterparty_one_offs`): the payment
 must be rare for both ends, so a payer that pays a new account every week (a benign
@@ -243,6 +248,50 @@ def listed(who: list[Any] | None) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
+def _new_account_params(new_quantile: float, history_payments: int) -> tuple[ParamSpec, ...]:
+    """`min_history_payments` and `new_account_quantile`: what makes an account new, and
+    how a new account is judged."""
+    return (
+        int_param(
+            "min_history_payments",
+            history_payments,
+            0,
+            100_000,
+            "payments",
+            "An account with fewer payments than this in the data (sent or received), or with "
+            "less than one window of history outside the window, is *new*: it has no habit of "
+            "its own to judge by (0: only the history's length counts).",
+        ),
+        float_param(
+            "new_account_quantile",
+            new_quantile,
+            0,
+            1,
+            "fraction",
+            "Judge a new account against the accounts of its kind (party type, account type, "
+            "KYC level; all accounts when none is known): it alerts when a window brings it "
+            "more new one-off counterparties than this quantile of its peers' busiest windows "
+            "(0: a new account does not alert, having no history to judge). New accounts used "
+            "as collectors or mules are a published red flag.",
+        ),
+    )
+
+
+def _habit_param(habit_busy: int) -> ParamSpec:
+    """`habit_counts_busy`."""
+    return int_param(
+        "habit_counts_busy",
+        habit_busy,
+        0,
+        1,
+        "flag",
+        "With `max_counterparty_one_offs`: 1 keeps the busy counterparties (those for "
+        "which the payment is not rare) in the account's usual number while leaving them "
+        "out of the window's count, so an account that pays busy payees all the time has a "
+        "habit to be judged by; 0 leaves them out of both.",
+    )
+
+
 def one_off_params(
     side: str,
     min_counterparties: int,
@@ -291,17 +340,7 @@ def one_off_params(
             "payment (0: every counterparty). A payer that pays a new account every week (a "
             "benign fan-out) makes one-off payments all the time; a mule or front does not.",
         ),
-        int_param(
-            "habit_counts_busy",
-            habit_busy,
-            0,
-            1,
-            "flag",
-            "With `max_counterparty_one_offs`: 1 keeps the busy counterparties (those for "
-            "which the payment is not rare) in the account's usual number while leaving them "
-            "out of the window's count, so an account that pays busy payees all the time has a "
-            "habit to be judged by; 0 leaves them out of both.",
-        ),
+        _habit_param(habit_busy),
         float_param(
             "burst_factor",
             burst,
@@ -313,28 +352,7 @@ def one_off_params(
             "account with less than one window of history outside the window is not judged "
             "and does not alert (0 turns the comparison off and alerts on counts alone).",
         ),
-        int_param(
-            "min_history_payments",
-            history_payments,
-            0,
-            100_000,
-            "payments",
-            "An account with fewer payments than this in the data (sent or received), or with "
-            "less than one window of history outside the window, is *new*: it has no habit of "
-            "its own to judge by (0: only the history's length counts).",
-        ),
-        float_param(
-            "new_account_quantile",
-            new_quantile,
-            0,
-            1,
-            "fraction",
-            "Judge a new account against the accounts of its kind (party type, account type, "
-            "KYC level; all accounts when none is known): it alerts when a window brings it "
-            "more new one-off counterparties than this quantile of its peers' busiest windows "
-            "(0: a new account does not alert, having no history to judge). New accounts used "
-            "as collectors or mules are a published red flag.",
-        ),
+        *_new_account_params(new_quantile, history_payments),
         money_param(
             "min_payment",
             0,

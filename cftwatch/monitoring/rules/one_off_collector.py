@@ -103,7 +103,11 @@ RULE = RuleSpec(
         "`min_counterparties` new one-off recipients between `min_forward_share` and "
         "`max_forward_share` of what it collected; each side at least `burst_factor` times "
         "the account's usual number of new one-off counterparties (as `one_off_fan_in` and "
-        "`one_off_fan_out`)."
+        "`one_off_fan_out`). A new account (too little history of its own: less than one "
+        "window outside the window, or fewer than `min_history_payments` payments) is judged "
+        "against the established accounts of its kind instead: each side must bring more new "
+        "one-off counterparties than `new_account_quantile` of them see in their busiest "
+        "window."
     ),
     why=(
         "A collector account pools money from payers who appear once and passes it on to "

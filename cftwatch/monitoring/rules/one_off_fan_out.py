@@ -50,7 +50,10 @@ RULE = RuleSpec(
         "The account pays at least `min_counterparties` accounts it never paid before and "
         "pays at most `max_pair_payments` times within `window_days` (up to a year), at least "
         "`burst_factor` times its usual number of new one-off recipients for a window of that "
-        "length in the rest of its history."
+        "length in the rest of its history. Only recipients for which the payment is rare count "
+        "(at most `max_counterparty_one_offs` one-off senders of their own): payees that "
+        "take money from strangers all the time (shops, collection accounts, hubs) stay in "
+        "the account's habit but are no part of a burst."
     ),
     why=(
         "Layering and distribution through mules or to operatives spreads a sum over many "
