@@ -84,13 +84,15 @@ def with_peer_quantile(
     `reference` (default `t`; NULL group values form their own group; NULL where the group
     has no reference row; approximate where the engine has no exact one): "at most `peer_q`
     for a share `q` of accounts of its kind", the figure an account with no history of its
-    own is judged against."""
+    own is judged against; `peer_q_n`: the number of reference rows in the group."""
     g = list(groups)
     ref = t if reference is None else reference
-    agg = ref.group_by(g).aggregate(_pq=ref[value].cast("float64").approx_quantile(q))
-    agg = agg.select(*[agg[c].name(f"_q_{c}") for c in g], "_pq")
+    agg = ref.group_by(g).aggregate(
+        _pq=ref[value].cast("float64").approx_quantile(q), _pn=ref.count()
+    )
+    agg = agg.select(*[agg[c].name(f"_q_{c}") for c in g], "_pq", "_pn")
     j = t.left_join(agg, [_same(t[c], agg[f"_q_{c}"]) for c in g]).drop(*[f"_q_{c}" for c in g])
-    return j.mutate(peer_q=j._pq).drop("_pq")
+    return j.mutate(peer_q=j._pq, peer_q_n=j._pn.fill_null(0)).drop("_pq", "_pn")
 
 
 def _same(a: ir.Value, b: ir.Value) -> ir.BooleanValue:

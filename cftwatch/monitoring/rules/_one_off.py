@@ -184,9 +184,9 @@ def peer_figures(s: ir.Table, span: ir.Table, p: dict[str, Any]) -> ir.Table:
     `new_account_quantile` quantile of the most new one-off counterparties any window of the
     same length brought to the *established* accounts of its peer group (party type, account
     type, KYC level): those with enough history to be judged by their own (at least two
-    windows and `min_history_payments`), most of them with none. A group with no
-    established account (data shorter than two windows: every account is new) gives NULL,
-    and its accounts are not judged."""
+    windows and `min_history_payments`), most of them with none. A group with fewer than
+    `new_account_min_peers` established accounts (data shorter than two windows: every
+    account is new) gives NULL, and its accounts are not judged."""
     w = p["window_days"] * DAY
     peak = s.group_by(KEYS).aggregate(_pk=s.k.max())
     pop = span.left_join(peak, [span._ha == peak.acct, span._hc == peak.currency])
@@ -195,7 +195,9 @@ def peer_figures(s: ir.Table, span: ir.Table, p: dict[str, Any]) -> ir.Table:
     pq = with_peer_quantile(
         pop.filter(pop._pk > 0), PEER_GROUP, "_pk", p["new_account_quantile"], ref
     )
-    return pq.select(acct=pq._ha, currency=pq._hc, peer_most=pq.peer_q)
+    enough = pq.peer_q_n >= p["new_account_min_peers"]
+    most = ibis.ifelse(enough, pq.peer_q, ibis.null("float64"))
+    return pq.select(acct=pq._ha, currency=pq._hc, peer_most=most)
 
 
 def episode_aggregate(anchors: ir.Table, r: ir.Table, window_s: int, prefix: str) -> ir.Table:
@@ -261,6 +263,16 @@ def _new_account_params(new_quantile: float, history_payments: int) -> tuple[Par
             "An account with fewer payments than this in the data (sent or received), or with "
             "less than one window of history outside the window, is *new*: it has no habit of "
             "its own to judge by (0: only the history's length counts).",
+        ),
+        int_param(
+            "new_account_min_peers",
+            30,
+            1,
+            1_000_000,
+            "accounts",
+            "A new account is judged against its peers only where its group has at least this "
+            "many established accounts (a quantile of a handful of accounts says nothing; on "
+            "data shorter than two windows nobody is established).",
         ),
         float_param(
             "new_account_quantile",
