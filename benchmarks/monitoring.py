@@ -67,11 +67,13 @@ def child(folder: Path, engine: str) -> None:
 
 def _spawn(args: list[str]) -> tuple[dict, float]:
     proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
     out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
         raise SystemExit(f"child {args} failed with status {status}")
-    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024 / 1024
+    info = json.loads(out.strip().splitlines()[-1])
+    info["cpu_s"] = usage.ru_utime + usage.ru_stime  # the child's CPU time (a loaded machine)
+    return info, usage.ru_maxrss / 1024 / 1024
 
 
 def workspace_for(size: int, cache: Path) -> Path:
@@ -96,7 +98,7 @@ def measure(size: int, cache: Path, engine: str, runs: int) -> dict:
         results.append(info)
         print(
             f"  {engine} {info['transactions']:,}: {info['seconds']:.1f} s, "
-            f"{info['alerts']:,} alerts, peak {rss:.2f} GiB",
+            f"{info['alerts']:,} alerts, CPU {info['cpu_s']:.1f} s, peak {rss:.2f} GiB",
             flush=True,
         )
     seconds = [r["seconds"] for r in results]
@@ -106,6 +108,10 @@ def measure(size: int, cache: Path, engine: str, runs: int) -> dict:
         "transactions": results[0]["transactions"],
         "median_s": statistics.median(seconds),
         "runs_s": seconds,
+        "cpu_s": statistics.median(r["cpu_s"] for r in results),
+        "rule_s": {
+            k: statistics.median(r["rules"][k] for r in results) for k in results[0]["rules"]
+        },
         "peak_rss_gib": statistics.median(r["peak_rss_gib"] for r in results),
         "alerts": results[0]["alerts"],
         "slowest_rules": slowest,
@@ -137,17 +143,19 @@ def main() -> None:
         rows.append(measure(size, args.cache, "duckdb", runs))
     for size in [_size(s) for s in args.spark.split(",") if s.strip()]:
         rows.append(measure(size, args.cache, "spark", 1))
-    print("\n| engine | transactions | median s | s per 1M | peak RSS | runs |")
-    print("|---|---|---|---|---|---|")
+    print("\n| engine | transactions | median s | CPU s | s per 1M | peak RSS | runs |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         per_m = r["median_s"] / (r["transactions"] / 1e6)
         runs = ", ".join(f"{s:.1f}" for s in r["runs_s"])
         print(
-            f"| {r['engine']} | {r['transactions']:,} | {r['median_s']:.1f} | {per_m:.1f} | "
+            f"| {r['engine']} | {r['transactions']:,} | {r['median_s']:.1f} | {r['cpu_s']:.1f} | "
+            f"{per_m:.1f} | "
             f"{r['peak_rss_gib']:.2f} GiB | {runs} |"
         )
     for r in rows:
         print(f"slowest rules ({r['engine']}, {r['transactions']:,}): {r['slowest_rules']}")
+        print(f"median seconds per rule: {json.dumps(r['rule_s'])}")
 
 
 if __name__ == "__main__":

@@ -22,16 +22,16 @@ from cftwatch.cli.monitoring import RulesOpt, _load_rules, rules_app
 from cftwatch.errors import ConfigError, Problem
 
 
-def _rate(text: str) -> float:
-    """`0.5%` or `0.005` -> 0.005."""
+def _rate(text: str, field: str = "target-alert-rate", upto_all: bool = False) -> float:
+    """`0.5%` or `0.005` -> 0.005 (above 0 and below 100%, or up to 100% with `upto_all`)."""
     try:
         value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         raise ConfigError(
-            Problem("expected a rate such as 0.5% or 0.005", field="target-alert-rate", value=text)
+            Problem("expected a rate such as 0.5% or 0.005", field=field, value=text)
         ) from None
-    if not 0 < value < 1:
-        raise ConfigError(Problem("must be between 0 and 100%", field="target-alert-rate"))
+    if not (0 < value < 1 or (upto_all and value == 1)):
+        raise ConfigError(Problem("must be between 0 and 100%", field=field, value=text))
     return value
 
 
@@ -42,6 +42,14 @@ def rules_calibrate(
         str,
         typer.Option("--target-alert-rate", help="Most accounts each rule may alert (0.5%)."),
     ] = "0.5%",
+    hub_alert_rate: Annotated[
+        str,
+        typer.Option(
+            "--hub-alert-rate",
+            help="Most hub-like accounts (20+ counterparties) each rule may alert "
+            "(2%; 100% leaves hubs out of it).",
+        ),
+    ] = "2%",
     rules: RulesOpt = None,
     engine: EngineOpt = None,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
@@ -52,9 +60,10 @@ def rules_calibrate(
     from cftwatch.monitoring.calibrate import calibrate
 
     rate = _rate(target_alert_rate)
+    hub_rate = _rate(hub_alert_rate, "hub-alert-rate", upto_all=True)
     cfg = _load_rules(rules, json_) if rules else default_rules_config()
     with open_workspace(workspace, engine) as ws:
-        result = calibrate(ws, cfg, rate, engine=ws.engine_name)
+        result = calibrate(ws, cfg, rate, engine=ws.engine_name, hub_alert_rate=hub_rate)
     output.write_text(result.to_yaml(), encoding="utf-8")
     if json_:
         print_json({"output": str(output), "decisions": [d.__dict__ for d in result.decisions]})

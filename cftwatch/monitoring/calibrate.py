@@ -3,14 +3,20 @@
 Two steps, each decision with the sentence that says why:
 
 1. **Money.** Every money floor (`min_amount`, `min_payment`, `min_total`) and cap
-   (`max_payment`) is set from the quantiles of the institution's own payment amounts, so
-   a pack written in one currency means the same in another: floors at the
-   `FLOOR_QUANTILE` (keeping the ordinary payments in view, dropping only the trivial
-   ones), caps at the `CAP_QUANTILE`. Regulatory or notational figures (a reporting
-   `threshold`, a `round_unit`) are left as configured: data cannot say what a law says.
-2. **Alert rate.** Each rule in `SENSITIVITY` has one count-like parameter; its values are
-   tried from the strictest to the loosest and the loosest one whose alerted accounts stay
-   within `target_alert_rate` of the active accounts is kept (each rule on its own budget).
+   (`max_payment`) is compared with the quantiles of the institution's own payment amounts,
+   so a pack written in one currency means the same in another: a floor above the
+   `FLOOR_QUANTILE` is lowered to it (keeping the ordinary payments in view, dropping only
+   the trivial ones), a cap below the `CAP_QUANTILE` raised to it. This step only loosens:
+   a floor the default already sets below the quantile stays (raising it would trade
+   recall for volume, which is the next step's job, on a budget). Regulatory or notational
+   figures (a reporting `threshold`, a `round_unit`) are left as configured: data cannot
+   say what a law says.
+2. **Alert rate.** Each rule in `SENSITIVITY` has a count-like parameter (and the rules in
+   `SECONDARY` a second one, searched after it); its candidate values, always with the
+   configured value among them and looser ones after it, are tried from the strictest to
+   the loosest and the loosest one whose alerted accounts stay within
+   `target_alert_rate` of the active accounts is kept (each rule on its own budget): a
+   rule that stays quiet is loosened, a noisy one tightened.
    A looser value never alerts fewer accounts, so the candidates are searched by halving
    (about log2 of their number evaluated, not all), over data prepared once for every
    step (`PreparedData`: converted, with customer context, cached in the engine).
@@ -49,21 +55,36 @@ HUB_ALERT_RATE = 0.02
 """Per rule: at most this share of the hub-like accounts alerted (a pack of several rules
 adds them up)."""
 
+_COUNTS = (12, 10, 8, 6, 5, 4, 3, 2)
 SENSITIVITY: dict[str, tuple[str, tuple[float, ...]]] = {
-    "crowdfunding_fan_in": ("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5)),
-    "cash_out_after_fan_in": ("min_senders", (30, 20, 15, 10, 8, 6, 5)),
-    "rapid_pass_through": ("min_pass_share", (0.99, 0.95, 0.9, 0.8)),
-    "fan_out": ("min_recipients", (40, 30, 20, 15, 12, 10, 8, 6, 5)),
-    "velocity_spike": ("factor", (50, 30, 20, 10, 5)),
-    "high_risk_geography": ("min_senders", (20, 12, 8, 6, 4)),
-    "round_amounts": ("min_payments", (20, 12, 8, 5)),
-    "scatter_gather": ("min_intermediaries", (12, 8, 6, 5, 4, 3)),
-    "windowed_scatter_gather": ("min_intermediaries", (12, 10, 8, 6, 5, 4)),
-    "gather_scatter": ("min_receivers", (20, 12, 8, 6, 5, 4)),
-    "structural_cycles": ("min_hops", (8, 6, 5, 4, 3)),
+    "crowdfunding_fan_in": ("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),
+    "cash_out_after_fan_in": ("min_senders", (30, 20, 15, 10, 8, 6, 5, 4, 3)),
+    "rapid_pass_through": ("min_pass_share", (0.99, 0.95, 0.9, 0.8, 0.7)),
+    "fan_out": ("min_recipients", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),
+    "velocity_spike": ("factor", (50, 30, 20, 10, 5, 3)),
+    "high_risk_geography": ("min_senders", (20, 12, 8, 6, 4, 3, 2)),
+    "round_amounts": ("min_payments", (20, 12, 8, 5, 4, 3)),
+    "scatter_gather": ("min_intermediaries", (12, 8, 6, 5, 4, 3, 2)),
+    "windowed_scatter_gather": ("min_intermediaries", _COUNTS),
+    "gather_scatter": ("min_receivers", (20, *_COUNTS)),
+    "structural_cycles": ("min_hops", (8, 6, 5, 4, 3, 2)),
+    "one_off_fan_in": ("min_counterparties", _COUNTS),
+    "one_off_fan_out": ("min_counterparties", _COUNTS),
+    "one_off_collector": ("min_counterparties", _COUNTS),
 }
 """For each rule: the parameter that sets how much it alerts, and its candidate values
-from the strictest to the loosest."""
+from the strictest to the loosest (the configured value is added where it is missing, in
+its place: `candidates`)."""
+
+_BURST = (8, 6, 4, 3, 2, 1.5, 1, 0)
+SECONDARY: dict[str, tuple[str, tuple[float, ...]]] = {
+    "one_off_fan_in": ("burst_factor", _BURST),
+    "one_off_fan_out": ("burst_factor", _BURST),
+    "one_off_collector": ("burst_factor", _BURST),
+}
+"""A second sensitivity parameter, searched (on the same budget) once the first is set:
+for the one-off rules, how much more often than the account's own history new one-off
+counterparties must appear (0: history not asked)."""
 
 ONE_PASS: dict[str, str] = {"structural_cycles": "hops"}
 """Rules whose sensitivity parameter is a plain lower bound on one metric of their alerts
@@ -109,6 +130,8 @@ def money_decisions(ws: Workspace, cfg: RuleConfig) -> list[Decision]:
             value = max(value, p.minimum or 0)
             q = CAP_QUANTILE if is_cap else FLOOR_QUANTILE
             old = to_currency(s.params[p.name], inst.currency, inst.exchange_rates)
+            if (value <= old) if is_cap else (value >= old):
+                continue  # already looser than the data's quantile: only loosened here
             what = "only payments up to it count" if is_cap else "smaller payments are ignored"
             why = (
                 f"{rid}.{p.name} = {value:g}: the {q:.0%} quantile of this institution's "
@@ -167,6 +190,15 @@ def _loosest_within(values: Sequence[Any], count: Callable[[Any], float], budget
     return lo
 
 
+def candidates(listed: Sequence[float], current: Any) -> tuple[float, ...]:
+    """`listed` (strictest, i.e. largest, first) with the configured value `current` in
+    its place when missing: the search can always keep the rule as configured, and every
+    listed value looser than it stays a candidate."""
+    if not isinstance(current, int | float) or isinstance(current, bool) or current in listed:
+        return tuple(listed)
+    return tuple(sorted({*listed, current}, reverse=True))
+
+
 def rate_decision(
     data: PreparedData,
     cfg: RuleConfig,
@@ -175,13 +207,17 @@ def rate_decision(
     target: float,
     hubs: frozenset[str] = frozenset(),
     hub_rate: float = 1.0,
+    *,
+    step: tuple[str, tuple[float, ...]] | None = None,
 ) -> Decision | None:
-    """The loosest candidate of the rule's sensitivity parameter within the target rate
-    that also alerts at most `hub_rate` of the hub-like accounts `hubs`."""
-    param, candidates = SENSITIVITY[rule_id]
+    """The loosest candidate of the rule's sensitivity parameter (`step`: another
+    parameter and its candidates) within the target rate that also alerts at most
+    `hub_rate` of the hub-like accounts `hubs`."""
+    param, listed = step or SENSITIVITY[rule_id]
+    old = cfg.rules[rule_id].params[param]
     spec = cfg.rules[rule_id].spec.param(param)
     budget, hub_budget = target * accounts, hub_rate * len(hubs)
-    valid = [c for c, bad in (spec.check(v) for v in candidates) if not bad]
+    valid = [c for c, bad in (spec.check(v) for v in candidates(listed, old)) if not bad]
     if not valid:
         return None
     alerted = _alerted(data, cfg, rule_id, param, valid[-1])
@@ -191,12 +227,11 @@ def rate_decision(
         return len(got) if len(got & hubs) <= hub_budget else math.inf
 
     i = _loosest_within(valid, cost, budget)
-    old = cfg.rules[rule_id].params[param]
     hub_note = (
         f" or more than {hub_rate:.0%} of the {len(hubs):,} hub-like accounts" if hubs else ""
     )
     if i < 0:
-        strictest = spec.check(candidates[0])[0]
+        strictest = spec.check(valid[0])[0]
         why = (
             f"{rule_id}.{param} = {strictest:g}: even the strictest value tried alerts more "
             f"than {target:.2%} of the {accounts:,} active accounts{hub_note}; review the rule."
@@ -280,10 +315,13 @@ def calibrate(
     cfg = _apply(cfg, decisions)
     hubs = hub_like_accounts(ws, hub_degree) if hub_alert_rate < 1 else frozenset()
     with PreparedData(ws, engine) as data:
-        for rid in [r for r in SENSITIVITY if r in enabled]:
+        steps = [(r, st) for r in SENSITIVITY for st in (SENSITIVITY[r], SECONDARY.get(r))]
+        for rid, step in [(r, st) for r, st in steps if st is not None and r in enabled]:
             if progress:
-                progress(rid, SENSITIVITY[rid][0])
-            d = rate_decision(data, cfg, rid, accounts, target_alert_rate, hubs, hub_alert_rate)
+                progress(rid, step[0])
+            d = rate_decision(
+                data, cfg, rid, accounts, target_alert_rate, hubs, hub_alert_rate, step=step
+            )
             if d is not None:
                 decisions.append(d)
                 cfg = _apply(cfg, [d])
@@ -295,11 +333,13 @@ __all__ = [
     "FLOOR_QUANTILE",
     "HUB_ALERT_RATE",
     "HUB_DEGREE",
+    "SECONDARY",
     "SENSITIVITY",
     "Calibration",
     "Decision",
     "amount_quantiles",
     "calibrate",
+    "candidates",
     "money_decisions",
     "rate_decision",
 ]

@@ -81,3 +81,21 @@ def test_rules_list_show_and_check(tmp_path):
         runner.invoke(app, ["rules", "docs", "--out", str(tmp_path / "d"), "--check"]).exit_code
         == 0
     )
+
+
+def test_rules_calibrate_takes_a_hub_alert_rate_and_records_it(tmp_path):
+    import yaml
+
+    from cftwatch.monitoring import builtin_rules
+
+    ws = ws_with_structuring(tmp_path)
+    only_one = {r.id: {"enabled": r.id == "structural_cycles"} for r in builtin_rules()}
+    rules = tmp_path / "in.yaml"
+    rules.write_text(yaml.safe_dump({"version": 1, "rules": only_one}))
+    out = tmp_path / "rules.yaml"
+    args = ["rules", "calibrate", "-w", ws, "--rules", str(rules), "-o", str(out)]
+    result = runner.invoke(app, [*args, "--hub-alert-rate", "5%"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(out.read_text())["provenance"]["hub_alert_rate"] == 0.05
+    bad = runner.invoke(app, [*args, "--hub-alert-rate", "120%"])
+    assert bad.exit_code == 2 and "hub-alert-rate" in bad.output

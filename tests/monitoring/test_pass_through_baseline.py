@@ -56,3 +56,30 @@ def test_history_older_than_the_baseline_is_not_used(workspace, book, engine):
     # one previous week only: fewer than two earlier weeks, no history to judge by
     on = {"baseline_weeks": 1}
     assert len(alerts_of(workspace, "rapid_pass_through", on, engine=engine)) == 1
+
+
+def _kept_inflows(b: Book, n: int) -> None:
+    """`n` inflows of the rule's size the account keeps (nothing goes out after them), all
+    in one earlier week: no weekly history to judge by, only the share passed on."""
+    for i in range(n):
+        b.pay(f"K{i}", "M", 500_000, -200 + i, "ibft")
+
+
+def test_an_account_that_keeps_most_of_its_inflows_is_quiet(workspace, book, engine):
+    """`min_account_pass_share` 0.2 (default): one inflow passed on of five alerts (0.2),
+    of six does not (one kept inflow more: the near miss)."""
+    expected = CASES["rapid_pass_through"](book, False)
+    _kept_inflows(book, 4)
+    book.load(workspace)
+    (alert,) = alerts_of(workspace, "rapid_pass_through", engine=engine)
+    assert expected <= set(alert["txn_ids"])
+    assert alerts_of(workspace, "rapid_pass_through", {"min_account_pass_share": 0.21}) == []
+
+
+def test_one_more_kept_inflow_silences_the_share(workspace, book, engine):
+    CASES["rapid_pass_through"](book, False)
+    _kept_inflows(book, 5)
+    book.load(workspace)
+    assert alerts_of(workspace, "rapid_pass_through", engine=engine) == []
+    off = {"min_account_pass_share": 0}
+    assert len(alerts_of(workspace, "rapid_pass_through", off, engine=engine)) == 1

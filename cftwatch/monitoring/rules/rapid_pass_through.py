@@ -46,6 +46,8 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
     ).mutate(acct=t.creditor_account, who=t.debtor_account)
     sent = t.filter(is_in(t.channel, p["out_channels"]))
     q = _passed_on(ins, sent, h, p, same_time_may_follow(inp, p))
+    if p["min_account_pass_share"] > 0:
+        q = _mostly_passed_on(q, inp.txns, p)
     eps = episodes(q.select(*KEYS, a_ts=q.ts_s), KEYS, h)
     if p["max_earlier_episodes"] >= 0 and p["baseline_weeks"] > 0:
         eps = _not_routine(eps, p)
@@ -89,6 +91,21 @@ def _pass_through(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
 
 
 WEEK = 7 * DAY
+
+
+def _mostly_passed_on(q: ir.Table, t: ir.Table, p: dict[str, Any]) -> ir.Table:
+    """The passed-on inflows `q` of accounts that passed on at least `min_account_pass_share`
+    of all their inflows of at least `min_amount` in the data read (standing ones
+    included): a mule passes on most of what it gets, while a busy account whose one
+    inflow happened to be followed by a payment of about its size keeps the rest."""
+    big = t.filter(t.amt >= p["min_amount"])
+    every = big.group_by(acct=big.creditor_account, currency=big.currency).aggregate(
+        _all=big.count()
+    )
+    passed = q.group_by(KEYS).aggregate(_pn=q.count())
+    j = passed.join(every, [passed.acct == every.acct, passed.currency == every.currency])
+    ok = j.filter(j._pn >= j._all * p["min_account_pass_share"]).select(_k=j.acct, _c=j.currency)
+    return q.semi_join(ok, [q.acct == ok._k, q.currency == ok._c])
 
 
 def _not_routine(eps: ir.Table, p: dict[str, Any]) -> ir.Table:
@@ -203,6 +220,17 @@ RULE = RuleSpec(
             100.0,
             "fraction",
             "At most this share of the inflow leaves within the window (more is other money).",
+        ),
+        float_param(
+            "min_account_pass_share",
+            0.2,
+            0.0,
+            1.0,
+            "fraction",
+            "Alert only on accounts that passed on at least this share of all their inflows "
+            "of at least `min_amount` in the data read (0: off; default on): a mule passes on most of "
+            "what it receives; a busy account with many payers, one of whose payments was "
+            "followed by a payment out of about its size, keeps the rest.",
         ),
         int_param(
             "max_onward_payments",

@@ -115,7 +115,7 @@ RULE = RuleSpec(
             ["merchant", "agent", "business"],
             "Payers of these party or account types are not considered.",
         ),
-        *baseline_params("total of outgoing payments"),
+        *baseline_params("total of outgoing payments", 12),
     ),
     false_positives="Rent, school fees, a car or property purchase, Eid spending.",
     sources=(
