@@ -80,7 +80,7 @@ def short_cycles(
     e = _cyclable(edges)
     outs = materialise(_numbered(e, b))
     first = e.filter(e.src != e.dst)
-    paths = [materialise(_named(first, "n0 n1 currency t1 ts1 a1 v1 x1"))]
+    paths = [_named(first, "n0 n1 currency t1 ts1 a1 v1 x1")]  # a projection of `e`
     capped = 0
     for h in range(2, (max_hops + 1) // 2 + 1):
         nxt, hits = _extend(paths[-1], h, outs, b)
@@ -124,14 +124,15 @@ class _Bounds:
 
 
 def _cyclable(edges: ir.Table) -> ir.Table:
-    """The edges whose payer also receives and whose payee also pays (two rounds)."""
+    """The edges whose payer also receives and whose payee also pays (two rounds; each
+    round stored, the input is not copied first)."""
     e = edges.select(*EDGE_COLUMNS)
     for _ in range(2):
-        e = materialise(e)
         payers = e.select(_p=e.src).distinct()
         payees = e.select(_q=e.dst).distinct()
         e = e.semi_join(payees, e.src == payees._q).semi_join(payers, e.dst == payers._p)
-    return materialise(e)
+        e = materialise(e)
+    return e
 
 
 def _numbered(e: ir.Table, b: _Bounds) -> ir.Table:
@@ -145,41 +146,61 @@ def _numbered(e: ir.Table, b: _Bounds) -> ir.Table:
 
 def _extend(path: ir.Table, h: int, outs: ir.Table, b: _Bounds) -> tuple[ir.Table, int]:
     """Paths of `h` payments from those of `h - 1`, at most `max_next` onward payments per
-    path and bucket; also the number of (path, bucket) lookups that had more in bounds."""
+    path and bucket; also the number of (path, bucket) lookups that had more in bounds.
+
+    Each distinct lookup (account, currency, bucket, earliest and latest time allowed) is
+    placed twice in the time-ordered stream of its group's payments out: a running count
+    at either end gives the sequence numbers of exactly the payments in the hop's time
+    bounds, so only those (at most `max_next`) are joined, by equi-join on the number."""
     end, tl, al = path[f"n{h - 1}"], path[f"t{h - 1}"], path[f"a{h - 1}"]
+    hi = ibis.least(tl + b.max_hop_s, path.t1 + b.window_s)
+    # a lookup whose account has no payment out in its bucket in the same or the next
+    # slot of the hop's length has nothing in bounds: dropped by a cheap semi-join first
+    width = max(1, b.max_hop_s)
+    sl = outs.select("_s", "_c", "_b", _l=outs._t // width)
+    reach = materialise(sl.union(sl.mutate(_l=sl._l - 1), distinct=True))
     keys = []
     for d in b.buckets:
-        keys.append(path.select(_s=end, _c=path.currency, _b=b.bucket(al) - d, _t=tl))
+        k = path.select(_s=end, _c=path.currency, _b=b.bucket(al) - d, _t=tl, _u=hi)
+        on = [k._s == reach._s, k._c == reach._c, k._b == reach._b, k._t // width == reach._l]
+        keys.append(k.semi_join(reach, on))
     q = keys[0].union(keys[1], distinct=True) if len(keys) > 1 else keys[0].distinct()
-    # running count of payments out, queries after (strict) or before (same_ts) equal times
-    one, zero = ibis.literal(1, "int64"), ibis.literal(0, "int64")
-    stream = outs.select("_s", "_c", "_b", "_t", _o=one, _k=zero if not b.same_ts else one)
-    stream = stream.union(q.mutate(_o=zero, _k=one if not b.same_ts else zero), distinct=False)
-    w = ibis.cumulative_window(group_by=["_s", "_c", "_b"], order_by=["_t", "_k"])
+    q = materialise(q)
+    # running count of payments out up to each lookup's ends: after the earliest time
+    # (strictly, or from it on with same_ts) and up to the latest time inclusive
+    one, zero, two = (ibis.literal(v, "int64") for v in (1, 0, 2))
+    lo_k, out_k = (zero, one) if b.same_ts else (one, zero)
+    stream = outs.select("_s", "_c", "_b", _p=outs._t, _t=outs._t, _u=outs._t, _o=one,
+                         _k=out_k, _w=zero)  # fmt: skip
+    stream = stream.union(
+        q.select("_s", "_c", "_b", _p=q._t, _t=q._t, _u=q._u, _o=zero, _k=lo_k, _w=one),
+        distinct=False,
+    ).union(
+        q.select("_s", "_c", "_b", _p=q._u, _t=q._t, _u=q._u, _o=zero, _k=two, _w=two),
+        distinct=False,
+    )
+    w = ibis.cumulative_window(group_by=["_s", "_c", "_b"], order_by=["_p", "_k"])
     stream = stream.mutate(_n=stream._o.sum().over(w))
-    at = stream.filter(stream._o == 0).select(_s2="_s", _c2="_c", _b2="_b", _t2="_t", _n="_n")
-    at = materialise(at)
+    stream = stream.filter(stream._o == 0)
+    at = stream.group_by(_s2="_s", _c2="_c", _b2="_b", _t2="_t", _u2="_u").aggregate(
+        _n=stream._n.max(where=stream._w == 1), _m=stream._n.max(where=stream._w == 2)
+    )
+    at = at.filter(at._m > at._n)  # lookups with an onward payment in bounds
     rows = []
     for d in b.buckets:
         bk = b.bucket(al) - d
-        r = path.join(at, [end == at._s2, path.currency == at._c2, bk == at._b2, tl == at._t2])
-        rows.append(r.drop("_s2", "_c2", "_t2"))
+        r = path.join(at, [end == at._s2, path.currency == at._c2, bk == at._b2, tl == at._t2,
+                           hi == at._u2])  # fmt: skip
+        rows.append(r.drop("_s2", "_c2", "_t2", "_u2"))
     looked = rows[0].union(rows[1], distinct=False) if len(rows) > 1 else rows[0]
-    offsets = ibis.literal(list(range(1, b.max_next + 2)), "array<int64>")
-    looked = looked.mutate(_i=offsets.unnest())
+    looked = materialise(looked)
+    hits = int(looked.filter(looked._m - looked._n > b.max_next).count().to_pyarrow().as_py())
+    take = ibis.least(looked._m - looked._n, b.max_next)
+    looked = looked.mutate(_i=ibis.range(1, take + 1).unnest())
     looked = looked.mutate(_want=looked._n + looked._i)
     j = looked.join(outs, [looked[f"n{h - 1}"] == outs._s, looked.currency == outs._c,
                            looked._b2 == outs._b, looked._want == outs._q])  # fmt: skip
-    prev_t = j[f"t{h - 1}"]
     j = j.filter(
-        (j._t >= prev_t) if b.same_ts else (j._t > prev_t),
-        j._t <= prev_t + b.max_hop_s,
-        j._t <= j.t1 + b.window_s,
-    )
-    j = materialise(j)
-    hits = int(j.filter(j._i > b.max_next).count().to_pyarrow().as_py())
-    j = j.filter(
-        j._i <= b.max_next,
         j._a >= j[f"a{h - 1}"] * b.keep,
         j._a <= j[f"a{h - 1}"],
         *[j._d != j[f"n{i}"] for i in range(h)],

@@ -96,3 +96,20 @@ def test_a_capped_search_is_reported_and_keeps_the_earliest_continuations(graph,
         capped = _found(eng, edges, 3, 48 * HOUR, 5 * DAY, 0.1, max_next=2)
     assert {c[1] for c in capped} == {("A", "H", "B0"), ("A", "H", "B1")}  # the 2 earliest
     assert "short_cycles: 1 partial paths had more than 2 onward payments" in caplog.text
+
+
+def test_only_onward_payments_within_the_hop_bounds_count_towards_the_cap(graph, caplog):
+    eng, load = graph
+    # H passes 3 payments on within the hop (hours 1..3) and 2 later ones (hours 60, 61)
+    rows = [("A", "H", 100.0, 0)]
+    for i, h in enumerate((1, 2, 3, 60, 61)):
+        rows += [("H", f"B{i}", 99.0, h), (f"B{i}", "A", 98.0, h + 2)]
+    edges = load(*rows)
+    with caplog.at_level(logging.WARNING, "cftwatch.network"):
+        got = _found(eng, edges, 3, 48 * HOUR, 5 * DAY, 0.1, max_next=3)
+    assert {c[1] for c in got} == {("A", "H", f"B{i}") for i in range(3)}
+    assert "short_cycles" not in caplog.text  # the later two are out of bounds, not cut
+    with caplog.at_level(logging.WARNING, "cftwatch.network"):
+        got = _found(eng, edges, 3, 48 * HOUR, 2 * HOUR, 0.1, max_next=1)
+    assert {c[1] for c in got} == set()  # the window (2 h) closes before B0 pays A back
+    assert "short_cycles: 1 partial paths had more than 1 onward payments" in caplog.text
