@@ -186,6 +186,7 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
     cols: dict[str, ir.Value] = {
         "idx": ibis.row_number().over(gw),
+        "gid": ibis.row_number().over(order_by=[g.acct, g.ts_s]),
         "last_in": ibis.ifelse(g.n_in > 0, g.ts_s, None).max().over(before),
     }
     for label, w in windows:
@@ -203,7 +204,10 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     )
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
     sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
-    return g.mutate(**{f"c_{k}": g[k].sum().over(before).fill_null(0) for k in sums})
+    # summed as float64 (exact for counts below 2**53): DuckDB sums int64 into int128
+    return g.mutate(
+        **{f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
+    )
 
 
 def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
@@ -242,17 +246,18 @@ def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     window's running sums are read at its first group by an equi-join on the index."""
     r = materialise(_running(g, windows))  # read by every window's join: computed once
     keep = ["acct", "ts_s", "q", "ttf_s"]
-    out = r.select(
-        *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
-    )
+    # the group `j` places after the account's first one is row `gid - idx + j` overall:
+    # each window's lookup is an equi-join on one integer
+    carried = [c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
+    out = r.select(*keep, *carried, _g0=r.gid - r.idx)
     feats: list[str] = []
     for label, _ in windows:
         names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
-        at = r.select(_a=r.acct, _i=r.idx, **{f"w_{k}": r[f"c_{k}"] for k in names})
-        j = out.join(at, [out.acct == at._a, out[f"j_{label}"] == at._i])
+        at = r.select(_i=r.gid, **{f"w_{k}": r[f"c_{k}"] for k in names})
+        j = out.join(at, out._g0 + out[f"j_{label}"] == at._i)
         vals = _window_values(j, label)
         feats += list(vals)
-        out = materialise(j.mutate(**vals).drop("_a", "_i", *[f"w_{k}" for k in names]))
+        out = materialise(j.mutate(**vals).drop("_i", *[f"w_{k}" for k in names]))
     return out.select(*keep, *feats)
 
 
