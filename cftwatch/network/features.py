@@ -169,7 +169,7 @@ def _groups(
     p = points.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
                       **{**zero, "q": ibis.literal(1, "int64")})  # fmt: skip
     u = r.union(m, distinct=False).union(p, distinct=False)
-    aggs = {k: u[k].sum() for k in sums}
+    aggs = {k: u[k].sum().cast(v.type()) for k, v in sums.items()}  # DuckDB: int64 not int128
     return u.group_by(["acct", "ts_s"]).aggregate(
         mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), **aggs
     )
@@ -186,7 +186,6 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
     cols: dict[str, ir.Value] = {
         "idx": ibis.row_number().over(gw),
-        "gid": ibis.row_number().over(order_by=[g.acct, g.ts_s]),
         "last_in": ibis.ifelse(g.n_in > 0, g.ts_s, None).max().over(before),
     }
     for label, w in windows:
@@ -212,10 +211,10 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
 
 def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
     """The features of window `label` from the running sums at the group (`c_x`) and at the
-    first group inside the window (`w_x`): the frame holds their difference."""
+    first group inside the window (`w{label}_x`): the frame holds their difference."""
 
     def diff(k: str) -> ir.Value:
-        return p[f"c_{k}"] - p[f"w_{k}"]
+        return p[f"c_{k}"] - p[f"w{label}_{k}"]
 
     n_out, n_in, s_out, s_in = diff("n_out"), diff("n_in"), diff("s_out"), diff("s_in")
     t_n = diff("t_n")
@@ -233,7 +232,7 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
         "in_n": n_in, "in_sum": s_in,
         "in_mean": ibis.ifelse(n_in > 0, s_in / n_in.cast("float64"), None),
         "in_max": p[f"in_max_{label}"], "in_var": var(n_in, s_in, diff("q_in")),
-        **{name: p[f"c_f_{k}_{label}"] - p[f"w_d_{k}_{label}"] for k, name in _KINDS},
+        **{name: p[f"c_f_{k}_{label}"] - p[f"w{label}_d_{k}_{label}"] for k, name in _KINDS},
         "ttf_mean": ibis.ifelse(t_n > 0, diff("t_sum") / t_n.cast("float64"), None),
         "cycles": diff("cyc"), "sg": diff("sg"), "exposed_in": exposed,
         "exposure": ibis.ifelse(s_in > 0, ibis.least(exposed / s_in, 1.0), z),
@@ -246,18 +245,21 @@ def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     window's running sums are read at its first group by an equi-join on the index."""
     r = materialise(_running(g, windows))  # read by every window's join: computed once
     keep = ["acct", "ts_s", "q", "ttf_s"]
-    # the group `j` places after the account's first one is row `gid - idx + j` overall:
-    # each window's lookup is an equi-join on one integer
-    carried = [c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
-    out = r.select(*keep, *carried, _g0=r.gid - r.idx)
-    feats: list[str] = []
-    for label, _ in windows:
+    out = r.select(
+        *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
+    )
+    cols: dict[str, ir.Value] = {}
+    for label, _ in windows:  # one query, one join per window, no wide table stored between
         names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
-        at = r.select(_i=r.gid, **{f"w_{k}": r[f"c_{k}"] for k in names})
-        j = out.join(at, out._g0 + out[f"j_{label}"] == at._i)
-        vals = _window_values(j, label)
-        feats += list(vals)
-        out = materialise(j.mutate(**vals).drop("_i", *[f"w_{k}" for k in names]))
+        at = r.select(
+            **{f"_a_{label}": r.acct, f"_i_{label}": r.idx},
+            **{f"w{label}_{k}": r[f"c_{k}"] for k in names},
+        )
+        out = out.join(at, [out.acct == at[f"_a_{label}"], out[f"j_{label}"] == at[f"_i_{label}"]])
+    for label, _ in windows:
+        cols.update(_window_values(out, label))
+    feats = list(cols)
+    out = out.mutate(**cols)
     return out.select(*keep, *feats)
 
 
