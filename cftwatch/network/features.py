@@ -169,7 +169,7 @@ def _groups(
     p = points.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
                       **{**zero, "q": ibis.literal(1, "int64")})  # fmt: skip
     u = r.union(m, distinct=False).union(p, distinct=False)
-    aggs = {k: u[k].sum() for k in sums}
+    aggs = {k: u[k].sum().cast(v.type()) for k, v in sums.items()}  # DuckDB: int64 not int128
     return u.group_by(["acct", "ts_s"]).aggregate(
         mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), **aggs
     )
@@ -203,15 +203,18 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     )
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
     sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
-    return g.mutate(**{f"c_{k}": g[k].sum().over(before).fill_null(0) for k in sums})
+    # summed as float64 (exact for counts below 2**53): DuckDB sums int64 into int128
+    return g.mutate(
+        **{f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
+    )
 
 
 def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
     """The features of window `label` from the running sums at the group (`c_x`) and at the
-    first group inside the window (`w_x`): the frame holds their difference."""
+    first group inside the window (`w{label}_x`): the frame holds their difference."""
 
     def diff(k: str) -> ir.Value:
-        return p[f"c_{k}"] - p[f"w_{k}"]
+        return p[f"c_{k}"] - p[f"w{label}_{k}"]
 
     n_out, n_in, s_out, s_in = diff("n_out"), diff("n_in"), diff("s_out"), diff("s_in")
     t_n = diff("t_n")
@@ -229,7 +232,7 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
         "in_n": n_in, "in_sum": s_in,
         "in_mean": ibis.ifelse(n_in > 0, s_in / n_in.cast("float64"), None),
         "in_max": p[f"in_max_{label}"], "in_var": var(n_in, s_in, diff("q_in")),
-        **{name: p[f"c_f_{k}_{label}"] - p[f"w_d_{k}_{label}"] for k, name in _KINDS},
+        **{name: p[f"c_f_{k}_{label}"] - p[f"w{label}_d_{k}_{label}"] for k, name in _KINDS},
         "ttf_mean": ibis.ifelse(t_n > 0, diff("t_sum") / t_n.cast("float64"), None),
         "cycles": diff("cyc"), "sg": diff("sg"), "exposed_in": exposed,
         "exposure": ibis.ifelse(s_in > 0, ibis.least(exposed / s_in, 1.0), z),
@@ -245,14 +248,18 @@ def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     out = r.select(
         *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
     )
-    feats: list[str] = []
-    for label, _ in windows:
+    cols: dict[str, ir.Value] = {}
+    for label, _ in windows:  # one query, one join per window, no wide table stored between
         names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
-        at = r.select(_a=r.acct, _i=r.idx, **{f"w_{k}": r[f"c_{k}"] for k in names})
-        j = out.join(at, [out.acct == at._a, out[f"j_{label}"] == at._i])
-        vals = _window_values(j, label)
-        feats += list(vals)
-        out = materialise(j.mutate(**vals).drop("_a", "_i", *[f"w_{k}" for k in names]))
+        at = r.select(
+            **{f"_a_{label}": r.acct, f"_i_{label}": r.idx},
+            **{f"w{label}_{k}": r[f"c_{k}"] for k in names},
+        )
+        out = out.join(at, [out.acct == at[f"_a_{label}"], out[f"j_{label}"] == at[f"_i_{label}"]])
+    for label, _ in windows:
+        cols.update(_window_values(out, label))
+    feats = list(cols)
+    out = out.mutate(**cols)
     return out.select(*keep, *feats)
 
 

@@ -158,3 +158,25 @@ def test_distinct_counterparties_match_a_brute_force_count(workspace):
             assert row[f"src_fan_out_{label}"] == len({e[1] for e in prior if e[2] == "out"})
             assert row[f"src_fan_in_{label}"] == len({e[1] for e in prior if e[2] == "in"})
             assert row[f"src_degree_{label}"] == len({e[1] for e in prior})
+
+
+def test_window_amounts_match_a_brute_force_over_earlier_payments(workspace):
+    """Counts, sums, maxima and variances of each window, recomputed per payment from the
+    payments strictly before it (ties excluded): the running-sum arithmetic is exact."""
+    eng = workspace.engine("duckdb")
+    payments = _random_payments(150, 17)
+    tx, _ = _features(eng, eng.register("e_brute_amt", edges_table(*payments)))
+    for i, (src, _, _, h) in enumerate(payments, 1):
+        row = tx[f"E{i}"]
+        for label, hours in (("1d", 24), ("7d", 168)):
+            outs = [a for s, _, a, t in payments if s == src and h - hours <= t < h]
+            ins = [a for _, d, a, t in payments if d == src and h - hours <= t < h]
+            for side, xs in (("out", outs), ("in", ins)):
+                assert row[f"src_{side}_n_{label}"] == len(xs)
+                assert row[f"src_{side}_sum_{label}"] == pytest.approx(sum(xs))
+                assert row[f"src_{side}_max_{label}"] == (max(xs) if xs else None)
+                var = row[f"src_{side}_var_{label}"]
+                if len(xs) > 1:
+                    assert var == pytest.approx(statistics_var(xs), rel=1e-6, abs=1e-6)
+                else:
+                    assert var is None
