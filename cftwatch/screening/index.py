@@ -200,8 +200,9 @@ class NameIndex:
             index = _index_from_arrays(arrays)
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, pa.ArrowException):
             return None
+        # the file is named index-<list version>[-<rules digest>]: the list version must match
         expected = target.stem.removeprefix("index-")
-        if expected != target.stem and index.version != expected:
+        if expected != target.stem and index.version != expected.split("-")[0]:
             return None
         return index
 
