@@ -42,7 +42,7 @@ _UNSEEN: Any = object()
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index", "rules_digest"]
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
@@ -115,11 +115,22 @@ class NameIndex:
     ties: dict[int, dict[int, str]] = field(default_factory=dict)
     """Entity row -> {entity row the lists tie to it: why} (`tied_entries`): a match on one
     is a match on the others, so a name only one of them lists reaches them all."""
+    core_keys: list[str] = field(default_factory=list)
+    """Per listed name, its identifying parts sorted (`core_key`): the shortlist's
+    order-free comparison, built once and saved so no process recomputes it."""
+    script_keys: list[str] = field(default_factory=list)
+    """Per listed name, the consonants Arabic script writes for those parts (`script_sort_key`)."""
     _blocking: dict[str, tuple[np.ndarray, float] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
     """Per key, its posting and weight as `candidates` uses them (filled as keys are met)."""
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.core_keys) != len(self.names):
+            self.core_keys = [core_key(n.name) for n in self.names]
+        if len(self.script_keys) != len(self.names):
+            self.script_keys = [script_sort_key(n.name) for n in self.names]
 
     def idf(self, token: str) -> float:
         n = max(len(self.names), 1)
@@ -207,6 +218,16 @@ class NameIndex:
         return index
 
 
+def core_key(name: NormalizedName) -> str:
+    """A name's identifying parts in sorted order (all its parts where none identifies)."""
+    return " ".join(sorted(name.core_tokens)) or name.key
+
+
+def script_sort_key(name: NormalizedName) -> str:
+    """The consonants Arabic script writes for a name's identifying parts, sorted."""
+    return " ".join(sorted(script_key(t) for t in name.core_tokens))
+
+
 def _json_array(value: Any) -> np.ndarray:
     return np.frombuffer(json.dumps(value, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
 
@@ -251,6 +272,8 @@ def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
         "names": [[n.entity_row, n.quality, _name_to_json(n.name)] for n in index.names],
         "keys": keys,
         "token_df": dict(index.token_df),
+        "core_keys": index.core_keys,
+        "script_keys": index.script_keys,
         "ties": [
             [i, j, _TIE_WHY.index(why)] for i, tied in index.ties.items() for j, why in tied.items()
         ],
@@ -297,12 +320,25 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
         for k, a, n in zip(keys, starts, lengths, strict=True)
     }
     token_df = Counter({str(k): int(v) for k, v in meta["token_df"].items()})
+    core_keys, script_keys = meta["core_keys"], meta["script_keys"]
+    if len(core_keys) != len(names) or len(script_keys) != len(names):
+        raise ValueError("the name keys do not match the names")
     ties: dict[int, dict[int, str]] = defaultdict(dict)
     for i, j, why in meta["ties"]:
         if not (0 <= int(i) < len(entities) and 0 <= int(j) < len(entities)):
             raise ValueError("a tie points outside the entities")
         ties[int(i)][int(j)] = _TIE_WHY[int(why)]
-    return NameIndex(str(meta["version"]), entities, names, postings, token_df, table, dict(ties))
+    return NameIndex(
+        str(meta["version"]),
+        entities,
+        names,
+        postings,
+        token_df,
+        table,
+        dict(ties),
+        [str(k) for k in core_keys],
+        [str(k) for k in script_keys],
+    )
 
 
 def rules_digest(data_dir: Path | None = None) -> str:
