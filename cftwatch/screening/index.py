@@ -259,21 +259,74 @@ def _name_from_json(item: list[Any]) -> NormalizedName:
     )
 
 
-def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
-    table = index.table if index.table is not None else pa.Table.from_pylist(index.entities)
+def _ipc_array(table: pa.Table) -> np.ndarray:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
+    return np.frombuffer(sink.getvalue().to_pybytes(), dtype=np.uint8)
+
+
+def _from_ipc_array(array: np.ndarray) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(array.tobytes())).read_all()
+
+
+def _names_table(index: NameIndex) -> pa.Table:
+    """The listed names as columns (one Arrow table: no JSON object per name to parse)."""
+    names = [n.name for n in index.names]
+    return pa.table(
+        {
+            "entity_row": pa.array([n.entity_row for n in index.names], pa.int32()),
+            "quality": pa.array([n.quality for n in index.names], pa.string()),
+            "original": pa.array([n.original for n in names], pa.string()),
+            "tokens": pa.array([list(n.tokens) for n in names], pa.list_(pa.string())),
+            "kinds": pa.array([list(n.kinds) for n in names], pa.list_(pa.string())),
+            "acronym": pa.array([n.acronym for n in names], pa.string()),
+            # expansions are few: JSON where there are any, "" where none
+            "expansions": pa.array(
+                [
+                    json.dumps([_name_to_json(e) for e in n.expansions], ensure_ascii=False)
+                    if n.expansions
+                    else ""
+                    for n in names
+                ],
+                pa.string(),
+            ),
+            "core_key": pa.array(index.core_keys, pa.string()),
+            "script_key": pa.array(index.script_keys, pa.string()),
+        }
+    )
+
+
+def _names_from_table(table: pa.Table) -> tuple[list[ListedName], list[str], list[str]]:
+    cols = {c: table.column(c).to_pylist() for c in table.column_names}
+    names = []
+    for row, quality, original, tokens, kinds, acronym, expansions in zip(
+        cols["entity_row"],
+        cols["quality"],
+        cols["original"],
+        cols["tokens"],
+        cols["kinds"],
+        cols["acronym"],
+        cols["expansions"],
+        strict=True,
+    ):
+        if len(tokens) != len(kinds):
+            raise ValueError("tokens and kinds differ in length")
+        extra = tuple(_name_from_json(e) for e in json.loads(expansions)) if expansions else ()
+        name = NormalizedName(str(original), tuple(tokens), tuple(kinds), str(acronym), extra)
+        names.append(ListedName(int(row), name, str(quality)))
+    return names, [str(k) for k in cols["core_key"]], [str(k) for k in cols["script_key"]]
+
+
+def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
+    table = index.table if index.table is not None else pa.Table.from_pylist(index.entities)
     keys = sorted(index.postings)
     lengths = np.asarray([len(index.postings[k]) for k in keys], dtype=np.int64)
     meta = {
         "format": INDEX_FORMAT,
         "version": index.version,
-        "names": [[n.entity_row, n.quality, _name_to_json(n.name)] for n in index.names],
         "keys": keys,
         "token_df": dict(index.token_df),
-        "core_keys": index.core_keys,
-        "script_keys": index.script_keys,
         "ties": [
             [i, j, _TIE_WHY.index(why)] for i, tied in index.ties.items() for j, why in tied.items()
         ],
@@ -281,7 +334,8 @@ def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
     rows = [index.postings[k] for k in keys]
     return {
         "meta": _json_array(meta),
-        "entities": np.frombuffer(sink.getvalue().to_pybytes(), dtype=np.uint8),
+        "entities": _ipc_array(table),
+        "names": _ipc_array(_names_table(index)),
         "posting_rows": np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32),
         "posting_lengths": lengths,
     }
@@ -301,12 +355,9 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
     meta = _from_json_array(arrays["meta"])
     if meta.get("format") != INDEX_FORMAT:
         raise ValueError("another index format")
-    table = pa.ipc.open_stream(pa.py_buffer(arrays["entities"].tobytes())).read_all()
+    table = _from_ipc_array(arrays["entities"])
     entities = table.to_pylist()
-    names = [
-        ListedName(int(row), _name_from_json(item), str(quality))
-        for row, quality, item in meta["names"]
-    ]
+    names, core_keys, script_keys = _names_from_table(_from_ipc_array(arrays["names"]))
     if any(not 0 <= n.entity_row < len(entities) for n in names):
         raise ValueError("a name points outside the entities")
     rows, lengths, keys = arrays["posting_rows"], arrays["posting_lengths"], meta["keys"]
@@ -320,7 +371,6 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
         for k, a, n in zip(keys, starts, lengths, strict=True)
     }
     token_df = Counter({str(k): int(v) for k, v in meta["token_df"].items()})
-    core_keys, script_keys = meta["core_keys"], meta["script_keys"]
     if len(core_keys) != len(names) or len(script_keys) != len(names):
         raise ValueError("the name keys do not match the names")
     ties: dict[int, dict[int, str]] = defaultdict(dict)
@@ -336,8 +386,8 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
         token_df,
         table,
         dict(ties),
-        [str(k) for k in core_keys],
-        [str(k) for k in script_keys],
+        core_keys,
+        script_keys,
     )
 
 
