@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
-from cftwatch.screening.normalize import NormalizedName, unvowelled
+from cftwatch.screening.normalize import NormalizedName, skeleton, unvowelled
 from cftwatch.screening.score import (
     WEIGHTS,
     Query,
@@ -36,26 +36,27 @@ __all__ = ["Terms", "bound_similarity", "name_terms", "qualifier_headroom", "sco
 #: nor a compound, cannot reach `token_similarity`'s floor (a shared skeleton lifts only
 #: spellings at least this close).
 _NEAR = 0.6
+#: `token_similarity`'s floor: two such parts whose skeletons differ keep their OSA
+#: similarity, and under this it is 0.
+_FLOOR = 0.75
 
 
 @lru_cache(maxsize=262144)
 def bound_similarity(a: str, b: str) -> float:
     """`token_similarity(a, b)`, or 0.0 where a cheap test shows it is 0: two parts of more
     than one letter, both Latin or both unvowelled script, neither a known name with its
-    spellings, no shared compound ending, and an OSA similarity under `_NEAR`. A listed name
-    met for the first time is bounded without the full comparison of every pair of parts
+    spellings, no shared compound ending, and an OSA similarity under `_NEAR` (or under
+    `_FLOOR` with different skeletons). A listed name met for the first time is bounded
+    without the full comparison of every pair of parts
     (`tests/screening/test_bound_similarity.py` checks it is never below the real one)."""
-    if (
-        a != b
-        and len(a) > 1
-        and len(b) > 1
-        and unvowelled(a) == unvowelled(b)
-        and OSA.normalized_similarity(a, b) < _NEAR
-        and _compound_heads(a, b) is None
-    ):
-        heads = family_heads()
-        if a not in heads and b not in heads:
-            return 0.0
+    if a != b and len(a) > 1 and len(b) > 1 and unvowelled(a) == unvowelled(b):
+        near = OSA.normalized_similarity(a, b)
+        if (near < _NEAR or (near < _FLOOR and skeleton(a) != skeleton(b))) and (
+            a[-1] != b[-1] or _compound_heads(a, b) is None  # every ending ends alike
+        ):
+            heads = family_heads()
+            if a not in heads and b not in heads:
+                return 0.0
     return token_similarity(a, b)
 
 
@@ -110,15 +111,17 @@ def score_bound(
     unseen = sum(qw)
     order = range(len(q)) if need is None else sorted(range(len(q)), key=qw.__getitem__)[::-1]
     best_c = [0.0] * len(c)
+    titles = [(j, ct, ck == "honorific") for j, (ct, ck) in enumerate(c)]
+    similarity = bound_similarity
     q_credit = 0.0
     for i in order:
         qt, qk = q[i]
         best = 0.0
         q_title = qk == "honorific"
-        for j, (ct, ck) in enumerate(c):
-            if q_title != (ck == "honorific"):
+        for j, ct, c_title in titles:
+            if q_title is not c_title:
                 continue
-            sim = bound_similarity(qt, ct)
+            sim = similarity(qt, ct)
             if sim > best:
                 best = sim
             if sim > best_c[j]:

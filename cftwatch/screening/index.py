@@ -42,7 +42,7 @@ _UNSEEN: Any = object()
 
 __all__ = ["INDEX_FORMAT", "ListedName", "NameIndex", "build_index", "rules_digest"]
 
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 INDEX_SUFFIX = ".npz"
 #: Keys shared by more names than this are too common to block on (e.g. trigram "ham").
 MAX_POSTING = 4000
@@ -115,11 +115,22 @@ class NameIndex:
     ties: dict[int, dict[int, str]] = field(default_factory=dict)
     """Entity row -> {entity row the lists tie to it: why} (`tied_entries`): a match on one
     is a match on the others, so a name only one of them lists reaches them all."""
+    core_keys: list[str] = field(default_factory=list)
+    """Per listed name, its identifying parts sorted (`core_key`): the shortlist's
+    order-free comparison, built once and saved so no process recomputes it."""
+    script_keys: list[str] = field(default_factory=list)
+    """Per listed name, the consonants Arabic script writes for those parts (`script_sort_key`)."""
     _blocking: dict[str, tuple[np.ndarray, float] | None] = field(
         default_factory=dict, repr=False, compare=False
     )
     """Per key, its posting and weight as `candidates` uses them (filled as keys are met)."""
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.core_keys) != len(self.names):
+            self.core_keys = [core_key(n.name) for n in self.names]
+        if len(self.script_keys) != len(self.names):
+            self.script_keys = [script_sort_key(n.name) for n in self.names]
 
     def idf(self, token: str) -> float:
         n = max(len(self.names), 1)
@@ -200,10 +211,21 @@ class NameIndex:
             index = _index_from_arrays(arrays)
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, pa.ArrowException):
             return None
+        # the file is named index-<list version>[-<rules digest>]: the list version must match
         expected = target.stem.removeprefix("index-")
-        if expected != target.stem and index.version != expected:
+        if expected != target.stem and index.version != expected.split("-")[0]:
             return None
         return index
+
+
+def core_key(name: NormalizedName) -> str:
+    """A name's identifying parts in sorted order (all its parts where none identifies)."""
+    return " ".join(sorted(name.core_tokens)) or name.key
+
+
+def script_sort_key(name: NormalizedName) -> str:
+    """The consonants Arabic script writes for a name's identifying parts, sorted."""
+    return " ".join(sorted(script_key(t) for t in name.core_tokens))
 
 
 def _json_array(value: Any) -> np.ndarray:
@@ -237,17 +259,72 @@ def _name_from_json(item: list[Any]) -> NormalizedName:
     )
 
 
-def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
-    table = index.table if index.table is not None else pa.Table.from_pylist(index.entities)
+def _ipc_array(table: pa.Table) -> np.ndarray:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
+    return np.frombuffer(sink.getvalue().to_pybytes(), dtype=np.uint8)
+
+
+def _from_ipc_array(array: np.ndarray) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(array.tobytes())).read_all()
+
+
+def _names_table(index: NameIndex) -> pa.Table:
+    """The listed names as columns (one Arrow table: no JSON object per name to parse)."""
+    names = [n.name for n in index.names]
+    return pa.table(
+        {
+            "entity_row": pa.array([n.entity_row for n in index.names], pa.int32()),
+            "quality": pa.array([n.quality for n in index.names], pa.string()),
+            "original": pa.array([n.original for n in names], pa.string()),
+            "tokens": pa.array([list(n.tokens) for n in names], pa.list_(pa.string())),
+            "kinds": pa.array([list(n.kinds) for n in names], pa.list_(pa.string())),
+            "acronym": pa.array([n.acronym for n in names], pa.string()),
+            # expansions are few: JSON where there are any, "" where none
+            "expansions": pa.array(
+                [
+                    json.dumps([_name_to_json(e) for e in n.expansions], ensure_ascii=False)
+                    if n.expansions
+                    else ""
+                    for n in names
+                ],
+                pa.string(),
+            ),
+            "core_key": pa.array(index.core_keys, pa.string()),
+            "script_key": pa.array(index.script_keys, pa.string()),
+        }
+    )
+
+
+def _names_from_table(table: pa.Table) -> tuple[list[ListedName], list[str], list[str]]:
+    cols = {c: table.column(c).to_pylist() for c in table.column_names}
+    names = []
+    for row, quality, original, tokens, kinds, acronym, expansions in zip(
+        cols["entity_row"],
+        cols["quality"],
+        cols["original"],
+        cols["tokens"],
+        cols["kinds"],
+        cols["acronym"],
+        cols["expansions"],
+        strict=True,
+    ):
+        if len(tokens) != len(kinds):
+            raise ValueError("tokens and kinds differ in length")
+        extra = tuple(_name_from_json(e) for e in json.loads(expansions)) if expansions else ()
+        name = NormalizedName(str(original), tuple(tokens), tuple(kinds), str(acronym), extra)
+        names.append(ListedName(int(row), name, str(quality)))
+    return names, [str(k) for k in cols["core_key"]], [str(k) for k in cols["script_key"]]
+
+
+def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
+    table = index.table if index.table is not None else pa.Table.from_pylist(index.entities)
     keys = sorted(index.postings)
     lengths = np.asarray([len(index.postings[k]) for k in keys], dtype=np.int64)
     meta = {
         "format": INDEX_FORMAT,
         "version": index.version,
-        "names": [[n.entity_row, n.quality, _name_to_json(n.name)] for n in index.names],
         "keys": keys,
         "token_df": dict(index.token_df),
         "ties": [
@@ -257,7 +334,8 @@ def _index_arrays(index: NameIndex) -> dict[str, np.ndarray]:
     rows = [index.postings[k] for k in keys]
     return {
         "meta": _json_array(meta),
-        "entities": np.frombuffer(sink.getvalue().to_pybytes(), dtype=np.uint8),
+        "entities": _ipc_array(table),
+        "names": _ipc_array(_names_table(index)),
         "posting_rows": np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32),
         "posting_lengths": lengths,
     }
@@ -277,12 +355,9 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
     meta = _from_json_array(arrays["meta"])
     if meta.get("format") != INDEX_FORMAT:
         raise ValueError("another index format")
-    table = pa.ipc.open_stream(pa.py_buffer(arrays["entities"].tobytes())).read_all()
+    table = _from_ipc_array(arrays["entities"])
     entities = table.to_pylist()
-    names = [
-        ListedName(int(row), _name_from_json(item), str(quality))
-        for row, quality, item in meta["names"]
-    ]
+    names, core_keys, script_keys = _names_from_table(_from_ipc_array(arrays["names"]))
     if any(not 0 <= n.entity_row < len(entities) for n in names):
         raise ValueError("a name points outside the entities")
     rows, lengths, keys = arrays["posting_rows"], arrays["posting_lengths"], meta["keys"]
@@ -296,12 +371,24 @@ def _index_from_arrays(arrays: dict[str, np.ndarray]) -> NameIndex:
         for k, a, n in zip(keys, starts, lengths, strict=True)
     }
     token_df = Counter({str(k): int(v) for k, v in meta["token_df"].items()})
+    if len(core_keys) != len(names) or len(script_keys) != len(names):
+        raise ValueError("the name keys do not match the names")
     ties: dict[int, dict[int, str]] = defaultdict(dict)
     for i, j, why in meta["ties"]:
         if not (0 <= int(i) < len(entities) and 0 <= int(j) < len(entities)):
             raise ValueError("a tie points outside the entities")
         ties[int(i)][int(j)] = _TIE_WHY[int(why)]
-    return NameIndex(str(meta["version"]), entities, names, postings, token_df, table, dict(ties))
+    return NameIndex(
+        str(meta["version"]),
+        entities,
+        names,
+        postings,
+        token_df,
+        table,
+        dict(ties),
+        core_keys,
+        script_keys,
+    )
 
 
 def rules_digest(data_dir: Path | None = None) -> str:

@@ -12,7 +12,7 @@ import multiprocessing as mp
 import operator
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -128,21 +128,24 @@ class Screener:
     def __init__(self, entities: pa.Table, index: NameIndex | None = None) -> None:
         self.index = index or build_index(entities)
         self.version = self.index.version
-        self._idf_cache: dict[str, float] = {}
-        self._core_keys = [
-            " ".join(sorted(listed.name.core_tokens)) or listed.name.key
-            for listed in self.index.names
-        ]
-        self._script_keys: dict[int, str] = {}
+        self._idf_cache = _IdfTable(self.index)
+        # a C-level lookup: the scorer asks for rarities thousands of times per name
+        self.idf: Callable[[str], float] = self._idf_cache.__getitem__
+        self._core_keys = self.index.core_keys
         self._terms: dict[int, tuple[Terms, bool]] = {}
-        self._by_identifier: dict[str, list[int]] = defaultdict(list)
+
+    @functools.cached_property
+    def _by_identifier(self) -> dict[str, list[int]]:
+        """Normalised identifier -> entity rows (built when an identifier is first screened)."""
+        by_identifier: dict[str, list[int]] = defaultdict(list)
         for row, entity in enumerate(self.index.entities):
             for ident in entity.get("identifiers") or []:
                 if ident.get("usable") is False:
                     continue
                 value = normalize_identifier(ident.get("normalized") or ident.get("value") or "")
                 if len(value) >= 5:
-                    self._by_identifier[value].append(row)
+                    by_identifier[value].append(row)
+        return by_identifier
 
     @functools.cached_property
     def fingerprints(self) -> dict[str, str]:
@@ -175,7 +178,7 @@ class Screener:
             # an Urdu spelling is far from every Latin one letter by letter: order by the
             # consonants the script writes as well
             script = " ".join(sorted(script_key(t) for t in name.core_tokens))
-            skeys = [self._script_key(r) for r in rows]
+            skeys = list(operator.itemgetter(*rows)(self.index.script_keys))
             best += [
                 rows[b[2]]
                 for b in process.extract(script, skeys, scorer=fuzz.token_sort_ratio, limit=10)
@@ -195,20 +198,6 @@ class Screener:
             schema = self.index.entities[listed.entity_row].get("schema") or "Person"
             found = self._terms[row] = (name_terms(listed.name, self.idf), schema in ORG_SCHEMAS)
         return found
-
-    def _script_key(self, row: int) -> str:
-        key = self._script_keys.get(row)
-        if key is None:
-            core = self.index.names[row].name.core_tokens
-            key = self._script_keys[row] = " ".join(sorted(script_key(t) for t in core))
-        return key
-
-    def idf(self, token: str) -> float:
-        value = self._idf_cache.get(token)
-        if value is None:
-            value = self.index.idf(token)
-            self._idf_cache[token] = value
-        return value
 
     def entity(self, entity_id: str) -> dict[str, Any]:
         for entity in self.index.entities:
@@ -426,6 +415,18 @@ class Screener:
 
 
 _WORKER_SCREENER: Screener | None = None
+
+
+class _IdfTable(dict[str, float]):
+    """Token -> `NameIndex.idf(token)`, each computed when first asked for."""
+
+    def __init__(self, index: NameIndex) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, token: str) -> float:
+        value = self[token] = self._index.idf(token)
+        return value
 
 
 def _closest(core: str, keys: list[str], limit: int) -> list[tuple[str, float, int]]:

@@ -76,3 +76,18 @@ def test_a_looser_cheap_test_fails(monkeypatch: pytest.MonkeyPatch) -> None:
         assert any(bound_similarity(a, b) < token_similarity(a, b) for a, b in PAIRS if a != b)
     finally:
         bound.bound_similarity.cache_clear()
+
+
+def test_a_looser_skeleton_band_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The band under `_FLOOR` where differing skeletons answer 0 (task 17K) is exact: raised
+    above the scorer's floor, parts the scorer finds alike would be bounded at 0."""
+    monkeypatch.setattr(bound, "_FLOOR", 0.95)
+    bound.bound_similarity.cache_clear()
+    try:
+        parts = _parts()
+        assert any(
+            bound_similarity(a, b) < token_similarity(a, b)
+            for a, b in itertools.product(parts, repeat=2)
+        )
+    finally:
+        bound.bound_similarity.cache_clear()
