@@ -8,10 +8,12 @@ name: a birth date, often a nationality. In this mode every query carries what s
 would, taken from material the scorer does not see:
 
 * a cross-list query (a name of one list's entry, screened against the *other* lists'
-  entries) carries that entry's own first listed birth date and nationality, from its own
-  list file (a range, `1957/1959`: its middle year), never the target entry's;
-* a decoy (a real Pakistani name) carries nationality PK and a birth date drawn, seeded by
-  the name, from `ADULT_AGE_BANDS` on `REFERENCE_DATE`.
+  entries) carries that entry's own kind (person or organisation), first listed birth date
+  and nationality, from its own list file (a range, `1957/1959`: its middle year), never
+  the target entry's;
+* a decoy (a real Pakistani name) carries its kind (a person, or a business for the
+  PSX-listed companies), and a person nationality PK and a birth date drawn, seeded by the
+  name, from `ADULT_AGE_BANDS` on `REFERENCE_DATE`.
 
 The name-only figures are printed next to these, never replaced by them.
 """
@@ -42,17 +44,25 @@ ADULT_AGE_BANDS: tuple[tuple[int, int, float], ...] = (
 SEED = "cftwatch-kyc-decoys-1"
 
 
-def decoy_record(name: str) -> tuple[str, str]:
-    """(birth date YYYY-MM-DD, nationality) for a decoy name, the same on every run."""
+def decoy_record(name: str, form: str) -> tuple[str, str | None, str | None]:
+    """(kind, birth date YYYY-MM-DD, nationality) for a decoy of `form` (person,
+    person_urdu, business), the same on every run; a business has no birth date."""
+    if form == "business":
+        return "organization", None, None
     rng = random.Random(hashlib.sha256(f"{SEED}|{name}".encode()).digest())
     lo, hi, _ = rng.choices(ADULT_AGE_BANDS, weights=[b[2] for b in ADULT_AGE_BANDS])[0]
     age_days = rng.randint(lo * 365, (hi + 1) * 365 - 1)
-    return (REFERENCE_DATE - dt.timedelta(days=age_days)).isoformat(), "PK"
+    return "person", (REFERENCE_DATE - dt.timedelta(days=age_days)).isoformat(), "PK"
 
 
-def listed_record(entity: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(birth date, nationality) a KYC record of this listed person would carry, from the
-    entry's own first listed date and nationality (None where the entry has none)."""
+_ORGS = {"Organization", "LegalEntity", "Company"}
+
+
+def listed_record(entity: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(kind, birth date, nationality) a KYC record of this listed subject would carry, from
+    the entry's own schema, first listed date and nationality (None where it has none)."""
+    schema = entity.get("schema") or ""
+    kind = "person" if schema == "Person" else "organization" if schema in _ORGS else None
     birth: str | None = None
     for dob in entity.get("birth_dates") or []:
         value = str(dob.get("value") or "")
@@ -65,4 +75,4 @@ def listed_record(entity: dict[str, Any]) -> tuple[str | None, str | None]:
         if birth:
             break
     countries = [c for c in entity.get("nationalities") or [] if c]
-    return birth, (countries[0] if countries else None)
+    return kind, birth, (countries[0] if countries else None)

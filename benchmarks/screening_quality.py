@@ -271,6 +271,7 @@ class Positive:
     exclude_list: str | None = None  # cross-list: hits on the query's own list do not count
     birth_date: str | None = None  # KYC-record mode only (`screening_kyc.py`)
     country: str | None = None
+    subject: str | None = None  # person | organization, KYC-record mode only
 
 
 def _strong_names(entity: dict) -> list[str]:
@@ -317,7 +318,7 @@ def cross_list_positives(
                     others |= by_key.get(normalize_name(name).key, set())
             names = _strong_names(source)
             if names and source["list_id"] in ("un", "uk"):
-                birth, country = listed_record(source)
+                kind, birth, country = listed_record(source)
                 out.append(
                     Positive(
                         rng.choice(names),
@@ -327,6 +328,7 @@ def cross_list_positives(
                         source["list_id"],
                         birth,
                         country,
+                        kind,
                     )
                 )
     rng.shuffle(out)
@@ -362,6 +364,7 @@ def _matches(
     found = screener.screen_name(
         p.query,
         father_name=p.father if with_father else None,
+        kind=p.subject if kyc else None,
         birth_date=p.birth_date if kyc else None,
         country=p.country if kyc else None,
         threshold=0.0,
@@ -438,7 +441,7 @@ def report_cross_list(
         for p, v in zip(rows, ok, strict=True):
             by_list.setdefault(p.exclude_list or "", []).append(v)
         out[f"{split}_cross_recall" + ("_kyc" if kyc else "")] = _rate(ok)
-        mode = "KYC record: own entry's birth date + nationality" if kyc else "name only"
+        mode = "KYC record: own entry's kind, birth date, nationality" if kyc else "name only"
         if kyc:
             with_dob = sum(p.birth_date is not None for p in rows)
             mode += f"; {with_dob} of {len(rows)} carry a birth date"

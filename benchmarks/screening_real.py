@@ -122,9 +122,9 @@ def _cftwatch_hits(
     if row.form == "narrative":
         found = screener.screen_narrative(row.query, threshold=cut)
     elif kyc:
-        birth, country = decoy_record(row.query)
+        kind, birth, country = decoy_record(row.query, row.form)
         found = screener.screen_name(
-            row.query, birth_date=birth, country=country, threshold=cut, limit=50
+            row.query, kind=kind, birth_date=birth, country=country, threshold=cut, limit=50
         )
     else:
         found = screener.screen_name(row.query, threshold=cut, limit=50)
@@ -250,12 +250,13 @@ def _report_decoys(
 def report_decoys_kyc(
     screener: Screener, cut: float, decoys_path: Path, splits: tuple[str, ...]
 ) -> dict[str, float]:
-    """False alerts on the real decoys when each carries what a KYC record would: nationality
-    PK and a birth date drawn from `screening_kyc.ADULT_AGE_BANDS`, seeded by the name."""
+    """False alerts on the real decoys when each carries what a KYC record would: its kind,
+    and a person nationality PK and a birth date drawn from `screening_kyc.ADULT_AGE_BANDS`
+    seeded by the name (`screening_kyc.decoy_record`)."""
     decoys = decoy_rows(decoys_path)
     out: dict[str, float] = {}
     for split in splits:
         d_rows = [r for r in decoys if r.split == split]
         d_hits = {r: _cftwatch_hits(screener, r, cut, kyc=True) for r in d_rows}
-        out.update(_report_decoys(d_hits, split, cut, "KYC record: birth date + PK"))
+        out.update(_report_decoys(d_hits, split, cut, "KYC record: kind, birth date, PK"))
     return out
