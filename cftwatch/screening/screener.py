@@ -225,13 +225,21 @@ class Screener:
         room = qualifier_headroom(query) if cut > 0 and self.prune else None
         for v, variant in enumerate(variants):
             terms = name_terms(variant.name, self.idf)
+            # the rows of one shortlist group mostly list the same words: bound them once
+            short: dict[tuple[Any, ...], bool] = {}
             for row in rows:
                 listed = self.index.names[row]
                 entity = self.index.entities[listed.entity_row]
                 if room is not None:
                     listed_terms, is_org = self._listed_terms(row)
                     need = cut - room
-                    if score_bound(terms, listed_terms, self.idf, is_org, need) < need:
+                    same = (listed.name.tokens, listed.name.kinds, is_org)
+                    below = short.get(same)
+                    if below is None:
+                        below = short[same] = (
+                            score_bound(terms, listed_terms, self.idf, is_org, need) < need
+                        )
+                    if below:
                         continue
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
