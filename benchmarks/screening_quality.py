@@ -37,7 +37,8 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screening_real import DECOYS, report_real, split_of
+from screening_kyc import listed_record
+from screening_real import DECOYS, report_decoys_kyc, report_real, split_of
 
 from cftwatch.lists import active_entities, list_clusters, load_list
 from cftwatch.screening import DEFAULT_THRESHOLD, Screener, load_screener, normalize_name
@@ -268,6 +269,9 @@ class Positive:
     truth: set[str]
     father: str | None = None
     exclude_list: str | None = None  # cross-list: hits on the query's own list do not count
+    birth_date: str | None = None  # KYC-record mode only (`screening_kyc.py`)
+    country: str | None = None
+    subject: str | None = None  # person | organization, KYC-record mode only
 
 
 def _strong_names(entity: dict) -> list[str]:
@@ -314,8 +318,18 @@ def cross_list_positives(
                     others |= by_key.get(normalize_name(name).key, set())
             names = _strong_names(source)
             if names and source["list_id"] in ("un", "uk"):
+                kind, birth, country = listed_record(source)
                 out.append(
-                    Positive(rng.choice(names), "cross-list", others, None, source["list_id"])
+                    Positive(
+                        rng.choice(names),
+                        "cross-list",
+                        others,
+                        None,
+                        source["list_id"],
+                        birth,
+                        country,
+                        kind,
+                    )
                 )
     rng.shuffle(out)
     return out[:n]
@@ -344,9 +358,17 @@ def variant_positives(
     return out
 
 
-def _matches(screener: Screener, p: Positive, with_father: bool = True) -> list[tuple[str, float]]:
+def _matches(
+    screener: Screener, p: Positive, with_father: bool = True, kyc: bool = False
+) -> list[tuple[str, float]]:
     found = screener.screen_name(
-        p.query, father_name=p.father if with_father else None, threshold=0.0, limit=30
+        p.query,
+        father_name=p.father if with_father else None,
+        kind=p.subject if kyc else None,
+        birth_date=p.birth_date if kyc else None,
+        country=p.country if kyc else None,
+        threshold=0.0,
+        limit=30,
     )
     return [(m.entity_id, m.score) for m in found if m.list_id != p.exclude_list]
 
@@ -403,26 +425,34 @@ def _rate(values: list[bool]) -> float:
 
 
 def report_cross_list(
-    loaded: Loaded, screener: Screener, cut: float, splits: tuple[str, ...]
+    loaded: Loaded, screener: Screener, cut: float, splits: tuple[str, ...], kyc: bool = False
 ) -> dict[str, float]:
     """Recall at `cut` on every cross-list positive (one name per linked UN/UK entry, as the
-    lists link them; not generated), split like the press rows by md5 of the query."""
+    lists link them; not generated), split like the press rows by md5 of the query; with
+    `kyc`, each query carries its own entry's birth date and nationality (`screening_kyc`)."""
     positives = cross_list_positives(loaded, screener, 10**9, random.Random(1))
     out: dict[str, float] = {}
     for split in splits:
         rows = [p for p in positives if split_of(p.query) == split]
-        ok = [any(e in p.truth and s >= cut for e, s in _matches(screener, p)) for p in rows]
+        ok = [
+            any(e in p.truth and s >= cut for e, s in _matches(screener, p, kyc=kyc)) for p in rows
+        ]
         by_list: dict[str, list[bool]] = {}
         for p, v in zip(rows, ok, strict=True):
             by_list.setdefault(p.exclude_list or "", []).append(v)
-        out[f"{split}_cross_recall"] = _rate(ok)
+        out[f"{split}_cross_recall" + ("_kyc" if kyc else "")] = _rate(ok)
+        mode = "KYC record: own entry's kind, birth date, nationality" if kyc else "name only"
+        if kyc:
+            with_dob = sum(p.birth_date is not None for p in rows)
+            mode += f"; {with_dob} of {len(rows)} carry a birth date"
         print(
-            f"  [{split}] cross-list recall@{cut:.2f} (every list loaded, own list ignored): "
+            f"  [{split}] cross-list recall@{cut:.2f} ({mode}; every list loaded, own list "
+            "ignored): "
             f"{_rate(ok):.3f} ({len(ok)}); from "
             + ", ".join(f"{k} {_rate(v):.3f} ({len(v)})" for k, v in sorted(by_list.items()))
         )
         misses = [p.query for p, v in zip(rows, ok, strict=True) if not v]
-        print(f"    misses ({len(misses)}): " + "; ".join(misses[:20]))
+        print(f"    misses ({len(misses)}): " + "; ".join(misses[:30]))
     return out
 
 
@@ -515,6 +545,9 @@ def main() -> None:
         "--split", choices=("tune", "report", "both"), default="both", help="real-data split(s)"
     )
     ap.add_argument("--real-only", action="store_true", help="skip the generated-name seeds")
+    ap.add_argument(
+        "--name-only", action="store_true", help="skip the KYC-record mode (screening_kyc.py)"
+    )
     args = ap.parse_args()
     with loaded_lists(args.lists) as loaded:
         counts = loaded.counts()
@@ -541,6 +574,14 @@ def main() -> None:
             # would say nothing about matching one list's spelling against another's
             untied = Screener(loaded.entities, build_index(loaded.entities, follow_ties=False))
             report_cross_list(loaded, untied, args.threshold, splits)
+            if not args.name_only:
+                print(
+                    "KYC-record mode (every query carries what a KYC record would: "
+                    "screening_kyc.py; the name-only figures above stand):"
+                )
+                report_cross_list(loaded, untied, args.threshold, splits, kyc=True)
+                if not args.no_real:
+                    report_decoys_kyc(screener, args.threshold, args.decoys, splits)
             return
         baseline = Baseline(screener) if args.baseline_n else None
         results = [

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from screening_kyc import decoy_record
 
 from cftwatch.screening import Screener
 from cftwatch.screening.normalize import fold_text
@@ -115,9 +116,16 @@ def _fmt(label: str, values: Iterable[bool]) -> str:
     return f"{label} {rate:.3f} ({n})"
 
 
-def _cftwatch_hits(screener: Screener, row: Row, cut: float) -> dict[str, tuple[float, str]]:
+def _cftwatch_hits(
+    screener: Screener, row: Row, cut: float, kyc: bool = False
+) -> dict[str, tuple[float, str]]:
     if row.form == "narrative":
         found = screener.screen_narrative(row.query, threshold=cut)
+    elif kyc:
+        kind, birth, country = decoy_record(row.query, row.form)
+        found = screener.screen_name(
+            row.query, kind=kind, birth_date=birth, country=country, threshold=cut, limit=50
+        )
     else:
         found = screener.screen_name(row.query, threshold=cut, limit=50)
     return {m.entity_id: (m.score, m.list_id) for m in found}
@@ -178,30 +186,7 @@ def report_real(
         misses = [r.query for r in p_rows if not ok[r]]
         print(f"    misses ({len(misses)}): " + "; ".join(misses[:25]))
         d_hits = {r: _cftwatch_hits(screener, r, cut) for r in d_rows}
-        any_alert = [bool(h) for h in d_hits.values()]
-        no_nacta = [any(lid != IDENTITY_LIST for _, lid in h.values()) for h in d_hits.values()]
-        out[f"{split}_decoy_fp"], out[f"{split}_decoy_fp_no_nacta"] = (
-            _rate(any_alert)[0],
-            _rate(no_nacta)[0],
-        )
-        by_kind: dict[str, list[bool]] = defaultdict(list)
-        per_list: dict[str, int] = defaultdict(int)
-        for r, h in d_hits.items():
-            by_kind[r.form].append(bool(h))
-            for lid in {lid for _, lid in h.values()}:
-                per_list[lid] += 1
-        print(
-            f"  [{split}] decoy false alerts@{cut:.2f}: "
-            + _fmt("overall", any_alert)
-            + "; "
-            + _fmt("without NACTA", no_nacta)
-            + "; "
-            + ", ".join(_fmt(k, v) for k, v in sorted(by_kind.items()))
-            + "; decoys alerting per list: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(per_list.items()))
-        )
-        hits = [f"{r.query} -> {sorted(h)[:2]}" for r, h in d_hits.items() if h]
-        print("    decoy hits (first 15): " + "; ".join(hits[:15]))
+        out.update(_report_decoys(d_hits, split, cut, "name only"))
         rate, n, lost = shortlist_recall(screener, p_rows)
         out[f"{split}_shortlist_recall"] = rate
         print(
@@ -227,4 +212,51 @@ def report_real(
                 + "; "
                 + _fmt("without NACTA", b_nn)
             )
+    return out
+
+
+def _report_decoys(
+    d_hits: dict[Row, dict[str, tuple[float, str]]], split: str, cut: float, label: str
+) -> dict[str, float]:
+    any_alert = [bool(h) for h in d_hits.values()]
+    no_nacta = [any(lid != IDENTITY_LIST for _, lid in h.values()) for h in d_hits.values()]
+    out: dict[str, float] = {}
+    suffix = "" if label == "name only" else "_kyc"
+    out[f"{split}_decoy_fp{suffix}"], out[f"{split}_decoy_fp_no_nacta{suffix}"] = (
+        _rate(any_alert)[0],
+        _rate(no_nacta)[0],
+    )
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    per_list: dict[str, int] = defaultdict(int)
+    for r, h in d_hits.items():
+        by_kind[r.form].append(bool(h))
+        for lid in {lid for _, lid in h.values()}:
+            per_list[lid] += 1
+    print(
+        f"  [{split}] decoy false alerts@{cut:.2f} ({label}): "
+        + _fmt("overall", any_alert)
+        + "; "
+        + _fmt("without NACTA", no_nacta)
+        + "; "
+        + ", ".join(_fmt(k, v) for k, v in sorted(by_kind.items()))
+        + "; decoys alerting per list: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(per_list.items()))
+    )
+    hits = [f"{r.query} -> {sorted(h)[:2]}" for r, h in d_hits.items() if h]
+    print("    decoy hits (first 40): " + "; ".join(hits[:40]))
+    return out
+
+
+def report_decoys_kyc(
+    screener: Screener, cut: float, decoys_path: Path, splits: tuple[str, ...]
+) -> dict[str, float]:
+    """False alerts on the real decoys when each carries what a KYC record would: its kind,
+    and a person nationality PK and a birth date drawn from `screening_kyc.ADULT_AGE_BANDS`
+    seeded by the name (`screening_kyc.decoy_record`)."""
+    decoys = decoy_rows(decoys_path)
+    out: dict[str, float] = {}
+    for split in splits:
+        d_rows = [r for r in decoys if r.split == split]
+        d_hits = {r: _cftwatch_hits(screener, r, cut, kyc=True) for r in d_rows}
+        out.update(_report_decoys(d_hits, split, cut, "KYC record: kind, birth date, PK"))
     return out

@@ -7,7 +7,6 @@ sum. Weights live in `WEIGHTS` with one sentence each.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +52,8 @@ WEIGHTS: dict[str, float] = {
     # name lacks counts a tenth: it says where the branch is, not who it is
     "place_weight": 0.1,
     "common_cap": 0.70,  # most a name made only of common parts can score
+    # what an exact listed name of common parts scores when the birth date confirms it
+    "common_confirmed": 0.85,
     # coverage both ways above which a common-only listed name is matched whole, uncapped
     "whole_name_coverage": 0.97,
     # most a one-word listed name can score against a query with further name parts
@@ -61,6 +62,8 @@ WEIGHTS: dict[str, float] = {
     "dob_exact": 0.08,
     "dob_year": 0.04,
     "dob_range": 0.03,
+    "dob_same_year": 0.0,  # two full dates in one year, different days: neither way
+    "dob_near": 0.02,  # within a year of a date listed only as a year (or circa)
     "dob_conflict": -0.15,
     "country_match": 0.03,
     "country_conflict": -0.05,
@@ -68,6 +71,16 @@ WEIGHTS: dict[str, float] = {
     "father_conflict": -0.20,
     "identifier_match": 0.99,  # identifier equality sets the score to at least this
     "kind_conflict": -0.30,
+}
+
+#: Birth-date verdict (`dates.birth_verdict`) -> its weight.
+_DOB_WEIGHT = {
+    "exact": "dob_exact",
+    "year": "dob_year",
+    "same_year": "dob_same_year",
+    "range": "dob_range",
+    "near": "dob_near",
+    "conflict": "dob_conflict",
 }
 
 ORG_SCHEMAS = {"Organization", "LegalEntity", "Company", "Vessel", "CryptoWallet"}
@@ -425,7 +438,7 @@ def _common_name(
         qt == ct or (_unvowelled(qt) != _unvowelled(ct) and token_similarity(qt, ct) >= 0.9)
         for qt, ct in matched_core
     )
-    whole = (
+    full = (
         (coverage >= WEIGHTS["whole_name_coverage"] or (exact and coverage >= 0.85))
         and not missing
         and not titles_missing
@@ -433,14 +446,16 @@ def _common_name(
         and (not titles_extra or any(k == "honorific" for _, k in c))
         # two parts, or one with the title or initial the list writes ("Hafiz Saeed")
         and (n_parts >= 2 or (n_parts == 1 and titled))
-        and beyond
     )
+    whole = full and beyond
     # an organisation's words (Trust, Exchange, Trading) the query does not have: a person
     # or another business sharing the organisation's one common name part
     org_words = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "generic"]
     bare = listed_is_org and bool(org_words) and not any(k == "generic" for _, k in q)
     if not (distinctive_missing or unexplained or bare or not (listed_is_org or whole)):
-        return None
+        # the listed person's whole name alerts on the name; a birth date that contradicts
+        # the listed one clears it (`dates.common_name_by_birth_date`)
+        return None if listed_is_org else Feature("common_name_whole", 0.0, COMMON_WHOLE_NAME)
     if bare and not (distinctive_missing or unexplained):
         why = (
             f"only common name parts matched; the query has none of the listed "
@@ -456,12 +471,30 @@ def _common_name(
             f"only common name parts matched; the query's {', '.join(unexplained)} "
             "is not in the listed name"
         )
+    elif full:
+        # the listed name itself, but one shared by many: `confirm_common_name` lifts it
+        # where the birth date agrees
+        why = COMMON_FULL_NAME
     else:
         why = (
             "a name made only of common parts needs a father's name or identifier to "
             "agree (a date of birth alone adds too little)"
         )
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
+
+
+#: Why an exact listed name of common parts is capped (`dates.common_name_by_birth_date`
+#: reads it: an agreeing birth date lifts it).
+COMMON_FULL_NAME = (
+    "the listed name in full, but made only of common parts: it needs a birth date, "
+    "father's name or identifier that agrees"
+)
+#: ... and why such a name with something beyond two common parts is not (a contradicting
+#: birth date caps it).
+COMMON_WHOLE_NAME = (
+    "the listed person's whole name, though of common parts: a birth date that "
+    "contradicts the listed one would clear it"
+)
 
 
 @lru_cache(maxsize=65536)
@@ -530,27 +563,13 @@ def name_score(
             common = org_word_extra(q, qw, used_q, score)
     if common is not None:
         features.append(common)
-        score = WEIGHTS["common_cap"]
+        if common.name != "common_name_whole":
+            score = WEIGHTS["common_cap"]
     return score, features
 
 
 def _flat_idf(token: str) -> float:
     return 3.0
-
-
-def _parse_date(value: str | None) -> tuple[int | None, dt.date | None]:
-    if not value:
-        return None, None
-    m = re.match(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", str(value))
-    if not m:
-        return None, None
-    year = int(m.group(1))
-    if m.group(3):
-        try:
-            return year, dt.date(year, int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return year, None
-    return year, None
 
 
 def qualifiers(query: Query, entity: dict) -> list[Feature]:
@@ -566,27 +585,11 @@ def qualifiers(query: Query, entity: dict) -> list[Feature]:
             )
     dobs = entity.get("birth_dates") or []
     if query.birth_date and dobs:
-        q_year, q_date = _parse_date(query.birth_date)
-        best: Feature | None = None
-        for dob in dobs:
-            l_year, l_date = _parse_date(dob.get("value"))
-            lo, hi = dob.get("date_from"), dob.get("date_to")
-            if q_date and l_date and q_date == l_date:
-                best = Feature("birth_date", WEIGHTS["dob_exact"], f"born {q_date} as listed")
-                break
-            if q_year and l_year and q_year == l_year:
-                best = Feature("birth_date", WEIGHTS["dob_year"], f"birth year {q_year} as listed")
-            elif q_date and lo and hi and lo <= q_date <= hi and best is None:
-                best = Feature(
-                    "birth_date", WEIGHTS["dob_range"], f"born {q_date}, within listed {lo}..{hi}"
-                )
-        if best is None and q_year:
-            listed = ", ".join(str(d.get("value")) for d in dobs)
-            best = Feature(
-                "birth_date", WEIGHTS["dob_conflict"], f"born {query.birth_date}, listed {listed}"
-            )
-        if best:
-            out.append(best)
+        from cftwatch.screening.dates import birth_verdict
+
+        found = birth_verdict(query.birth_date, dobs)
+        if found is not None:
+            out.append(Feature("birth_date", WEIGHTS[_DOB_WEIGHT[found[0]]], found[1]))
     countries = {
         c.upper()
         for c in (entity.get("nationalities") or []) + (entity.get("countries") or [])
@@ -667,6 +670,12 @@ def score(
     for feature in qualifiers(query, entity):
         total += feature.contribution
         features.append(feature)
+    from cftwatch.screening.dates import common_name_by_birth_date
+
+    confirmed_name = common_name_by_birth_date(query, entity, features, total)
+    if confirmed_name is not None:
+        total += confirmed_name.contribution
+        features.append(confirmed_name)
     from cftwatch.screening.cuts import father_in_listed_name
 
     patronym = father_in_listed_name(query, listed, entity)

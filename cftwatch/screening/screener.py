@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.bound import Terms, name_terms, qualifier_headroom, score_bound
+from cftwatch.screening.crowding import NameGroups
 from cftwatch.screening.index import ListedName, NameIndex, build_index
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.normalize import (
@@ -59,10 +60,6 @@ MAX_CANDIDATES = 150
 MAX_SCORED = 15
 #: ... and how many more by the blocking order (rarest shared keys first).
 BY_BLOCKING = 10
-#: The closest names whose other listings (same words, another entity) are scored too, and
-#: how many of those at most.
-SAME_NAME_KEYS = 1
-SAME_NAME_ROWS = 10
 #: Taken off a match on a listed alias the list itself marks weak (low quality).
 WEAK_ALIAS = 0.03
 #: Most a weak listed alias of a single name part can score.
@@ -162,32 +159,26 @@ class Screener:
         if len(rows) <= MAX_SCORED + BY_BLOCKING:
             return rows
         core = " ".join(sorted(name.core_tokens)) or name.key
-        keys = list(operator.itemgetter(*rows)(self._core_keys))
+        # the rows that list the same identifying words (the branches of one charity, the
+        # copies of one entry) are one group: the orders below rank groups, so a name many
+        # entries carry takes one place and cannot crowd another entry out (`crowding.py`)
+        groups = NameGroups(rows, list(operator.itemgetter(*rows)(self._core_keys)))
+        keys = groups.keys
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
         # "Muhammad Yusuf Ahmad Mansur")
         wide = _closest(core, keys, 3 * MAX_SCORED)
-        best = [rows[b[2]] for b in wide[:MAX_SCORED]] + rows[:BY_BLOCKING]
-        # every entity listing the closest name word for word scores alike, so none of them
-        # may lose its place to another by row order (the branches of one charity)
-        closest = {b[0] for b in wide[:SAME_NAME_KEYS]}
-        chosen = set(best)
-        same = [r for r, k in zip(rows, keys, strict=True) if k in closest and r not in chosen]
-        best += same[:SAME_NAME_ROWS]
+        best = groups.rows_of(b[2] for b in wide[:MAX_SCORED]) + rows[:BY_BLOCKING]
         if any(unvowelled(t) for t in name.core_tokens):
             # an Urdu spelling is far from every Latin one letter by letter: order by the
             # consonants the script writes as well
             script = " ".join(sorted(script_key(t) for t in name.core_tokens))
-            skeys = list(operator.itemgetter(*rows)(self.index.script_keys))
-            best += [
-                rows[b[2]]
-                for b in process.extract(script, skeys, scorer=fuzz.token_sort_ratio, limit=10)
-            ]
+            skeys = [self.index.script_keys[r] for r in groups.first]
+            found = process.extract(script, skeys, scorer=fuzz.token_sort_ratio, limit=10)
+            best += groups.rows_of(b[2] for b in found)
         for expansion in name.expansions:
-            best += [
-                rows[b[2]]
-                for b in process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
-            ]
+            found = process.extract(expansion.key, keys, scorer=fuzz.token_set_ratio, limit=5)
+            best += groups.rows_of(b[2] for b in found)
         return best
 
     def _listed_terms(self, row: int) -> tuple[Terms, bool]:
@@ -223,13 +214,21 @@ class Screener:
         room = qualifier_headroom(query) if cut > 0 and self.prune else None
         for v, variant in enumerate(variants):
             terms = name_terms(variant.name, self.idf)
+            # the rows of one shortlist group mostly list the same words: bound them once
+            short: dict[tuple[Any, ...], bool] = {}
             for row in rows:
                 listed = self.index.names[row]
                 entity = self.index.entities[listed.entity_row]
                 if room is not None:
                     listed_terms, is_org = self._listed_terms(row)
                     need = cut - room
-                    if score_bound(terms, listed_terms, self.idf, is_org, need) < need:
+                    same = (listed.name.tokens, listed.name.kinds, is_org)
+                    below = short.get(same)
+                    if below is None:
+                        below = short[same] = (
+                            score_bound(terms, listed_terms, self.idf, is_org, need) < need
+                        )
+                    if below:
                         continue
                 value, _ = score(variant, listed.name, entity, self.idf, explain=False)
                 if listed.quality == "weak":
