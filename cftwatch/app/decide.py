@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
-from cftwatch.app.screening import LiveScreener
+from cftwatch.app.screening import KnownParties, LiveScreener, known_party_queries
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
 from cftwatch.jsontext import to_jsonable
@@ -85,6 +85,9 @@ BLOCK_SCORE = 0.95
 RECENT_ANSWERS = 20_000
 """Stored decisions this process remembers by payment key (a few MB), so a replay is answered
 without a store round trip (other replays are answered by the store's unique key)."""
+PRESCREEN_S = 300.0
+"""Longest a start-up (or list update) prescreen of known parties runs; the names left are
+screened when a payment names them."""
 REBUILD_WAIT_S = 120.0
 """How long a worker waits for another worker's rebuild of the shared state."""
 PARTIES = ("debtor", "creditor")
@@ -268,10 +271,20 @@ class DecisionEngine:
 
     @classmethod
     def start(
-        cls, workspace_path: Path, store: OperationalStore, *, state_url: str | None = None
+        cls,
+        workspace_path: Path,
+        store: OperationalStore,
+        *,
+        state_url: str | None = None,
+        prescreen: bool = True,
+        prescreen_workers: int = 1,
+        prescreen_s: float = PRESCREEN_S,
     ) -> DecisionEngine:
         """Load the screener and thresholds, open the state store and rebuild it from the
-        workspace's recent transactions and the journal (once per generation of data)."""
+        workspace's recent transactions and the journal (once per generation of data).
+        `prescreen`: screen every known party (`known_party_queries`) now, on
+        `prescreen_workers` processes for at most `prescreen_s`, and again after each list
+        update (in the background), so their payments are answered from the cache."""
         with Workspace.open(workspace_path, read_only=True) as ws:
             lists = LiveScreener.load(workspace_path, ws)
             config = workspace_rules_config(ws)
@@ -288,6 +301,13 @@ class DecisionEngine:
             try:
                 engine.rebuild(ws)
                 engine.warm_up()
+                if prescreen:
+                    lists.known_parties = KnownParties(
+                        workspace_path, engine.threshold, prescreen_s
+                    )
+                    lists.prescreen(
+                        known_party_queries(ws), engine.threshold, prescreen_workers, prescreen_s
+                    )
             except BaseException:
                 engine.close()
                 raise
