@@ -234,9 +234,23 @@ class LiveScreener:
     def screen_name(self, name: str, country: str | None, threshold: float | None) -> list[Match]:
         """Matches for a name (and country) on the current lists, from the cache when seen."""
         version, screener = self.current()
-        query = make_query(name, None, None, country)
+
+        def screened() -> list[Match]:
+            query = make_query(name, None, None, country)
+            return list(
+                self._cached((version, query, threshold), lambda: screener.screen(query, threshold))
+            )
+
+        # by the text as sent first: a known or repeated name skips normalising it again
+        found: list[Match] = self._cached((version, "name", name, country, threshold), screened)
+        return found
+
+    def screen_identifier(self, value: str) -> list[Match]:
+        """Exact identifier matches (account numbers, ids) on the current lists, cached
+        like names (a payer's account repeats)."""
+        version, screener = self.current()
         found: list[Match] = self._cached(
-            (version, query, threshold), lambda: screener.screen(query, threshold)
+            (version, "id", value), lambda: screener.screen_identifier(value)
         )
         return found
 
