@@ -22,6 +22,7 @@ from cftwatch.app.screening import known_party_queries
 from cftwatch.lists import load_list
 from cftwatch.screening import make_query
 from cftwatch.server import create_app
+from cftwatch.server.app import ENV_PRESCREEN as ENV
 from cftwatch.workspace import Workspace
 from tests.server.conftest import FIXTURES, auth, make_workspace
 
@@ -163,4 +164,28 @@ def test_the_prescreen_stops_at_its_budget(tmp_path: Path) -> None:
     assert report["queries"] == 4 and report["screened"] == 1  # the rest: screened when met
     listed = lists.screen_name(LISTED, "PK", 0.85)
     assert listed and listed[0].score >= 0.95
+    app.state.ctx.close()
+
+
+def test_serve_passes_the_prescreen_to_its_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    from cftwatch.server import app as server_app
+
+    root, _keys = make_workspace(tmp_path / "ws")
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(server_app.os.environ[ENV]))
+    monkeypatch.setattr(server_app, "prescreen_processes", lambda workers: 3)
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.delenv(server_app.ENV_WORKSPACE, raising=False)
+    monkeypatch.delenv(server_app.ENV_STATE, raising=False)
+    server_app.serve(root, prescreen=False)
+    server_app.serve(root)
+    assert seen == ["0", "3"]
+    monkeypatch.setenv(server_app.ENV_WORKSPACE, str(root))
+    monkeypatch.setenv(ENV, "0")
+    app = server_app.app_from_env()
+    assert app.state.ctx.decisions.lists.prescreens == []  # no prescreen in the worker
     app.state.ctx.close()
