@@ -5,18 +5,27 @@ p99 <= 10 ms. Peer: Tazama, 2,240 transactions/s on about 900 vCPU, p99 68 ms.
 
     PYTHONPATH=. python benchmarks/serve.py [--rates 250,500,1000,2000] [--seconds 10]
         [--workers 1,2] [--redis redis://127.0.0.1:6391/0] [--data ../shared/data/lists]
-        [--runs 3] [--json]
+        [--runs 3] [--parties 4000] [--new-share 0.1] [--modes cold,warm]
+        [--server-root OLD_TREE] [--workspace DIR] [--json]
 
 A workspace is built in a temporary folder with every list file found in --data loaded
-(UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA). `cftwatch serve` runs
-as a subprocess (1 worker: embedded state; 2 workers: the Redis state store). The load
-generator sends synthetic payments, one in four as a pacs.008 message and the rest as
-canonical JSON (1 % to a listed name, crowds of small payments into a few wallets), at
-each offered rate for --seconds (at most rate x seconds payments), over 16 keep-alive
-connections, from this process (not the server's), on uvloop when installed; its own
-CPU per payment is printed beside the server's. A request's latency runs from the moment it was due, so queueing counts
-(no coordinated omission). Prints sustained throughput, p50/p99 and errors per rate, and
-/v1/screen single-name p50/p99 (sequential, 500 names). Medians over --runs.
+(UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA) and --parties known
+customers in its `parties` table. `cftwatch serve` runs as a subprocess (1 worker:
+embedded state; 2 workers: the Redis state store), started afresh for every offered rate
+and mode: `cold`, with `--no-prescreen` (every name screened when a payment first names
+it), and `warm`, the default start (the known parties screened before the first payment;
+its start-up time is printed). The load generator sends synthetic payments, one in four
+as a pacs.008 message and the rest as canonical JSON, with party names drawn from the
+customers except a --new-share of names that are not (1 % of creditors are listed names;
+crowds of small payments into a few wallets); the printed shares are of party names that
+are new and of those met for the first time. Each rate runs for --seconds (at most
+rate x seconds payments), over 16 keep-alive connections, from this process (requests
+encoded before the load starts; on uvloop when installed); its own CPU per payment is
+printed beside the server's. A request's latency runs from the moment it was due, so
+queueing counts (no coordinated omission). Prints sustained throughput, p50/p99 and
+errors per rate, and /v1/screen single-name p50/p99 (sequential, 200 names per start).
+Medians over --runs. --server-root runs the server from another tree (an A/B against an
+older commit, which knows only the cold start).
 """
 
 from __future__ import annotations
@@ -462,7 +471,9 @@ def one_rate(args: Any, path: Path, key: str, listed: list[str], case: tuple[Any
         row["generator_cpu_ms"] = round((time.process_time() - own_cpu) * 1000 / answered, 2)
     finally:
         stop_server(proc)
-    return {**row, **shares, "start_s": round(started_s, 1)}, screen
+    out = {**row, **shares, "start_s": round(started_s, 1)}
+    print(f"{workers} worker(s), {mode} start, run {run}: {json.dumps(out)}", file=sys.stderr)
+    return out, screen
 
 
 def main() -> None:
