@@ -5,18 +5,27 @@ p99 <= 10 ms. Peer: Tazama, 2,240 transactions/s on about 900 vCPU, p99 68 ms.
 
     PYTHONPATH=. python benchmarks/serve.py [--rates 250,500,1000,2000] [--seconds 10]
         [--workers 1,2] [--redis redis://127.0.0.1:6391/0] [--data ../shared/data/lists]
-        [--runs 3] [--json]
+        [--runs 3] [--parties 4000] [--new-share 0.1] [--modes cold,warm]
+        [--server-root OLD_TREE] [--workspace DIR] [--json]
 
 A workspace is built in a temporary folder with every list file found in --data loaded
-(UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA). `cftwatch serve` runs
-as a subprocess (1 worker: embedded state; 2 workers: the Redis state store). The load
-generator sends synthetic payments, one in four as a pacs.008 message and the rest as
-canonical JSON (1 % to a listed name, crowds of small payments into a few wallets), at
-each offered rate for --seconds (at most rate x seconds payments), over 16 keep-alive
-connections, from this process (not the server's), on uvloop when installed; its own
-CPU per payment is printed beside the server's. A request's latency runs from the moment it was due, so queueing counts
-(no coordinated omission). Prints sustained throughput, p50/p99 and errors per rate, and
-/v1/screen single-name p50/p99 (sequential, 500 names). Medians over --runs.
+(UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA) and --parties known
+customers in its `parties` table. `cftwatch serve` runs as a subprocess (1 worker:
+embedded state; 2 workers: the Redis state store), started afresh for every offered rate
+and mode: `cold`, with `--no-prescreen` (every name screened when a payment first names
+it), and `warm`, the default start (the known parties screened before the first payment;
+its start-up time is printed). The load generator sends synthetic payments, one in four
+as a pacs.008 message and the rest as canonical JSON, with party names drawn from the
+customers except a --new-share of names that are not (1 % of creditors are listed names;
+crowds of small payments into a few wallets); the printed shares are of party names that
+are new and of those met for the first time. Each rate runs for --seconds (at most
+rate x seconds payments), over 16 keep-alive connections, from this process (requests
+encoded before the load starts; on uvloop when installed); its own CPU per payment is
+printed beside the server's. A request's latency runs from the moment it was due, so
+queueing counts (no coordinated omission). Prints sustained throughput, p50/p99 and
+errors per rate, and /v1/screen single-name p50/p99 (sequential, 200 names per start).
+Medians over --runs. --server-root runs the server from another tree (an A/B against an
+older commit, which knows only the cold start).
 """
 
 from __future__ import annotations
@@ -100,9 +109,27 @@ GRACE_S = 5.0
 (so an overloaded server bounds the run instead of draining its backlog)."""
 
 
-def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
-    """A workspace with every list found in `data`, an analyst and their key; returns
+def population(parties: int) -> list[str]:
+    """The institution's known customers: `parties` of the 8,000 name combinations."""
+    combos = [f"{a} {b} {c}" for a in FIRST for b in FIRST for c in LAST]
+    return random.Random(1).sample(combos, min(parties, len(combos)))
+
+
+def strangers(parties: int) -> list[str]:
+    """The name combinations that are not known customers (new names)."""
+    known = set(population(parties))
+    return [
+        f"{a} {b} {c}" for a in FIRST for b in FIRST for c in LAST if f"{a} {b} {c}" not in known
+    ]
+
+
+def build_workspace(root: Path, data: Path, parties: int) -> tuple[Path, str, list[str]]:
+    """A workspace with every list found in `data`, `parties` known customers (the
+    `parties` table, as an institution's KYC holds them), an analyst and their key; returns
     (path, key, some listed names to pay)."""
+    import pyarrow as pa
+
+    from cftwatch import schema as cs
     from cftwatch.lists import load_list
     from cftwatch.screening import read_list_entities
     from cftwatch.store import OperationalStore, create_key
@@ -119,6 +146,12 @@ def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
         loaded.append(name)
     entities = read_list_entities(ws)
     names = [n for n in entities.column("primary_name").to_pylist() if n and " " in n][::50]
+    ws.ensure_tables()
+    rows = [
+        {"party_id": f"C{i}", "name": n, "country": "PK", "is_customer": True, "load_id": "bench"}
+        for i, n in enumerate(population(parties))
+    ]
+    ws.append("parties", pa.Table.from_pylist(rows, schema=cs.PARTIES))
     me = getpass.getuser()
     with OperationalStore.for_workspace(ws) as store:
         store.add_user(me, "admin", me)
@@ -129,35 +162,48 @@ def build_workspace(root: Path, data: Path) -> tuple[Path, str, list[str]]:
     return root, key, names
 
 
-def reuse_or_build(root: Path, data: Path) -> tuple[Path, str, list[str]]:
+def reuse_or_build(root: Path, data: Path, parties: int) -> tuple[Path, str, list[str]]:
     """`build_workspace`, or the one an earlier run built at `root` (its key and names kept
     in `bench.json` beside it)."""
     saved = root.parent / f"{root.name}.bench.json"
     if saved.is_file() and root.is_dir():
         doc = json.loads(saved.read_text())
-        return root, doc["key"], doc["listed"]
-    path, key, listed = build_workspace(root, data)
-    saved.write_text(json.dumps({"key": key, "listed": listed}))
+        if doc.get("parties") == parties:
+            return root, doc["key"], doc["listed"]
+        raise SystemExit(f"{root} was built with --parties {doc.get('parties')}")
+    path, key, listed = build_workspace(root, data, parties)
+    saved.write_text(json.dumps({"key": key, "listed": listed, "parties": parties}))
     return path, key, listed
 
 
 def payments(
-    count: int, listed: list[str], seed: int, tag: str = "", parties: int = 0
-) -> list[tuple[str, bytes]]:
-    """(content type, body) for `count` synthetic payments: the same names and amounts for
-    the same `seed`; txn ids unique to `tag` (a run of the benchmark), so a workspace kept
-    between runs (`--workspace`) meets new payments, not replays. `parties`: names drawn
-    from a fixed population of that many customers (counterparties repeat, as in a real
-    stream; at most 8,000); 0: every name drawn afresh from the 8,000 combinations."""
+    count: int,
+    listed: list[str],
+    seed: int,
+    tag: str = "",
+    parties: int = 0,
+    new_share: float = 0.0,
+    key: str = "",
+) -> tuple[list[bytes], dict[str, float]]:
+    """Pre-encoded HTTP requests for `count` synthetic payments (the same names and amounts
+    for the same `seed`; txn ids unique to `tag`, a run of the benchmark, so a workspace
+    kept between runs meets new payments, not replays), and the share of party names that
+    are new (not known customers) and first seen. `parties`: names drawn from the known
+    customers, except a `new_share` of them drawn from the other combinations (1 % of
+    creditors are listed names); 0: every name drawn afresh from the 8,000 combinations."""
     rng = random.Random(seed)
-    combos = [f"{a} {b} {c}" for a in FIRST for b in FIRST for c in LAST]
-    population = random.Random(1).sample(combos, min(parties, len(combos)))
+    known = population(parties)
+    others = strangers(parties) if parties else []
 
     def someone() -> str:
-        if population:
-            return rng.choice(population)
+        if known and (not others or rng.random() >= new_share):
+            return rng.choice(known)
+        if others:
+            return rng.choice(others)
         return f"{rng.choice(FIRST)} {rng.choice(FIRST)} {rng.choice(LAST)}"
 
+    known_set, seen = set(known), set()
+    names = new = first = 0
     out = []
     base = 1_772_000_000
     for i in range(count):
@@ -179,11 +225,33 @@ def payments(
             "creditor_country": "PK",
             "narrative": rng.choice([None, "zakat", "school fees", "family support"]),
         }
+        for name in (debtor, creditor):
+            names += 1
+            if name not in known_set:
+                new += 1
+                first += name not in seen
+                seen.add(name)
         if i % 4 == 3:
-            out.append(("application/xml", pacs008(p).encode()))
+            out.append(encode_request(EVALUATE, "application/xml", pacs008(p).encode(), key))
         else:
-            out.append(("application/json", json.dumps(p).encode()))
-    return out
+            out.append(encode_request(EVALUATE, "application/json", json.dumps(p).encode(), key))
+    shares = {
+        "new_names": round(new / max(1, names), 4),
+        "first_seen": round(first / max(1, names), 4),
+    }
+    return out, shares
+
+
+EVALUATE = "/v1/transactions/evaluate"
+
+
+def encode_request(path: str, ctype: str, body: bytes, key: str) -> bytes:
+    """One whole HTTP/1.1 request, encoded before the load starts."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def pacs008(p: dict[str, Any]) -> str:
@@ -215,29 +283,23 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, path: str, ctype: str, body: bytes) -> int:
+        return await self.send(encode_request(path, ctype, body, self.key))
+
+    async def send(self, request: bytes) -> int:
+        """Send one pre-encoded request; its status once the whole answer is read."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n"
-            f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        self.writer.write(head + body)
-        status_line = await self.reader.readline()
-        length = 0
-        while True:
-            line = await self.reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        at = head.lower().find(b"content-length:")
+        length = int(head[at + 15 : head.index(b"\r\n", at)]) if at >= 0 else 0
         await self.reader.readexactly(length)
-        return int(status_line.split()[1])
+        return int(head[9:12])
 
 
 async def offered_load(
-    port: int, key: str, rate: int, seconds: float, bodies: list[tuple[str, bytes]]
+    port: int, key: str, rate: int, seconds: float, bodies: list[bytes]
 ) -> dict[str, float]:
     count = min(len(bodies), int(rate * seconds))
     pool: asyncio.Queue[Connection] = asyncio.Queue()
@@ -252,10 +314,10 @@ async def offered_load(
         due = start + i / rate
         conn = await pool.get()
         try:
-            status = await conn.request("/v1/transactions/evaluate", *bodies[i])
+            status = await conn.send(bodies[i])
             if status != 200:
                 errors += 1
-        except (OSError, asyncio.IncompleteReadError, ValueError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             errors += 1
             conn.writer = None
         finally:
@@ -343,24 +405,31 @@ def free_port() -> int:
 
 
 def start_server(
-    path: Path, workers: int, redis: str | None
-) -> tuple[subprocess.Popen[bytes], int]:
+    path: Path, workers: int, redis: str | None, prescreen: bool = True, root: Path = ROOT
+) -> tuple[subprocess.Popen[bytes], int, float]:
+    """`cftwatch serve` (the code under `root`) on a free port: (process, port, seconds
+    until it answered its health check). `prescreen`: the known parties are screened at
+    start (a warm start); else each name is screened when first met (a cold start)."""
     port = free_port()
     cmd = [sys.executable, "-m", "cftwatch", "serve", "-w", str(path), "--port", str(port)]
     cmd += ["--workers", str(workers)]
     if redis and workers > 1:
         cmd += ["--state", redis]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if not prescreen:
+        cmd += ["--no-prescreen"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
     # its own process group: a stop reaches the Uvicorn workers too (no orphans)
+    began = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 600  # two workers each load the screener: slow on a busy machine
+    deadline = began + 600  # two workers each load the screener: slow on a busy machine
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
                 if b"200" in s.recv(100):
+                    took = time.monotonic() - began
                     time.sleep(2.0 if workers > 1 else 0.2)  # let every worker come up
-                    return proc, port
+                    return proc, port, took
         except OSError:
             pass
         if proc.poll() is not None:
@@ -383,6 +452,30 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def one_rate(args: Any, path: Path, key: str, listed: list[str], case: tuple[Any, ...]) -> Any:
+    """One server start (cold or warm), /v1/screen latency, then one offered rate."""
+    workers, mode, run, rate, tag = case
+    seed = hash((workers, run, rate)) & 0xFFFF
+    bodies, shares = payments(
+        int(rate * args.seconds), listed, seed, tag, args.parties, args.new_share, key
+    )
+    proc, port, started_s = start_server(
+        path, workers, args.redis, mode == "warm", args.server_root
+    )
+    try:
+        screen = _run(screen_latency(port, key, 200))
+        server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
+        row = _run(offered_load(port, key, rate, args.seconds, bodies))
+        answered = max(1, row["answered"])
+        row["server_cpu_ms"] = round((tree_cpu_s(proc.pid) - server_cpu) * 1000 / answered, 2)
+        row["generator_cpu_ms"] = round((time.process_time() - own_cpu) * 1000 / answered, 2)
+    finally:
+        stop_server(proc)
+    out = {**row, **shares, "start_s": round(started_s, 1)}
+    print(f"{workers} worker(s), {mode} start, run {run}: {json.dumps(out)}", file=sys.stderr)
+    return out, screen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="250,500,1000,2000")
@@ -393,10 +486,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--parties",
-        type=int,
-        default=0,
-        help="draw names from a fixed population of N customers (0: fresh names)",
+        "--parties", type=int, default=4000, help="known customers (the parties table)"
+    )
+    parser.add_argument(
+        "--new-share", type=float, default=0.1, help="share of party names that are not customers"
+    )
+    parser.add_argument(
+        "--modes",
+        default="cold,warm",
+        help="cold: no prescreen (every name screened when first met); warm: known parties "
+        "prescreened at start",
+    )
+    parser.add_argument(
+        "--server-root", type=Path, default=ROOT, help="run the server from this tree (A/B)"
     )
     parser.add_argument(
         "--workspace",
@@ -408,55 +510,48 @@ def main() -> None:
     tag = f"{time.time_ns():x}-"
     results: dict[str, Any] = {"rates": {}, "screen": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        path, key, listed = reuse_or_build(args.workspace or Path(tmp) / "ws", args.data)
+        path, key, listed = reuse_or_build(
+            args.workspace or Path(tmp) / "ws", args.data, args.parties
+        )
         for workers in (int(w) for w in args.workers.split(",")):
             if workers > 1 and not args.redis:
                 print("note: no --redis; skipping 2 workers", file=sys.stderr)
                 continue
-            runs: dict[int, list[dict[str, float]]] = {r: [] for r in rates}
-            screens = []
-            for run in range(args.runs):
-                proc, port = start_server(path, workers, args.redis)
-                try:
-                    screens.append(_run(screen_latency(port, key)))
-                    for rate in rates:
-                        seed = hash((workers, run, rate)) & 0xFFFF
-                        bodies = payments(int(rate * args.seconds), listed, seed, tag, args.parties)
-                        server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
-                        row = _run(offered_load(port, key, rate, args.seconds, bodies))
-                        answered = max(1, row["answered"])
-                        row["server_cpu_ms"] = round(
-                            (tree_cpu_s(proc.pid) - server_cpu) * 1000 / answered, 2
-                        )
-                        row["generator_cpu_ms"] = round(
-                            (time.process_time() - own_cpu) * 1000 / answered, 2
-                        )
-                        runs[rate].append(row)
-                finally:
-                    stop_server(proc)
-            results["rates"][workers] = [
-                {k: statistics.median(r[k] for r in runs[rate]) for k in runs[rate][0]}
-                for rate in rates
-            ]
-            results["screen"][workers] = {
-                k: statistics.median(s[k] for s in screens) for k in screens[0]
-            }
+            for mode in args.modes.split(","):
+                rows, screens = [], []
+                for rate in rates:
+                    runs = [
+                        one_rate(args, path, key, listed, (workers, mode, run, rate, tag))
+                        for run in range(args.runs)
+                    ]
+                    screens += [s for _, s in runs]
+                    rows.append({k: statistics.median(r[k] for r, _ in runs) for k in runs[0][0]})
+                label = f"{workers} worker(s), {mode} start"
+                results["rates"][label] = rows
+                results["screen"][label] = {
+                    k: statistics.median(s[k] for s in screens) for k in screens[0]
+                }
     results["cpus"] = os.cpu_count()
     results["load"] = os.getloadavg()
-    if args.json:
+    report(results, args.json)
+
+
+def report(results: dict[str, Any], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(results, indent=2))
         return
-    for workers, rows in results["rates"].items():
-        print(f"{workers} worker(s); /v1/screen p50/p99 {results['screen'][workers]}")
+    for label, rows in results["rates"].items():
+        print(f"{label}; /v1/screen p50/p99 {results['screen'][label]}")
         print(
             "offered/s  sent  throughput/s  p50 ms  p99 ms  lost  server CPU ms/payment"
-            "  generator CPU ms/payment"
+            "  generator CPU ms/payment  new names  first seen  start s"
         )
         for r in rows:
             print(
                 f"{r['offered_per_s']:>9}  {r['sent']:>5}  {r['throughput_per_s']:>12}  "
                 f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>4}  {r['server_cpu_ms']:>6}"
-                f"  {r['generator_cpu_ms']:>6}"
+                f"  {r['generator_cpu_ms']:>6}  {r['new_names']:>6}  {r['first_seen']:>6}"
+                f"  {r['start_s']:>5}"
             )
     print(f"load average {results['load']}")
 

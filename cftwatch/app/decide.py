@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
-from cftwatch.app.screening import LiveScreener
+from cftwatch.app.screening import KnownParties, LiveScreener, known_party_queries
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
 from cftwatch.jsontext import to_jsonable
@@ -85,12 +85,17 @@ BLOCK_SCORE = 0.95
 RECENT_ANSWERS = 20_000
 """Stored decisions this process remembers by payment key (a few MB), so a replay is answered
 without a store round trip (other replays are answered by the store's unique key)."""
+PRESCREEN_S = 300.0
+"""Longest a start-up (or list update) prescreen of known parties runs; the names left are
+screened when a payment names them."""
 REBUILD_WAIT_S = 120.0
 """How long a worker waits for another worker's rebuild of the shared state."""
 PARTIES = ("debtor", "creditor")
 _TEXT_FIELDS = tuple(
     c for c in cs.TRANSACTIONS.names if c not in ("ts", "amount", "source_format", "source_ref")
 )
+_TEXT_KEYS = frozenset(_TEXT_FIELDS)
+_FIELDS = frozenset(cs.TRANSACTIONS.names) | {"_rec", "_where"}
 
 
 @dataclass(frozen=True)
@@ -125,15 +130,15 @@ def parse_payment(raw: dict[str, Any], record: int | str | None = None) -> dict[
     def bad(reason: str, name: str, value: Any = None) -> InputError:
         return InputError.at(reason, record=record, field=name, value=value)
 
-    unknown = sorted(set(raw) - set(cs.TRANSACTIONS.names) - {"_rec", "_where"})
-    if unknown:
-        raise bad("unknown field", unknown[0])
-    out: dict[str, Any] = {}
-    for name in _TEXT_FIELDS:
-        value = raw.get(name)
-        if value is not None and not isinstance(value, str):
-            raise bad("must be text", name, value)
-        out[name] = value.strip() or None if isinstance(value, str) else None
+    if not _FIELDS.issuperset(raw):
+        raise bad("unknown field", sorted(set(raw) - _FIELDS)[0])
+    out: dict[str, Any] = dict.fromkeys(_TEXT_FIELDS)
+    for name, value in raw.items():
+        if name in _TEXT_KEYS and value is not None:
+            if not isinstance(value, str):  # the first such field in the schema's order
+                first = next(n for n in _TEXT_FIELDS if not isinstance(raw.get(n), str | None))
+                raise bad("must be text", first, raw[first])
+            out[name] = value.strip() or None
     if not out["txn_id"]:
         if not out["uetr"]:
             raise bad("a payment needs a txn_id or a uetr", "txn_id")
@@ -268,10 +273,20 @@ class DecisionEngine:
 
     @classmethod
     def start(
-        cls, workspace_path: Path, store: OperationalStore, *, state_url: str | None = None
+        cls,
+        workspace_path: Path,
+        store: OperationalStore,
+        *,
+        state_url: str | None = None,
+        prescreen: bool = True,
+        prescreen_workers: int = 1,
+        prescreen_s: float = PRESCREEN_S,
     ) -> DecisionEngine:
         """Load the screener and thresholds, open the state store and rebuild it from the
-        workspace's recent transactions and the journal (once per generation of data)."""
+        workspace's recent transactions and the journal (once per generation of data).
+        `prescreen`: screen every known party (`known_party_queries`) now, on
+        `prescreen_workers` processes for at most `prescreen_s`, and again after each list
+        update (in the background), so their payments are answered from the cache."""
         with Workspace.open(workspace_path, read_only=True) as ws:
             lists = LiveScreener.load(workspace_path, ws)
             config = workspace_rules_config(ws)
@@ -288,6 +303,13 @@ class DecisionEngine:
             try:
                 engine.rebuild(ws)
                 engine.warm_up()
+                if prescreen:
+                    lists.known_parties = KnownParties(
+                        workspace_path, engine.threshold, prescreen_s
+                    )
+                    lists.prescreen(
+                        known_party_queries(ws), engine.threshold, prescreen_workers, prescreen_s
+                    )
             except BaseException:
                 engine.close()
                 raise
@@ -329,7 +351,7 @@ class DecisionEngine:
         if not any(r["decision"] == "BLOCK" for r in reasons):
             reasons += self._streaming_reasons(payment)
         return NewDecision(
-            key, payment["ts"], _overall(reasons), to_jsonable(payment), to_jsonable(reasons), user
+            key, payment["ts"], _overall(reasons), _jsonable(payment), to_jsonable(reasons), user
         )
 
     def evaluate(self, payment: dict[str, Any], user: str) -> Decision:
@@ -363,7 +385,6 @@ class DecisionEngine:
 
     def _screening_reasons(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         reasons: list[dict[str, Any]] = []
-        screener = self.screener
         for role in PARTIES:
             names = [p.get(f"{role}_name"), p.get(f"ultimate_{role}_name")]
             for name in dict.fromkeys(n for n in names if n):
@@ -374,7 +395,7 @@ class DecisionEngine:
             for ident in dict.fromkeys(
                 v for v in (p.get(f"{role}_id"), p.get(f"{role}_account")) if v
             ):
-                for m in screener.screen_identifier(ident):
+                for m in self.lists.screen_identifier(ident):
                     reasons.append(_match_reason("screening.identifier", role, ident, m, "BLOCK"))
         if p.get("narrative"):
             for m in self.lists.listed_in_text(p["narrative"], self.threshold)[:3]:
@@ -446,6 +467,13 @@ def _match_reason(rule_id: str, party: str, text: str, m: Match, verdict: str) -
         "matched_name": m.matched_name,
         "score": round(m.score, 4),
         "message": "; ".join(m.explanation),
+    }
+
+
+def _jsonable(payment: dict[str, Any]) -> dict[str, Any]:
+    """`to_jsonable` of a parsed payment (text or None, but for its time and amount)."""
+    return {
+        str(k): v if v is None or type(v) is str else to_jsonable(v) for k, v in payment.items()
     }
 
 

@@ -5,11 +5,15 @@ judgements (`screening.screen_transactions`) are called on the stage itself."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -19,11 +23,17 @@ from cftwatch.screening import JudgementRecord, Match, NameQuery, Screener, make
 from cftwatch.store import OperationalStore
 from cftwatch.workspace import ANALYTICAL_NAME, SNAPSHOT_NAME, Workspace
 
+if TYPE_CHECKING:
+    from cftwatch.screening.score import Query
+
 __all__ = [
+    "KnownParties",
     "LiveScreener",
     "active_list_version",
     "judge",
     "judgement_store",
+    "known_party_queries",
+    "prescreen_processes",
     "rescreen_on_list_change",
     "screen_name_queries",
     "screen_parties",
@@ -119,6 +129,8 @@ def screen_name_queries(
 
 # -- a running service's screener: cached results, lists reloaded when they change ------
 
+log = logging.getLogger("cftwatch.server")
+
 SCREEN_CACHE = 50_000
 """Screening results remembered per (list version, query, threshold): counterparties repeat."""
 LIST_CHECK_S = 0.5
@@ -164,6 +176,11 @@ class LiveScreener:
         self._signature = _files_signature(self.workspace_path)
         self._next_check = time.monotonic() + check_s
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._known: dict[tuple[Any, ...], Any] = {}
+        """Prescreened known parties (`prescreen`): never evicted, replaced per version."""
+        self.known_parties: KnownParties | None = None
+        self.prescreens: list[dict[str, Any]] = []
+        """What each prescreen did (version, queries, screened, seconds), newest last."""
         self._lock = threading.Lock()
         self._reloading = threading.Lock()
 
@@ -206,15 +223,34 @@ class LiveScreener:
             with self._lock:
                 self._loaded = (version, fresh)
                 self._cache.clear()
+                self._known = {}
             self._signature = signature
-            return True
+        if self.known_parties is not None:  # the new lists apply now; known names follow
+            threading.Thread(
+                target=self.prescreen_known, args=(1,), name="cftwatch-prescreen", daemon=True
+            ).start()
+        return True
 
     def screen_name(self, name: str, country: str | None, threshold: float | None) -> list[Match]:
         """Matches for a name (and country) on the current lists, from the cache when seen."""
         version, screener = self.current()
-        query = make_query(name, None, None, country)
+
+        def screened() -> list[Match]:
+            query = make_query(name, None, None, country)
+            return list(
+                self._cached((version, query, threshold), lambda: screener.screen(query, threshold))
+            )
+
+        # by the text as sent first: a known or repeated name skips normalising it again
+        found: list[Match] = self._cached((version, "name", name, country, threshold), screened)
+        return found
+
+    def screen_identifier(self, value: str) -> list[Match]:
+        """Exact identifier matches (account numbers, ids) on the current lists, cached
+        like names (a payer's account repeats)."""
+        version, screener = self.current()
         found: list[Match] = self._cached(
-            (version, query, threshold), lambda: screener.screen(query, threshold)
+            (version, "id", value), lambda: screener.screen_identifier(value)
         )
         return found
 
@@ -241,7 +277,61 @@ class LiveScreener:
             for q in queries
         ]
 
+    def prescreen_known(self, workers: int = 1) -> dict[str, Any]:
+        """Screen every known party (`known_parties`) on the current lists into the cache."""
+        known = self.known_parties
+        if known is None:
+            return {}
+        return self.prescreen(known.queries(), known.threshold, workers, known.budget_s)
+
+    def prescreen(
+        self,
+        queries: Sequence[Query],
+        threshold: float | None,
+        workers: int = 1,
+        budget_s: float = 600.0,
+        chunk: int = 2_000,
+    ) -> dict[str, Any]:
+        """Screen `queries` (the institution's known parties, as payments name them) on
+        the current lists in batch, `chunk` at a time on `workers` processes (screening's
+        batch path), into a cache that is never evicted and is replaced with the lists'
+        version; stops after `budget_s` (the rest are screened when a payment names them).
+        Progress is logged per chunk. Returns what it did."""
+        version, screener = self.current()
+        todo = list(dict.fromkeys(queries))
+        start, done = time.monotonic(), 0
+        log.info("prescreen: %d known names on lists %s", len(todo), version[:60])
+        for first in range(0, len(todo), chunk):
+            part = todo[first : first + chunk]
+            found = screener.screen_many(part, threshold, workers=workers)
+            with self._lock:
+                if self._loaded[0] != version:  # lists replaced meanwhile: their own run
+                    break
+                for query, matches in zip(part, found, strict=True):
+                    self._known[(version, query, threshold)] = matches
+            done += len(part)
+            elapsed = time.monotonic() - start
+            log.info("prescreen: %d/%d names, %.1f s", done, len(todo), elapsed)
+            if elapsed > budget_s and done < len(todo):
+                log.warning(
+                    "prescreen: stopped after %.0f s with %d names left (screened when met)",
+                    elapsed,
+                    len(todo) - done,
+                )
+                break
+        report = {
+            "version": version,
+            "queries": len(todo),
+            "screened": done,
+            "seconds": round(time.monotonic() - start, 2),
+        }
+        self.prescreens.append(report)
+        return report
+
     def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        known = self._known.get(key)
+        if known is not None:
+            return known
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -254,3 +344,57 @@ class LiveScreener:
                 if len(self._cache) > SCREEN_CACHE:
                     self._cache.popitem(last=False)
         return value
+
+
+# -- the institution's known parties, screened before their payments come ------------
+
+PRESCREEN_MAX = 500_000
+"""Most known names prescreened (the newest counterparties first beyond the parties)."""
+
+
+def known_party_queries(ws: Workspace, limit: int = PRESCREEN_MAX) -> list[Query]:
+    """The queries payments will make for the workspace's known parties: each party's
+    name with its own country and its accounts' countries (`parties`, `accounts`), then
+    the counterparties of its transactions as they were named (name, country), newest
+    first; distinct, at most `limit`."""
+    pairs: dict[tuple[str, str | None], None] = {}
+    if ws.has_table("parties"):
+        sql = "SELECT p.name, p.country FROM parties p WHERE p.name IS NOT NULL"
+        if ws.has_table("accounts"):
+            sql += (
+                " UNION SELECT p.name, a.country FROM parties p JOIN accounts a"
+                " USING (party_id) WHERE p.name IS NOT NULL AND a.country IS NOT NULL"
+            )
+        for name, country in ws.query(sql + " ORDER BY 1, 2 NULLS FIRST"):
+            pairs[(name, country)] = None
+    if ws.has_table("transactions"):
+        rows = ws.query(
+            "SELECT name, country FROM (SELECT debtor_name AS name, debtor_country AS country,"
+            " ts FROM transactions UNION ALL SELECT creditor_name, creditor_country, ts"
+            " FROM transactions) WHERE name IS NOT NULL GROUP BY 1, 2"
+            " ORDER BY max(ts) DESC, 1, 2 LIMIT ?",
+            [limit],
+        )
+        for name, country in rows:
+            pairs[(name, country)] = None
+    return [make_query(name, None, None, country) for name, country in list(pairs)[:limit]]
+
+
+@dataclass(frozen=True)
+class KnownParties:
+    """Where a running service finds its known parties to prescreen (at start and after
+    each list update), with what threshold and time budget."""
+
+    workspace_path: Path
+    threshold: float | None
+    budget_s: float = 600.0
+
+    def queries(self) -> list[Query]:
+        with Workspace.open(self.workspace_path, read_only=True) as ws:
+            return known_party_queries(ws)
+
+
+def prescreen_processes(serving_workers: int = 1) -> int:
+    """Processes one serving worker's start-up prescreen forks: the machine's cores shared
+    by the serving workers."""
+    return max(1, (os.cpu_count() or 1) // max(1, serving_workers))

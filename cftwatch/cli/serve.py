@@ -28,6 +28,13 @@ def serve_cmd(
             help="Per-account state shared by workers: redis://host:port/db (default: in process).",
         ),
     ] = None,
+    prescreen: Annotated[
+        bool,
+        typer.Option(
+            help="Screen every known party (parties, accounts, past counterparties) at start "
+            "and after each list update, so their payments are answered from the cache.",
+        ),
+    ] = True,
     workspace: WorkspaceOpt = Path(DEFAULT_DIR),
 ) -> None:
     """Serve screening and payment decisions over HTTP (OpenAPI at /docs)."""
@@ -37,4 +44,4 @@ def serve_cmd(
         raise DependencyMissing(
             "the decision service needs the server extra: pip install 'cftwatch[server]'"
         ) from exc
-    serve(workspace, host=host, port=port, workers=workers, state_url=state)
+    serve(workspace, host=host, port=port, workers=workers, state_url=state, prescreen=prescreen)

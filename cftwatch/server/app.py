@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
+from cftwatch.app.screening import prescreen_processes
 from cftwatch.errors import WorkspaceError
 from cftwatch.server import webhooks
 from cftwatch.server.decisions import GroupCommitter
@@ -30,10 +31,12 @@ from cftwatch.server.routes import ROUTERS
 from cftwatch.store import OperationalStore
 from cftwatch.workspace import CONFIG_NAME, Workspace, load_config
 
-__all__ = ["ENV_STATE", "ENV_WORKSPACE", "app_from_env", "create_app", "serve"]
+__all__ = ["ENV_PRESCREEN", "ENV_STATE", "ENV_WORKSPACE", "app_from_env", "create_app", "serve"]
 
 ENV_WORKSPACE = "CFTWATCH_SERVE_WORKSPACE"
 ENV_STATE = "CFTWATCH_SERVE_STATE"
+ENV_PRESCREEN = "CFTWATCH_SERVE_PRESCREEN"
+"""Processes a worker's start-up prescreen of known parties forks; 0: no prescreen."""
 WORKER_HEALTHCHECK_S = 120
 """How long Uvicorn waits for a worker's answer to its health ping before restarting it."""
 
@@ -55,22 +58,34 @@ def create_app(
     state_url: str | None = None,
     settings: ServerSettings | None = None,
     decisions: bool = True,
+    prescreen: int = 1,
 ) -> FastAPI:
     """The service for one workspace. `state_url`: `redis://...` for per-account state
     shared by workers, None for the embedded in-process store. `decisions=False` skips the
-    decision engine (for routes that do not evaluate payments, and their tests)."""
+    decision engine (for routes that do not evaluate payments, and their tests).
+    `prescreen`: processes that screen the known parties before the first payment (and
+    after each list update); 0: none (each name is screened when a payment first names it)."""
     root = Path(workspace_path)
     store = open_store(root)
     ctx = ServerContext(root, store, settings or ServerSettings())
     hooks: webhooks.WebhookDispatcher | None = None
     try:
+        if decisions:  # first: its prescreen may fork, before this process has threads
+            ctx.decisions = DecisionEngine.start(
+                root,
+                store,
+                state_url=state_url,
+                prescreen=prescreen > 0,
+                prescreen_workers=max(1, prescreen),
+            )
         hooks = webhooks.start_for_workspace(root, store)  # a bad webhooks.yaml fails here
-        if decisions:
-            ctx.decisions = DecisionEngine.start(root, store, state_url=state_url)
+        if ctx.decisions is not None:
             ctx.committer = GroupCommitter(store, ctx.decisions.remember)
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)
+        if ctx.decisions is not None:
+            ctx.decisions.close()
         store.close()
         raise
 
@@ -109,7 +124,11 @@ def app_from_env() -> FastAPI:
     path = os.environ.get(ENV_WORKSPACE)
     if not path:
         raise WorkspaceError(f"${ENV_WORKSPACE} is not set (start the service with cftwatch serve)")
-    return create_app(path, state_url=os.environ.get(ENV_STATE) or None)
+    return create_app(
+        path,
+        state_url=os.environ.get(ENV_STATE) or None,
+        prescreen=int(os.environ.get(ENV_PRESCREEN) or 1),
+    )
 
 
 def serve(
@@ -120,9 +139,11 @@ def serve(
     workers: int = 1,
     state_url: str | None = None,
     log_level: str = "warning",
+    prescreen: bool = True,
 ) -> None:
     """Run the service under Uvicorn until stopped. Several workers need a shared state
-    store (`state_url`), else each would keep its own per-account windows."""
+    store (`state_url`), else each would keep its own per-account windows. `prescreen`:
+    each worker screens the known parties at start (the cores shared among the workers)."""
     import uvicorn
 
     if workers > 1 and not state_url:
@@ -132,6 +153,7 @@ def serve(
     os.environ[ENV_WORKSPACE] = str(Path(workspace_path).resolve())
     if state_url:
         os.environ[ENV_STATE] = state_url
+    os.environ[ENV_PRESCREEN] = str(prescreen_processes(workers) if prescreen else 0)
     open_store(Path(workspace_path)).close()  # a bad workspace fails here, not in a worker
     options: dict[str, Any] = {
         "host": host,
