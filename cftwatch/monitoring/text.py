@@ -33,6 +33,12 @@ def duration(seconds: float) -> str:
     return f"{h / 24:.1f} days".replace(".0 days", " days")
 
 
+def share(part: Any, whole: Any) -> float:
+    """`part / whole` as a float, 0 when the whole is 0 (the "x % of it was paid on" of a sentence)."""
+    w = float(whole or 0)
+    return float(part or 0) / w if w else 0.0
+
+
 def pct(x: float) -> str:
     return f"{round(float(x) * 100):d}%"
 

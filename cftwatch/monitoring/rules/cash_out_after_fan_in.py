@@ -91,7 +91,7 @@ def _cash_out(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
 
 def _cash_out_text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
-    share = float(m["cashed"]) / float(m["amount"]) if float(m["amount"]) else 0.0
+    share = tx.share(m["cashed"], m["amount"])
     how = "as cash" if m["cash_channel"] == m["cashouts"] else "as cash or crypto"
     return (
         f"{tx.count(m['senders'], 'sender')} paid {tx.money(m['amount'], c)} in total into "

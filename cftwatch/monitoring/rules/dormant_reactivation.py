@@ -93,7 +93,7 @@ def _reactivations(t: ir.Table, p: dict[str, Any]) -> ir.Table:
 def _dormant_text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
     out = float(m["out_amount"] or 0)
-    share = out / float(m["amount"]) if float(m["amount"]) else 0.0
+    share = tx.share(out, m["amount"])
     tail = (
         f"; {tx.pct(share)} of it ({tx.money(out, c)}) left within {p['cashout_hours']} h"
         if out > 0

@@ -56,7 +56,7 @@ def _gather_scatter(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
 
 def _gather_text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
-    share = float(m["paid_out"]) / float(m["amount"]) if float(m["amount"]) else 0.0
+    share = tx.share(m["paid_out"], m["amount"])
     return (
         f"{tx.capital(m['subject'])} collected {tx.money(m['amount'], c)} from "
         f"{tx.count(m['senders'], 'sender')} and paid {tx.pct(share)} of it "

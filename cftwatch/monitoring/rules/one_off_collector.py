@@ -75,7 +75,7 @@ def _build(inp: RuleInput, p: dict[str, Any]) -> ir.Table:
 
 def _text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
-    share = float(m["paid_out"]) / float(m["amount"]) if float(m["amount"]) else 0.0
+    share = tx.share(m["paid_out"], m["amount"])
     n = min(m["senders_n"], m["recipients_n"])
     why = new_account_clause(
         m, p, n, "new one-off counterparty on each side", "new one-off counterparties on each side"

@@ -171,7 +171,7 @@ def _passed_on(ins: ir.Table, sent: ir.Table, h: int, p: dict[str, Any], same_ts
 
 def _pass_through_text(m: dict[str, Any], p: dict[str, Any]) -> str:
     c = m["currency"]
-    share = float(m["forwarded"]) / float(m["amount"]) if float(m["amount"]) else 0.0
+    share = tx.share(m["forwarded"], m["amount"])
     got = (
         f"received {tx.money(m['amount'], c)}"
         if m["inflows"] == 1
