@@ -195,12 +195,16 @@ _PAIRS = (
 )
 
 
-def hub_like_accounts(ws: Workspace, degree: int = 20) -> frozenset[str]:
-    """Accounts with at least `degree` distinct counterparties (either direction): the
-    hub-like accounts (merchants, payroll, collection accounts) whose volume makes naive
-    volume rules fire; no label is read."""
+def hub_like_accounts(ws: Workspace, degree: int = 20, repeat: int = 1) -> frozenset[str]:
+    """Accounts with at least `degree` distinct counterparties (either direction), each
+    counted only when the pair made at least `repeat` payments: the hub-like accounts
+    (merchants, payroll, collection accounts) whose volume makes naive volume rules fire; no
+    label is read. `repeat=2` keeps the busy accounts of standing relationships and leaves
+    out an account whose many counterparties each paid it once (a collector's look)."""
     rows = ws.query(
-        f"SELECT a FROM ({_PAIRS}) p GROUP BY a HAVING count(DISTINCT b) >= ?", [degree]
+        f"SELECT a FROM (SELECT a, b FROM ({_PAIRS}) p GROUP BY a, b HAVING count(*) >= ?) q "
+        "GROUP BY a HAVING count(*) >= ?",
+        [repeat, degree],
     )
     return frozenset(r[0] for r in rows)
 

@@ -20,8 +20,9 @@ Two steps, each decision with the sentence that says why:
    A looser value never alerts fewer accounts, so the candidates are searched by halving
    (about log2 of their number evaluated, not all), over data prepared once for every
    step (`PreparedData`: converted, with customer context, cached in the engine).
-   Hub-like accounts (at least `HUB_DEGREE` distinct counterparties: merchants, payroll
-   and collection accounts, found without labels) are kept in view: a value is within
+   Hub-like accounts (at least `HUB_DEGREE` distinct counterparties each paid at least
+   `HUB_REPEAT` times: merchants, payroll and collection accounts of standing
+   relationships, found without labels) are kept in view: a value is within
    budget only if it also alerts at most `hub_alert_rate` of them, since a volume rule
    that fires on every busy account buries the alerts that matter.
 
@@ -51,6 +52,11 @@ CAP_QUANTILE = 0.99
 FLOORS = ("min_amount", "min_payment", "min_total")
 CAPS = ("max_payment",)
 HUB_DEGREE = 20
+HUB_REPEAT = 2
+"""A hub-like account's counterparties count only when the pair paid at least this often: the
+look-alikes to protect are busy accounts of standing relationships (payroll, merchants with
+regular customers); an account whose many counterparties each paid it once is what the
+fan-in and collector rules look for, not a hub to keep them away from."""
 HUB_ALERT_RATE = 0.02
 """Per rule: at most this share of the hub-like accounts alerted (a pack of several rules
 adds them up)."""
@@ -313,7 +319,7 @@ def calibrate(
     enabled = {s.spec.id for s in cfg.enabled()}
     decisions = [d for d in money_decisions(ws, cfg) if d.rule_id in enabled]
     cfg = _apply(cfg, decisions)
-    hubs = hub_like_accounts(ws, hub_degree) if hub_alert_rate < 1 else frozenset()
+    hubs = hub_like_accounts(ws, hub_degree, HUB_REPEAT) if hub_alert_rate < 1 else frozenset()
     with PreparedData(ws, engine) as data:
         steps = [(r, st) for r in SENSITIVITY for st in (SENSITIVITY[r], SECONDARY.get(r))]
         for rid, step in [(r, st) for r, st in steps if st is not None and r in enabled]:
@@ -333,6 +339,7 @@ __all__ = [
     "FLOOR_QUANTILE",
     "HUB_ALERT_RATE",
     "HUB_DEGREE",
+    "HUB_REPEAT",
     "SECONDARY",
     "SENSITIVITY",
     "Calibration",

@@ -11,6 +11,7 @@ from cftwatch.monitoring import default_rules_config
 from cftwatch.monitoring.backtest import (
     Instance,
     backtest,
+    hub_like_accounts,
     only,
     parse_sweep,
     population,
@@ -86,6 +87,24 @@ def test_hubs_outside_positive_instances_are_counted(workspace, book):
     inst = [Instance("1", "fan_in", frozenset({"X"}), frozenset({"T0004"}))]
     pop = population(workspace, inst, hub_degree=3)
     assert pop.hubs == {"HUB"} and pop.accounts == 6
+
+
+def test_hub_like_accounts_can_count_only_standing_counterparties(workspace, book):
+    for i in range(3):  # STANDING: three counterparties, each paying twice
+        book.pay(f"S{i}", "STANDING", 10, i, "wire")
+        book.pay(f"S{i}", "STANDING", 10, 100 + i, "wire")
+    for i in range(3):  # COLLECTOR: three counterparties, each paying once
+        book.pay(f"C{i}", "COLLECTOR", 10, i, "wire")
+    book.pay("C0", "MIXED", 10, 0, "wire")  # MIXED: two standing and one one-off
+    book.pay("S0", "MIXED", 10, 0, "wire")
+    book.pay("S0", "MIXED", 10, 1, "wire")
+    book.pay("MIXED", "S1", 10, 2, "wire")
+    book.pay("S1", "MIXED", 10, 3, "wire")
+    book.load(workspace)
+    assert hub_like_accounts(workspace, 3) == {"STANDING", "COLLECTOR", "MIXED"}
+    assert hub_like_accounts(workspace, 3, repeat=2) == {"STANDING"}
+    # S0 and S1 each paid two accounts twice (S1 once each way with MIXED)
+    assert hub_like_accounts(workspace, 2, repeat=2) == {"STANDING", "MIXED", "S0", "S1"}
 
 
 def test_parse_sweep_rejects_bad_specs():
