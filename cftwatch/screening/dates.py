@@ -16,7 +16,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from cftwatch.screening.score import COMMON_FULL_NAME, COMMON_WHOLE_NAME, WEIGHTS, Feature, Query
+from cftwatch.screening.common_reasons import COMMON_FULL_NAME, COMMON_WHOLE_NAME
+from cftwatch.screening.score import WEIGHTS, Feature, Query
 
 __all__ = ["CONFIRMING", "birth_verdict", "common_name_by_birth_date"]
 

@@ -14,6 +14,10 @@ from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 
+from cftwatch.screening.common_reasons import (
+    COMMON_WHOLE_NAME,
+    common_name_reason,
+)
 from cftwatch.screening.normalize import (
     NormalizedName,
     _place_words,
@@ -456,45 +460,8 @@ def _common_name(
         # the listed person's whole name alerts on the name; a birth date that contradicts
         # the listed one clears it (`dates.common_name_by_birth_date`)
         return None if listed_is_org else Feature("common_name_whole", 0.0, COMMON_WHOLE_NAME)
-    if bare and not (distinctive_missing or unexplained):
-        why = (
-            f"only common name parts matched; the query has none of the listed "
-            f"organisation's words ({', '.join(org_words)})"
-        )
-    elif distinctive_missing:
-        why = (
-            f"only common name parts matched; the listed name also has "
-            f"{', '.join(distinctive_missing)}"
-        )
-    elif listed_is_org:
-        why = (
-            f"only common name parts matched; the query's {', '.join(unexplained)} "
-            "is not in the listed name"
-        )
-    elif full:
-        # the listed name itself, but one shared by many: `confirm_common_name` lifts it
-        # where the birth date agrees
-        why = COMMON_FULL_NAME
-    else:
-        why = (
-            "a name made only of common parts needs a father's name or identifier to "
-            "agree (a date of birth alone adds too little)"
-        )
+    why = common_name_reason(org_words, distinctive_missing, unexplained, bare, listed_is_org, full)
     return Feature("common_name", WEIGHTS["common_cap"] - score, why)
-
-
-#: Why an exact listed name of common parts is capped (`dates.common_name_by_birth_date`
-#: reads it: an agreeing birth date lifts it).
-COMMON_FULL_NAME = (
-    "the listed name in full, but made only of common parts: it needs a birth date, "
-    "father's name or identifier that agrees"
-)
-#: ... and why such a name with something beyond two common parts is not (a contradicting
-#: birth date caps it).
-COMMON_WHOLE_NAME = (
-    "the listed person's whole name, though of common parts: a birth date that "
-    "contradicts the listed one would clear it"
-)
 
 
 @lru_cache(maxsize=65536)
