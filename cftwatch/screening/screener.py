@@ -24,14 +24,19 @@ from cftwatch.errors import InputError, NotFoundError
 from cftwatch.fingerprints import entity_fingerprint
 from cftwatch.screening.bound import Terms, name_terms, qualifier_headroom, score_bound
 from cftwatch.screening.crowding import NameGroups
-from cftwatch.screening.index import ListedName, NameIndex, build_index
+from cftwatch.screening.index import (
+    ListedName,
+    NameIndex,
+    build_index,
+    core_key,
+    script_sort_key,
+)
 from cftwatch.screening.kyc import kyc_name_and_father
 from cftwatch.screening.normalize import (
     MAX_NAME_CHARS,
     NormalizedName,
     is_place_word,
     normalize_name,
-    script_key,
     unvowelled,
 )
 from cftwatch.screening.policy import POSSIBLE_FEATURE
@@ -158,7 +163,7 @@ class Screener:
         rows = self.index.candidates(name, MAX_CANDIDATES)
         if len(rows) <= MAX_SCORED + BY_BLOCKING:
             return rows
-        core = " ".join(sorted(name.core_tokens)) or name.key
+        core = core_key(name)  # the key the listed side is grouped and ranked by
         # the rows that list the same identifying words (the branches of one charity, the
         # copies of one entry) are one group: the orders below rank groups, so a name many
         # entries carry takes one place and cannot crowd another entry out (`crowding.py`)
@@ -172,7 +177,7 @@ class Screener:
         if any(unvowelled(t) for t in name.core_tokens):
             # an Urdu spelling is far from every Latin one letter by letter: order by the
             # consonants the script writes as well
-            script = " ".join(sorted(script_key(t) for t in name.core_tokens))
+            script = script_sort_key(name)
             skeys = [self.index.script_keys[r] for r in groups.first]
             found = process.extract(script, skeys, scorer=fuzz.token_sort_ratio, limit=10)
             best += groups.rows_of(b[2] for b in found)
