@@ -176,7 +176,7 @@ class NameIndex:
         if len(rows) > limit:
             # every row scoring at least the limit-th best score, then the best `limit` of
             # those by score and row
-            keep = scores >= np.sort(scores)[len(scores) - limit]
+            keep = scores >= np.partition(scores, len(scores) - limit)[len(scores) - limit]
             rows, scores = rows[keep], scores[keep]
         return rows[np.lexsort((rows, -scores))[:limit]].tolist()
 
