@@ -11,9 +11,8 @@ work a name carried by hundreds of entries can cost).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-import numpy as np
+from collections import defaultdict
+from collections.abc import Iterable
 
 __all__ = ["MAX_GROUP_ROWS", "NameGroups"]
 
@@ -25,35 +24,14 @@ class NameGroups:
     """Candidate rows grouped by their identifying-words key, groups in the order their
     first row comes (the blocking order), rows within a group in that order too."""
 
-    def __init__(self, rows: Sequence[int], keys: Sequence[str]) -> None:
-        position: dict[str, int] = {}
-        ids = [position.setdefault(key, len(position)) for key in keys]
-        self._group(np.asarray(rows, dtype=np.int64), np.asarray(ids, dtype=np.int64))
-        self.keys: list[str] = [keys[i] for i in self._first_at]
-
-    @classmethod
-    def by_ids(cls, rows: np.ndarray, ids: np.ndarray, key_of: Sequence[str]) -> NameGroups:
-        """The same groups from each row's integer group id (`ids[i]` for `rows[i]`; equal
-        ids for equal keys, `key_of[row]` the key), grouped with NumPy: no Python step per
-        candidate row."""
-        groups = cls.__new__(cls)
-        groups._group(rows, ids)
-        groups.keys = [key_of[r] for r in groups.first]
-        return groups
-
-    def _group(self, rows: np.ndarray, ids: np.ndarray) -> None:
-        _, first, inverse, counts = np.unique(
-            ids, return_index=True, return_inverse=True, return_counts=True
-        )
-        appear = np.argsort(first)  # the groups in the order their first row comes
-        self._first_at: list[int] = first[appear].tolist()
-        self.first: list[int] = rows[first[appear]].tolist()
-        self._flat: list[int] = rows[np.argsort(inverse, kind="stable")].tolist()
-        starts = np.cumsum(counts) - counts
-        self._start: list[int] = starts[appear].tolist()
-        self._stop: list[int] = (starts + np.minimum(counts, MAX_GROUP_ROWS))[appear].tolist()
+    def __init__(self, rows: list[int], keys: list[str]) -> None:
+        by_key: defaultdict[str, list[int]] = defaultdict(list)
+        for row, key in zip(rows, keys, strict=True):
+            by_key[key].append(row)  # a dict keeps the order its keys first come in
+        self.keys: list[str] = list(by_key)
+        self._rows: list[list[int]] = list(by_key.values())
+        self.first: list[int] = [group[0] for group in self._rows]
 
     def rows_of(self, groups: Iterable[int]) -> list[int]:
         """Every row (up to `MAX_GROUP_ROWS` each) of the given groups, in that order."""
-        flat, start, stop = self._flat, self._start, self._stop
-        return [r for g in groups for r in flat[start[g] : stop[g]]]
+        return [r for g in groups for r in self._rows[g][:MAX_GROUP_ROWS]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing as mp
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -133,11 +134,6 @@ class Screener:
         # a C-level lookup: the scorer asks for rarities thousands of times per name
         self.idf: Callable[[str], float] = self._idf_cache.__getitem__
         self._core_keys = self.index.core_keys
-        # each listed row's group (`crowding.py`): equal core keys, one integer id
-        ids: dict[str, int] = {}
-        self._group_ids = np.fromiter(
-            (ids.setdefault(k, len(ids)) for k in self._core_keys), np.int64, len(self._core_keys)
-        )
         self._terms: dict[int, tuple[Terms, bool]] = {}
 
     @functools.cached_property
@@ -171,8 +167,7 @@ class Screener:
         # the rows that list the same identifying words (the branches of one charity, the
         # copies of one entry) are one group: the orders below rank groups, so a name many
         # entries carry takes one place and cannot crowd another entry out (`crowding.py`)
-        at = np.asarray(rows, dtype=np.int64)
-        groups = NameGroups.by_ids(at, self._group_ids[at], self._core_keys)
+        groups = NameGroups(rows, list(operator.itemgetter(*rows)(self._core_keys)))
         keys = groups.keys
         # token_set_ratio gives 100 to every listed name that contains the query's parts, so
         # among those the ones closest as a whole go first ("Muhammad Yusuf" before
