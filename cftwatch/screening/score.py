@@ -62,6 +62,10 @@ WEIGHTS: dict[str, float] = {
     "whole_name_coverage": 0.97,
     # most a one-word listed name can score against a query with further name parts
     "single_word_cap": 0.70,
+    # a listed person's name that explains less than this share of the query's rarity ...
+    "query_floor": 0.80,
+    # ... scores at most this: the query names someone with a part the list does not have
+    "query_floor_cap": 0.80,
     "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree
     "dob_exact": 0.08,
     "dob_year": 0.04,
@@ -401,6 +405,25 @@ def _single_word(
     )
 
 
+def _query_unexplained(
+    q: Tokens, used_q: dict[int, tuple[int, float]], q_cov: float, score: float
+) -> Feature | None:
+    """The cut when the listed person's name explains too little of the query: "Muhammad
+    Shams ur Rehman" or "Syed Naveed Qamar" names a further part the listed Shams-u-Rahman
+    or Naveed Qamar does not have, however well the shared parts agree."""
+    if q_cov >= WEIGHTS["query_floor"] or score <= WEIGHTS["query_floor_cap"]:
+        return None
+    extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
+    if not extra:
+        return None
+    return Feature(
+        "query_unexplained",
+        WEIGHTS["query_floor_cap"] - score,
+        f"the listed name explains {q_cov:.0%} of the query by rarity; the query's "
+        f"{', '.join(extra)} is not in it",
+    )
+
+
 def _common_name(
     q: Tokens,
     c: Tokens,
@@ -519,6 +542,10 @@ def name_score(
     if single is not None:
         features.append(single)
         score = WEIGHTS["single_word_cap"]
+    extra = None if listed_is_org else _query_unexplained(q, used_q, q_cov, score)
+    if extra is not None:
+        features.append(extra)
+        score = WEIGHTS["query_floor_cap"]
     common = (
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
