@@ -64,7 +64,9 @@ WEIGHTS: dict[str, float] = {
     "single_word_cap": 0.70,
     # a listed person's name that explains less than this share of the query's rarity ...
     "query_floor": 0.80,
-    # ... scores at most this: the query names someone with a part the list does not have
+    # ... or a query that explains less than this share of the listed name's ...
+    "listed_floor": 0.70,
+    # ... scores at most this: one of the two names has a part the other does not
     "query_floor_cap": 0.80,
     "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree
     "dob_exact": 0.08,
@@ -405,22 +407,37 @@ def _single_word(
     )
 
 
-def _query_unexplained(
-    q: Tokens, used_q: dict[int, tuple[int, float]], q_cov: float, score: float
+def _unexplained(
+    q: Tokens,
+    c: Tokens,
+    used_q: dict[int, tuple[int, float]],
+    coverage: tuple[float, float],
+    score: float,
 ) -> Feature | None:
-    """The cut when the listed person's name explains too little of the query: "Muhammad
-    Shams ur Rehman" or "Syed Naveed Qamar" names a further part the listed Shams-u-Rahman
-    or Naveed Qamar does not have, however well the shared parts agree."""
-    if q_cov >= WEIGHTS["query_floor"] or score <= WEIGHTS["query_floor_cap"]:
+    """The cut when one name explains too little of the other, by rarity: "Muhammad Shams
+    ur Rehman" or "Syed Naveed Qamar" names a part the listed Shams-u-Rahman or Naveed Qamar
+    does not have; "Rajesh Kumar" lacks the listed Gupta of "GUPTA, Rajesh Kumar". However
+    well the shared parts agree, that is another person's name until something confirms it."""
+    if score <= WEIGHTS["query_floor_cap"]:
         return None
-    extra = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
-    if not extra:
+    q_cov, c_cov = coverage
+    used_c = {j for j, _ in used_q.values()}
+    if q_cov < WEIGHTS["query_floor"]:
+        side, share = "the query's", q_cov
+        parts = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
+        why = f"the listed name explains {share:.0%} of the query by rarity"
+    elif c_cov < WEIGHTS["listed_floor"]:
+        side, share = "the listed name's", c_cov
+        parts = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
+        why = f"the query explains {share:.0%} of the listed name by rarity"
+    else:
+        return None
+    if not parts:
         return None
     return Feature(
-        "query_unexplained",
+        "unexplained_parts",
         WEIGHTS["query_floor_cap"] - score,
-        f"the listed name explains {q_cov:.0%} of the query by rarity; the query's "
-        f"{', '.join(extra)} is not in it",
+        f"{why}; {side} {', '.join(parts)} is not in the other",
     )
 
 
@@ -542,7 +559,7 @@ def name_score(
     if single is not None:
         features.append(single)
         score = WEIGHTS["single_word_cap"]
-    extra = None if listed_is_org else _query_unexplained(q, used_q, q_cov, score)
+    extra = None if listed_is_org else _unexplained(q, c, used_q, (q_cov, c_cov), score)
     if extra is not None:
         features.append(extra)
         score = WEIGHTS["query_floor_cap"]
