@@ -407,40 +407,6 @@ def _single_word(
     )
 
 
-def _unexplained(
-    q: Tokens,
-    c: Tokens,
-    used_q: dict[int, tuple[int, float]],
-    coverage: tuple[float, float],
-    score: float,
-) -> Feature | None:
-    """The cut when one name explains too little of the other, by rarity: "Muhammad Shams
-    ur Rehman" or "Syed Naveed Qamar" names a part the listed Shams-u-Rahman or Naveed Qamar
-    does not have; "Rajesh Kumar" lacks the listed Gupta of "GUPTA, Rajesh Kumar". However
-    well the shared parts agree, that is another person's name until something confirms it."""
-    if score <= WEIGHTS["query_floor_cap"]:
-        return None
-    q_cov, c_cov = coverage
-    used_c = {j for j, _ in used_q.values()}
-    if q_cov < WEIGHTS["query_floor"]:
-        side, share = "the query's", q_cov
-        parts = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
-        why = f"the listed name explains {share:.0%} of the query by rarity"
-    elif c_cov < WEIGHTS["listed_floor"]:
-        side, share = "the listed name's", c_cov
-        parts = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
-        why = f"the query explains {share:.0%} of the listed name by rarity"
-    else:
-        return None
-    if not parts:
-        return None
-    return Feature(
-        "unexplained_parts",
-        WEIGHTS["query_floor_cap"] - score,
-        f"{why}; {side} {', '.join(parts)} is not in the other",
-    )
-
-
 def _common_name(
     q: Tokens,
     c: Tokens,
@@ -559,10 +525,13 @@ def name_score(
     if single is not None:
         features.append(single)
         score = WEIGHTS["single_word_cap"]
-    extra = None if listed_is_org else _unexplained(q, c, used_q, (q_cov, c_cov), score)
-    if extra is not None:
-        features.append(extra)
-        score = WEIGHTS["query_floor_cap"]
+    if not listed_is_org and (q_cov < WEIGHTS["query_floor"] or c_cov < WEIGHTS["listed_floor"]):
+        from cftwatch.screening.cuts import unexplained_parts
+
+        extra = unexplained_parts(q, c, used_q, (q_cov, c_cov), score)
+        if extra is not None:
+            features.append(extra)
+            score = WEIGHTS["query_floor_cap"]
     common = (
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
