@@ -1,5 +1,6 @@
 """Cuts and credits of `score.py` kept apart for its size: an organisation's distinctive word
-missing either way, and a father's name the listed name carries as its patronymic."""
+missing either way, one name explaining too little of the other, and a father's name the
+listed name carries as its patronymic."""
 
 from __future__ import annotations
 
@@ -70,4 +71,38 @@ def father_in_listed_name(query: Query, listed: NormalizedName, entity: dict) ->
         "father_name",
         WEIGHTS["father_match"],
         f"father's name {father.original} is written in the listed name",
+    )
+
+
+def unexplained_parts(
+    q: Tokens,
+    c: Tokens,
+    used_q: dict[int, tuple[int, float]],
+    coverage: tuple[float, float],
+    score: float,
+) -> Feature | None:
+    """The cut when one name explains too little of the other, by rarity: "Muhammad Shams
+    ur Rehman" or "Syed Naveed Qamar" names a part the listed Shams-u-Rahman or Naveed Qamar
+    does not have; "Rajesh Kumar" lacks the listed Gupta of "GUPTA, Rajesh Kumar". However
+    well the shared parts agree, that is another person's name until something confirms it."""
+    if score <= WEIGHTS["query_floor_cap"]:
+        return None
+    q_cov, c_cov = coverage
+    used_c = {j for j, _ in used_q.values()}
+    if q_cov < WEIGHTS["query_floor"]:
+        side, share = "the query's", q_cov
+        parts = [q[i][0] for i in range(len(q)) if i not in used_q and q[i][1] == "name"]
+        why = f"the listed name explains {share:.0%} of the query by rarity"
+    elif c_cov < WEIGHTS["listed_floor"]:
+        side, share = "the listed name's", c_cov
+        parts = [c[j][0] for j in range(len(c)) if j not in used_c and c[j][1] == "name"]
+        why = f"the query explains {share:.0%} of the listed name by rarity"
+    else:
+        return None
+    if not parts:
+        return None
+    return Feature(
+        "unexplained_parts",
+        WEIGHTS["query_floor_cap"] - score,
+        f"{why}; {side} {', '.join(parts)} is not in the other",
     )

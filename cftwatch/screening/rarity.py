@@ -85,12 +85,17 @@ def part_share(token: str) -> float:
     if count < KNOWN_COUNT and token.isalpha() and len(token) >= 2:
         by_script, by_skeleton = _spelling_counts()
         if not _VOWEL_RE.search(token):
-            count = max(count, by_script.get(script_key(token), (0, ""))[0])
+            n, spelling = by_script.get(script_key(token), (0, ""))
+            if not _is_nisba(token, spelling):
+                count = max(count, n)
         else:
             n, spelling = by_skeleton.get(skeleton(token), (0, ""))
             # a skeleton is loose ("meddie" and "muhammad" both give "md"): only a spelling
-            # letter for letter close to the population's one takes its count
-            if OSA.normalized_similarity(token, spelling) >= SKELETON_SIMILARITY:
+            # letter for letter close to the population's one takes its count, and never
+            # the name a nisba is made of (Ahmadi is a surname of its own, not Ahmad)
+            if OSA.normalized_similarity(token, spelling) >= SKELETON_SIMILARITY and not (
+                _is_nisba(token, spelling)
+            ):
                 count = max(count, n)
     for end in _COMPOUND_ENDINGS:
         if token.endswith(end) and len(token) > len(end) + 2:
@@ -100,6 +105,19 @@ def part_share(token: str) -> float:
 
 
 _VOWEL_RE = re.compile(r"[aeiou]")
+
+
+def _is_nisba(token: str, spelling: str) -> bool:
+    """`token` is `spelling` with the nisba ending -i that makes another name of it
+    (Ahmadi of Ahmad, Jamali of Jamal, Hussaini of Hussain; Urdu "ahmdy" of Ahmad)."""
+    return (
+        len(spelling) >= 4
+        and token.endswith(("i", "y"))  # ye, as Urdu spellings write it: "ahmdy"
+        and spelling[-1] not in "aeiouy"  # a name ending in a consonant takes the -i
+        and skeleton(token[:-1]) == skeleton(spelling)
+    )
+
+
 #: Endings of compound given names whose head is also a name of its own (Sana, Sanaullah).
 _COMPOUND_ENDINGS = ("ullah", "uddin", "udin")
 

@@ -62,6 +62,12 @@ WEIGHTS: dict[str, float] = {
     "whole_name_coverage": 0.97,
     # most a one-word listed name can score against a query with further name parts
     "single_word_cap": 0.70,
+    # a listed person's name that explains less than this share of the query's rarity ...
+    "query_floor": 0.80,
+    # ... or a query that explains less than this share of the listed name's ...
+    "listed_floor": 0.70,
+    # ... scores at most this: one of the two names has a part the other does not
+    "query_floor_cap": 0.80,
     "generic_conflict": -0.15,  # both names carry legal forms/generic words and none agree
     "dob_exact": 0.08,
     "dob_year": 0.04,
@@ -519,6 +525,13 @@ def name_score(
     if single is not None:
         features.append(single)
         score = WEIGHTS["single_word_cap"]
+    if not listed_is_org and (q_cov < WEIGHTS["query_floor"] or c_cov < WEIGHTS["listed_floor"]):
+        from cftwatch.screening.cuts import unexplained_parts
+
+        extra = unexplained_parts(q, c, used_q, (q_cov, c_cov), score)
+        if extra is not None:
+            features.append(extra)
+            score = WEIGHTS["query_floor_cap"]
     common = (
         _common_name(q, c, used_q, min(q_cov, c_cov), listed_is_org, score) if common_cap else None
     )
