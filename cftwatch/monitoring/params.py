@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cftwatch.monitoring.money import REFERENCE_CURRENCY, money_text
-from cftwatch.monitoring.spec import ParamSpec
+from cftwatch.monitoring.spec import ParamSpec, Sensitivity
 from cftwatch.vocab import CHANNELS, PARTY_TYPES, channel_groups
 
 MAX_DAYS = 365
@@ -86,3 +86,15 @@ def party_types_param(name: str, default: list[str], doc: str) -> ParamSpec:
 def days_lookback(name: str) -> Callable[[dict[str, Any]], dt.timedelta]:
     """A lookback of parameter `name` days."""
     return lambda p: dt.timedelta(days=p[name])
+
+
+COUNTS = (12, 10, 8, 6, 5, 4, 3, 2)
+"""Candidate values (strictest first) `rules calibrate` tries for a count of accounts."""
+BURSTS = (8, 6, 4, 3, 2, 1.5, 1, 0)
+"""Candidate values (strictest first) for how many times its own habit an account must
+exceed (0: history not asked)."""
+
+
+def explore(param: str, candidates: tuple[float, ...], metric: str | None = None) -> Sensitivity:
+    """A `Sensitivity` step of a rule: `param` over `candidates` (strictest first)."""
+    return Sensitivity(param=param, candidates=candidates, metric=metric)
