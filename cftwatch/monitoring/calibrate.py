@@ -6,24 +6,30 @@ Two steps, each decision with the sentence that says why:
    (`max_payment`) is compared with the quantiles of the institution's own payment amounts,
    so a pack written in one currency means the same in another: a floor above the
    `FLOOR_QUANTILE` is lowered to it (keeping the ordinary payments in view, dropping only
-   the trivial ones), a cap below the `CAP_QUANTILE` raised to it. This step only loosens:
-   a floor the default already sets below the quantile stays (raising it would trade
-   recall for volume, which is the next step's job, on a budget). Regulatory or notational
-   figures (a reporting `threshold`, a `round_unit`) are left as configured: data cannot
-   say what a law says.
-2. **Alert rate.** Each rule in `SENSITIVITY` has a count-like parameter (and the rules in
-   `SECONDARY` a second one, searched after it); its candidate values, always with the
-   configured value among them and looser ones after it, are tried from the strictest to
-   the loosest and the loosest one whose alerted accounts stay within
-   `target_alert_rate` of the active accounts is kept (each rule on its own budget): a
-   rule that stays quiet is loosened, a noisy one tightened.
+   the trivial ones), a cap below the `CAP_QUANTILE` (the median) raised to it: a cap keeps
+   a typology's *small* payments (donations, split deposits) in view, so it may grow to the
+   smaller half of the institution's payments, never to every payment (a cap at the 99 %
+   quantile made `crowdfunding_fan_in` a count of any busy account's payers). This step only
+   loosens: a floor the default already sets below the quantile stays (raising it would
+   trade recall for volume, which is the next step's job, on a budget). Regulatory or
+   notational figures (a reporting `threshold`, a `round_unit`) are left as configured: data
+   cannot say what a law says.
+2. **Alert budget.** Each rule's record says what calibration explores
+   (`RuleSpec.sensitivity`: one or more count-like parameters, in order, each with its
+   candidate values strictest first; the configured value is always among them, looser ones
+   after it). A rule's budget is `target_alert_rate` of the active accounts and
+   `hub_alert_rate` of the hub-like accounts, scaled by its `RuleSpec.budget`. Calibration
+   only spends that budget: where the configured value keeps the rule within it on the
+   institution's data, the value is kept or loosened (the loosest candidate still within
+   it); only a configured value over budget is tightened (the loosest stricter candidate
+   within it). The sentence says which (`Decision.action`: kept, loosened, tightened).
    A looser value never alerts fewer accounts, so the candidates are searched by halving
    (about log2 of their number evaluated, not all), over data prepared once for every
    step (`PreparedData`: converted, with customer context, cached in the engine).
    Hub-like accounts (at least `HUB_DEGREE` distinct counterparties each paid at least
    `HUB_REPEAT` times: merchants, payroll and collection accounts of standing
    relationships, found without labels) are kept in view: a value is within
-   budget only if it also alerts at most `hub_alert_rate` of them, since a volume rule
+   budget only if it also alerts at most the rule's share of them, since a volume rule
    that fires on every busy account buries the alerts that matter.
 
 No label is read: calibration uses the data the institution has before it has any
@@ -49,7 +55,7 @@ from cftwatch.monitoring.spec import Sensitivity
 from cftwatch.workspace import Workspace
 
 FLOOR_QUANTILE = 0.05
-CAP_QUANTILE = 0.99
+CAP_QUANTILE = 0.5
 FLOORS = ("min_amount", "min_payment", "min_total")
 CAPS = ("max_payment",)
 HUB_DEGREE = 20
@@ -215,6 +221,8 @@ def rate_decision(
         return len(got) if len(got & hubs) <= hub_budget else math.inf
 
     budget_text = _budget_text(target, accounts, hubs, hub_rate)
+    if share.why:
+        budget_text += f"; {share.why}"
     j = valid.index(old) if old in valid else -1
     if j >= 0 and cost(old) <= budget:  # within budget: kept or loosened, never tightened
         i = j + _loosest_within(valid[j:], cost, budget)

@@ -110,3 +110,20 @@ def test_a_sensitivity_naming_no_parameter_is_refused():
 
 def test_with_param_keeps_the_record(cfg):
     assert with_param(cfg, RULE, "min_hops", 4).rules[RULE].spec.sensitivity
+
+
+def test_a_cap_is_raised_to_the_median_never_to_every_payment(workspace, book):
+    """A cap keeps a typology's small payments in view: raised at most to the median of
+    the institution's amounts (100 payments of 1..100: the median is 50.5)."""
+    for i in range(100):
+        book.pay(f"P{i}", f"Q{i}", i + 1, i, "ach")
+    book.load(workspace)
+    (median,) = cal.amount_quantiles(workspace, [cal.CAP_QUANTILE])
+    cfg = with_param(default_rules_config(), "crowdfunding_fan_in", "max_payment", 10)
+    by = {(d.rule_id, d.param): d for d in cal.money_decisions(workspace, cfg)}
+    cap = by[("crowdfunding_fan_in", "max_payment")]
+    assert cap.new == float(f"{median:.2g}") == 50.0 and "50% quantile" in cap.why
+    cfg = with_param(cfg, "crowdfunding_fan_in", "max_payment", 60)  # above the median: kept
+    assert ("crowdfunding_fan_in", "max_payment") not in {
+        (d.rule_id, d.param) for d in cal.money_decisions(workspace, cfg)
+    }
