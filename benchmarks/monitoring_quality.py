@@ -183,6 +183,23 @@ def _print_report(title: str, report: dict[str, Any]) -> None:
     print()
 
 
+def _print_comparison(res: dict[str, Any]) -> None:
+    """Calibrated against default per typology (recall), and the pack's lift and hubs."""
+    acts: dict[str, int] = defaultdict(int)
+    for a in res.get("calibration_actions", []):
+        acts[a["action"]] += 1
+    print("calibration: " + ", ".join(f"{n} {k}" for k, n in sorted(acts.items())))
+    d, c = res["default"]["pack"], res["calibrated"]["pack"]
+    print("| pack | " + " | ".join(d["recall"]) + " | lift | hubs alerted |")
+    print("|---|" + "---|" * (len(d["recall"]) + 2))
+    for name, v in (("default", d), ("calibrated", c)):
+        cells = " | ".join(f"{x:.0%}" for x in v["recall"].values())
+        print(f"| {name} | {cells} | {v['lift']:g} | {v['hubs_alerted_share']:.1%} |")
+    worse = [t for t, x in c["recall"].items() if x < d["recall"].get(t, 0)]
+    print(f"calibrated below default: {', '.join(worse) if worse else 'none'}")
+    print()
+
+
 def _progress(rule_id: str, param: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} calibrating {rule_id}.{param}", file=sys.stderr)
 
@@ -209,6 +226,10 @@ def amlsim(args: argparse.Namespace) -> dict[str, Any]:
             cal = calibrate(ws, cfg, args.target_alert_rate, progress=_progress)
             out["calibrate_s"] = round(time.perf_counter() - t0, 1)
         out["calibration"] = [d.why for d in cal.decisions]
+        out["calibration_actions"] = [
+            {"rule": d.rule_id, "param": d.param, "old": d.old, "new": d.new, "action": d.action}
+            for d in cal.decisions
+        ]
         instances = read_instances(held / "flat" / "instances.csv")
         with Workspace.open(Path(tmp) / "held") as ws:
             for name, c in (("default", cfg), ("calibrated", cal.config)):
@@ -250,6 +271,7 @@ def main() -> None:
         print()
         for name in ("default", "calibrated"):
             _print_report(f"{name} pack on the held-out run ({res[name]['seconds']} s)", res[name])
+        _print_comparison(res)
         return
     results = [evaluate(s, args) for s in args.seeds]
     # pool the seeds

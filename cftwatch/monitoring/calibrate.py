@@ -6,24 +6,30 @@ Two steps, each decision with the sentence that says why:
    (`max_payment`) is compared with the quantiles of the institution's own payment amounts,
    so a pack written in one currency means the same in another: a floor above the
    `FLOOR_QUANTILE` is lowered to it (keeping the ordinary payments in view, dropping only
-   the trivial ones), a cap below the `CAP_QUANTILE` raised to it. This step only loosens:
-   a floor the default already sets below the quantile stays (raising it would trade
-   recall for volume, which is the next step's job, on a budget). Regulatory or notational
-   figures (a reporting `threshold`, a `round_unit`) are left as configured: data cannot
-   say what a law says.
-2. **Alert rate.** Each rule in `SENSITIVITY` has a count-like parameter (and the rules in
-   `SECONDARY` a second one, searched after it); its candidate values, always with the
-   configured value among them and looser ones after it, are tried from the strictest to
-   the loosest and the loosest one whose alerted accounts stay within
-   `target_alert_rate` of the active accounts is kept (each rule on its own budget): a
-   rule that stays quiet is loosened, a noisy one tightened.
+   the trivial ones), a cap below the `CAP_QUANTILE` (the median) raised to it: a cap keeps
+   a typology's *small* payments (donations, split deposits) in view, so it may grow to the
+   smaller half of the institution's payments, never to every payment (a cap at the 99 %
+   quantile made `crowdfunding_fan_in` a count of any busy account's payers). This step only
+   loosens: a floor the default already sets below the quantile stays (raising it would
+   trade recall for volume, which is the next step's job, on a budget). Regulatory or
+   notational figures (a reporting `threshold`, a `round_unit`) are left as configured: data
+   cannot say what a law says.
+2. **Alert budget.** Each rule's record says what calibration explores
+   (`RuleSpec.sensitivity`: one or more count-like parameters, in order, each with its
+   candidate values strictest first; the configured value is always among them, looser ones
+   after it). A rule's budget is `target_alert_rate` of the active accounts and
+   `hub_alert_rate` of the hub-like accounts, scaled by its `RuleSpec.budget`. Calibration
+   only spends that budget: where the configured value keeps the rule within it on the
+   institution's data, the value is kept or loosened (the loosest candidate still within
+   it); only a configured value over budget is tightened (the loosest stricter candidate
+   within it). The sentence says which (`Decision.action`: kept, loosened, tightened).
    A looser value never alerts fewer accounts, so the candidates are searched by halving
    (about log2 of their number evaluated, not all), over data prepared once for every
    step (`PreparedData`: converted, with customer context, cached in the engine).
    Hub-like accounts (at least `HUB_DEGREE` distinct counterparties each paid at least
    `HUB_REPEAT` times: merchants, payroll and collection accounts of standing
    relationships, found without labels) are kept in view: a value is within
-   budget only if it also alerts at most `hub_alert_rate` of them, since a volume rule
+   budget only if it also alerts at most the rule's share of them, since a volume rule
    that fires on every busy account buries the alerts that matter.
 
 No label is read: calibration uses the data the institution has before it has any
@@ -45,10 +51,11 @@ from cftwatch.monitoring.config import RuleConfig
 from cftwatch.monitoring.money import parse_relative, to_currency
 from cftwatch.monitoring.prepared import PreparedData
 from cftwatch.monitoring.runner import rules_version
+from cftwatch.monitoring.spec import Sensitivity
 from cftwatch.workspace import Workspace
 
 FLOOR_QUANTILE = 0.05
-CAP_QUANTILE = 0.99
+CAP_QUANTILE = 0.5
 FLOORS = ("min_amount", "min_payment", "min_total")
 CAPS = ("max_payment",)
 HUB_DEGREE = 20
@@ -61,42 +68,6 @@ HUB_ALERT_RATE = 0.02
 """Per rule: at most this share of the hub-like accounts alerted (a pack of several rules
 adds them up)."""
 
-_COUNTS = (12, 10, 8, 6, 5, 4, 3, 2)
-SENSITIVITY: dict[str, tuple[str, tuple[float, ...]]] = {
-    "crowdfunding_fan_in": ("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),
-    "cash_out_after_fan_in": ("min_senders", (30, 20, 15, 10, 8, 6, 5, 4, 3)),
-    "rapid_pass_through": ("min_pass_share", (0.99, 0.95, 0.9, 0.8, 0.7)),
-    "fan_out": ("min_recipients", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),
-    "velocity_spike": ("factor", (50, 30, 20, 10, 5, 3)),
-    "high_risk_geography": ("min_senders", (20, 12, 8, 6, 4, 3, 2)),
-    "round_amounts": ("min_payments", (20, 12, 8, 5, 4, 3)),
-    "scatter_gather": ("min_intermediaries", (12, 8, 6, 5, 4, 3, 2)),
-    "windowed_scatter_gather": ("min_intermediaries", _COUNTS),
-    "gather_scatter": ("min_receivers", (20, *_COUNTS)),
-    "structural_cycles": ("min_hops", (8, 6, 5, 4, 3, 2)),
-    "one_off_fan_in": ("min_counterparties", _COUNTS),
-    "one_off_fan_out": ("min_counterparties", _COUNTS),
-    "one_off_collector": ("min_counterparties", _COUNTS),
-}
-"""For each rule: the parameter that sets how much it alerts, and its candidate values
-from the strictest to the loosest (the configured value is added where it is missing, in
-its place: `candidates`)."""
-
-_BURST = (8, 6, 4, 3, 2, 1.5, 1, 0)
-SECONDARY: dict[str, tuple[str, tuple[float, ...]]] = {
-    "one_off_fan_in": ("burst_factor", _BURST),
-    "one_off_fan_out": ("burst_factor", _BURST),
-    "one_off_collector": ("burst_factor", _BURST),
-}
-"""A second sensitivity parameter, searched (on the same budget) once the first is set:
-for the one-off rules, how much more often than the account's own history new one-off
-counterparties must appear (0: history not asked)."""
-
-ONE_PASS: dict[str, str] = {"structural_cycles": "hops"}
-"""Rules whose sensitivity parameter is a plain lower bound on one metric of their alerts
-(the alerts at any value are those of the loosest value whose metric reaches it): they run
-once, at the loosest candidate, and every candidate is counted from that run."""
-
 Progress = Callable[[str, str], None]
 
 
@@ -107,6 +78,9 @@ class Decision:
     old: Any
     new: Any
     why: str
+    action: str = "loosened"
+    """`kept` (the configured value is the loosest within budget), `loosened` or
+    `tightened` (the configured value alerted more than the budget)."""
 
 
 def amount_quantiles(ws: Workspace, qs: Sequence[float]) -> list[float]:
@@ -154,12 +128,16 @@ def _apply(cfg: RuleConfig, decisions: Sequence[Decision]) -> RuleConfig:
 
 
 def _alerted(
-    data: PreparedData, cfg: RuleConfig, rule_id: str, param: str, loosest: Any
+    data: PreparedData,
+    cfg: RuleConfig,
+    rule_id: str,
+    param: str,
+    loosest: Any,
+    metric: str | None = None,
 ) -> Callable[[Any], frozenset[str]]:
     """Alerted accounts as a function of the sensitivity value: one evaluation per value
-    (memoised), or for a rule in `ONE_PASS` a single one at `loosest` whose alerts are
-    filtered per value."""
-    metric = ONE_PASS.get(rule_id)
+    (memoised), or for a step with a `metric` (`Sensitivity.metric`) a single one at
+    `loosest` whose alerts are filtered per value."""
     if metric is None:
         seen: dict[Any, frozenset[str]] = {}
 
@@ -176,10 +154,15 @@ def _alerted(
 
 
 def _counter(
-    data: PreparedData, cfg: RuleConfig, rule_id: str, param: str, loosest: Any
+    data: PreparedData,
+    cfg: RuleConfig,
+    rule_id: str,
+    param: str,
+    loosest: Any,
+    metric: str | None = None,
 ) -> Callable[[Any], int]:
     """The number of alerted accounts as a function of the sensitivity value."""
-    accounts = _alerted(data, cfg, rule_id, param, loosest)
+    accounts = _alerted(data, cfg, rule_id, param, loosest, metric)
     return lambda v: len(accounts(v))
 
 
@@ -214,47 +197,78 @@ def rate_decision(
     hubs: frozenset[str] = frozenset(),
     hub_rate: float = 1.0,
     *,
-    step: tuple[str, tuple[float, ...]] | None = None,
+    step: Sensitivity | None = None,
 ) -> Decision | None:
-    """The loosest candidate of the rule's sensitivity parameter (`step`: another
-    parameter and its candidates) within the target rate that also alerts at most
-    `hub_rate` of the hub-like accounts `hubs`."""
-    param, listed = step or SENSITIVITY[rule_id]
+    """The rule's sensitivity parameter (`step`, default its first `Sensitivity`) set to
+    spend the rule's budget: its alerts within `target` of the `accounts` active accounts
+    and at most `hub_rate` of the hub-like accounts `hubs` (both scaled by the rule's
+    `Budget`). Where the configured value is within budget it is kept or loosened (the
+    loosest candidate within it); only a configured value over budget is tightened."""
+    spec = cfg.rules[rule_id].spec
+    step = step or spec.sensitivity[0]
+    param, share = step.param, spec.budget
+    target, hub_rate = target * share.alert_rate, min(1.0, hub_rate * share.hub_rate)
     old = cfg.rules[rule_id].params[param]
-    spec = cfg.rules[rule_id].spec.param(param)
+    pspec = spec.param(param)
     budget, hub_budget = target * accounts, hub_rate * len(hubs)
-    valid = [c for c, bad in (spec.check(v) for v in candidates(listed, old)) if not bad]
+    valid = [c for c, bad in (pspec.check(v) for v in candidates(step.candidates, old)) if not bad]
     if not valid:
         return None
-    alerted = _alerted(data, cfg, rule_id, param, valid[-1])
+    alerted = _alerted(data, cfg, rule_id, param, valid[-1], step.metric)
 
     def cost(v: Any) -> float:  # over budget when too many hubs, whatever the total
         got = alerted(v)
         return len(got) if len(got & hubs) <= hub_budget else math.inf
 
-    i = _loosest_within(valid, cost, budget)
-    hub_note = (
-        f" or more than {hub_rate:.0%} of the {len(hubs):,} hub-like accounts" if hubs else ""
-    )
+    budget_text = _budget_text(target, accounts, hubs, hub_rate)
+    if share.why:
+        budget_text += f"; {share.why}"
+    j = valid.index(old) if old in valid else -1
+    if j >= 0 and cost(old) <= budget:  # within budget: kept or loosened, never tightened
+        i = j + _loosest_within(valid[j:], cost, budget)
+    else:
+        i = _loosest_within(valid if j < 0 else valid[:j], cost, budget)
     if i < 0:
-        strictest = spec.check(valid[0])[0]
+        strictest = pspec.check(valid[0])[0]
         why = (
             f"{rule_id}.{param} = {strictest:g}: even the strictest value tried alerts more "
-            f"than {target:.2%} of the {accounts:,} active accounts{hub_note}; review the rule."
+            f"than the rule's budget ({budget_text}); review the rule."
         )
-        return Decision(rule_id, param, old, strictest, why)
-    value, got = valid[i], alerted(valid[i])
+        return Decision(rule_id, param, old, strictest, why, "tightened")
+    value = valid[i]
+    reach = _reach(alerted(value), accounts, hubs)
+    if j >= 0 and i == j:
+        action, how = "kept", "kept as configured, the most sensitive value tried whose alerts"
+    elif j >= 0 and i > j:
+        action = "loosened"
+        how = (
+            f"loosened from {old:g} (which keeps within the budget), the most sensitive value "
+            "tried whose alerts"
+        )
+    else:
+        action = "tightened"
+        was = (
+            ""
+            if j < 0
+            else f" from {old:g}, whose alerts reach {_reach(alerted(old), accounts, hubs)}"
+        )
+        how = f"tightened{was}, above the budget; the most sensitive value tried whose alerts"
+    why = f"{rule_id}.{param} = {value:g}: {how} reach {reach}, within the rule's budget "
+    why += f"({budget_text})."
+    return Decision(rule_id, param, old, value, why, action)
+
+
+def _budget_text(target: float, accounts: int, hubs: frozenset[str], hub_rate: float) -> str:
+    text = f"{target:.2%} of active accounts"
+    return text + (f" and {hub_rate:.0%} of hub-like accounts" if hubs else "")
+
+
+def _reach(got: frozenset[str], accounts: int, hubs: frozenset[str]) -> str:
     n, h = len(got), len(got & hubs)
-    hub_cap = f" and {hub_rate:.0%} of hub-like accounts" if hubs else ""
-    hub_part = (
-        f" and {h:,} of the {len(hubs):,} hub-like accounts ({h / len(hubs):.1%})" if hubs else ""
-    )
-    why = (
-        f"{rule_id}.{param} = {value:g}: the most sensitive value tried whose alerts reach "
-        f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%})"
-        f"{hub_part}, within the target alert rate {target:.2%}{hub_cap}."
-    )
-    return Decision(rule_id, param, old, value, why)
+    text = f"{n:,} of {accounts:,} active accounts ({n / accounts if accounts else 0:.2%})"
+    if hubs:
+        text += f" and {h:,} of the {len(hubs):,} hub-like accounts ({h / len(hubs):.1%})"
+    return text
 
 
 @dataclass
@@ -321,10 +335,10 @@ def calibrate(
     cfg = _apply(cfg, decisions)
     hubs = hub_like_accounts(ws, hub_degree, HUB_REPEAT) if hub_alert_rate < 1 else frozenset()
     with PreparedData(ws, engine) as data:
-        steps = [(r, st) for r in SENSITIVITY for st in (SENSITIVITY[r], SECONDARY.get(r))]
-        for rid, step in [(r, st) for r, st in steps if st is not None and r in enabled]:
+        steps = [(s.spec.id, st) for s in cfg.enabled() for st in s.spec.sensitivity]
+        for rid, step in steps:
             if progress:
-                progress(rid, step[0])
+                progress(rid, step.param)
             d = rate_decision(
                 data, cfg, rid, accounts, target_alert_rate, hubs, hub_alert_rate, step=step
             )
@@ -340,8 +354,6 @@ __all__ = [
     "HUB_ALERT_RATE",
     "HUB_DEGREE",
     "HUB_REPEAT",
-    "SECONDARY",
-    "SENSITIVITY",
     "Calibration",
     "Decision",
     "amount_quantiles",

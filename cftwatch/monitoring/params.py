@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cftwatch.monitoring.money import REFERENCE_CURRENCY, money_text
-from cftwatch.monitoring.spec import ParamSpec
+from cftwatch.monitoring.spec import Budget, ParamSpec, Sensitivity
 from cftwatch.vocab import CHANNELS, PARTY_TYPES, channel_groups
 
 MAX_DAYS = 365
@@ -86,3 +86,27 @@ def party_types_param(name: str, default: list[str], doc: str) -> ParamSpec:
 def days_lookback(name: str) -> Callable[[dict[str, Any]], dt.timedelta]:
     """A lookback of parameter `name` days."""
     return lambda p: dt.timedelta(days=p[name])
+
+
+COUNTS = (12, 10, 8, 6, 5, 4, 3, 2)
+"""Candidate values (strictest first) `rules calibrate` tries for a count of accounts."""
+BURSTS = (8, 6, 4, 3, 2, 1.5, 1, 0)
+"""Candidate values (strictest first) for how many times its own habit an account must
+exceed (0: history not asked)."""
+
+
+def explore(param: str, candidates: tuple[float, ...], metric: str | None = None) -> Sensitivity:
+    """A `Sensitivity` step of a rule: `param` over `candidates` (strictest first)."""
+    return Sensitivity(param=param, candidates=candidates, metric=metric)
+
+
+NEW_COUNTERPARTY_BUDGET = Budget(
+    hub_rate=2.0,
+    why="the rule counts only counterparties new to the account, never the standing ones "
+    "that make an account hub-like, so it has twice the hub budget",
+)
+"""The calibration budget of the rules that count only new one-off counterparties
+(`one_off_fan_in`, `one_off_fan_out`, `one_off_collector`): a hub-like account they alert
+had a burst of new payers or payees on top of its standing relationships, which is what they
+look for (collecting and paying-out accounts of a laundering scheme also keep ordinary
+customers), not an alert its volume alone raised."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis.expr.types as ir
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cftwatch.jsontext import json_default
 from cftwatch.monitoring.money import money_text, parse_money, parse_relative, relative_problem
@@ -160,6 +160,30 @@ class RuleInput:
     date_only: bool = False
 
 
+class Sensitivity(BaseModel):
+    """One parameter `rules calibrate` may move to spend the rule's alert budget: its
+    candidate values from the strictest to the loosest (the configured value is added in
+    its place when missing). `metric`: the parameter is a plain lower bound on this metric
+    of the rule's alerts, so one run at the loosest value counts every candidate."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    param: str
+    candidates: tuple[float, ...] = Field(min_length=1)
+    metric: str | None = None
+
+
+class Budget(BaseModel):
+    """A rule's share of the calibration budgets, as multiples of `rules calibrate`'s
+    `--target-alert-rate` and `--hub-alert-rate` (1: the same budget as every rule)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alert_rate: float = Field(1.0, gt=0)
+    hub_rate: float = Field(1.0, ge=0)
+    why: str = ""
+
+
 Builder = Callable[[RuleInput, dict[str, Any]], ir.Table]
 Explainer = Callable[[dict[str, Any], dict[str, Any]], str]
 Scorer = Callable[[dict[str, Any], dict[str, Any]], float]
@@ -209,12 +233,31 @@ class RuleSpec(BaseModel):
     entity_metric: str | None = Field(
         None, exclude=True, description="The metric that names the list entity behind an alert."
     )
+    sensitivity: tuple[Sensitivity, ...] = Field(
+        (),
+        exclude=True,
+        description="What `rules calibrate` explores, in order (each step on the budget, "
+        "after the previous one is set); empty: calibration leaves the rule's counts alone.",
+    )
+    budget: Budget = Field(
+        Budget(),
+        exclude=True,
+        description="The rule's share of the calibration budgets (alert rate, hub alerts).",
+    )
     position: int = Field(
         DEFAULT_POSITION,
         exclude=True,
         description="Place in the pack's documented order (docs index, `rules list`, runs); "
         "ties are ordered by id.",
     )
+
+    @model_validator(mode="after")
+    def _sensitivity_names_params(self) -> RuleSpec:
+        names = {p.name for p in self.params}
+        bad = [s.param for s in self.sensitivity if s.param not in names]
+        if bad:
+            raise ValueError(f"rule {self.id}: sensitivity names unknown parameter(s) {bad}")
+        return self
 
     def param(self, name: str) -> ParamSpec:
         for p in self.params:
@@ -243,8 +286,10 @@ def params_hash(params: dict[str, Any]) -> str:
 
 __all__ = [
     "ALERT_COLUMNS",
+    "Budget",
     "ParamSpec",
     "RuleInput",
     "RuleSpec",
+    "Sensitivity",
     "params_hash",
 ]

@@ -23,6 +23,7 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_HOURS,
     channels_param,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -175,6 +176,7 @@ RULE = RuleSpec(
     ),
     false_positives="Collectors for a family emergency who withdraw the money to pay a hospital in cash.",
     sources=("FATF Crowdfunding for Terrorism Financing 2023", "FINTRAC IMVE bulletin"),
+    sensitivity=(explore("min_senders", (30, 20, 15, 10, 8, 6, 5, 4, 3)),),
     builder=_cash_out,
     explain=_cash_out_text,
     score=lambda m, p: clip(

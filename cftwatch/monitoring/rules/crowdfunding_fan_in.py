@@ -20,6 +20,7 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_HOURS,
     channels_param,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -118,6 +119,7 @@ RULE = RuleSpec(
     params=_FAN_IN_PARAMS,
     false_positives="Personal appeals (medical bills, funerals, flood relief) and busy traders' wallets.",
     sources=("FATF Crowdfunding for Terrorism Financing 2023",),
+    sensitivity=(explore("min_senders", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),),
     builder=_fan_in,
     explain=_fan_in_text,
     score=lambda m, p: ratio_score(m["senders"], p["min_senders"]),

@@ -26,6 +26,7 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_HOURS,
     channels_param,
+    explore,
     float_param,
     int_param,
     list_param,
@@ -115,6 +116,7 @@ RULE = RuleSpec(
     ),
     false_positives="Families sharing remittances, small employers paying casual workers.",
     sources=("FATF Financing of Recruitment 2018", "FFIEC BSA/AML Manual App. F"),
+    sensitivity=(explore("min_recipients", (40, 30, 20, 15, 12, 10, 8, 6, 5, 4, 3)),),
     builder=_fan_out,
     explain=_fan_out_text,
     score=lambda m, p: ratio_score(m["recipients"], p["min_recipients"]),

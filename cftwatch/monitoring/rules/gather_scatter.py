@@ -20,8 +20,10 @@ from cftwatch.monitoring.blocks import (
     with_prior_count,
 )
 from cftwatch.monitoring.params import (
+    COUNTS,
     MAX_DAYS,
     channels_param,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -130,6 +132,7 @@ RULE = RuleSpec(
     ),
     false_positives="Committee (ROSCA) organisers, event organisers paying vendors.",
     sources=("FFIEC App. F (funnel accounts)", "FINTRAC IMVE bulletin"),
+    sensitivity=(explore("min_receivers", (20, *COUNTS)),),
     builder=_gather_scatter,
     explain=_gather_text,
     score=lambda m, p: ratio_score(min(m["senders"], m["receivers"]), p["min_senders"]),

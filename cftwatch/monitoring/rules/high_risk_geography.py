@@ -26,6 +26,7 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_DAYS,
     days_lookback,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -137,6 +138,7 @@ RULE = RuleSpec(
     settings=("high_risk_countries", "high_risk_regions"),
     false_positives="Diaspora families supporting relatives; border-district traders.",
     sources=("AUSTRAC 2014 (conduit countries)", "FINTRAC OA 2022", "FFIEC App. F"),
+    sensitivity=(explore("min_senders", (20, 12, 8, 6, 4, 3, 2)),),
     builder=_geo,
     explain=_geo_text,
     score=lambda m, p: ratio_score(m["senders"], p["min_senders"]),

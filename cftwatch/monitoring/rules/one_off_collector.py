@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from cftwatch.engine.windows import DAY, episodes, rows_in_episodes
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import KEYS
-from cftwatch.monitoring.params import float_param
+from cftwatch.monitoring.params import BURSTS, COUNTS, NEW_COUNTERPARTY_BUDGET, explore, float_param
 from cftwatch.monitoring.rules._one_off import (
     listed,
     new_account_clause,
@@ -131,6 +131,11 @@ RULE = RuleSpec(
     ),
     false_positives="Committee (ROSCA) organisers; a person reselling goods bought from strangers.",
     sources=("FFIEC BSA/AML Manual App. F", "FATF Professional Money Laundering 2018"),
+    sensitivity=(
+        explore("min_counterparties", COUNTS),
+        explore("burst_factor", BURSTS),
+    ),
+    budget=NEW_COUNTERPARTY_BUDGET,
     builder=_build,
     explain=_text,
     score=lambda m, p: ratio_score(min(m["senders_n"], m["recipients_n"]), p["min_counterparties"]),

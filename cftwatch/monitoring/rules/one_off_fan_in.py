@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import alert_shape
+from cftwatch.monitoring.params import BURSTS, COUNTS, NEW_COUNTERPARTY_BUDGET, explore
 from cftwatch.monitoring.rules._one_off import (
     episode_aggregate,
     listed,
@@ -65,6 +66,11 @@ RULE = RuleSpec(
         "sole trader whose customers each buy once."
     ),
     sources=("FFIEC BSA/AML Manual App. F", "FATF Professional Money Laundering 2018"),
+    sensitivity=(
+        explore("min_counterparties", COUNTS),
+        explore("burst_factor", BURSTS),
+    ),
+    budget=NEW_COUNTERPARTY_BUDGET,
     builder=_build,
     explain=_text,
     score=lambda m, p: ratio_score(m["senders_n"], p["min_counterparties"]),

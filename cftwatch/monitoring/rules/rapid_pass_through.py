@@ -26,6 +26,7 @@ from cftwatch.monitoring.blocks import (
 from cftwatch.monitoring.params import (
     MAX_HOURS,
     channels_param,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -274,6 +275,7 @@ RULE = RuleSpec(
         "FATF Crowdfunding 2023 (funds moved out right after arrival)",
         "FINTRAC IMVE bulletin",
     ),
+    sensitivity=(explore("min_pass_share", (0.99, 0.95, 0.9, 0.8, 0.7)),),
     builder=_pass_through,
     explain=_pass_through_text,
     score=lambda m, p: clip(

@@ -18,6 +18,7 @@ from cftwatch.monitoring.blocks import (
 )
 from cftwatch.monitoring.params import (
     MAX_DAYS,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -82,6 +83,7 @@ RULE = RuleSpec(
     ),
     false_positives="Family pooling (siblings each passing a parent's gift to one relative).",
     sources=("FATF/Egmont TBML 2020", "FFIEC App. F"),
+    sensitivity=(explore("min_intermediaries", (12, 8, 6, 5, 4, 3, 2)),),
     builder=_scatter_gather,
     explain=_scatter_text,
     score=lambda m, p: ratio_score(m["intermediaries"], p["min_intermediaries"]),

@@ -11,6 +11,7 @@ from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import payment_edges
 from cftwatch.monitoring.params import (
     days_lookback,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -156,6 +157,7 @@ RULE = RuleSpec(
     ),
     false_positives="Rotating savings groups (committees), family members settling in turn.",
     sources=("FATF/Egmont TBML 2020 (round-tripping)", "AMLSim cycle typology"),
+    sensitivity=(explore("min_hops", (8, 6, 5, 4, 3, 2), metric="hops"),),
     builder=_cycles,
     explain=_cycle_text,
     score=lambda m, p: clip(0.5 + 0.05 * m["hops"]),

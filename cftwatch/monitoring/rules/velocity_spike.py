@@ -21,6 +21,7 @@ from cftwatch.monitoring.blocks import (
 )
 from cftwatch.monitoring.params import (
     channels_param,
+    explore,
     float_param,
     int_param,
     money_param,
@@ -122,6 +123,7 @@ RULE = RuleSpec(
         "FATF Virtual Assets red flags 2020 (bursts within 24 h)",
         "FINTRAC TF Assessment 2018",
     ),
+    sensitivity=(explore("factor", (50, 30, 20, 10, 5, 3)),),
     builder=_velocity,
     explain=_velocity_text,
     score=lambda m, p: clip(

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from cftwatch.engine.windows import DAY
 from cftwatch.monitoring import text as tx
 from cftwatch.monitoring.blocks import alert_shape, payment_edges
-from cftwatch.monitoring.params import int_param, money_param, party_types_param
+from cftwatch.monitoring.params import COUNTS, explore, int_param, money_param, party_types_param
 from cftwatch.monitoring.scores import ratio_score
 from cftwatch.monitoring.spec import RuleInput, RuleSpec
 from cftwatch.network.structure import windowed_scatter_gather
@@ -72,6 +72,7 @@ RULE = RuleSpec(
     ),
     false_positives="An employer's staff each paying the same landlord or school.",
     sources=("FATF/Egmont TBML 2020", "AMLSim scatter-gather typology"),
+    sensitivity=(explore("min_intermediaries", COUNTS),),
     builder=_scatter_gather,
     explain=_text,
     score=lambda m, p: ratio_score(m["intermediaries"], p["min_intermediaries"]),
