@@ -28,7 +28,7 @@ from cftwatch.engine import materialise
 from cftwatch.errors import InputError
 from cftwatch.network.exposure import _carried, payment_edges, screening_seeds
 from cftwatch.network.exposure_run import read_seed_file
-from cftwatch.network.motifs import short_cycles
+from cftwatch.network.feature_marks import cycle_marks, scatter_gather_marks
 from cftwatch.workspace import Workspace
 
 DAY = 86_400
@@ -56,44 +56,6 @@ def parse_windows(text: str | Sequence[str]) -> list[tuple[str, int]]:
     if not out:
         raise InputError.at("give at least one window", field="windows", value=text)
     return list(out.items())
-
-
-def with_gaps(t: ir.Table, keys: Sequence[str], cp: str, ts: str, tie: str) -> ir.Table:
-    """Add `{cp}_pg`/`{cp}_ng`: seconds since the previous / until the next row of the same
-    (`keys`, `cp`) pair, ordered by `ts` then `tie` (null: none; rows with a null `cp` get
-    null). What `distinct_in_frame` counts with."""
-    w = ibis.window(group_by=[*[t[k] for k in keys], t[cp]], order_by=[t[ts], t[tie]])
-    prev, nxt = t[ts].lag().over(w), t[ts].lead().over(w)
-    has = t[cp].notnull()
-    return t.mutate(
-        **{
-            f"{cp}_pg": ibis.ifelse(has, t[ts] - prev, None),
-            f"{cp}_ng": ibis.ifelse(has, nxt - t[ts], None),
-            f"{cp}_has": ibis.ifelse(has, 1, 0),
-        }
-    )
-
-
-def distinct_in_frame(
-    t: ir.Table, keys: Sequence[str], cp: str, ts: str, w: int, d: int
-) -> ir.Value:
-    """Exact number of distinct `cp` among the rows of the same `keys` with `ts` in
-    [T - w, T - d] (d = 0 or 1), from plain running sums (no per-row lists: hubs stay
-    cheap, and Spark has no DISTINCT window aggregate). A pair's rows form links between
-    consecutive rows; a value is counted at its first row in the frame: a row whose previous
-    one lies more than w - d before it (or has none), plus each link of at most w - d that
-    crosses the frame's start (started before T - w, ended after it). `t` needs
-    `with_gaps(t, keys, cp, ...)`."""
-    g, pg, ng = w - d, t[f"{cp}_pg"], t[f"{cp}_ng"]
-    grp = [t[k] for k in keys]
-    frame = ibis.window(group_by=grp, order_by=t[ts], range=(-w, -d))
-    before = ibis.window(group_by=grp, order_by=t[ts], range=(None, -w - 1))
-    first = ibis.ifelse((t[f"{cp}_has"] == 1) & (pg.isnull() | (pg > g)), 1, 0)
-    starts = ibis.ifelse(ng.notnull() & (ng <= g), 1, 0)
-    ends = ibis.ifelse(pg.notnull() & (pg <= g), 1, 0)
-    inside = first.sum().over(frame).fill_null(0)
-    crossing = (starts - ends).sum().over(before).fill_null(0)
-    return (inside + crossing).cast("int64")
 
 
 def _null(kind: str) -> ir.Value:
@@ -261,36 +223,6 @@ def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     feats = list(cols)
     out = out.mutate(**cols)
     return out.select(*keep, *feats)
-
-
-def cycle_marks(edges: ir.Table, max_hops: int, window_s: int, same_ts: bool) -> ir.Table:
-    """(acct, ts_s): each member of a time-respecting cycle, at the cycle's last payment."""
-    c = short_cycles(edges, max_hops, window_s, window_s, max_fee=0.2, same_ts=same_ts)
-    c = c.select(acct=c.members.unnest(), ts_s=c.t_last)
-    return c
-
-
-def scatter_gather_marks(
-    edges: ir.Table, window_s: int, min_intermediaries: int = 3, share: float = 0.8
-) -> ir.Table:
-    """(acct, ts_s): source, intermediary and target of every relay `src -> mid -> dst`
-    (onward payment within `window_s`, `share`..1 of the amount) that completes, at its
-    onward payment, a pair (src, dst) with `min_intermediaries` distinct intermediaries in
-    the `window_s` up to then. Uses only payments up to that time."""
-    a = edges.select(src=edges.src, mid=edges.dst, c1=edges.currency, t1=edges.ts_s,
-                     a1=edges.amt, x1=edges.txn_id)  # fmt: skip
-    b = edges.select(_m=edges.src, dst=edges.dst, c2=edges.currency, t2=edges.ts_s,
-                     a2=edges.amt, x2=edges.txn_id)  # fmt: skip
-    j = a.join(
-        b,
-        [a.mid == b._m, a.c1 == b.c2, b.t2 >= a.t1, b.t2 <= a.t1 + window_s,
-         b.a2 >= a.a1 * share, b.a2 <= a.a1, b.dst != a.src],
-    )  # fmt: skip
-    j = with_gaps(j.mutate(rid=j.x1.concat(">", j.x2)), ["src", "dst"], "mid", "t2", "rid")
-    j = j.mutate(k=distinct_in_frame(j, ["src", "dst"], "mid", "t2", window_s, 0))
-    hit = j.filter(j.k >= min_intermediaries)
-    parts = [hit.select(acct=hit[c], ts_s=hit.t2) for c in ("src", "mid", "dst")]
-    return parts[0].union(parts[1]).union(parts[2])
 
 
 def hop_arrivals(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
