@@ -107,7 +107,11 @@ def _groups(
     """One row per (acct, ts_s) with anything at that second: the sums of its rows."""
     by_dir = _gap_flags(sides, ["acct", "out", "cp"], "d", windows)
     rows = _gap_flags(by_dir, ["acct", "cp"], "all", windows)
+    earlier = ibis.window(group_by=rows.acct, order_by=rows.ts_s, range=(None, -1))
+    rows = rows.mutate(_li=ibis.ifelse(rows.out == 0, rows.ts_s, None).max().over(earlier))
     o, z = rows.out == 1, ibis.literal(0.0)
+    has = rows._li.notnull()  # paid before: time-to-forward of its payments out
+    gap = (rows.ts_s - rows._li).cast("float64")
     sums = {
         "n_out": rows.out, "s_out": ibis.ifelse(o, rows.amt, z),
         "q_out": ibis.ifelse(o, rows.amt * rows.amt, z),
@@ -115,6 +119,7 @@ def _groups(
         "q_in": ibis.ifelse(o, z, rows.amt * rows.amt), "tv_in": rows.tv,
         "cyc": ibis.literal(0, "int64"), "sg": ibis.literal(0, "int64"),
         "q": ibis.literal(0, "int64"),
+        "t_sum": ibis.ifelse(o & has, gap, z), "t_n": ibis.ifelse(o & has, 1, 0).cast("int64"),
     }  # fmt: skip
     for label, _ in windows:
         for kind, _name in _KINDS:
@@ -124,16 +129,16 @@ def _groups(
                     src = ibis.ifelse(o if kind == "out" else ~o, src, 0)
                 sums[f"{f}_{kind}_{label}"] = src
     r = rows.select("acct", "ts_s", mx_out=ibis.ifelse(o, rows.amt, None),
-                    mx_in=ibis.ifelse(o, None, rows.amt), **sums)  # fmt: skip
+                    mx_in=ibis.ifelse(o, None, rows.amt), ttf_s=ibis.ifelse(has, gap, None),
+                    **sums)  # fmt: skip
     zero = {k: ibis.literal(0, v.type()) for k, v in sums.items()}
-    m = marks.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
-                     **{**zero, "cyc": marks.cyc, "sg": marks.sg})  # fmt: skip
-    p = points.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
-                      **{**zero, "q": ibis.literal(1, "int64")})  # fmt: skip
+    nul = {"mx_out": _null("float64"), "mx_in": _null("float64"), "ttf_s": _null("float64")}
+    m = marks.select("acct", "ts_s", **nul, **{**zero, "cyc": marks.cyc, "sg": marks.sg})
+    p = points.select("acct", "ts_s", **nul, **{**zero, "q": ibis.literal(1, "int64")})
     u = r.union(m, distinct=False).union(p, distinct=False)
     aggs = {k: u[k].sum().cast(v.type()) for k, v in sums.items()}  # DuckDB: int64 not int128
     return u.group_by(["acct", "ts_s"]).aggregate(
-        mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), **aggs
+        mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), ttf_s=u.ttf_s.max(), **aggs
     )
 
 
@@ -143,32 +148,21 @@ _SHARED = ("n_out", "s_out", "q_out", "n_in", "s_in", "q_in", "tv_in", "cyc", "s
 def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     """Per group: its index on the account's line, the index of the first group inside
     each window (`j_{w}`), the window maxima, and the running sums of every column over the
-    groups strictly before it (`c_...`)."""
+    groups strictly before it (`c_...`). One window specification (account, time) for all,
+    so the engine sorts the groups once."""
     gw = ibis.window(group_by=g.acct, order_by=g.ts_s)
-    before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
-    cols: dict[str, ir.Value] = {
-        "idx": ibis.row_number().over(gw),
-        "last_in": ibis.ifelse(g.n_in > 0, g.ts_s, None).max().over(before),
-    }
+    cols: dict[str, ir.Value] = {"idx": ibis.row_number().over(gw)}
     for label, w in windows:
         older = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(None, -w - 1))
         frame = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(-w, -1))
         cols[f"j_{label}"] = g.ts_s.count().over(older).fill_null(0).cast("int64")
         cols[f"out_max_{label}"] = g.mx_out.max().over(frame)
         cols[f"in_max_{label}"] = g.mx_in.max().over(frame)
-    g = g.mutate(**cols)
-    has = g.last_in.notnull()
-    g = g.mutate(
-        ttf_s=ibis.ifelse(has, (g.ts_s - g.last_in).cast("float64"), None),
-        t_sum=ibis.ifelse(has, (g.n_out * (g.ts_s - g.last_in)).cast("float64"), 0.0),
-        t_n=ibis.ifelse(has, g.n_out, 0).cast("int64"),
-    )
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
     sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
     # summed as float64 (exact for counts below 2**53): DuckDB sums int64 into int128
-    return g.mutate(
-        **{f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
-    )
+    cols |= {f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
+    return g.mutate(**cols)
 
 
 def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
@@ -332,10 +326,32 @@ def accounts_path(out: Path) -> Path:
     return out.with_name(out.stem + ".accounts" + (out.suffix or ".parquet"))
 
 
-def _write(table: pa.Table, path: Path) -> None:
+def _write(expr: ir.Table, path: Path) -> tuple[int, int]:
+    """Write `expr`'s rows to Parquet at `path` (replaced atomically): DuckDB streams them
+    (`COPY ... TO`, never the whole table in Python); other engines go through Arrow.
+    Returns (rows, columns)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        if ibis.get_backend(expr).name == "duckdb":
+            expr.to_parquet(tmp)
+        else:
+            pq.write_table(expr.to_pyarrow(), tmp)
+        meta = pq.ParquetFile(tmp).metadata
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return meta.num_rows, meta.num_columns
+
+
+def write_features(
+    stream: ir.Table, edges: ir.Table, windows: list[tuple[str, int]], out: Path
+) -> dict[str, int]:
+    """The payment rows (by time) to `out`, the account rows to `accounts_path(out)`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tx = transaction_features(stream, edges, windows).order_by(["ts_s", "txn_id"])
+    n_tx, n_cols = _write(tx, out)
+    n_acc, _ = _write(account_features(stream, windows).order_by("acct"), accounts_path(out))
+    return {"transactions": n_tx, "accounts": n_acc, "columns": n_cols}
 
 
 def run_features(
@@ -365,18 +381,11 @@ def run_features(
     date_only = ws.scalar(
         "SELECT coalesce(bool_and(epoch(ts) % 86400 = 0), false) FROM transactions"
     )
-    stream = feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only)).cache()
-    tx = eng.to_arrow(transaction_features(stream, edges, wins).order_by(["ts_s", "txn_id"]))
-    acc = eng.to_arrow(account_features(stream, wins).order_by("acct"))
-    stream.release()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _write(tx, out)
-    _write(acc, accounts_path(out))
+    stream = materialise(feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only)))
+    counts = write_features(stream, edges, wins, out)
     n_seeds = eng.to_arrow(seeds.select("account").distinct()).num_rows
     return {
-        "transactions": tx.num_rows,
-        "accounts": acc.num_rows,
-        "columns": tx.num_columns,
+        **counts,
         "seeds": n_seeds,
         "windows": [w for w, _ in wins],
         "out": str(out),
@@ -397,4 +406,5 @@ __all__ = [
     "run_features",
     "scatter_gather_marks",
     "transaction_features",
+    "write_features",
 ]
