@@ -95,7 +95,9 @@ def profile(edges: Any, seeds: Any, wins: list[tuple[str, int]], cycle_hops: int
     points = sides.select("acct").distinct().mutate(ts_s=edges.ts_s.max().as_scalar() + 1)
     groups = timed("per-second sums + gap flags", lambda: materialise(
         F._groups(sides, marks, points, wins)))  # fmt: skip
-    timed("running sums + maxima", lambda: materialise(F._running(groups, wins)))
+    timed(
+        "running sums + maxima", lambda: materialise(F._running(groups, wins, F._packs(wins, True)))
+    )
     timed("windows (running + lookups)", lambda: materialise(F._frame_features(groups, wins)))
     timed("exposure distance (hops)", lambda: materialise(F.hop_arrivals(edges, seeds, 3)))
 

@@ -142,14 +142,45 @@ def _groups(
     )
 
 
-_SHARED = ("n_out", "s_out", "q_out", "n_in", "s_in", "q_in", "tv_in", "cyc", "sg", "t_sum", "t_n")
+_FLOATS = ("s_out", "q_out", "s_in", "q_in", "tv_in", "t_sum")
+_BITS = 2.0**26
+"""Two counts below 2**26 share one float64 running sum (low + high * 2**26, exact below
+2**53): half the window columns to sort and look up."""
 
 
-def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
+def _packs(windows: list[tuple[str, int]], packed: bool) -> dict[str, tuple[str, ...]]:
+    """Running-sum column -> the per-group columns it holds (one float, or one or two counts:
+    low part first)."""
+    counts: list[tuple[str, ...]] = [("n_out", "n_in"), ("cyc", "sg"), ("t_n",)]
+    for label, _ in windows:
+        counts += [(f"f_{k}_{label}", f"d_{k}_{label}") for k, _n in _KINDS]
+    if not packed:
+        counts = [(c,) for pair in counts for c in pair]
+    return {"__".join(p): p for p in [*[(f,) for f in _FLOATS], *counts]}
+
+
+def _window_of(parts: tuple[str, ...]) -> str | None:
+    """The window label of a distinct-count column (`f_out_7d` -> `7d`), else None."""
+    return parts[0].rsplit("_", 1)[1] if parts[0][:2] in ("f_", "d_") else None
+
+
+def _part(p: ir.Table, prefix: str, col: str, packs: dict[str, tuple[str, ...]]) -> ir.Value:
+    """The running sum of per-group column `col`, read from its (packed) column."""
+    name, parts = next((n, ps) for n, ps in packs.items() if col in ps)
+    x = p[prefix + name]
+    if len(parts) == 1:
+        return x
+    hi = (x / _BITS).floor()  # exact: a power of two
+    return hi if col == parts[1] else x - hi * _BITS
+
+
+def _running(
+    g: ir.Table, windows: list[tuple[str, int]], packs: dict[str, tuple[str, ...]]
+) -> ir.Table:
     """Per group: its index on the account's line, the index of the first group inside
-    each window (`j_{w}`), the window maxima, and the running sums of every column over the
-    groups strictly before it (`c_...`). One window specification (account, time) for all,
-    so the engine sorts the groups once."""
+    each window (`j_{w}`), the window maxima, and the running sums of every (packed) column
+    over the groups strictly before it (`c_...`). One window specification (account, time)
+    for all, so the engine sorts the groups once."""
     gw = ibis.window(group_by=g.acct, order_by=g.ts_s)
     cols: dict[str, ir.Value] = {"idx": ibis.row_number().over(gw)}
     for label, w in windows:
@@ -159,18 +190,26 @@ def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
         cols[f"out_max_{label}"] = g.mx_out.max().over(frame)
         cols[f"in_max_{label}"] = g.mx_in.max().over(frame)
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
-    sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
-    # summed as float64 (exact for counts below 2**53): DuckDB sums int64 into int128
-    cols |= {f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
+    for name, parts in packs.items():
+        # float64 (exact below 2**53): DuckDB sums int64 into int128
+        v = g[parts[0]].cast("float64")
+        if len(parts) > 1:
+            v = v + g[parts[1]].cast("float64") * _BITS
+        cols[f"c_{name}"] = v.sum().over(before).fill_null(0.0)
     return g.mutate(**cols)
 
 
-def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
+def _window_values(
+    p: ir.Table, label: str, packs: dict[str, tuple[str, ...]]
+) -> dict[str, ir.Value]:
     """The features of window `label` from the running sums at the group (`c_x`) and at the
     first group inside the window (`w{label}_x`): the frame holds their difference."""
 
+    def at(prefix: str, k: str) -> ir.Value:
+        return _part(p, prefix, k, packs)
+
     def diff(k: str) -> ir.Value:
-        return p[f"c_{k}"] - p[f"w{label}_{k}"]
+        return at("c_", k) - at(f"w{label}_", k)
 
     n_out, n_in, s_out, s_in = diff("n_out"), diff("n_in"), diff("s_out"), diff("s_in")
     t_n = diff("t_n")
@@ -181,6 +220,8 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
 
     z = ibis.literal(0.0)
     exposed = diff("tv_in")
+    fans = {name: at("c_", f"f_{k}_{label}") - at(f"w{label}_", f"d_{k}_{label}")
+            for k, name in _KINDS}  # fmt: skip
     part = {
         "out_n": n_out, "out_sum": s_out,
         "out_mean": ibis.ifelse(n_out > 0, s_out / n_out.cast("float64"), None),
@@ -188,7 +229,7 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
         "in_n": n_in, "in_sum": s_in,
         "in_mean": ibis.ifelse(n_in > 0, s_in / n_in.cast("float64"), None),
         "in_max": p[f"in_max_{label}"], "in_var": var(n_in, s_in, diff("q_in")),
-        **{name: p[f"c_f_{k}_{label}"] - p[f"w{label}_d_{k}_{label}"] for k, name in _KINDS},
+        **fans,
         "ttf_mean": ibis.ifelse(t_n > 0, diff("t_sum") / t_n.cast("float64"), None),
         "cycles": diff("cyc"), "sg": diff("sg"), "exposed_in": exposed,
         "exposure": ibis.ifelse(s_in > 0, ibis.least(exposed / s_in, 1.0), z),
@@ -199,21 +240,24 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
 def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     """(acct, ts_s, q, ttf_s, every per-window feature) per group, from `_running`: each
     window's running sums are read at its first group by an equi-join on the index."""
-    r = materialise(_running(g, windows))  # read by every window's join: computed once
+    per_acct = g.group_by("acct").aggregate(n=(g.n_out + g.n_in + g.cyc + g.sg).sum())
+    most = per_acct.n.max().to_pyarrow().as_py() or 0  # every count is at most this
+    packs = _packs(windows, packed=int(most) < 2**26)
+    r = materialise(_running(g, windows, packs))  # read by every window's join: computed once
     keep = ["acct", "ts_s", "q", "ttf_s"]
     out = r.select(
         *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
     )
     cols: dict[str, ir.Value] = {}
     for label, _ in windows:  # one query, one join per window, no wide table stored between
-        names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
+        mine = [n for n, ps in packs.items() if _window_of(ps) in (None, label)]
         at = r.select(
             **{f"_a_{label}": r.acct, f"_i_{label}": r.idx},
-            **{f"w{label}_{k}": r[f"c_{k}"] for k in names},
+            **{f"w{label}_{k}": r[f"c_{k}"] for k in mine},
         )
         out = out.join(at, [out.acct == at[f"_a_{label}"], out[f"j_{label}"] == at[f"_i_{label}"]])
     for label, _ in windows:
-        cols.update(_window_values(out, label))
+        cols.update(_window_values(out, label, packs))
     feats = list(cols)
     out = out.mutate(**cols)
     return out.select(*keep, *feats)
