@@ -3,8 +3,8 @@
     python benchmarks/network_features.py --accounts 100000 --txns 500000 [--runs 3]
         [--windows 1d,7d,30d] [--seeds 50] [--engine duckdb|spark] [--threads N] [--profile]
 
-Times `feature_stream` + payment and account rows written to Parquet (what `cftwatch
-network features` does), prints the median wall and CPU (user+sys, all threads) seconds of
+Times `feature_stream` + payment and account rows written to Parquet by `write_features`
+(what `cftwatch network features` does; DuckDB streams them, `COPY ... TO`), prints the median wall and CPU (user+sys, all threads) seconds of
 `runs` runs and the peak RSS; `--profile` instead times each feature group materialised on
 its own (CPU and wall seconds). Data: cftwatch-made (random), for speed only, never for
 quality."""
@@ -25,17 +25,11 @@ from typing import Any
 import ibis
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 import cftwatch.network.features as F
 from cftwatch.engine import materialise
 from cftwatch.network.exposure import listed_seeds
-from cftwatch.network.features import (
-    account_features,
-    feature_stream,
-    parse_windows,
-    transaction_features,
-)
+from cftwatch.network.features import feature_stream, parse_windows, write_features
 from cftwatch.workspace import Workspace
 
 
@@ -101,7 +95,9 @@ def profile(edges: Any, seeds: Any, wins: list[tuple[str, int]], cycle_hops: int
     points = sides.select("acct").distinct().mutate(ts_s=edges.ts_s.max().as_scalar() + 1)
     groups = timed("per-second sums + gap flags", lambda: materialise(
         F._groups(sides, marks, points, wins)))  # fmt: skip
-    timed("running sums + maxima", lambda: materialise(F._running(groups, wins)))
+    timed(
+        "running sums + maxima", lambda: materialise(F._running(groups, wins, F._packs(wins, True)))
+    )
     timed("windows (running + lookups)", lambda: materialise(F._frame_features(groups, wins)))
     timed("exposure distance (hops)", lambda: materialise(F.hop_arrivals(edges, seeds, 3)))
 
@@ -134,23 +130,19 @@ def main() -> None:
         if a.profile:
             profile(edges, seed_t, wins, a.cycle_hops)
             return
-        times, cpus, n_tx, n_acc = [], [], 0, 0
+        times, cpus, n_tx, n_acc, n_cols = [], [], 0, 0, 0
         for _ in range(a.runs):
             t, c = time.perf_counter(), time.process_time()
-            st = feature_stream(edges, wins, seed_t, cycle_hops=a.cycle_hops).cache()
-            tx = eng.to_arrow(transaction_features(st, edges, wins))
-            acc = eng.to_arrow(account_features(st, wins))
-            st.release()
-            pq.write_table(tx, Path(tmp) / "f.parquet")
-            pq.write_table(acc, Path(tmp) / "f.accounts.parquet")
+            st = materialise(feature_stream(edges, wins, seed_t, cycle_hops=a.cycle_hops))
+            n = write_features(st, edges, wins, Path(tmp) / "f.parquet")
             times.append(time.perf_counter() - t)
             cpus.append(time.process_time() - c)
-            n_tx, n_acc = tx.num_rows, acc.num_rows
+            n_tx, n_acc, n_cols = n["transactions"], n["accounts"], n["columns"]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"engine={a.engine} accounts={a.accounts} txns={data.num_rows} windows={a.windows} "
         f"cycle_hops={a.cycle_hops}: "
-        f"{n_tx} payment rows, {n_acc} account rows, {tx.num_columns} columns; median "
+        f"{n_tx} payment rows, {n_acc} account rows, {n_cols} columns; median "
         f"{statistics.median(times):.2f} s (runs {', '.join(f'{x:.2f}' for x in times)}); "
         f"CPU median {statistics.median(cpus):.2f} s; peak RSS {rss:.0f} MB"
     )

@@ -28,7 +28,7 @@ from cftwatch.engine import materialise
 from cftwatch.errors import InputError
 from cftwatch.network.exposure import _carried, payment_edges, screening_seeds
 from cftwatch.network.exposure_run import read_seed_file
-from cftwatch.network.motifs import short_cycles
+from cftwatch.network.feature_marks import cycle_marks, scatter_gather_marks
 from cftwatch.workspace import Workspace
 
 DAY = 86_400
@@ -56,44 +56,6 @@ def parse_windows(text: str | Sequence[str]) -> list[tuple[str, int]]:
     if not out:
         raise InputError.at("give at least one window", field="windows", value=text)
     return list(out.items())
-
-
-def with_gaps(t: ir.Table, keys: Sequence[str], cp: str, ts: str, tie: str) -> ir.Table:
-    """Add `{cp}_pg`/`{cp}_ng`: seconds since the previous / until the next row of the same
-    (`keys`, `cp`) pair, ordered by `ts` then `tie` (null: none; rows with a null `cp` get
-    null). What `distinct_in_frame` counts with."""
-    w = ibis.window(group_by=[*[t[k] for k in keys], t[cp]], order_by=[t[ts], t[tie]])
-    prev, nxt = t[ts].lag().over(w), t[ts].lead().over(w)
-    has = t[cp].notnull()
-    return t.mutate(
-        **{
-            f"{cp}_pg": ibis.ifelse(has, t[ts] - prev, None),
-            f"{cp}_ng": ibis.ifelse(has, nxt - t[ts], None),
-            f"{cp}_has": ibis.ifelse(has, 1, 0),
-        }
-    )
-
-
-def distinct_in_frame(
-    t: ir.Table, keys: Sequence[str], cp: str, ts: str, w: int, d: int
-) -> ir.Value:
-    """Exact number of distinct `cp` among the rows of the same `keys` with `ts` in
-    [T - w, T - d] (d = 0 or 1), from plain running sums (no per-row lists: hubs stay
-    cheap, and Spark has no DISTINCT window aggregate). A pair's rows form links between
-    consecutive rows; a value is counted at its first row in the frame: a row whose previous
-    one lies more than w - d before it (or has none), plus each link of at most w - d that
-    crosses the frame's start (started before T - w, ended after it). `t` needs
-    `with_gaps(t, keys, cp, ...)`."""
-    g, pg, ng = w - d, t[f"{cp}_pg"], t[f"{cp}_ng"]
-    grp = [t[k] for k in keys]
-    frame = ibis.window(group_by=grp, order_by=t[ts], range=(-w, -d))
-    before = ibis.window(group_by=grp, order_by=t[ts], range=(None, -w - 1))
-    first = ibis.ifelse((t[f"{cp}_has"] == 1) & (pg.isnull() | (pg > g)), 1, 0)
-    starts = ibis.ifelse(ng.notnull() & (ng <= g), 1, 0)
-    ends = ibis.ifelse(pg.notnull() & (pg <= g), 1, 0)
-    inside = first.sum().over(frame).fill_null(0)
-    crossing = (starts - ends).sum().over(before).fill_null(0)
-    return (inside + crossing).cast("int64")
 
 
 def _null(kind: str) -> ir.Value:
@@ -145,7 +107,11 @@ def _groups(
     """One row per (acct, ts_s) with anything at that second: the sums of its rows."""
     by_dir = _gap_flags(sides, ["acct", "out", "cp"], "d", windows)
     rows = _gap_flags(by_dir, ["acct", "cp"], "all", windows)
+    earlier = ibis.window(group_by=rows.acct, order_by=rows.ts_s, range=(None, -1))
+    rows = rows.mutate(_li=ibis.ifelse(rows.out == 0, rows.ts_s, None).max().over(earlier))
     o, z = rows.out == 1, ibis.literal(0.0)
+    has = rows._li.notnull()  # paid before: time-to-forward of its payments out
+    gap = (rows.ts_s - rows._li).cast("float64")
     sums = {
         "n_out": rows.out, "s_out": ibis.ifelse(o, rows.amt, z),
         "q_out": ibis.ifelse(o, rows.amt * rows.amt, z),
@@ -153,6 +119,7 @@ def _groups(
         "q_in": ibis.ifelse(o, z, rows.amt * rows.amt), "tv_in": rows.tv,
         "cyc": ibis.literal(0, "int64"), "sg": ibis.literal(0, "int64"),
         "q": ibis.literal(0, "int64"),
+        "t_sum": ibis.ifelse(o & has, gap, z), "t_n": ibis.ifelse(o & has, 1, 0).cast("int64"),
     }  # fmt: skip
     for label, _ in windows:
         for kind, _name in _KINDS:
@@ -162,59 +129,87 @@ def _groups(
                     src = ibis.ifelse(o if kind == "out" else ~o, src, 0)
                 sums[f"{f}_{kind}_{label}"] = src
     r = rows.select("acct", "ts_s", mx_out=ibis.ifelse(o, rows.amt, None),
-                    mx_in=ibis.ifelse(o, None, rows.amt), **sums)  # fmt: skip
+                    mx_in=ibis.ifelse(o, None, rows.amt), ttf_s=ibis.ifelse(has, gap, None),
+                    **sums)  # fmt: skip
     zero = {k: ibis.literal(0, v.type()) for k, v in sums.items()}
-    m = marks.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
-                     **{**zero, "cyc": marks.cyc, "sg": marks.sg})  # fmt: skip
-    p = points.select("acct", "ts_s", mx_out=_null("float64"), mx_in=_null("float64"),
-                      **{**zero, "q": ibis.literal(1, "int64")})  # fmt: skip
+    nul = {"mx_out": _null("float64"), "mx_in": _null("float64"), "ttf_s": _null("float64")}
+    m = marks.select("acct", "ts_s", **nul, **{**zero, "cyc": marks.cyc, "sg": marks.sg})
+    p = points.select("acct", "ts_s", **nul, **{**zero, "q": ibis.literal(1, "int64")})
     u = r.union(m, distinct=False).union(p, distinct=False)
     aggs = {k: u[k].sum().cast(v.type()) for k, v in sums.items()}  # DuckDB: int64 not int128
     return u.group_by(["acct", "ts_s"]).aggregate(
-        mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), **aggs
+        mx_out=u.mx_out.max(), mx_in=u.mx_in.max(), ttf_s=u.ttf_s.max(), **aggs
     )
 
 
-_SHARED = ("n_out", "s_out", "q_out", "n_in", "s_in", "q_in", "tv_in", "cyc", "sg", "t_sum", "t_n")
+_FLOATS = ("s_out", "q_out", "s_in", "q_in", "tv_in", "t_sum")
+_BITS = 2.0**26
+"""Two counts below 2**26 share one float64 running sum (low + high * 2**26, exact below
+2**53): half the window columns to sort and look up."""
 
 
-def _running(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
+def _packs(windows: list[tuple[str, int]], packed: bool) -> dict[str, tuple[str, ...]]:
+    """Running-sum column -> the per-group columns it holds (one float, or one or two counts:
+    low part first)."""
+    counts: list[tuple[str, ...]] = [("n_out", "n_in"), ("cyc", "sg"), ("t_n",)]
+    for label, _ in windows:
+        counts += [(f"f_{k}_{label}", f"d_{k}_{label}") for k, _n in _KINDS]
+    if not packed:
+        counts = [(c,) for pair in counts for c in pair]
+    return {"__".join(p): p for p in [*[(f,) for f in _FLOATS], *counts]}
+
+
+def _window_of(parts: tuple[str, ...]) -> str | None:
+    """The window label of a distinct-count column (`f_out_7d` -> `7d`), else None."""
+    return parts[0].rsplit("_", 1)[1] if parts[0][:2] in ("f_", "d_") else None
+
+
+def _part(p: ir.Table, prefix: str, col: str, packs: dict[str, tuple[str, ...]]) -> ir.Value:
+    """The running sum of per-group column `col`, read from its (packed) column."""
+    name, parts = next((n, ps) for n, ps in packs.items() if col in ps)
+    x = p[prefix + name]
+    if len(parts) == 1:
+        return x
+    hi = (x / _BITS).floor()  # exact: a power of two
+    return hi if col == parts[1] else x - hi * _BITS
+
+
+def _running(
+    g: ir.Table, windows: list[tuple[str, int]], packs: dict[str, tuple[str, ...]]
+) -> ir.Table:
     """Per group: its index on the account's line, the index of the first group inside
-    each window (`j_{w}`), the window maxima, and the running sums of every column over the
-    groups strictly before it (`c_...`)."""
+    each window (`j_{w}`), the window maxima, and the running sums of every (packed) column
+    over the groups strictly before it (`c_...`). One window specification (account, time)
+    for all, so the engine sorts the groups once."""
     gw = ibis.window(group_by=g.acct, order_by=g.ts_s)
-    before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
-    cols: dict[str, ir.Value] = {
-        "idx": ibis.row_number().over(gw),
-        "last_in": ibis.ifelse(g.n_in > 0, g.ts_s, None).max().over(before),
-    }
+    cols: dict[str, ir.Value] = {"idx": ibis.row_number().over(gw)}
     for label, w in windows:
         older = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(None, -w - 1))
         frame = ibis.window(group_by=g.acct, order_by=g.ts_s, range=(-w, -1))
         cols[f"j_{label}"] = g.ts_s.count().over(older).fill_null(0).cast("int64")
         cols[f"out_max_{label}"] = g.mx_out.max().over(frame)
         cols[f"in_max_{label}"] = g.mx_in.max().over(frame)
-    g = g.mutate(**cols)
-    has = g.last_in.notnull()
-    g = g.mutate(
-        ttf_s=ibis.ifelse(has, (g.ts_s - g.last_in).cast("float64"), None),
-        t_sum=ibis.ifelse(has, (g.n_out * (g.ts_s - g.last_in)).cast("float64"), 0.0),
-        t_n=ibis.ifelse(has, g.n_out, 0).cast("int64"),
-    )
     before = ibis.window(group_by=g.acct, order_by=g.ts_s, rows=(None, -1))
-    sums = [*_SHARED, *[c for c in g.columns if c[:2] in ("f_", "d_")]]
-    # summed as float64 (exact for counts below 2**53): DuckDB sums int64 into int128
-    return g.mutate(
-        **{f"c_{k}": g[k].cast("float64").sum().over(before).fill_null(0.0) for k in sums}
-    )
+    for name, parts in packs.items():
+        # float64 (exact below 2**53): DuckDB sums int64 into int128
+        v = g[parts[0]].cast("float64")
+        if len(parts) > 1:
+            v = v + g[parts[1]].cast("float64") * _BITS
+        cols[f"c_{name}"] = v.sum().over(before).fill_null(0.0)
+    return g.mutate(**cols)
 
 
-def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
+def _window_values(
+    p: ir.Table, label: str, packs: dict[str, tuple[str, ...]]
+) -> dict[str, ir.Value]:
     """The features of window `label` from the running sums at the group (`c_x`) and at the
     first group inside the window (`w{label}_x`): the frame holds their difference."""
 
+    def at(prefix: str, k: str) -> ir.Value:
+        return _part(p, prefix, k, packs)
+
     def diff(k: str) -> ir.Value:
-        return p[f"c_{k}"] - p[f"w{label}_{k}"]
+        return at("c_", k) - at(f"w{label}_", k)
 
     n_out, n_in, s_out, s_in = diff("n_out"), diff("n_in"), diff("s_out"), diff("s_in")
     t_n = diff("t_n")
@@ -225,6 +220,8 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
 
     z = ibis.literal(0.0)
     exposed = diff("tv_in")
+    fans = {name: at("c_", f"f_{k}_{label}") - at(f"w{label}_", f"d_{k}_{label}")
+            for k, name in _KINDS}  # fmt: skip
     part = {
         "out_n": n_out, "out_sum": s_out,
         "out_mean": ibis.ifelse(n_out > 0, s_out / n_out.cast("float64"), None),
@@ -232,7 +229,7 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
         "in_n": n_in, "in_sum": s_in,
         "in_mean": ibis.ifelse(n_in > 0, s_in / n_in.cast("float64"), None),
         "in_max": p[f"in_max_{label}"], "in_var": var(n_in, s_in, diff("q_in")),
-        **{name: p[f"c_f_{k}_{label}"] - p[f"w{label}_d_{k}_{label}"] for k, name in _KINDS},
+        **fans,
         "ttf_mean": ibis.ifelse(t_n > 0, diff("t_sum") / t_n.cast("float64"), None),
         "cycles": diff("cyc"), "sg": diff("sg"), "exposed_in": exposed,
         "exposure": ibis.ifelse(s_in > 0, ibis.least(exposed / s_in, 1.0), z),
@@ -243,54 +240,27 @@ def _window_values(p: ir.Table, label: str) -> dict[str, ir.Value]:
 def _frame_features(g: ir.Table, windows: list[tuple[str, int]]) -> ir.Table:
     """(acct, ts_s, q, ttf_s, every per-window feature) per group, from `_running`: each
     window's running sums are read at its first group by an equi-join on the index."""
-    r = materialise(_running(g, windows))  # read by every window's join: computed once
+    per_acct = g.group_by("acct").aggregate(n=(g.n_out + g.n_in + g.cyc + g.sg).sum())
+    most = per_acct.n.max().to_pyarrow().as_py() or 0  # every count is at most this
+    packs = _packs(windows, packed=int(most) < 2**26)
+    r = materialise(_running(g, windows, packs))  # read by every window's join: computed once
     keep = ["acct", "ts_s", "q", "ttf_s"]
     out = r.select(
         *keep, "idx", *[c for c in r.columns if c.startswith(("j_", "c_", "out_max", "in_max"))]
     )
     cols: dict[str, ir.Value] = {}
     for label, _ in windows:  # one query, one join per window, no wide table stored between
-        names = [*_SHARED, *[f"{f}_{k}_{label}" for f in ("f", "d") for k, _n in _KINDS]]
+        mine = [n for n, ps in packs.items() if _window_of(ps) in (None, label)]
         at = r.select(
             **{f"_a_{label}": r.acct, f"_i_{label}": r.idx},
-            **{f"w{label}_{k}": r[f"c_{k}"] for k in names},
+            **{f"w{label}_{k}": r[f"c_{k}"] for k in mine},
         )
         out = out.join(at, [out.acct == at[f"_a_{label}"], out[f"j_{label}"] == at[f"_i_{label}"]])
     for label, _ in windows:
-        cols.update(_window_values(out, label))
+        cols.update(_window_values(out, label, packs))
     feats = list(cols)
     out = out.mutate(**cols)
     return out.select(*keep, *feats)
-
-
-def cycle_marks(edges: ir.Table, max_hops: int, window_s: int, same_ts: bool) -> ir.Table:
-    """(acct, ts_s): each member of a time-respecting cycle, at the cycle's last payment."""
-    c = short_cycles(edges, max_hops, window_s, window_s, max_fee=0.2, same_ts=same_ts)
-    c = c.select(acct=c.members.unnest(), ts_s=c.t_last)
-    return c
-
-
-def scatter_gather_marks(
-    edges: ir.Table, window_s: int, min_intermediaries: int = 3, share: float = 0.8
-) -> ir.Table:
-    """(acct, ts_s): source, intermediary and target of every relay `src -> mid -> dst`
-    (onward payment within `window_s`, `share`..1 of the amount) that completes, at its
-    onward payment, a pair (src, dst) with `min_intermediaries` distinct intermediaries in
-    the `window_s` up to then. Uses only payments up to that time."""
-    a = edges.select(src=edges.src, mid=edges.dst, c1=edges.currency, t1=edges.ts_s,
-                     a1=edges.amt, x1=edges.txn_id)  # fmt: skip
-    b = edges.select(_m=edges.src, dst=edges.dst, c2=edges.currency, t2=edges.ts_s,
-                     a2=edges.amt, x2=edges.txn_id)  # fmt: skip
-    j = a.join(
-        b,
-        [a.mid == b._m, a.c1 == b.c2, b.t2 >= a.t1, b.t2 <= a.t1 + window_s,
-         b.a2 >= a.a1 * share, b.a2 <= a.a1, b.dst != a.src],
-    )  # fmt: skip
-    j = with_gaps(j.mutate(rid=j.x1.concat(">", j.x2)), ["src", "dst"], "mid", "t2", "rid")
-    j = j.mutate(k=distinct_in_frame(j, ["src", "dst"], "mid", "t2", window_s, 0))
-    hit = j.filter(j.k >= min_intermediaries)
-    parts = [hit.select(acct=hit[c], ts_s=hit.t2) for c in ("src", "mid", "dst")]
-    return parts[0].union(parts[1]).union(parts[2])
 
 
 def hop_arrivals(edges: ir.Table, seeds: ir.Table, hops: int) -> ir.Table:
@@ -400,10 +370,32 @@ def accounts_path(out: Path) -> Path:
     return out.with_name(out.stem + ".accounts" + (out.suffix or ".parquet"))
 
 
-def _write(table: pa.Table, path: Path) -> None:
+def _write(expr: ir.Table, path: Path) -> tuple[int, int]:
+    """Write `expr`'s rows to Parquet at `path` (replaced atomically): DuckDB streams them
+    (`COPY ... TO`, never the whole table in Python); other engines go through Arrow.
+    Returns (rows, columns)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    try:
+        if ibis.get_backend(expr).name == "duckdb":
+            expr.to_parquet(tmp)
+        else:
+            pq.write_table(expr.to_pyarrow(), tmp)
+        meta = pq.ParquetFile(tmp).metadata
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return meta.num_rows, meta.num_columns
+
+
+def write_features(
+    stream: ir.Table, edges: ir.Table, windows: list[tuple[str, int]], out: Path
+) -> dict[str, int]:
+    """The payment rows (by time) to `out`, the account rows to `accounts_path(out)`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tx = transaction_features(stream, edges, windows).order_by(["ts_s", "txn_id"])
+    n_tx, n_cols = _write(tx, out)
+    n_acc, _ = _write(account_features(stream, windows).order_by("acct"), accounts_path(out))
+    return {"transactions": n_tx, "accounts": n_acc, "columns": n_cols}
 
 
 def run_features(
@@ -433,18 +425,11 @@ def run_features(
     date_only = ws.scalar(
         "SELECT coalesce(bool_and(epoch(ts) % 86400 = 0), false) FROM transactions"
     )
-    stream = feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only)).cache()
-    tx = eng.to_arrow(transaction_features(stream, edges, wins).order_by(["ts_s", "txn_id"]))
-    acc = eng.to_arrow(account_features(stream, wins).order_by("acct"))
-    stream.release()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _write(tx, out)
-    _write(acc, accounts_path(out))
+    stream = materialise(feature_stream(edges, wins, seeds, hops, same_ts=bool(date_only)))
+    counts = write_features(stream, edges, wins, out)
     n_seeds = eng.to_arrow(seeds.select("account").distinct()).num_rows
     return {
-        "transactions": tx.num_rows,
-        "accounts": acc.num_rows,
-        "columns": tx.num_columns,
+        **counts,
         "seeds": n_seeds,
         "windows": [w for w, _ in wins],
         "out": str(out),
@@ -465,4 +450,5 @@ __all__ = [
     "run_features",
     "scatter_gather_marks",
     "transaction_features",
+    "write_features",
 ]

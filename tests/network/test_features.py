@@ -180,3 +180,21 @@ def test_window_amounts_match_a_brute_force_over_earlier_payments(workspace):
                     assert var == pytest.approx(statistics_var(xs), rel=1e-6, abs=1e-6)
                 else:
                     assert var is None
+
+
+def test_packed_and_unpacked_running_sums_give_the_same_rows(workspace, monkeypatch):
+    """Two counts share one float64 running sum when every count is below 2**26; the
+    unpacked fallback (for busier accounts) gives the same rows."""
+    import cftwatch.network.features as F
+
+    eng = workspace.engine("duckdb")
+    payments = _random_payments(100, 23)
+    packed, packed_acc = _features(eng, eng.register("e_pk", edges_table(*payments)))
+    orig = F._packs
+    monkeypatch.setattr(F, "_packs", lambda windows, packed: orig(windows, False))
+    plain, plain_acc = _features(eng, eng.register("e_unpk", edges_table(*payments)))
+    assert packed.keys() == plain.keys() and packed_acc.keys() == plain_acc.keys()
+    for k in packed:
+        _rows_equal(packed[k], plain[k])
+    for k in packed_acc:
+        _rows_equal(packed_acc[k], plain_acc[k])
