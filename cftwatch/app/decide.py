@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
+from cftwatch.app.prescreen import SharedPrescreen
 from cftwatch.app.screening import KnownParties, LiveScreener, known_party_queries
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
@@ -286,7 +287,9 @@ class DecisionEngine:
         workspace's recent transactions and the journal (once per generation of data).
         `prescreen`: screen every known party (`known_party_queries`) now, on
         `prescreen_workers` processes for at most `prescreen_s`, and again after each list
-        update (in the background), so their payments are answered from the cache."""
+        update (in the background), so their payments are answered from the cache; the
+        workers of one workspace share one prescreen (`SharedPrescreen`: the first screens,
+        the others read its results)."""
         with Workspace.open(workspace_path, read_only=True) as ws:
             lists = LiveScreener.load(workspace_path, ws)
             config = workspace_rules_config(ws)
@@ -304,6 +307,7 @@ class DecisionEngine:
                 engine.rebuild(ws)
                 engine.warm_up()
                 if prescreen:
+                    lists.shared = SharedPrescreen(workspace_path)
                     lists.known_parties = KnownParties(
                         workspace_path, engine.threshold, prescreen_s
                     )
