@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
-from cftwatch.app.screening import prescreen_processes
+from cftwatch.app.screening import prescreen_processes, settle_heap
 from cftwatch.errors import WorkspaceError
 from cftwatch.server import webhooks
 from cftwatch.server.decisions import GroupCommitter
@@ -120,15 +120,17 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The app for a Uvicorn worker process, from `$CFTWATCH_SERVE_WORKSPACE` and
-    `$CFTWATCH_SERVE_STATE` (set by `serve`)."""
+    `$CFTWATCH_SERVE_STATE` (set by `serve`), its start's objects frozen (`settle_heap`)."""
     path = os.environ.get(ENV_WORKSPACE)
     if not path:
         raise WorkspaceError(f"${ENV_WORKSPACE} is not set (start the service with cftwatch serve)")
-    return create_app(
+    app = create_app(
         path,
         state_url=os.environ.get(ENV_STATE) or None,
         prescreen=int(os.environ.get(ENV_PRESCREEN) or 1),
     )
+    settle_heap()  # a serving process: what the start built, out of the collector's walks
+    return app
 
 
 def serve(
