@@ -49,6 +49,7 @@ from cftwatch.store import (
     PaymentDecision,
     decisions_since,
     newest_payment_time,
+    payment_fields_since,
     store_decisions,
 )
 from cftwatch.streaming import (
@@ -522,10 +523,19 @@ def _workspace_legs(ws: Workspace, since: dt.datetime) -> Iterator[tuple[str, Le
         yield from legs_of(txn_id, float(epoch), Decimal(str(amount)), channel, debtor, creditor)
 
 
+_LEG_FIELDS = ("txn_id", "ts", "amount", "channel", "debtor_account", "creditor_account")
+
+
 def _journal_legs(store: OperationalStore, since: dt.datetime) -> Iterator[tuple[str, Leg]]:
-    for d in decisions_since(store, since):
-        if d.decision != "BLOCK":
-            yield from _payment_legs(d.payment)
+    """The legs of the journal's payments that were not blocked (`_payment_legs` of each,
+    read as the fields it needs)."""
+    for txn_id, ts, amount, channel, debtor, creditor in payment_fields_since(
+        store, since, _LEG_FIELDS, skip_decision="BLOCK"
+    ):
+        epoch = dt.datetime.fromisoformat(ts).timestamp()
+        yield from legs_of(
+            txn_id, epoch, Decimal(str(amount)), channel or "other", debtor, creditor
+        )
 
 
 # -- the journal into the workspace -------------------------------------------------
