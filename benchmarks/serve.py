@@ -23,7 +23,9 @@ rate x seconds payments), over 16 keep-alive connections, from this process (req
 encoded before the load starts; on uvloop when installed); its own CPU per payment is
 printed beside the server's. A request's latency runs from the moment it was due, so
 queueing counts (no coordinated omission). Prints sustained throughput, p50/p99 and
-errors per rate, and /v1/screen single-name p50/p99 (sequential, 200 names per start).
+errors per rate, and /v1/screen single-name p50/p99 (sequential, 200 names, on the first
+rate's start of each mode); then the most served within p99 68 ms (Tazama's) and 25 ms (the
+target) per core, against Tazama's per-vCPU figure, and the whole run's seconds.
 Medians over --runs. --server-root runs the server from another tree (an A/B against an
 older commit, which knows only the cold start).
 """
@@ -104,7 +106,10 @@ LAST = [
     "Warraich",
 ]
 CONNECTIONS = 16
-GRACE_S = 5.0
+TAZAMA = {"per_s": 2240, "vcpus": 900, "p99_ms": 68}
+"""Tazama's published figure: 2,240 transactions/s on about 900 vCPU at p99 68 ms."""
+TARGET_P99_MS = 25.0
+GRACE_S = 3.0
 """After the offered load ends, how long answers are awaited before the rest count as lost
 (so an overloaded server bounds the run instead of draining its backlog)."""
 
@@ -463,7 +468,7 @@ def one_rate(args: Any, path: Path, key: str, listed: list[str], case: tuple[Any
         path, workers, args.redis, mode == "warm", args.server_root
     )
     try:
-        screen = _run(screen_latency(port, key, 200))
+        screen = _run(screen_latency(port, key, 200)) if args.screen_now else None
         server_cpu, own_cpu = tree_cpu_s(proc.pid), time.process_time()
         row = _run(offered_load(port, key, rate, args.seconds, bodies))
         answered = max(1, row["answered"])
@@ -471,7 +476,7 @@ def one_rate(args: Any, path: Path, key: str, listed: list[str], case: tuple[Any
         row["generator_cpu_ms"] = round((time.process_time() - own_cpu) * 1000 / answered, 2)
     finally:
         stop_server(proc)
-    out = {**row, **shares, "start_s": round(started_s, 1)}
+    out = {**row, **shares, "start_s": round(started_s, 1), "load": round(os.getloadavg()[0], 1)}
     print(f"{workers} worker(s), {mode} start, run {run}: {json.dumps(out)}", file=sys.stderr)
     return out, screen
 
@@ -508,6 +513,7 @@ def main() -> None:
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     tag = f"{time.time_ns():x}-"
+    began = time.monotonic()
     results: dict[str, Any] = {"rates": {}, "screen": {}}
     with tempfile.TemporaryDirectory() as tmp:
         path, key, listed = reuse_or_build(
@@ -520,11 +526,13 @@ def main() -> None:
             for mode in args.modes.split(","):
                 rows, screens = [], []
                 for rate in rates:
-                    runs = [
-                        one_rate(args, path, key, listed, (workers, mode, run, rate, tag))
-                        for run in range(args.runs)
-                    ]
-                    screens += [s for _, s in runs]
+                    runs = []
+                    for run in range(args.runs):
+                        args.screen_now = rate == rates[0]  # /v1/screen: on one start per mode
+                        runs.append(
+                            one_rate(args, path, key, listed, (workers, mode, run, rate, tag))
+                        )
+                    screens += [s for _, s in runs if s is not None]
                     rows.append({k: statistics.median(r[k] for r, _ in runs) for k in runs[0][0]})
                 label = f"{workers} worker(s), {mode} start"
                 results["rates"][label] = rows
@@ -533,7 +541,30 @@ def main() -> None:
                 }
     results["cpus"] = os.cpu_count()
     results["load"] = os.getloadavg()
+    results["seconds"] = round(time.monotonic() - began, 1)
+    results["per_core"] = per_core(results)
     report(results, args.json)
+
+
+def per_core(results: dict[str, Any]) -> dict[str, Any]:
+    """Per (workers, mode): the most payments/s served within Tazama's p99 (68 ms) and
+    within the target's (25 ms), per core of this machine, and the ratio to Tazama's
+    per-vCPU figure (2,240/s on ~900 vCPU)."""
+    tazama = TAZAMA["per_s"] / TAZAMA["vcpus"]
+    cpus = results["cpus"] or 1
+    out: dict[str, Any] = {"tazama_per_vcpu": round(tazama, 2)}
+    for label, rows in results["rates"].items():
+        entry = {}
+        for name, p99 in (("p99_68ms", TAZAMA["p99_ms"]), ("p99_25ms", TARGET_P99_MS)):
+            ok = [r["throughput_per_s"] for r in rows if r["p99_ms"] <= p99 and r["errors"] == 0]
+            best = max(ok, default=0.0)
+            entry[name] = {
+                "served_per_s": best,
+                "per_core": round(best / cpus, 1),
+                "x_tazama": round(best / cpus / tazama, 1),
+            }
+        out[label] = entry
+    return out
 
 
 def report(results: dict[str, Any], as_json: bool) -> None:
@@ -544,16 +575,27 @@ def report(results: dict[str, Any], as_json: bool) -> None:
         print(f"{label}; /v1/screen p50/p99 {results['screen'][label]}")
         print(
             "offered/s  sent  throughput/s  p50 ms  p99 ms  lost  server CPU ms/payment"
-            "  generator CPU ms/payment  new names  first seen  start s"
+            "  generator CPU ms/payment  new names  first seen  start s  load"
         )
         for r in rows:
             print(
                 f"{r['offered_per_s']:>9}  {r['sent']:>5}  {r['throughput_per_s']:>12}  "
                 f"{r['p50_ms']:>6}  {r['p99_ms']:>6}  {r['errors']:>4}  {r['server_cpu_ms']:>6}"
                 f"  {r['generator_cpu_ms']:>6}  {r['new_names']:>6}  {r['first_seen']:>6}"
-                f"  {r['start_s']:>5}"
+                f"  {r['start_s']:>5}  {r['load']:>4}"
             )
-    print(f"load average {results['load']}")
+    tazama = results["per_core"]["tazama_per_vcpu"]
+    print(f"per core ({results['cpus']} cores) against Tazama ({tazama}/s per vCPU, p99 68 ms):")
+    for label, entry in results["per_core"].items():
+        if label == "tazama_per_vcpu":
+            continue
+        cells = [
+            f"p99 <= {name[4:6]} ms: {e['served_per_s']}/s served, {e['per_core']}/s per core"
+            f" ({e['x_tazama']}x Tazama)"
+            for name, e in entry.items()
+        ]
+        print(f"  {label}: " + "; ".join(cells))
+    print(f"load average {results['load']}; {results['seconds']} s in all")
 
 
 if __name__ == "__main__":
