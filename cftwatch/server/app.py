@@ -22,7 +22,7 @@ from cftwatch.app.decide import DecisionEngine
 from cftwatch.app.screening import prescreen_processes, settle_heap
 from cftwatch.errors import WorkspaceError
 from cftwatch.server import webhooks
-from cftwatch.server.decisions import GroupCommitter
+from cftwatch.server.decisions import GroupCommitter, commit_lock_path
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
 from cftwatch.server.fastpath import EvaluateFastPath
@@ -80,7 +80,9 @@ def create_app(
             )
         hooks = webhooks.start_for_workspace(root, store)  # a bad webhooks.yaml fails here
         if ctx.decisions is not None:
-            ctx.committer = GroupCommitter(store, ctx.decisions.remember)
+            ctx.committer = GroupCommitter(
+                store, ctx.decisions.remember, lock_path=commit_lock_path(store)
+            )
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)
