@@ -6,7 +6,7 @@ p99 <= 10 ms. Peer: Tazama, 2,240 transactions/s on about 900 vCPU, p99 68 ms.
     PYTHONPATH=. python benchmarks/serve.py [--rates 250,500,1000,2000] [--seconds 10]
         [--workers 1,2] [--redis redis://127.0.0.1:6391/0] [--data ../shared/data/lists]
         [--runs 3] [--parties 4000] [--new-share 0.1] [--modes cold,warm]
-        [--server-root OLD_TREE] [--workspace DIR] [--json]
+        [--server-root OLD_TREE] [--workspace DIR] [--json] [--in-process N]
 
 A workspace is built in a temporary folder with every list file found in --data loaded
 (UN, OFAC SDN with aliases and addresses, OFAC non-SDN, UK, NACTA) and --parties known
@@ -27,7 +27,8 @@ errors per rate, and /v1/screen single-name p50/p99 (sequential, 200 names, on t
 rate's start of each mode); then the most served within p99 68 ms (Tazama's) and 25 ms (the
 target) per core, against Tazama's per-vCPU figure, and the whole run's seconds.
 Medians over --runs. --server-root runs the server from another tree (an A/B against an
-older commit, which knows only the cold start).
+older commit). --in-process N: instead, the CPU per payment of N payments through the ASGI app
+called in this process (no HTTP; known parties prescreened), e.g. for an A/B of two trees.
 """
 
 from __future__ import annotations
@@ -481,6 +482,83 @@ def one_rate(args: Any, path: Path, key: str, listed: list[str], case: tuple[Any
     return out, screen
 
 
+def in_process(args: Any, path: Path, key: str, listed: list[str]) -> dict[str, Any]:
+    """CPU per payment of the ASGI app called in this process (no HTTP, no sockets): the
+    server's own code path, with the known parties prescreened as a warm start has them
+    (the tree under --server-root; the first 500 payments warm it, then --in-process N)."""
+    sys.path.insert(0, str(args.server_root))
+    from cftwatch.app import screening
+    from cftwatch.server import create_app
+
+    n = args.in_process
+    bodies, shares = payments(
+        n + 500, listed, 4242, f"ip{time.time_ns():x}-", args.parties, args.new_share, key
+    )
+    app = create_app(path, prescreen=os.cpu_count() or 1)
+    getattr(screening, "settle_heap", lambda: None)()  # as a serving worker (when it has it)
+
+    def scope_of(request: bytes) -> tuple[dict[str, Any], bytes]:
+        head, body = request.split(b"\r\n\r\n", 1)
+        headers = [tuple(h.split(b": ", 1)) for h in head.split(b"\r\n")[1:]]
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": EVALUATE,
+            "raw_path": EVALUATE.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(k.lower(), v) for k, v in headers],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 8000),
+        }
+        return scope, body
+
+    async def call(scope: dict[str, Any], body: bytes) -> None:
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            if messages:
+                return messages.pop()
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+        assert statuses == [200], statuses
+
+    async def run() -> dict[str, Any]:
+        requests = [scope_of(b) for b in bodies]
+        async with app.router.lifespan_context(app):
+            for scope, body in requests[:500]:
+                await call(scope, body)
+            gate = asyncio.Semaphore(CONNECTIONS)
+
+            async def one(scope: dict[str, Any], body: bytes) -> None:
+                async with gate:
+                    await call(scope, body)
+
+            cpu, wall = time.process_time(), time.perf_counter()
+            await asyncio.gather(*(one(s, b) for s, b in requests[500:]))
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        return {
+            "payments": n,
+            "cpu_ms": round(cpu * 1000 / n, 3),
+            "wall_ms": round(wall * 1000 / n, 3),
+            **shares,
+            "load": round(os.getloadavg()[0], 1),
+            "tree": str(args.server_root),
+        }
+
+    return dict(asyncio.run(run()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rates", default="250,500,1000,2000")
@@ -510,7 +588,19 @@ def main() -> None:
         type=Path,
         help="build the workspace here once and reuse it on later runs (default: a temporary one)",
     )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: CPU per payment of N payments through the ASGI app in this process",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        with tempfile.TemporaryDirectory() as tmp:
+            built = reuse_or_build(args.workspace or Path(tmp) / "ws", args.data, args.parties)
+            print(json.dumps(in_process(args, *built)))
+        return
     rates = [int(r) for r in args.rates.split(",")]
     tag = f"{time.time_ns():x}-"
     began = time.monotonic()
