@@ -29,6 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from cftwatch import schema as cs
+from cftwatch.app.prescreen import SharedPrescreen
 from cftwatch.app.screening import KnownParties, LiveScreener, known_party_queries
 from cftwatch.errors import InputError
 from cftwatch.ingest.iso20022 import read_message
@@ -48,6 +49,7 @@ from cftwatch.store import (
     PaymentDecision,
     decisions_since,
     newest_payment_time,
+    payment_fields_since,
     store_decisions,
 )
 from cftwatch.streaming import (
@@ -286,7 +288,9 @@ class DecisionEngine:
         workspace's recent transactions and the journal (once per generation of data).
         `prescreen`: screen every known party (`known_party_queries`) now, on
         `prescreen_workers` processes for at most `prescreen_s`, and again after each list
-        update (in the background), so their payments are answered from the cache."""
+        update (in the background), so their payments are answered from the cache; the
+        workers of one workspace share one prescreen (`SharedPrescreen`: the first screens,
+        the others read its results)."""
         with Workspace.open(workspace_path, read_only=True) as ws:
             lists = LiveScreener.load(workspace_path, ws)
             config = workspace_rules_config(ws)
@@ -304,6 +308,7 @@ class DecisionEngine:
                 engine.rebuild(ws)
                 engine.warm_up()
                 if prescreen:
+                    lists.shared = SharedPrescreen(workspace_path)
                     lists.known_parties = KnownParties(
                         workspace_path, engine.threshold, prescreen_s
                     )
@@ -518,10 +523,19 @@ def _workspace_legs(ws: Workspace, since: dt.datetime) -> Iterator[tuple[str, Le
         yield from legs_of(txn_id, float(epoch), Decimal(str(amount)), channel, debtor, creditor)
 
 
+_LEG_FIELDS = ("txn_id", "ts", "amount", "channel", "debtor_account", "creditor_account")
+
+
 def _journal_legs(store: OperationalStore, since: dt.datetime) -> Iterator[tuple[str, Leg]]:
-    for d in decisions_since(store, since):
-        if d.decision != "BLOCK":
-            yield from _payment_legs(d.payment)
+    """The legs of the journal's payments that were not blocked (`_payment_legs` of each,
+    read as the fields it needs)."""
+    for txn_id, ts, amount, channel, debtor, creditor in payment_fields_since(
+        store, since, _LEG_FIELDS, skip_decision="BLOCK"
+    ):
+        epoch = dt.datetime.fromisoformat(ts).timestamp()
+        yield from legs_of(
+            txn_id, epoch, Decimal(str(amount)), channel or "other", debtor, creditor
+        )
 
 
 # -- the journal into the workspace -------------------------------------------------

@@ -5,6 +5,8 @@ judgements (`screening.screen_transactions`) are called on the stage itself."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import threading
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from cftwatch import screening
+from cftwatch.app.prescreen import SharedPrescreen, query_key
 from cftwatch.lists import list_versions
 from cftwatch.screening import JudgementRecord, Match, NameQuery, Screener, make_query
 from cftwatch.store import OperationalStore
@@ -38,6 +41,7 @@ __all__ = [
     "screen_name_queries",
     "screen_parties",
     "screen_workspace",
+    "settle_heap",
 ]
 
 
@@ -179,6 +183,8 @@ class LiveScreener:
         self._known: dict[tuple[Any, ...], Any] = {}
         """Prescreened known parties (`prescreen`): never evicted, replaced per version."""
         self.known_parties: KnownParties | None = None
+        self.shared: SharedPrescreen | None = None
+        """Where the workers of this workspace share their prescreen (None: each its own)."""
         self.prescreens: list[dict[str, Any]] = []
         """What each prescreen did (version, queries, screened, seconds), newest last."""
         self._lock = threading.Lock()
@@ -278,11 +284,16 @@ class LiveScreener:
         ]
 
     def prescreen_known(self, workers: int = 1) -> dict[str, Any]:
-        """Screen every known party (`known_parties`) on the current lists into the cache."""
+        """Screen every known party (`known_parties`) on the current lists into the cache
+        (after a list update: the old lists' objects are collected and the new ones frozen,
+        `settle_heap`)."""
         known = self.known_parties
         if known is None:
             return {}
-        return self.prescreen(known.queries(), known.threshold, workers, known.budget_s)
+        try:
+            return self.prescreen(known.queries(), known.threshold, workers, known.budget_s)
+        finally:
+            settle_heap()
 
     def prescreen(
         self,
@@ -296,11 +307,51 @@ class LiveScreener:
         the current lists in batch, `chunk` at a time on `workers` processes (screening's
         batch path), into a cache that is never evicted and is replaced with the lists'
         version; stops after `budget_s` (the rest are screened when a payment names them).
+        With `shared` (the workspace's prescreen file), the results another worker or an
+        earlier start stored for this version are read, not screened again, under the
+        workspace's prescreen lock (so of several workers only the first screens).
         Progress is logged per chunk. Returns what it did."""
-        version, screener = self.current()
+        loaded = self.current()
+        version = loaded[0]
         todo = list(dict.fromkeys(queries))
-        start, done = time.monotonic(), 0
+        start = time.monotonic()
         log.info("prescreen: %d known names on lists %s", len(todo), version[:60])
+        shared = self.shared
+        with shared.locked() if shared is not None else contextlib.nullcontext():
+            stored = shared.read(version, threshold) if shared is not None else {}
+            keys = [query_key(q) for q in todo]
+            missing = [q for q, k in zip(todo, keys, strict=True) if k not in stored]
+            with self._lock:
+                if self._loaded[0] == version:
+                    for q, k in zip(todo, keys, strict=True):
+                        if k in stored:
+                            self._known[(version, q, threshold)] = stored[k]
+            found = self._screen_known(loaded, missing, threshold, workers, budget_s, chunk)
+            if shared is not None and found:
+                stored.update((query_key(q), ms) for q, ms in found.items())
+                shared.write(version, threshold, stored)
+        report = {
+            "version": version,
+            "queries": len(todo),
+            "screened": len(found),
+            "reused": len(todo) - len(missing),
+            "seconds": round(time.monotonic() - start, 2),
+        }
+        self.prescreens.append(report)
+        return report
+
+    def _screen_known(
+        self,
+        loaded: tuple[str, Screener],
+        todo: list[Query],
+        threshold: float | None,
+        workers: int,
+        budget_s: float,
+        chunk: int,
+    ) -> dict[Query, list[Match]]:
+        """`prescreen`'s screening of the names it lacks, into the cache; what it screened."""
+        version, screener = loaded
+        start, out = time.monotonic(), {}
         for first in range(0, len(todo), chunk):
             part = todo[first : first + chunk]
             found = screener.screen_many(part, threshold, workers=workers)
@@ -309,24 +360,17 @@ class LiveScreener:
                     break
                 for query, matches in zip(part, found, strict=True):
                     self._known[(version, query, threshold)] = matches
-            done += len(part)
+                    out[query] = matches
             elapsed = time.monotonic() - start
-            log.info("prescreen: %d/%d names, %.1f s", done, len(todo), elapsed)
-            if elapsed > budget_s and done < len(todo):
+            log.info("prescreen: %d/%d names, %.1f s", len(out), len(todo), elapsed)
+            if elapsed > budget_s and len(out) < len(todo):
                 log.warning(
                     "prescreen: stopped after %.0f s with %d names left (screened when met)",
                     elapsed,
-                    len(todo) - done,
+                    len(todo) - len(out),
                 )
                 break
-        report = {
-            "version": version,
-            "queries": len(todo),
-            "screened": done,
-            "seconds": round(time.monotonic() - start, 2),
-        }
-        self.prescreens.append(report)
-        return report
+        return out
 
     def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
         known = self._known.get(key)
@@ -344,6 +388,17 @@ class LiveScreener:
                 if len(self._cache) > SCREEN_CACHE:
                     self._cache.popitem(last=False)
         return value
+
+
+def settle_heap() -> None:
+    """Collect the garbage of a start (or list reload) and freeze what is left (the
+    screener's index, the lists, the prescreen: hundreds of thousands of objects that live
+    as long as the process) out of the garbage collector: else each full collection walks
+    them all, a pause of about a second in the middle of serving payments, and one comes
+    whenever the caches have grown by a quarter of that (`gc.freeze`)."""
+    gc.unfreeze()  # what a fork-pool prescreen froze, or an earlier start
+    gc.collect()
+    gc.freeze()
 
 
 # -- the institution's known parties, screened before their payments come ------------
@@ -395,6 +450,7 @@ class KnownParties:
 
 
 def prescreen_processes(serving_workers: int = 1) -> int:
-    """Processes one serving worker's start-up prescreen forks: the machine's cores shared
-    by the serving workers."""
-    return max(1, (os.cpu_count() or 1) // max(1, serving_workers))
+    """Processes the start-up prescreen forks: every core of the machine (of several
+    serving workers only the first screens; the others read its results)."""
+    del serving_workers  # one shared prescreen (`SharedPrescreen`), whatever the workers
+    return max(1, os.cpu_count() or 1)

@@ -19,10 +19,10 @@ from fastapi import FastAPI
 
 from cftwatch import __version__
 from cftwatch.app.decide import DecisionEngine
-from cftwatch.app.screening import prescreen_processes
+from cftwatch.app.screening import prescreen_processes, settle_heap
 from cftwatch.errors import WorkspaceError
 from cftwatch.server import webhooks
-from cftwatch.server.decisions import GroupCommitter
+from cftwatch.server.decisions import GroupCommitter, commit_lock_path
 from cftwatch.server.deps import ServerContext, ServerSettings
 from cftwatch.server.errors import install_error_handlers
 from cftwatch.server.fastpath import EvaluateFastPath
@@ -80,7 +80,9 @@ def create_app(
             )
         hooks = webhooks.start_for_workspace(root, store)  # a bad webhooks.yaml fails here
         if ctx.decisions is not None:
-            ctx.committer = GroupCommitter(store, ctx.decisions.remember)
+            ctx.committer = GroupCommitter(
+                store, ctx.decisions.remember, lock_path=commit_lock_path(store)
+            )
     except BaseException:
         if hooks is not None:
             webhooks.uninstall(hooks)
@@ -120,15 +122,17 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The app for a Uvicorn worker process, from `$CFTWATCH_SERVE_WORKSPACE` and
-    `$CFTWATCH_SERVE_STATE` (set by `serve`)."""
+    `$CFTWATCH_SERVE_STATE` (set by `serve`), its start's objects frozen (`settle_heap`)."""
     path = os.environ.get(ENV_WORKSPACE)
     if not path:
         raise WorkspaceError(f"${ENV_WORKSPACE} is not set (start the service with cftwatch serve)")
-    return create_app(
+    app = create_app(
         path,
         state_url=os.environ.get(ENV_STATE) or None,
         prescreen=int(os.environ.get(ENV_PRESCREEN) or 1),
     )
+    settle_heap()  # a serving process: what the start built, out of the collector's walks
+    return app
 
 
 def serve(

@@ -149,3 +149,20 @@ def newest_payment_time(store: OperationalStore) -> dt.datetime | None:
     """The time of the newest payment in the journal (None when it is empty)."""
     with store.session(readonly=True) as s:
         return s.scalar(select(func.max(PaymentDecisionRow.ts)))
+
+
+def payment_fields_since(
+    store: OperationalStore, since: dt.datetime, fields: Sequence[str], *, skip_decision: str
+) -> Iterator[tuple[Any, ...]]:
+    """`fields` of the stored payments made at or after `since` (as text, None when
+    absent), in id order, but for those decided `skip_decision`: what the decision service
+    rebuilds its per-account state from, read in the database (no decoding of whole
+    payments and reasons, no model objects per row)."""
+    col = PaymentDecisionRow.payment
+    stmt = (
+        select(*(col[f].as_string() for f in fields))
+        .where(PaymentDecisionRow.ts >= since, PaymentDecisionRow.decision != skip_decision)
+        .order_by(PaymentDecisionRow.id)
+    )
+    with store.session(readonly=True) as s:
+        yield from s.execute(stmt).yield_per(5000)

@@ -126,9 +126,27 @@ class MemoryStateStore:
         pass
 
 
+ADD_SCRIPT = """
+local ttl, most = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local at = 3 * i
+  redis.call('ZADD', key, ARGV[at], ARGV[at + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[at + 2])
+  redis.call('ZREMRANGEBYRANK', key, 0, -most - 1)
+  redis.call('EXPIRE', key, ttl)
+  out[i] = redis.call('ZRANGE', key, 0, -1)
+end
+return out
+"""
+"""`add_many` in Redis: per account key, its leg (score, member, eviction bound) added, the
+legs beyond the horizon and beyond `MAX_LEGS` evicted, the TTL renewed, the buffer read."""
+
+
 class RedisStateStore:
     """Buffers in Redis: key `<prefix>:a:<account>`, a sorted set of encoded legs scored by
-    time. Each `add` is one MULTI/EXEC round trip (add, evict, read, expire)."""
+    time. Each payment is one round trip: one script (`ADD_SCRIPT`: add, evict, expire,
+    read for each of its legs), atomic as a MULTI/EXEC."""
 
     def __init__(self, url: str, *, prefix: str = "cftwatch", ttl_s: int | None = None) -> None:
         try:
@@ -144,6 +162,7 @@ class RedisStateStore:
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
         self.prefix, self.ttl_s = prefix, ttl_s
         self._legs: dict[bytes, Leg] = {}
+        self._add_script = self._redis.register_script(ADD_SCRIPT)
         self._masked = url.split("@")[-1]
         try:
             self._redis.ping()
@@ -157,19 +176,18 @@ class RedisStateStore:
         return self.add_many([(account, leg)], horizon_s)[0]
 
     def add_many(self, legs: Sequence[tuple[str, Leg]], horizon_s: float) -> list[list[Leg]]:
+        """One round trip and one command for all of a payment's legs (`ADD_SCRIPT`, run
+        atomically by Redis, as a MULTI/EXEC of the five commands per leg would be)."""
         if not legs:
             return []
-        pipe = self._redis.pipeline(transaction=True)
-        for account, leg in legs:
-            key = self._key(account)
-            self._queue_add(pipe, key, leg, horizon_s)
-            pipe.zrange(key, 0, -1)
+        args: list[str | int] = [int(self.ttl_s or horizon_s) + 60, MAX_LEGS]
+        for _account, leg in legs:
+            args += [repr(leg.ts), leg.encode(), f"({leg.ts - horizon_s}"]
         try:
-            result = pipe.execute()
+            result = self._add_script(keys=[self._key(a) for a, _ in legs], args=args)
         except self._errors as exc:
             raise StateUnavailable(f"state store {self._masked}: {exc}") from exc
-        step = len(result) // max(1, len(legs))
-        return [sorted(self._decoded(result[i])) for i in range(step - 1, len(result), step)]
+        return [sorted(self._decoded(members)) for members in result]
 
     def _decoded(self, members: Sequence[bytes]) -> list[Leg]:
         """The legs of encoded members; each decoded once per process (a busy account's

@@ -10,6 +10,7 @@ their windows over all history.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -93,7 +94,15 @@ class StreamingRules:
 
 
 def _within(buffer: Sequence[Leg], now: float, span_s: float) -> list[Leg]:
-    return [x for x in buffer if now - span_s <= x.ts <= now]
+    """The legs of a time-ordered buffer (as a state store returns it) in [now - span, now],
+    found by bisection: a busy account's buffer holds the whole horizon's legs."""
+    lo = bisect.bisect_left(buffer, now - span_s, key=_ts)
+    hi = bisect.bisect_right(buffer, now, lo=lo, key=_ts)
+    return list(buffer[lo:hi])
+
+
+def _ts(leg: Leg) -> float:
+    return leg.ts
 
 
 def fan_in(buffer: Sequence[Leg], leg: Leg, p: FanIn) -> Signal | None:
@@ -224,7 +233,8 @@ def velocity(buffer: Sequence[Leg], leg: Leg, p: Velocity) -> Signal | None:
 
 
 def signals(rules: StreamingRules, leg: Leg, buffer: Sequence[Leg]) -> list[Signal]:
-    """Every streaming rule that fires for `leg` on its account's `buffer`."""
+    """Every streaming rule that fires for `leg` on its account's `buffer` (in time order,
+    as a state store returns it)."""
     out: list[Signal | None] = []
     if rules.fan_in:
         out.append(fan_in(buffer, leg, rules.fan_in))

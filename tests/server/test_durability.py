@@ -136,3 +136,50 @@ def test_concurrent_decisions_are_committed_together_and_once(tmp_path: Path) ->
     assert len(audited) == 40 and {a.user for a in audited} == {"ana"}
     assert store.verify_audit()[1] is None
     store.close()
+
+
+def test_two_workers_committers_take_turns_through_the_lock(tmp_path: Path) -> None:
+    """Two committers (as two workers have) on one SQLite store, both under the commit
+    lock beside it: every decision stored once; the lock is held while one writes."""
+    import asyncio
+    import datetime as dt
+    import fcntl
+
+    from cftwatch.app.decide import NewDecision
+    from cftwatch.server.decisions import GroupCommitter, commit_lock_path
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    stores = [OperationalStore(url), OperationalStore(url)]
+    stores[0].migrate()
+    lock = commit_lock_path(stores[0])
+    assert lock == tmp_path / "store.sqlite.commit-lock"
+    assert commit_lock_path(OperationalStore("sqlite://")) is None
+    committers = [GroupCommitter(s, lock_path=lock) for s in stores]
+    ts = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+    async def send() -> list:
+        return await asyncio.gather(
+            *(
+                committers[i % 2].commit(
+                    NewDecision(f"t-{i}", ts, "ACCEPT", {"txn_id": f"t-{i}"}, [], "ana")
+                )
+                for i in range(60)
+            )
+        )
+
+    with open(lock, "a+b") as held:  # a third process's turn: the committers wait for it
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        pending = threading.Thread(target=lambda: results.extend(asyncio.run(send())))
+        results: list = []
+        pending.start()
+        time.sleep(0.3)
+        assert results == []
+        assert len(list(decisions_since(stores[0]))) == 0
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        pending.join(timeout=60)
+    for c in committers:
+        c.close()
+    assert len(results) == 60 and not any(a.replayed for a in results)
+    assert len(list(decisions_since(stores[0]))) == 60
+    for s in stores:
+        s.close()

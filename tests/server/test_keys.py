@@ -14,7 +14,8 @@ from tests.server.conftest import auth, make_workspace
 
 
 def test_health_needs_no_key(client: TestClient) -> None:
-    assert client.get("/v1/health").json()["status"] == "ok"
+    health = client.get("/v1/health").json()
+    assert health["status"] == "ok" and len(health["worker"]) == 8
 
 
 def test_openapi_is_served(client: TestClient) -> None:

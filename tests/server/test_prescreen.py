@@ -189,3 +189,41 @@ def test_serve_passes_the_prescreen_to_its_workers(
     app = server_app.app_from_env()
     assert app.state.ctx.decisions.lists.prescreens == []  # no prescreen in the worker
     app.state.ctx.close()
+
+
+def test_workers_share_one_prescreen_through_the_workspace(tmp_path: Path) -> None:
+    """The first start screens the known parties and stores them for the lists' version;
+    a second worker (or the next start) reads them and screens nothing, with the same
+    decisions; a file that does not read is screened afresh."""
+    from cftwatch.app.prescreen import SharedPrescreen
+
+    root, keys = make_workspace(tmp_path / "ws")
+    _with_parties(root)
+    first = create_app(root)
+    report = first.state.ctx.decisions.lists.prescreens[-1]
+    assert report["screened"] == len(CUSTOMERS) + 1 and report["reused"] == 0
+    with TestClient(first) as client:
+        one = [
+            _decide(client, keys["analyst"], _payment(f"a{i}", n)) for i, n in enumerate(CUSTOMERS)
+        ]
+    second = create_app(root)
+    engine = second.state.ctx.decisions
+    report = engine.lists.prescreens[-1]
+    assert report["screened"] == 0 and report["reused"] == len(CUSTOMERS) + 1
+    calls: list[Any] = []
+    real = engine.screener.screen
+    engine.screener.screen = lambda *a, **k: calls.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    with TestClient(second) as client:
+        two = [
+            _decide(client, keys["analyst"], _payment(f"b{i}", n)) for i, n in enumerate(CUSTOMERS)
+        ]
+    assert calls == []  # answered from the first worker's prescreen
+    assert [d["reasons"] for d in two] == [d["reasons"] for d in one]
+    assert two[2]["decision"] == "BLOCK"
+    shared = SharedPrescreen(root)
+    path = shared.path(engine.lists.version, engine.threshold)
+    path.write_text("{not json")
+    third = create_app(root)
+    assert third.state.ctx.decisions.lists.prescreens[-1]["screened"] == len(CUSTOMERS) + 1
+    assert len(shared.read(engine.lists.version, engine.threshold)) == len(CUSTOMERS) + 1
+    third.state.ctx.close()

@@ -101,3 +101,20 @@ def test_signals_run_every_enabled_rule() -> None:
             fired += signals(rules, x, store.add(account, x, rules.horizon_s))
     assert [s.rule_id for s in fired] == ["crowdfunding_fan_in"]
     assert rules.horizon_s == D  # at least a day is kept
+
+
+def test_a_window_is_found_by_bisection_as_by_a_scan() -> None:
+    """`_within` on a time-ordered buffer: the legs a scan keeps, in order, at the edges too."""
+    import random
+
+    from cftwatch.streaming.model import Leg as _Leg
+    from cftwatch.streaming.windows import _within
+
+    rng = random.Random(3)
+    for _ in range(200):
+        times = sorted(
+            rng.choice([0.0, 5.0, 10.0, 10.5, 20.0, 30.0]) for _ in range(rng.randrange(12))
+        )
+        buffer = [_Leg(t, f"t{i}", "in", Decimal(1), "x", "wallet") for i, t in enumerate(times)]
+        now, span = rng.choice([10.0, 20.0, 30.0, 35.0]), rng.choice([0.0, 10.0, 20.0])
+        assert _within(buffer, now, span) == [x for x in buffer if now - span <= x.ts <= now]
