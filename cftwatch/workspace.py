@@ -554,7 +554,8 @@ class Workspace:
         which = name or self.engine_name
         if which not in self._engines:
             if which == "duckdb":
-                self._engines[which] = DuckDBEngine(self.con)
+                limit = _safe_setting(self.config.duckdb.memory_limit)
+                self._engines[which] = DuckDBEngine(self.con, memory_limit=limit)
             elif which == "spark":
                 try:
                     from cftwatch.engine.spark import SparkEngine

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -40,6 +42,14 @@ class Engine(ABC):
         table, a locally checkpointed Spark view (see `cftwatch.engine.materialising`). For
         iterative algorithms, so each round's plan starts from a leaf."""
         return materialise(expr, name)
+
+    @contextmanager
+    def bounded_memory(self, share: float) -> Iterator[None]:
+        """Run the block with the engine's own memory limit at `share` of the configured
+        one, spilling to its temporary directory beyond it, so the whole process (the
+        engine, Python's rows and Arrow results) stays within the configured budget. No
+        effect on engines whose memory is set elsewhere (Spark: its own configuration)."""
+        yield
 
     def to_arrow(self, expr: ir.Expr) -> pa.Table:
         result = expr.to_pyarrow()

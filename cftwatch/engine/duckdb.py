@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -24,8 +26,10 @@ class DuckDBEngine(Engine):
 
     name = "duckdb"
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, memory_limit: str | None = None) -> None:
         self.con = con
+        self.memory_limit = memory_limit
+        """The connection's configured `memory_limit` (validated; for `bounded_memory`)."""
         self._ibis = ibis.duckdb.from_connection(con)
 
     @property
@@ -37,6 +41,31 @@ class DuckDBEngine(Engine):
 
     def register(self, name: str, data: pa.Table) -> ir.Table:
         return self._ibis.create_table(name, data, temp=True, overwrite=True)
+
+    @contextmanager
+    def bounded_memory(self, share: float) -> Iterator[None]:
+        limit = _bytes(self.memory_limit) if self.memory_limit else None
+        if limit is None or not 0 < share < 1:
+            yield
+            return
+        self.con.execute(f"SET memory_limit = '{int(limit * share) // (1 << 20)}MiB'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET memory_limit = '{self.memory_limit}'")
+
+
+_UNITS = {"b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+_UNITS |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_SIZE = re.compile(r"^\s*([0-9.]+)\s*([a-z]+)\s*$")
+
+
+def _bytes(text: str) -> int | None:
+    """A DuckDB size setting (`4GB`, `3.7 GiB`) in bytes; None when it is not a size."""
+    m = _SIZE.match(text.lower())
+    if not m or m.group(2) not in _UNITS:
+        return None
+    return int(float(m.group(1)) * _UNITS[m.group(2)])
 
 
 def connect(

@@ -9,7 +9,10 @@ checkpointed DataFrame registered as a session view on Spark (lineage cut, so th
 step's plan starts from a leaf). On any other backend the expression is returned as is.
 
 The stored rows live as long as the connection or session (temporary tables and views
-are dropped when it closes); each call takes a fresh name unless one is given.
+are dropped when it closes); each call takes a fresh name unless one is given. A caller
+that runs many such algorithms on one connection (a monitoring run: one per rule) drops
+what each left behind: `mark()` before, `drop_since(mark)` after (fresh names only; a
+table stored under a name of the caller's choosing is the caller's to drop).
 """
 
 from __future__ import annotations
@@ -21,10 +24,31 @@ import ibis
 import ibis.expr.types as ir
 
 _NAMES = itertools.count()
+_STORED: list[tuple[ibis.BaseBackend, str]] = []
+"""The tables stored under fresh names, in order (for `drop_since`)."""
 
 
 def _fresh(name: str | None) -> str:
     return name or f"_cftwatch_m{os.getpid()}_{next(_NAMES)}"
+
+
+def mark() -> int:
+    """A position in the list of stored tables, for `drop_since`."""
+    return len(_STORED)
+
+
+def drop_since(position: int) -> None:
+    """Drop the tables `materialise` stored under fresh names since `mark()` returned
+    `position` (their rows are no longer needed: memory and temporary disk given back)."""
+    while len(_STORED) > position:
+        backend, name = _STORED.pop()
+        try:
+            if backend.name == "pyspark":
+                backend._session.catalog.dropTempView(name)
+            else:
+                backend.drop_table(name, force=True)
+        except Exception:  # a connection already closed has dropped it
+            continue
 
 
 def materialise(expr: ir.Table, name: str | None = None) -> ir.Table:
@@ -32,6 +56,8 @@ def materialise(expr: ir.Table, name: str | None = None) -> ir.Table:
     same types), on the backend the expression belongs to."""
     backend = ibis.get_backend(expr)
     target = _fresh(name)
+    if name is None and backend.name in ("duckdb", "pyspark"):
+        _STORED.append((backend, target))
     if backend.name == "duckdb":
         return backend.create_table(target, expr, temp=True, overwrite=True)
     if backend.name == "pyspark":
@@ -48,9 +74,23 @@ def materialise(expr: ir.Table, name: str | None = None) -> ir.Table:
     return expr
 
 
+def release(expr: ir.Table) -> None:
+    """Drop the stored rows behind a table `materialise` returned (one stored under a name
+    of the caller's choosing; fresh names are dropped by `drop_since`)."""
+    backend = ibis.get_backend(expr)
+    name = expr.get_name().rsplit(".", 1)[-1]
+    try:
+        if backend.name == "pyspark":
+            backend._session.catalog.dropTempView(name)
+        elif backend.name == "duckdb":
+            backend.drop_table(name, force=True)
+    except Exception:  # a connection already closed has dropped it
+        return
+
+
 def is_empty(expr: ir.Table) -> bool:
     """Whether the (preferably materialised) table has no row: lets an iteration stop early."""
     return int(expr.limit(1).count().to_pyarrow().as_py()) == 0
 
 
-__all__ = ["is_empty", "materialise"]
+__all__ = ["drop_since", "is_empty", "mark", "materialise", "release"]

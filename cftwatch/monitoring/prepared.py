@@ -14,6 +14,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
+from cftwatch.engine import materialising as materialised
 from cftwatch.engine.base import Engine
 from cftwatch.monitoring.config import RuleSetting
 from cftwatch.monitoring.context import prepare_transactions, with_usual_amounts
@@ -27,6 +28,7 @@ from cftwatch.monitoring.money import (
 )
 from cftwatch.monitoring.profile import data_currencies, profile
 from cftwatch.monitoring.spec import RuleInput
+from cftwatch.monitoring.standing import SharedStore, release_shared, shared_tables
 from cftwatch.workspace import Workspace
 
 
@@ -53,6 +55,7 @@ class PreparedData:
         self.screening = _screening_alerts(ws, self.eng)
         self._quantiles: dict[float, float] = {}
         self._tables: dict[bool, ir.Table] = {}
+        self._shared: SharedStore = {}
 
     def __enter__(self) -> PreparedData:
         return self
@@ -65,6 +68,7 @@ class PreparedData:
     def close(self) -> None:
         from cftwatch.monitoring.runner import _release
 
+        release_shared(self._shared)
         for t in self._tables.values():
             _release(t)
         self._tables.clear()
@@ -98,9 +102,15 @@ class PreparedData:
         floors = relative_floors(setting)
         table = _restrict(self._table(bool(floors)), setting, None, floors)
         inp = RuleInput(table, self.accounts, self.parties, self.screening, self.date_only)
-        expr = setting.spec.builder(inp, self._resolved(setting).params)
-        expr = expr.filter(expr.subject_id.notnull()).select("subject_id", *metrics)
-        return self.eng.to_arrow(expr).to_pylist()
+        params = self._resolved(setting).params
+        stored = materialised.mark()
+        try:
+            with shared_tables(self._shared):  # kept for the next evaluation
+                expr = setting.spec.builder(inp, params)
+                expr = expr.filter(expr.subject_id.notnull()).select("subject_id", *metrics)
+                return self.eng.to_arrow(expr).to_pylist()
+        finally:  # the rule's intermediate tables (cycle search steps): memory back
+            materialised.drop_since(stored)
 
     def alerted_accounts(self, setting: RuleSetting) -> set[str]:
         """The accounts the rule would alert with this setting."""

@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cftwatch import schema as cs
+from cftwatch.engine import materialising as materialised
 from cftwatch.engine.base import Engine
 from cftwatch.errors import ConfigError, Problem
 from cftwatch.jsontext import dumps
@@ -53,8 +54,14 @@ from cftwatch.monitoring.profile import (
     rule_warnings,
 )
 from cftwatch.monitoring.spec import ALERT_COLUMNS, Need, RuleInput, RuleSpec, params_hash
+from cftwatch.monitoring.standing import shared_tables
 from cftwatch.vocab import lower_severity, severity_rank_sql
 from cftwatch.workspace import CONFIG_NAME, Workspace, quote_ident
+
+ENGINE_MEMORY_SHARE = 0.75
+"""During the rules the engine's own memory limit is this share of the configured one
+(DuckDB spills to its temporary directory beyond it): the rest is left to the process's
+Python rows and Arrow results, so the whole run stays within `duckdb.memory_limit`."""
 
 Progress = Callable[[str, int, int], None]
 """progress(rule_id, done, total): called before each rule and once at the end ("done")."""
@@ -205,7 +212,8 @@ def run_rules(
     settings = [resolve_setting(s, inst.currency, inst.exchange_rates, quantiles) for s in selected]
     floors = {s.spec.id: relative_floors(s) for s in selected}
     ctx = _RunContext(ws, eng, run_id, started, since_s, data.date_only, floors)
-    results, alerts = _evaluate(ctx, txns, settings, progress)
+    with eng.bounded_memory(ENGINE_MEMORY_SHARE), shared_tables():
+        results, alerts = _evaluate(ctx, txns, settings, progress)
     new_ids = _new_ids(ws, alerts) if record else set(alerts.column("alert_id").to_pylist())
     results = _with_new_counts(results, alerts, new_ids)
     run = MonitoringRun(
@@ -296,7 +304,11 @@ def _evaluate(
                 continue
             restricted = _restrict(cached, setting, ctx.since_s, ctx.floors.get(spec.id, {}))
             rule_input = RuleInput(restricted, accounts, parties, screening, ctx.date_only)
-            table = _rule_alerts(ctx, setting, rule_input)
+            stored = materialised.mark()
+            try:
+                table = _rule_alerts(ctx, setting, rule_input)
+            finally:  # the rule's intermediate tables (cycle search steps): memory back
+                materialised.drop_since(stored)
             tables.append(table)
             results.append(
                 RuleResult(spec.id, spec.typology, table.num_rows, 0, time.perf_counter() - r0)

@@ -47,6 +47,7 @@ from cftwatch.monitoring.params import (
     party_types_param,
 )
 from cftwatch.monitoring.spec import ParamSpec, RuleInput
+from cftwatch.monitoring.standing import pair_counts, shared
 
 Side = Literal["in", "out"]
 
@@ -72,7 +73,7 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
         t.creditor_account.notnull(),
         t.debtor_account != t.creditor_account,
     )
-    pairs = t.group_by(["debtor_account", "creditor_account"]).aggregate(_pn=t.count())
+    pairs = shared("pair_counts", inp.txns, pair_counts)  # one table for the three rules
     few = pairs.filter(pairs._pn <= p["max_pair_payments"])
     few = few.select(_d=few.debtor_account, _c=few.creditor_account)
     me, other = ("creditor", "debtor") if side == "in" else ("debtor", "creditor")
@@ -102,8 +103,12 @@ def one_off_rows(inp: RuleInput, p: dict[str, Any], side: Side) -> ir.Table:
 def history_span(inp: RuleInput) -> ir.Table:
     """(_ha, _hc, _h0, _h1, _hn, peer group): first and last payment of each account (and
     currency), sent or received, over every payment, and their number: how long and how
-    much the account has been seen; its party type, account type and KYC level."""
-    t = inp.txns
+    much the account has been seen; its party type, account type and KYC level (one table
+    for the three rules of a run: `shared`)."""
+    return shared("history_span", inp.txns, _history_span)
+
+
+def _history_span(t: ir.Table) -> ir.Table:
     sides = [
         t.filter(t[f"{c}_account"].notnull()).select(
             _ha=t[f"{c}_account"],
