@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 
 from cftwatch.engine.materialising import is_empty, materialise
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
-from cftwatch.network.motifs import scatter_gather_instances
+from cftwatch.network.motifs import cyclable, scatter_gather_instances
 
 log = logging.getLogger("cftwatch.network")
 
@@ -45,19 +45,6 @@ def node_ranks(edges: ir.Table) -> ir.Table:
     return deg.mutate(rank=rank.cast("int64"))
 
 
-def _cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
-    """The edges whose payer also receives and whose payee also pays (within `edges`):
-    an account with no way in or no way out cannot lie on a cycle."""
-    e = edges
-    for _ in range(rounds):
-        e = materialise(e)
-        payers = e.select(_p=e.src).distinct()
-        payees = e.select(_q=e.dst).distinct()
-        e = e.semi_join(payees, e.src == payees._q)
-        e = e.semi_join(payers, e.dst == payers._p)
-    return e
-
-
 def _ranked_edges(edges: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
     """The cyclable edges with the ranks of both ends (`rs`, `rd`) and each payment's place
     in the order of payment ids (`xi`, dense: equal ids, equal numbers); also the lookups
@@ -65,7 +52,9 @@ def _ranked_edges(edges: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
     integers (cheaper to join, sort and store than the strings), and integer order is the
     strings' order, so the same paths are kept."""
     e = materialise(
-        _cyclable(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+        cyclable(
+            materialise(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+        )
     )
     r = materialise(node_ranks(e))
     rs = r.select(_a=r.acct, rs=r.rank)
