@@ -100,21 +100,7 @@ def structural_cycles(
     if min_hops > max_hops:
         raise ValueError("min_hops must not exceed max_hops")
     e, accounts, payments = _ranked_edges(edges)
-    s = e.filter(e.rs < e.rd)
-    path = s.select(
-        n0=s.rs,
-        n1=s.rd,
-        currency=s.currency,
-        t_lo=s.ts_s,
-        t_hi=s.ts_s,
-        ts_lo=s.ts,
-        ts_hi=s.ts,
-        total=s.amount,
-        a_lo=s.amount.cast("float64"),
-        a_hi=s.amount.cast("float64"),
-        x1=s.xi,
-    )
-    path, hits = _bounded(path, max_paths, 1)
+    path, hits = _bounded(_first_paths(e), max_paths, 1)
     capped = [hits]
     amount_type = e.amount.type()  # sums keep the input type, so every hop count unions
     found: list[ir.Table] = []
@@ -148,12 +134,7 @@ def structural_cycles(
         capped.append(hits)
         if is_empty(path):
             break
-    if any(capped):
-        log.warning(
-            "structural_cycles: the bound of %d partial paths per anchor was hit (anchors "
-            "cut per step: %s); rings through the paths not kept may be missing (raise "
-            "max_paths to search further)", max_paths, capped,
-        )  # fmt: skip
+    _log_capped(max_paths, capped)
     found = found or [closed.limit(0)]  # no open path left before `min_hops`: no cycle
     result = found[0]
     for f in found[1:]:
@@ -164,6 +145,33 @@ def structural_cycles(
     )
     result = result.mutate(_rn=rn)
     return result.filter(result._rn == 0).drop("_rn", "key", "txns")
+
+
+def _first_paths(e: ir.Table) -> ir.Table:
+    """One-payment paths, each from its lower-ranked end."""
+    s = e.filter(e.rs < e.rd)
+    return s.select(
+        n0=s.rs,
+        n1=s.rd,
+        currency=s.currency,
+        t_lo=s.ts_s,
+        t_hi=s.ts_s,
+        ts_lo=s.ts,
+        ts_hi=s.ts,
+        total=s.amount,
+        a_lo=s.amount.cast("float64"),
+        a_hi=s.amount.cast("float64"),
+        x1=s.xi,
+    )
+
+
+def _log_capped(max_paths: int, capped: list[int]) -> None:
+    if any(capped):
+        log.warning(
+            "structural_cycles: the bound of %d partial paths per anchor was hit (anchors "
+            "cut per step: %s); rings through the paths not kept may be missing (raise "
+            "max_paths to search further)", max_paths, capped,
+        )  # fmt: skip
 
 
 def _cycle_rows(closed: ir.Table, k: int, accounts: ir.Table, payments: ir.Table) -> ir.Table:
