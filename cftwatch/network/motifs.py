@@ -124,14 +124,21 @@ class _Bounds:
 
 
 def _cyclable(edges: ir.Table) -> ir.Table:
-    """The edges whose payer also receives and whose payee also pays (two rounds; each
-    round stored, the input is not copied first)."""
-    e = edges.select(*EDGE_COLUMNS)
-    for _ in range(2):
-        payers = e.select(_p=e.src).distinct()
-        payees = e.select(_q=e.dst).distinct()
-        e = e.semi_join(payees, e.src == payees._q).semi_join(payers, e.dst == payers._p)
-        e = materialise(e)
+    """The edges whose payer also receives and whose payee also pays (two rounds), stored."""
+    return materialise(cyclable(edges.select(*EDGE_COLUMNS)))
+
+
+def cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
+    """The edges whose payer also receives and whose payee also pays, `rounds` times over
+    (an account with no way in or no way out cannot lie on a cycle). Only each round's
+    account sets are stored (small), never the edges in between, so the input is read
+    once per round and not copied; the caller stores the result if it needs to."""
+    e = edges
+    for _ in range(rounds):
+        payers = materialise(e.select(_p=e.src).distinct())
+        payees = materialise(e.select(_q=e.dst).distinct())
+        e = e.semi_join(payees, e.src == payees._q)
+        e = e.semi_join(payers, e.dst == payers._p)
     return e
 
 

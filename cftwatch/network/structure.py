@@ -22,12 +22,16 @@ inputs are computed once, and the enumeration stops at the first hop with no ope
 
 from __future__ import annotations
 
+import logging
+
 import ibis
 import ibis.expr.types as ir
 
 from cftwatch.engine.materialising import is_empty, materialise
 from cftwatch.engine.windows import anchors_by_distinct, episodes, rows_in_episodes
-from cftwatch.network.motifs import scatter_gather_instances
+from cftwatch.network.motifs import cyclable, scatter_gather_instances
+
+log = logging.getLogger("cftwatch.network")
 
 
 def node_ranks(edges: ir.Table) -> ir.Table:
@@ -41,37 +45,36 @@ def node_ranks(edges: ir.Table) -> ir.Table:
     return deg.mutate(rank=rank.cast("int64"))
 
 
-def _cyclable(edges: ir.Table, rounds: int = 2) -> ir.Table:
-    """The edges whose payer also receives and whose payee also pays (within `edges`):
-    an account with no way in or no way out cannot lie on a cycle."""
-    e = edges
-    for _ in range(rounds):
-        e = materialise(e)
-        payers = e.select(_p=e.src).distinct()
-        payees = e.select(_q=e.dst).distinct()
-        e = e.semi_join(payees, e.src == payees._q)
-        e = e.semi_join(payers, e.dst == payers._p)
-    return e
-
-
-def _ranked_edges(edges: ir.Table) -> ir.Table:
+def _ranked_edges(edges: ir.Table) -> tuple[ir.Table, ir.Table, ir.Table]:
+    """The cyclable edges with the ranks of both ends (`rs`, `rd`) and each payment's place
+    in the order of payment ids (`xi`, dense: equal ids, equal numbers); also the lookups
+    back from rank to account and from `xi` to payment id. Paths carry only these
+    integers (cheaper to join, sort and store than the strings), and integer order is the
+    strings' order, so the same paths are kept."""
     e = materialise(
-        _cyclable(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+        cyclable(
+            materialise(edges.select("src", "dst", "currency", "ts_s", "ts", "amount", "txn_id"))
+        )
     )
     r = materialise(node_ranks(e))
     rs = r.select(_a=r.acct, rs=r.rank)
     rd = r.select(_b=r.acct, rd=r.rank)
     e = e.join(rs, e.src == rs._a).drop("_a")
-    return materialise(e.join(rd, e.dst == rd._b).drop("_b"))
+    e = e.join(rd, e.dst == rd._b).drop("_b")
+    e = materialise(e.mutate(xi=ibis.dense_rank().over(order_by=e.txn_id).cast("int64")))
+    return e, r.select("acct", "rank"), materialise(e.select("xi", "txn_id").distinct())
 
 
-def _bounded(paths: ir.Table, max_paths: int, hops: int) -> ir.Table:
+def _bounded(paths: ir.Table, max_paths: int, hops: int) -> tuple[ir.Table, int]:
     """At most `max_paths` paths of `hops` payments per anchor (`n0`, currency): the
-    tightest spans first, then the earliest, then by payment ids (a total order)."""
+    tightest spans first, then the earliest, then by payment ids (a total order); stored.
+    Also the number of anchors that had more (the cap hit)."""
     order = [(paths.t_hi - paths.t_lo), paths.t_lo, *[paths[f"x{i}"] for i in range(1, hops + 1)]]
     rn = ibis.row_number().over(group_by=["n0", "currency"], order_by=order)
     p = paths.mutate(_rn=rn)
-    return p.filter(p._rn < max_paths).drop("_rn")
+    p = materialise(p.filter(p._rn <= max_paths))  # one beyond the cap shows it was hit
+    hit = int(p.filter(p._rn == max_paths).count().to_pyarrow().as_py())
+    return p.filter(p._rn < max_paths).drop("_rn"), hit
 
 
 def structural_cycles(
@@ -96,28 +99,14 @@ def structural_cycles(
     """
     if min_hops > max_hops:
         raise ValueError("min_hops must not exceed max_hops")
-    e = _ranked_edges(edges)
-    s = e.filter(e.rs < e.rd)
-    path = s.select(
-        n0=s.src,
-        r0=s.rs,
-        n1=s.dst,
-        currency=s.currency,
-        t_lo=s.ts_s,
-        t_hi=s.ts_s,
-        ts_lo=s.ts,
-        ts_hi=s.ts,
-        total=s.amount,
-        a_lo=s.amount.cast("float64"),
-        a_hi=s.amount.cast("float64"),
-        x1=s.txn_id,
-    )
-    path = materialise(_bounded(path, max_paths, 1))
+    e, accounts, payments = _ranked_edges(edges)
+    path, hits = _bounded(_first_paths(e), max_paths, 1)
+    capped = [hits]
     amount_type = e.amount.type()  # sums keep the input type, so every hop count unions
     found: list[ir.Table] = []
     for k in range(2, max_hops + 1):
-        nxt = e.select(_s=e.src, _d=e.dst, _c=e.currency, _t=e.ts_s, _ts=e.ts, _v=e.amount,
-                       _x=e.txn_id, _rd=e.rd)  # fmt: skip
+        nxt = e.select(_s=e.rs, _d=e.rd, _c=e.currency, _t=e.ts_s, _ts=e.ts, _v=e.amount,
+                       _x=e.xi)  # fmt: skip
         lo = ibis.least(path.t_lo, nxt._t)
         hi = ibis.greatest(path.t_hi, nxt._t)
         preds = [path[f"n{k - 1}"] == nxt._s, path.currency == nxt._c, hi - lo <= window_s]
@@ -134,16 +123,18 @@ def structural_cycles(
             a_lo=ibis.least(j.a_lo, j._v.cast("float64")),
             a_hi=ibis.greatest(j.a_hi, j._v.cast("float64")),
         ).rename({f"x{k}": "_x"})
-        closed = _cycle_rows(j.filter(j._d == j.n0), k)
+        closed = _cycle_rows(materialise(j.filter(j._d == j.n0)), k, accounts, payments)
         if k >= min_hops:
             found.append(closed)
         if k == max_hops:
             break
-        open_ = j.filter(j._rd > j.r0, *[j._d != j[f"n{i}"] for i in range(k)])
-        open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v", "_rd")
-        path = materialise(_bounded(open_, max_paths, k))  # only the paths kept are stored
+        open_ = j.filter(j._d > j.n0, *[j._d != j[f"n{i}"] for i in range(1, k)])
+        open_ = open_.rename({f"n{k}": "_d"}).drop("_s", "_c", "_t", "_ts", "_v")
+        path, hits = _bounded(open_, max_paths, k)  # only the paths kept are stored
+        capped.append(hits)
         if is_empty(path):
             break
+    _log_capped(max_paths, capped)
     found = found or [closed.limit(0)]  # no open path left before `min_hops`: no cycle
     result = found[0]
     for f in found[1:]:
@@ -156,18 +147,52 @@ def structural_cycles(
     return result.filter(result._rn == 0).drop("_rn", "key", "txns")
 
 
-def _cycle_rows(closed: ir.Table, k: int) -> ir.Table:
-    members = [closed[f"n{i}"] for i in range(k)]
+def _first_paths(e: ir.Table) -> ir.Table:
+    """One-payment paths, each from its lower-ranked end."""
+    s = e.filter(e.rs < e.rd)
+    return s.select(
+        n0=s.rs,
+        n1=s.rd,
+        currency=s.currency,
+        t_lo=s.ts_s,
+        t_hi=s.ts_s,
+        ts_lo=s.ts,
+        ts_hi=s.ts,
+        total=s.amount,
+        a_lo=s.amount.cast("float64"),
+        a_hi=s.amount.cast("float64"),
+        x1=s.xi,
+    )
+
+
+def _log_capped(max_paths: int, capped: list[int]) -> None:
+    if any(capped):
+        log.warning(
+            "structural_cycles: the bound of %d partial paths per anchor was hit (anchors "
+            "cut per step: %s); rings through the paths not kept may be missing (raise "
+            "max_paths to search further)", max_paths, capped,
+        )  # fmt: skip
+
+
+def _cycle_rows(closed: ir.Table, k: int, accounts: ir.Table, payments: ir.Table) -> ir.Table:
+    """The closed `k`-paths as cycles, ranks and payment numbers mapped back to ids."""
+    for i in range(k):
+        acc = accounts.select(**{f"_a{i}": accounts.rank, f"_m{i}": accounts.acct})
+        closed = closed.join(acc, closed[f"n{i}"] == acc[f"_a{i}"])
+    for i in range(1, k + 1):
+        pay = payments.select(**{f"_p{i}": payments.xi, f"_y{i}": payments.txn_id})
+        closed = closed.join(pay, closed[f"x{i}"] == pay[f"_p{i}"])
+    members = [closed[f"_m{i}"] for i in range(k)]
     key = members[0]
     for m in members[1:]:
         key = key.concat(">", m)
-    txns = closed.x1
+    txns = closed._y1
     for i in range(2, k + 1):
-        txns = txns.concat(">", closed[f"x{i}"])
+        txns = txns.concat(">", closed[f"_y{i}"])
     return closed.select(
-        start=closed.n0,
+        start=closed._m0,
         members=ibis.array(members),
-        txn_ids=ibis.array([closed[f"x{i}"] for i in range(1, k + 1)]),
+        txn_ids=ibis.array([closed[f"_y{i}"] for i in range(1, k + 1)]),
         hops=ibis.literal(k, "int64"),
         currency=closed.currency,
         ts_first=closed.ts_lo,

@@ -94,3 +94,19 @@ def test_a_ring_of_unrelated_amounts_is_not_the_same_money_going_round(graph):
     assert eng.to_arrow(ring).num_rows == 1
     ring = structural_cycles(edges, 2, 10, 7 * DAY, 200, max_spread=0.25)
     assert eng.to_arrow(ring).num_rows == 0
+
+
+def test_a_hit_per_anchor_bound_is_logged_with_the_anchors_cut(graph, caplog):
+    eng, load = graph
+    legs = [("A", "B", 10, 0), ("Z", "A", 10, 80)]
+    legs += [("B", f"M{i:02d}", 10, 1 + i) for i in range(30)]
+    legs += [(f"M{i:02d}", "Z", 10, 40 + i) for i in range(30)]
+    edges = load(*legs)
+    with caplog.at_level("WARNING", logger="cftwatch.network"):
+        assert len(_rings(eng, edges, max_paths=5)) == 5
+    (msg,) = [r.getMessage() for r in caplog.records if "structural_cycles" in r.getMessage()]
+    assert "bound of 5 partial paths per anchor" in msg and "per step: [0, 1, 0, 0]" in msg
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="cftwatch.network"):
+        assert len(_rings(eng, edges)) == 30  # 200 per anchor: nothing cut, nothing logged
+    assert not [r for r in caplog.records if "structural_cycles" in r.getMessage()]
