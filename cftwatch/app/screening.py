@@ -352,6 +352,7 @@ class LiveScreener:
         """`prescreen`'s screening of the names it lacks, into the cache; what it screened."""
         version, screener = loaded
         start, out = time.monotonic(), {}
+        workers = fork_safe_processes(workers)
         for first in range(0, len(todo), chunk):
             part = todo[first : first + chunk]
             found = screener.screen_many(part, threshold, workers=workers)
@@ -447,6 +448,26 @@ class KnownParties:
     def queries(self) -> list[Query]:
         with Workspace.open(self.workspace_path, read_only=True) as ws:
             return known_party_queries(ws)
+
+
+def process_threads() -> int:
+    """Threads of this process as the OS counts them (native ones too: DuckDB's, a client
+    library's), or Python's own count where the OS does not say."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def fork_safe_processes(processes: int) -> int:
+    """`processes`, or 1 when this process already runs other threads: a child forked from
+    a multi-threaded process inherits whatever lock another thread held at the fork (the
+    allocator's, a library's) and can wait on it forever, so a server that has opened its
+    stores (or is serving) screens in its own process instead of forking."""
+    if processes > 1 and process_threads() > 1:
+        log.info("prescreen: %d threads running, screening in this process", process_threads())
+        return 1
+    return processes
 
 
 def prescreen_processes(serving_workers: int = 1) -> int:
