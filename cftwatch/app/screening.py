@@ -464,14 +464,15 @@ def fork_safe_processes(processes: int) -> int:
     a multi-threaded process inherits whatever lock another thread held at the fork (the
     allocator's, a library's) and can wait on it forever, so a server that has opened its
     stores (or is serving) screens in its own process instead of forking."""
-    if processes > 1 and process_threads() > 1:
-        log.info("prescreen: %d threads running, screening in this process", process_threads())
+    if processes > 1 and (threads := process_threads()) > 1:
+        log.info("prescreen: %d threads running, screening in this process", threads)
         return 1
     return processes
 
 
 def prescreen_processes(serving_workers: int = 1) -> int:
-    """Processes the start-up prescreen forks: every core of the machine (of several
-    serving workers only the first screens; the others read its results)."""
+    """Processes the start-up prescreen may fork: every core of the machine (of several
+    serving workers only the first screens; the others read its results). A worker that
+    already runs threads screens in itself whatever this says (`fork_safe_processes`)."""
     del serving_workers  # one shared prescreen (`SharedPrescreen`), whatever the workers
     return max(1, os.cpu_count() or 1)

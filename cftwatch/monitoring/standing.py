@@ -36,13 +36,10 @@ from cftwatch.monitoring.spec import ParamSpec
 PAIR = ["debtor_account", "creditor_account"]
 
 
-_SHARED: ContextVar[dict[tuple[str, Any], ir.Table] | None] = ContextVar(
-    "cftwatch_shared_tables", default=None
-)
-_NAMES = itertools.count()
-
-
 SharedStore = dict[tuple[str, Any], ir.Table]
+
+_SHARED: ContextVar[SharedStore | None] = ContextVar("cftwatch_shared_tables", default=None)
+_NAMES = itertools.count()
 
 
 @contextmanager
