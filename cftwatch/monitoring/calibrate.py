@@ -153,19 +153,6 @@ def _alerted(
     return lambda v: frozenset(s for s, m in found if m >= v)
 
 
-def _counter(
-    data: PreparedData,
-    cfg: RuleConfig,
-    rule_id: str,
-    param: str,
-    loosest: Any,
-    metric: str | None = None,
-) -> Callable[[Any], int]:
-    """The number of alerted accounts as a function of the sensitivity value."""
-    accounts = _alerted(data, cfg, rule_id, param, loosest, metric)
-    return lambda v: len(accounts(v))
-
-
 def _loosest_within(values: Sequence[Any], count: Callable[[Any], float], budget: float) -> int:
     """Index of the loosest of `values` (strictest first) whose count stays within
     `budget`, or -1: a binary search, since a looser value never alerts fewer accounts."""

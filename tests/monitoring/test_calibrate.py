@@ -83,10 +83,10 @@ def test_a_one_pass_rule_is_counted_from_one_run_as_if_run_per_value(workspace, 
         alerts = run_rules(workspace, one, record=False).alerts
         runs[hops] = (one.rules["structural_cycles"], set(alerts.column("subject_id").to_pylist()))
     with PreparedData(workspace) as data:  # a run releases the engine's caches: after them
-        count = cal._counter(data, cfg, "structural_cycles", "min_hops", 3)
+        alerted = cal._alerted(data, cfg, "structural_cycles", "min_hops", 3)
         for hops, accounts in ((3, 3), (4, 2), (5, 1), (6, 0)):
             setting, one_run = runs[hops]
-            assert count(hops) == len(one_run) == accounts
+            assert len(alerted(hops)) == len(one_run) == accounts
             assert data.alerted_accounts(setting) == one_run
 
 
